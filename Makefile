@@ -1,0 +1,88 @@
+# sellerdesk — `make run` to try it, `make test` to check it. See README.md.
+MODE     ?= release
+BUILD    := build/$(MODE)
+PKGS     := libulfius jansson libjwt libsodium libpq
+CC       ?= cc
+CFLAGS_common := -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -g -MMD -MP \
+                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ifeq ($(MODE),asan)
+CFLAGS_mode := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS_mode := -fsanitize=address,undefined
+else
+CFLAGS_mode := -O2
+LDFLAGS_mode :=
+endif
+CFLAGS   += $(CFLAGS_common) $(CFLAGS_mode)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDFLAGS  += $(LDFLAGS_mode) -Wl,-z,noexecstack
+
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+API_SRC  := $(wildcard api/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+API_OBJ  := $(API_SRC:%.c=$(BUILD)/%.o)
+BIN      := $(BUILD)/sellerdesk
+UNIT_BIN := $(BUILD)/unit_tests
+API_TEST_BIN := $(BUILD)/api_tests
+
+.PHONY: all deps build run test asan memcheck format format-check lint clean bench
+
+all: build
+build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN)
+ifeq ($(MODE),release)
+	@mkdir -p bin && cp $(BIN) bin/sellerdesk
+endif
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# The contract is served from memory: the binary and the contract cannot drift apart.
+$(BUILD)/openapi.o: openapi.yaml
+	@mkdir -p $(BUILD)
+	ld -r -b binary -z noexecstack -o $@ $<
+
+$(BIN): $(BUILD)/src/main.o $(CORE_OBJ) $(API_OBJ) $(BUILD)/openapi.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c)) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
+
+$(API_TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/api/*.c))
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check jansson libcurl libjwt libsodium)
+
+run: deps
+	@$(MAKE) --no-print-directory build
+	@scripts/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	@scripts/test.sh $(BUILD)
+
+asan: deps
+	@$(MAKE) --no-print-directory MODE=asan build
+	@scripts/test.sh build/asan
+
+memcheck: deps
+	@$(MAKE) --no-print-directory build
+	@MEMCHECK=1 scripts/test.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	@bench/run.sh
+
+format:
+	clang-format -i src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch]
+
+format-check:
+	clang-format --dry-run --Werror src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch]
+
+lint:
+	@scripts/lint-openapi.sh
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

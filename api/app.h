@@ -1,0 +1,19 @@
+#ifndef SD_APP_H
+#define SD_APP_H
+
+#include <stdatomic.h>
+
+#include "../src/config.h"
+#include "../src/db.h"
+#include "../src/metrics.h"
+
+/* The one object every callback receives as user_data. */
+struct sd_app {
+    struct sd_config cfg;
+    struct db_pool *pool;
+    struct metrics *metrics;
+    atomic_int draining; /* SIGTERM seen: readyz says 503, in-flight requests finish */
+    atomic_int inflight;
+};
+
+#endif

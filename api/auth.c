@@ -1,0 +1,337 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "../src/log.h"
+#include "../src/throttle_store.h"
+#include "../src/token_store.h"
+#include "../src/user_store.h"
+#include "handlers.h"
+#include "http.h"
+
+#define PASSWORD_MIN 10
+#define PASSWORD_MAX 128
+
+static int email_valid(const char *e)
+{
+    const char *at = strchr(e, '@');
+    size_t n = strlen(e);
+    if (n < 3 || n > 254 || !at || at == e || strchr(at + 1, '@'))
+        return 0;
+    if (!strchr(at + 1, '.') || at[1] == '.' || e[n - 1] == '.')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)e; *p; p++)
+        if (*p <= ' ' || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+HANDLER(auth_authenticate)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct sd_app *a = app;
+    struct auth_claims claims;
+    char ip[64];
+    const char *h = u_map_get_case(req->map_header, "Authorization");
+    struct db_conn *conn;
+    sd_err e;
+
+    http_client_address(ctx, ip, sizeof ip);
+    u_map_put(resp->map_header, "WWW-Authenticate", "Bearer");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
+        log_security("Missing bearer token at IP Address %s for %s %s", ip, ctx->method,
+                     req->url_path);
+        return http_problem(ctx, SD_ERR_UNAUTHORIZED, "missing_token",
+                            "Send an access token: Authorization: Bearer <token>.");
+    }
+    auth_token_status st = auth_jwt_verify(&a->cfg, h + 7, time(NULL), &claims);
+    if (st != AUTH_TOKEN_OK) {
+        log_security("Invalid access token at IP Address %s: %s", ip, auth_token_status_text(st));
+        return st == AUTH_TOKEN_EXPIRED
+                   ? http_problem(ctx, SD_ERR_UNAUTHORIZED, "token_expired",
+                                  "The access token has expired; refresh it.")
+                   : http_problem(ctx, SD_ERR_UNAUTHORIZED, "invalid_token",
+                                  "The access token is not valid.");
+    }
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    e = user_store_get(conn, claims.user_id, &ctx->role, &ctx->user);
+    if (e == SD_ERR_NOT_FOUND || (e == SD_OK && ctx->role != claims.role)) {
+        log_security("Access token for a missing or changed account %lld at IP Address %s",
+                     (long long)claims.user_id, ip);
+        return http_problem(ctx, SD_ERR_UNAUTHORIZED, "invalid_token",
+                            "The access token is not valid.");
+    }
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    ctx->user_id = claims.user_id;
+    u_map_remove_from_key(resp->map_header, "WWW-Authenticate");
+    return U_CALLBACK_CONTINUE;
+}
+
+struct register_args {
+    const char *email, *display_name;
+    auth_role role;
+    char hash[128];
+};
+
+static sd_err register_create(struct http_ctx *ctx, struct db_conn *conn, void *arg, json_t **out,
+                              int *answered)
+{
+    struct register_args *r = arg;
+    sd_err e = user_store_create(conn, r->email, r->hash, r->role, r->display_name, out);
+    if (e == SD_ERR_CONFLICT) {
+        *answered = 1;
+        http_problem(ctx, SD_ERR_CONFLICT, "email_taken",
+                     "An account with this e-mail address already exists.");
+    }
+    return e;
+}
+
+HANDLER(auth_register)
+{
+    static const struct field_rule rules[] = {
+        {"email", FT_STRING, 1, 3, 254},
+        {"password", FT_STRING, 1, PASSWORD_MIN, PASSWORD_MAX},
+        {"role", FT_STRING, 1, 0, 16},
+        {"display_name", FT_STRING, 1, 1, 100},
+        FIELD_RULES_END,
+    };
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct sd_app *a = app;
+    struct register_args args = {0};
+    json_t *body = http_body_object(ctx), *errors = json_array();
+    int rc;
+    (void)req;
+    if (!body) {
+        json_decref(errors);
+        return U_CALLBACK_COMPLETE;
+    }
+    http_check_fields(body, rules, NULL, errors);
+    args.email = json_string_value(json_object_get(body, "email"));
+    args.display_name = json_string_value(json_object_get(body, "display_name"));
+    const char *role = json_string_value(json_object_get(body, "role"));
+    const char *password = json_string_value(json_object_get(body, "password"));
+    if (args.email && !email_valid(args.email))
+        http_field_error(errors, "email", "invalid_format", "is not an e-mail address");
+    args.role = auth_role_parse(role);
+    if (role && args.role != ROLE_BUYER && args.role != ROLE_SELLER)
+        http_field_error(errors, "role", "invalid_enum", "must be buyer or seller");
+    if (args.display_name && strspn(args.display_name, " \t") == strlen(args.display_name))
+        http_field_error(errors, "display_name", "too_short", "must not be blank");
+    if (json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                 "The registration has invalid fields.");
+        goto cleanup;
+    }
+    json_decref(errors);
+    errors = NULL;
+    if (auth_password_hash(password, a->cfg.pwhash_opslimit, a->cfg.pwhash_memlimit, args.hash)) {
+        rc = http_problem(ctx, SD_ERR_INTERNAL, NULL, "Could not hash the password.");
+        goto cleanup;
+    }
+    rc = http_idempotent_create(ctx, "register", register_create, &args);
+cleanup:
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}
+
+static int token_answer(struct http_ctx *ctx, int64_t user_id, auth_role role,
+                        const char *refresh)
+{
+    char *access = auth_jwt_issue(&ctx->app->cfg, user_id, role, time(NULL));
+    if (!access)
+        return http_problem(ctx, SD_ERR_INTERNAL, NULL, "Could not issue a token.");
+    json_t *out = json_pack("{s:s, s:s, s:i, s:s}", "access_token", access, "token_type",
+                            "Bearer", "expires_in", ctx->app->cfg.access_ttl_s, "refresh_token",
+                            refresh);
+    free(access);
+    u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
+    return http_json(ctx, 200, out);
+}
+
+/* Parses a body of exactly the given string fields; answers and returns NULL if invalid. */
+static json_t *auth_body(struct http_ctx *ctx, const struct field_rule *rules)
+{
+    json_t *body = http_body_object(ctx), *errors;
+    if (!body)
+        return NULL;
+    errors = json_array();
+    http_check_fields(body, rules, NULL, errors);
+    if (json_array_size(errors)) {
+        http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "The request has invalid fields.");
+        json_decref(body);
+        return NULL;
+    }
+    json_decref(errors);
+    return body;
+}
+
+HANDLER(auth_login)
+{
+    static const struct field_rule rules[] = {
+        {"email", FT_STRING, 1, 1, 254},
+        {"password", FT_STRING, 1, 1, 1024},
+        FIELD_RULES_END,
+    };
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct sd_app *a = app;
+    struct sd_config *cfg = &a->cfg;
+    char account_key[300], client_key[80], ip[64], hash[128], refresh[64];
+    int64_t user_id = 0;
+    auth_role role = ROLE_NONE;
+    int retry = 0, rc;
+    struct db_conn *conn;
+    sd_err e;
+    json_t *body = auth_body(ctx, rules);
+    (void)req;
+    if (!body)
+        return U_CALLBACK_COMPLETE;
+    const char *email = json_string_value(json_object_get(body, "email"));
+    const char *password = json_string_value(json_object_get(body, "password"));
+    http_client_address(ctx, ip, sizeof ip);
+    snprintf(account_key, sizeof account_key, "account:%s", email);
+    for (char *p = account_key; *p; p++)
+        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
+    snprintf(client_key, sizeof client_key, "client:%s", ip);
+
+    if (!(conn = http_conn(ctx))) {
+        rc = U_CALLBACK_COMPLETE;
+        goto cleanup;
+    }
+    if ((e = throttle_store_locked(conn, account_key, client_key, &retry)) != SD_OK) {
+        rc = http_store_error(ctx, e);
+        goto cleanup;
+    }
+    if (retry > 0) {
+        log_security("Login refused while locked for %s at IP Address %s", email, ip);
+        rc = http_rate_limited(ctx, retry, "Too many failed logins; try again later.");
+        goto cleanup;
+    }
+    e = user_store_credentials(conn, email, &user_id, &role, hash);
+    if (e != SD_OK && e != SD_ERR_NOT_FOUND) {
+        rc = http_store_error(ctx, e);
+        goto cleanup;
+    }
+    /* hashing is slow: do not hold a database connection meanwhile */
+    http_conn_release(ctx);
+    int ok = e == SD_OK && auth_password_verify(password, hash);
+    if (e != SD_OK)
+        auth_password_dummy_verify(password);
+    if (!(conn = http_conn(ctx))) {
+        rc = U_CALLBACK_COMPLETE;
+        goto cleanup;
+    }
+    if (!ok) {
+        log_security("Authorization invalid for username %s at IP Address %s", email, ip);
+        if ((e = throttle_store_fail(conn, account_key, cfg->login_max_failures_account,
+                                     cfg->login_window_s, cfg->login_lockout_s)) != SD_OK ||
+            (e = throttle_store_fail(conn, client_key, cfg->login_max_failures_client,
+                                     cfg->login_window_s, cfg->login_lockout_s)) != SD_OK) {
+            rc = http_store_error(ctx, e);
+            goto cleanup;
+        }
+        rc = http_problem(ctx, SD_ERR_UNAUTHORIZED, "invalid_credentials",
+                          "The e-mail address or password is wrong.");
+        goto cleanup;
+    }
+    if ((e = throttle_store_reset(conn, account_key)) != SD_OK ||
+        (e = token_store_issue(conn, user_id, cfg->refresh_ttl_s, refresh)) != SD_OK) {
+        rc = http_store_error(ctx, e);
+        goto cleanup;
+    }
+    ctx->user_id = user_id;
+    rc = token_answer(ctx, user_id, role, refresh);
+cleanup:
+    sodium_memzero(hash, sizeof hash);
+    json_decref(body);
+    return rc;
+}
+
+static const struct field_rule refresh_rules[] = {
+    {"refresh_token", FT_STRING, 1, 1, 128},
+    FIELD_RULES_END,
+};
+
+HANDLER(auth_refresh)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct sd_app *a = app;
+    char refresh[64], ip[64];
+    int64_t user_id = 0;
+    auth_role role = ROLE_NONE;
+    token_outcome outcome;
+    struct db_conn *conn;
+    int rc;
+    sd_err e;
+    json_t *body = auth_body(ctx, refresh_rules);
+    (void)req;
+    if (!body)
+        return U_CALLBACK_COMPLETE;
+    if (!(conn = http_conn(ctx))) {
+        rc = U_CALLBACK_COMPLETE;
+        goto cleanup;
+    }
+    e = token_store_rotate(conn, json_string_value(json_object_get(body, "refresh_token")),
+                           a->cfg.refresh_ttl_s, &user_id, &role, refresh, &outcome);
+    if (e != SD_OK) {
+        rc = http_store_error(ctx, e);
+        goto cleanup;
+    }
+    http_client_address(ctx, ip, sizeof ip);
+    switch (outcome) {
+    case TOKEN_OK:
+        ctx->user_id = user_id;
+        rc = token_answer(ctx, user_id, role, refresh);
+        break;
+    case TOKEN_REUSED:
+        log_security("Spent refresh token presented again for user %lld at IP Address %s; "
+                     "its family is revoked",
+                     (long long)user_id, ip);
+        rc = http_problem(ctx, SD_ERR_UNAUTHORIZED, "refresh_token_reused",
+                          "This refresh token was already used; all sessions descending from "
+                          "the same login are revoked. Log in again.");
+        break;
+    default:
+        log_security("Invalid refresh token at IP Address %s", ip);
+        rc = http_problem(ctx, SD_ERR_UNAUTHORIZED, "invalid_refresh_token",
+                          "The refresh token is unknown, expired or revoked. Log in again.");
+    }
+cleanup:
+    json_decref(body);
+    return rc;
+}
+
+HANDLER(auth_logout)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    int rc;
+    sd_err e;
+    json_t *body = auth_body(ctx, refresh_rules);
+    (void)req;
+    (void)app;
+    if (!body)
+        return U_CALLBACK_COMPLETE;
+    if (!(conn = http_conn(ctx)))
+        rc = U_CALLBACK_COMPLETE;
+    else if ((e = token_store_revoke_family(
+                  conn, json_string_value(json_object_get(body, "refresh_token")))) != SD_OK)
+        rc = http_store_error(ctx, e);
+    else
+        rc = http_no_content(ctx);
+    json_decref(body);
+    return rc;
+}
+
+HANDLER(me_get)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    (void)req;
+    (void)app;
+    return http_json(ctx, 200, json_incref(ctx->user));
+}

@@ -1,0 +1,32 @@
+#ifndef SD_HANDLERS_H
+#define SD_HANDLERS_H
+
+#include <ulfius.h>
+
+/* Every handler has the Ulfius callback signature; user_data is the struct sd_app. */
+#define HANDLER(name) int name(const struct _u_request *req, struct _u_response *resp, void *app)
+
+/* api/ops.c */
+HANDLER(ops_healthz);
+HANDLER(ops_readyz);
+HANDLER(ops_metrics);
+HANDLER(ops_openapi);
+/* api/auth.c */
+HANDLER(auth_authenticate); /* PRIORITY_AUTH callback of every protected route */
+HANDLER(auth_register);
+HANDLER(auth_login);
+HANDLER(auth_refresh);
+HANDLER(auth_logout);
+HANDLER(me_get);
+/* api/products.c */
+HANDLER(products_create);
+HANDLER(products_list);
+HANDLER(products_get);
+HANDLER(products_update);
+/* api/orders.c */
+HANDLER(orders_create);
+HANDLER(orders_list);
+HANDLER(postings_get);
+HANDLER(postings_set_status);
+
+#endif

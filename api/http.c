@@ -1,0 +1,534 @@
+#include "http.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <sodium.h>
+
+#include "../src/cursor.h"
+#include "../src/idempotency_store.h"
+#include "../src/log.h"
+#include "routes.h"
+
+#define RETRY_AFTER_UNAVAILABLE "2"
+#define PROBLEM_TYPE_PREFIX     "https://sellerdesk.dev/problems/"
+
+struct http_ctx *http_ctx_of(struct _u_response *resp)
+{
+    return (struct http_ctx *)resp->shared_data;
+}
+
+static double http_elapsed(const struct http_ctx *ctx)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - ctx->start.tv_sec) + (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
+}
+
+/* Runs after the answer is queued (Ulfius frees shared data at the end of the callbacks). */
+static void http_done(void *data)
+{
+    struct http_ctx *ctx = data;
+    double secs = http_elapsed(ctx);
+    int status = (int)ctx->resp->status;
+    json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f}", "level", "info", "msg", "request",
+                             "request_id", ctx->request_id, "method", ctx->method, "status",
+                             status, "duration_ms", secs * 1000.0);
+    json_object_set_new(line, "route", json_string(routes_label(ctx->route_index)));
+    json_object_set_new(line, "user_id", ctx->user_id ? json_integer(ctx->user_id) : json_null());
+    log_json(line);
+    metrics_observe(ctx->app->metrics, ctx->route_index, status, secs);
+    http_conn_release(ctx);
+    json_decref(ctx->user);
+    atomic_fetch_sub(&ctx->app->inflight, 1);
+    free(ctx);
+}
+
+static int http_request_id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n >= 40)
+        return 0;
+    return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+int http_begin(const struct _u_request *req, struct _u_response *resp, void *user_data)
+{
+    struct sd_app *app = user_data;
+    struct http_ctx *ctx = calloc(1, sizeof *ctx);
+    char allow[128];
+    const char *incoming = u_map_get_case(req->map_header, "X-Request-Id");
+    clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+    ctx->app = app;
+    ctx->req = req;
+    ctx->resp = resp;
+    snprintf(ctx->method, sizeof ctx->method, "%s", req->http_verb);
+    if (http_request_id_ok(incoming)) {
+        snprintf(ctx->request_id, sizeof ctx->request_id, "%s", incoming);
+    } else {
+        unsigned char rnd[12];
+        randombytes_buf(rnd, sizeof rnd);
+        sodium_bin2hex(ctx->request_id, sizeof ctx->request_id, rnd, sizeof rnd);
+    }
+    atomic_fetch_add(&app->inflight, 1);
+    ulfius_set_response_shared_data(resp, ctx, http_done);
+    u_map_put(resp->map_header, "X-Request-Id", ctx->request_id);
+
+    ctx->route_index = routes_match(req->http_verb, req->url_path, allow, sizeof allow);
+    /* Ulfius truncates oversized bodies (it was given limit + 1) instead of refusing them */
+    if (req->binary_body_length > app->cfg.max_body_bytes)
+        return http_problem(ctx, SD_ERR_TOO_LARGE, NULL, "The request body exceeds %zu bytes.",
+                            app->cfg.max_body_bytes);
+    if (ctx->route_index == ROUTES_METHOD_NOT_ALLOWED) {
+        u_map_put(resp->map_header, "Allow", allow);
+        return http_problem(ctx, SD_ERR_METHOD, NULL, "%s is not allowed here; allowed: %s.",
+                            ctx->method, allow);
+    }
+    if (ctx->route_index < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such endpoint: %s %s.", ctx->method,
+                            req->url_path);
+    return U_CALLBACK_CONTINUE;
+}
+
+int http_fallback(const struct _u_request *req, struct _u_response *resp, void *user_data)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    (void)user_data;
+    if (!ctx || ctx->answered)
+        return U_CALLBACK_COMPLETE;
+    return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such endpoint: %s %s.", ctx->method,
+                        req->url_path);
+}
+
+struct db_conn *http_conn(struct http_ctx *ctx)
+{
+    sd_err e = SD_OK;
+    if (ctx->conn)
+        return ctx->conn;
+    ctx->conn = db_acquire(ctx->app->pool, &e);
+    if (!ctx->conn)
+        http_store_error(ctx, e);
+    return ctx->conn;
+}
+
+void http_conn_release(struct http_ctx *ctx)
+{
+    if (ctx->conn) {
+        db_release(ctx->app->pool, ctx->conn);
+        ctx->conn = NULL;
+    }
+}
+
+static int http_send(struct http_ctx *ctx, int status, const char *content_type, const char *body)
+{
+    ulfius_set_string_body_response(ctx->resp, (unsigned int)status, body);
+    u_map_put(ctx->resp->map_header, "Content-Type", content_type);
+    ctx->answered = 1;
+    return U_CALLBACK_COMPLETE;
+}
+
+int http_json_text(struct http_ctx *ctx, int status, const char *body)
+{
+    return http_send(ctx, status, "application/json", body);
+}
+
+int http_json(struct http_ctx *ctx, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    int rc = http_send(ctx, status, "application/json", text ? text : "{}");
+    free(text);
+    json_decref(body);
+    return rc;
+}
+
+int http_no_content(struct http_ctx *ctx)
+{
+    ulfius_set_empty_body_response(ctx->resp, 204);
+    ctx->answered = 1;
+    return U_CALLBACK_COMPLETE;
+}
+
+static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json_t *errors,
+                          const char *fmt, va_list ap)
+{
+    char detail[1024], type[128];
+    int status = err_http_status(e);
+    code = code ? code : err_code(e);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    snprintf(type, sizeof type, PROBLEM_TYPE_PREFIX "%s", code);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", err_title(e),
+                          "status", status, "detail", detail, "code", code, "request_id",
+                          ctx->request_id);
+    if (errors)
+        json_object_set_new(p, "errors", errors);
+    if (e == SD_ERR_UNAVAILABLE)
+        u_map_put(ctx->resp->map_header, "Retry-After", RETRY_AFTER_UNAVAILABLE);
+    char *text = json_dumps(p, JSON_COMPACT);
+    int rc = http_send(ctx, status, "application/problem+json", text ? text : "{}");
+    free(text);
+    json_decref(p);
+    return rc;
+}
+
+int http_problem(struct http_ctx *ctx, sd_err e, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = http_problem_v(ctx, e, code, NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int http_problem_errors(struct http_ctx *ctx, sd_err e, const char *code, json_t *errors,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = http_problem_v(ctx, e, code, errors, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int http_store_error(struct http_ctx *ctx, sd_err e)
+{
+    switch (e) {
+    case SD_ERR_UNAVAILABLE:
+        return http_problem(ctx, e, NULL, "The database is unavailable; retry shortly.");
+    case SD_ERR_NOT_FOUND:
+        return http_problem(ctx, e, NULL, "The resource does not exist.");
+    case SD_ERR_CONFLICT:
+        return http_problem(ctx, e, NULL, "The request conflicts with the current state.");
+    default:
+        return http_problem(ctx, SD_ERR_INTERNAL, NULL,
+                            "An unexpected error occurred; quote the request id when reporting it.");
+    }
+}
+
+int http_require_role(struct http_ctx *ctx, unsigned mask)
+{
+    if ((unsigned)ctx->role & mask)
+        return 0;
+    http_problem(ctx, SD_ERR_FORBIDDEN, NULL, "This action is not available to the %s role.",
+                 auth_role_name(ctx->role));
+    return -1;
+}
+
+json_t *http_body_object(struct http_ctx *ctx)
+{
+    const char *ct = u_map_get_case(ctx->req->map_header, "Content-Type");
+    json_error_t jerr;
+    size_t ctlen = strlen("application/json");
+    if (!ct || strncasecmp(ct, "application/json", ctlen) != 0 ||
+        (ct[ctlen] != '\0' && ct[ctlen] != ';' && ct[ctlen] != ' ')) {
+        http_problem(ctx, SD_ERR_MEDIA_TYPE, NULL,
+                     "The body must be JSON with Content-Type: application/json.");
+        return NULL;
+    }
+    if (ctx->req->binary_body_length == 0) {
+        http_problem(ctx, SD_ERR_BAD_REQUEST, "malformed_json", "The request body is empty.");
+        return NULL;
+    }
+    json_t *body = json_loadb(ctx->req->binary_body, ctx->req->binary_body_length,
+                              JSON_REJECT_DUPLICATES, &jerr);
+    if (!body) {
+        http_problem(ctx, SD_ERR_BAD_REQUEST, "malformed_json",
+                     "The body is not valid JSON: %s (line %d, column %d).", jerr.text,
+                     jerr.line, jerr.column);
+        return NULL;
+    }
+    if (!json_is_object(body)) {
+        json_decref(body);
+        http_problem(ctx, SD_ERR_BAD_REQUEST, "body_not_object", "The body must be a JSON object.");
+        return NULL;
+    }
+    return body;
+}
+
+void http_field_error(json_t *errors, const char *field, const char *code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
+                                            "message", msg));
+}
+
+size_t http_utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static const char *http_type_name(enum field_type t)
+{
+    switch (t) {
+    case FT_STRING:
+        return "a string";
+    case FT_INT:
+        return "an integer";
+    case FT_BOOL:
+        return "a boolean";
+    case FT_ARRAY:
+        return "an array";
+    case FT_OBJECT:
+        return "an object";
+    }
+    return "a value";
+}
+
+static int http_type_ok(const json_t *v, enum field_type t)
+{
+    switch (t) {
+    case FT_STRING:
+        return json_is_string(v);
+    case FT_INT:
+        return json_is_integer(v);
+    case FT_BOOL:
+        return json_is_boolean(v);
+    case FT_ARRAY:
+        return json_is_array(v);
+    case FT_OBJECT:
+        return json_is_object(v);
+    }
+    return 0;
+}
+
+static void http_check_range(const json_t *v, const struct field_rule *r, const char *field,
+                             json_t *errors)
+{
+    long long n;
+    const char *unit;
+    switch (r->type) {
+    case FT_STRING:
+        n = (long long)http_utf8_length(json_string_value(v));
+        unit = "characters";
+        break;
+    case FT_INT:
+        n = json_integer_value(v);
+        if (n < r->min || n > r->max)
+            http_field_error(errors, field, "out_of_range", "must be between %lld and %lld",
+                             r->min, r->max);
+        return;
+    case FT_ARRAY:
+        n = (long long)json_array_size(v);
+        unit = "items";
+        break;
+    default:
+        return;
+    }
+    if (n < r->min)
+        http_field_error(errors, field, "too_short", "must have at least %lld %s", r->min, unit);
+    else if (n > r->max)
+        http_field_error(errors, field, "too_long", "must have at most %lld %s", r->max, unit);
+}
+
+void http_check_fields(const json_t *obj, const struct field_rule *rules, const char *prefix,
+                       json_t *errors)
+{
+    const char *key;
+    json_t *v;
+    char field[160];
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        const struct field_rule *r = rules;
+        while (r->name && strcmp(r->name, key) != 0)
+            r++;
+        snprintf(field, sizeof field, "%s%s%s", prefix ? prefix : "", prefix ? "." : "", key);
+        if (!r->name) {
+            http_field_error(errors, field, "unknown_field", "is not a known field");
+            continue;
+        }
+        if (json_is_null(v) && !r->required)
+            continue;
+        if (!http_type_ok(v, r->type)) {
+            http_field_error(errors, field, "wrong_type", "must be %s", http_type_name(r->type));
+            continue;
+        }
+        http_check_range(v, r, field, errors);
+    }
+    for (const struct field_rule *r = rules; r->name; r++) {
+        v = json_object_get(obj, r->name);
+        if (r->required && (!v || json_is_null(v))) {
+            snprintf(field, sizeof field, "%s%s%s", prefix ? prefix : "", prefix ? "." : "",
+                     r->name);
+            http_field_error(errors, field, "required", "is required");
+        }
+    }
+}
+
+const char *http_query(struct http_ctx *ctx, const char *name)
+{
+    return u_map_get(ctx->req->map_url, name);
+}
+
+int http_check_query(struct http_ctx *ctx, const char *const *allowed, json_t *errors)
+{
+    const char **keys = u_map_enum_keys(ctx->req->map_url);
+    int bad = 0;
+    for (int i = 0; keys && keys[i]; i++) {
+        const char *const *a = allowed;
+        /* path parameters share the map with the query string */
+        if (routes_has_path_param(ctx->route_index, keys[i]))
+            continue;
+        while (*a && strcmp(*a, keys[i]) != 0)
+            a++;
+        if (!*a) {
+            http_field_error(errors, keys[i], "unknown_parameter", "is not a known parameter");
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+int http_query_limit(struct http_ctx *ctx, int def, int max, json_t *errors)
+{
+    const char *s = http_query(ctx, "limit");
+    char *end;
+    if (!s)
+        return def;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > max) {
+        http_field_error(errors, "limit", "out_of_range", "must be an integer from 1 to %d", max);
+        return def;
+    }
+    return (int)v;
+}
+
+int64_t http_query_cursor(struct http_ctx *ctx, const char *scope, json_t *errors)
+{
+    const char *s = http_query(ctx, "cursor");
+    int64_t id = 0;
+    if (!s || !*s)
+        return 0;
+    if (cursor_decode(scope, s, &id) != 0) {
+        http_field_error(errors, "cursor", "invalid_cursor",
+                         "is not a cursor returned by this list");
+        return 0;
+    }
+    return id;
+}
+
+int64_t http_path_id(struct http_ctx *ctx, const char *name)
+{
+    const char *s = u_map_get(ctx->req->map_url, name);
+    char *end;
+    if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+        return -1;
+    long long v = strtoll(s, &end, 10);
+    return v > 0 ? v : -1;
+}
+
+int http_page(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
+              const char *scope)
+{
+    char cur[CURSOR_MAX_LEN];
+    json_t *page = json_object();
+    json_object_set_new(page, "items", items);
+    if (has_more) {
+        cursor_encode(scope, last_id, cur);
+        json_object_set_new(page, "next_cursor", json_string(cur));
+    } else {
+        json_object_set_new(page, "next_cursor", json_null());
+    }
+    return http_json(ctx, 200, page);
+}
+
+static void http_request_hash(struct http_ctx *ctx, const char *scope, char out[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)scope, strlen(scope) + 1);
+    crypto_hash_sha256_update(&st, (const unsigned char *)ctx->req->binary_body,
+                              ctx->req->binary_body_length);
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_fn create,
+                           void *arg)
+{
+    const char *key = u_map_get_case(ctx->req->map_header, "Idempotency-Key");
+    char hash[65], keyscope[96];
+    struct db_conn *conn;
+    json_t *out = NULL;
+    int answered = 0, rc;
+    sd_err e;
+    struct idem_record rec = {0};
+
+    if (key && (strlen(key) == 0 || strlen(key) > 255))
+        return http_problem(ctx, SD_ERR_BAD_REQUEST, "invalid_idempotency_key",
+                            "Idempotency-Key must be 1 to 255 characters.");
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    if ((e = db_begin(conn)) != SD_OK)
+        return http_store_error(ctx, e);
+    if (key) {
+        /* anonymous creates (register) share one scope; signed-in ones are per user */
+        snprintf(keyscope, sizeof keyscope, "%s:%lld", scope, (long long)ctx->user_id);
+        http_request_hash(ctx, keyscope, hash);
+        if ((e = idem_lookup(conn, keyscope, key, ctx->app->cfg.idempotency_ttl_s, &rec)) != SD_OK)
+            goto fail;
+        if (rec.found) {
+            db_rollback(conn);
+            rc = strcmp(rec.request_hash, hash) == 0
+                     ? http_json_text(ctx, rec.status, rec.body)
+                     : http_problem(ctx, SD_ERR_UNPROCESSABLE, "idempotency_key_reused",
+                                    "This Idempotency-Key was used with a different request.");
+            if (strcmp(rec.request_hash, hash) == 0)
+                u_map_put(ctx->resp->map_header, "Idempotent-Replayed", "true");
+            idem_record_free(&rec);
+            return rc;
+        }
+    }
+    if ((e = create(ctx, conn, arg, &out, &answered)) != SD_OK)
+        goto fail;
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    if (key && (e = idem_save(conn, keyscope, key, hash, 201, text)) != SD_OK) {
+        free(text);
+        goto fail;
+    }
+    if ((e = db_commit(conn)) != SD_OK) {
+        free(text);
+        goto fail;
+    }
+    rc = http_json_text(ctx, 201, text);
+    free(text);
+    return rc;
+fail:
+    db_rollback(conn);
+    return answered ? U_CALLBACK_COMPLETE : http_store_error(ctx, e);
+}
+
+int http_rate_limited(struct http_ctx *ctx, int retry_after_s, const char *detail)
+{
+    char ra[24];
+    int rc = http_problem(ctx, SD_ERR_RATE_LIMITED, NULL, "%s", detail);
+    snprintf(ra, sizeof ra, "%d", retry_after_s > 0 ? retry_after_s : 1);
+    u_map_put(ctx->resp->map_header, "Retry-After", ra);
+    return rc;
+}
+
+void http_client_address(struct http_ctx *ctx, char *out, size_t len)
+{
+    const struct sockaddr *sa = ctx->req->client_address;
+    snprintf(out, len, "unknown");
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    /* Ulfius copies only sizeof(struct sockaddr) bytes, too few for an IPv6 address; the
+     * server listens on IPv4 only, so this is not reached in practice */
+    else if (sa->sa_family == AF_INET6)
+        snprintf(out, len, "ipv6");
+}

@@ -1,0 +1,116 @@
+#ifndef SD_HTTP_H
+#define SD_HTTP_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <ulfius.h>
+
+#include "../src/auth.h"
+#include "../src/db.h"
+#include "../src/err.h"
+#include "app.h"
+
+struct route;
+
+/* Callback priorities, lowest runs first: every request is opened (request id, body limit,
+ * route lookup), authenticated where the route needs it, then handled. */
+enum {
+    PRIORITY_BEGIN = 0,
+    PRIORITY_AUTH = 1,
+    PRIORITY_APP = 2,
+    PRIORITY_FALLBACK = 3,
+};
+
+/* Per-request state, attached with ulfius_set_response_shared_data; its destructor writes
+ * the access log line and the metrics once the answer is queued. */
+struct http_ctx {
+    struct sd_app *app;
+    const struct _u_request *req;
+    struct _u_response *resp;
+    int route_index; /* -1 when no route matched */
+    int answered;
+    char request_id[40];
+    char method[16];
+    struct timespec start;
+    struct db_conn *conn;
+    /* the authenticated principal */
+    int64_t user_id;
+    auth_role role;
+    json_t *user; /* the caller's user object, loaded by authentication */
+};
+
+struct http_ctx *http_ctx_of(struct _u_response *resp);
+
+int http_begin(const struct _u_request *req, struct _u_response *resp, void *app);
+int http_fallback(const struct _u_request *req, struct _u_response *resp, void *app);
+
+/* The request's database connection, acquired on first use and released when the request
+ * ends. NULL means the answer (503) has been sent already. */
+struct db_conn *http_conn(struct http_ctx *ctx);
+void http_conn_release(struct http_ctx *ctx);
+
+/* Answers; each returns U_CALLBACK_COMPLETE so handlers can `return http_...(...)`. */
+int http_json(struct http_ctx *ctx, int status, json_t *body);             /* steals body */
+int http_json_text(struct http_ctx *ctx, int status, const char *body);   /* already JSON */
+int http_no_content(struct http_ctx *ctx);
+int http_problem(struct http_ctx *ctx, sd_err e, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Same, with an errors array [{field, code, message}] (stolen). */
+int http_problem_errors(struct http_ctx *ctx, sd_err e, const char *code, json_t *errors,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* 503/500 etc. for an error coming from the store, with a generic detail. */
+int http_store_error(struct http_ctx *ctx, sd_err e);
+
+/* Requires the caller's role to be one of mask; answers 403 and returns -1 otherwise. */
+int http_require_role(struct http_ctx *ctx, unsigned mask);
+
+/* The JSON object body. Answers 415 (not JSON), 400 (malformed, not an object) and
+ * returns NULL in that case. */
+json_t *http_body_object(struct http_ctx *ctx);
+
+enum field_type { FT_STRING, FT_INT, FT_BOOL, FT_ARRAY, FT_OBJECT };
+struct field_rule {
+    const char *name;
+    enum field_type type;
+    int required;
+    long long min, max; /* characters for strings, value for integers, items for arrays */
+};
+#define FIELD_RULES_END {NULL, FT_STRING, 0, 0, 0}
+
+/* Unknown fields, wrong types, missing required fields and out-of-range values of obj are
+ * appended to errors as {field, code, message}; prefix names nested objects ("items[2]"). */
+void http_check_fields(const json_t *obj, const struct field_rule *rules, const char *prefix,
+                       json_t *errors);
+void http_field_error(json_t *errors, const char *field, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+size_t http_utf8_length(const char *s);
+
+/* Query parameters: only the allowed names; limit within [1,max]; cursor of this list. */
+int http_check_query(struct http_ctx *ctx, const char *const *allowed, json_t *errors);
+int http_query_limit(struct http_ctx *ctx, int def, int max, json_t *errors);
+int64_t http_query_cursor(struct http_ctx *ctx, const char *scope, json_t *errors);
+const char *http_query(struct http_ctx *ctx, const char *name);
+/* Positive integer path parameter, or -1 (the caller answers 404). */
+int64_t http_path_id(struct http_ctx *ctx, const char *name);
+
+/* {items, next_cursor}: items stolen; next_cursor from last_id when has_more. */
+int http_page(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
+              const char *scope);
+
+/* A creating POST: runs create in a transaction on the request's connection and answers
+ * 201 with what it returned. With an Idempotency-Key header the first answer is stored in
+ * the same transaction and replayed for a retry with the same body; another body with the
+ * same key is 422. create returns SD_OK with *out, or an error it has already answered
+ * (answered = 1) or not (answered = 0, a generic problem is sent). */
+typedef sd_err (*http_create_fn)(struct http_ctx *ctx, struct db_conn *conn, void *arg,
+                                 json_t **out, int *answered);
+int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_fn create,
+                           void *arg);
+/* 429 with Retry-After. */
+int http_rate_limited(struct http_ctx *ctx, int retry_after_s, const char *detail);
+/* The client's IP address as text. */
+void http_client_address(struct http_ctx *ctx, char *out, size_t len);
+
+#endif

@@ -1,0 +1,64 @@
+#include <stdlib.h>
+
+#include "../src/metrics.h"
+#include "handlers.h"
+#include "http.h"
+#include "routes.h"
+
+/* openapi.yaml, linked into the binary by the Makefile (ld -r -b binary) */
+extern const char _binary_openapi_yaml_start[];
+extern const char _binary_openapi_yaml_end[];
+
+DB_STMT(ops_q_ping, "SELECT 1");
+
+HANDLER(ops_healthz)
+{
+    (void)req;
+    (void)app;
+    return http_json_text(http_ctx_of(resp), 200, "{\"status\":\"ok\"}");
+}
+
+HANDLER(ops_readyz)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct sd_app *a = app;
+    struct db_conn *conn;
+    sd_err e = SD_OK;
+    PGresult *r;
+    (void)req;
+    if (atomic_load(&a->draining))
+        return http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down", "The server is stopping.");
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    if (!(r = db_exec(conn, &ops_q_ping, 0, NULL, &e)))
+        return http_problem(ctx, SD_ERR_UNAVAILABLE, NULL, "The database is unreachable.");
+    PQclear(r);
+    return http_json_text(ctx, 200, "{\"status\":\"ready\"}");
+}
+
+HANDLER(ops_metrics)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct sd_app *a = app;
+    struct db_pool_stats ps;
+    (void)req;
+    db_pool_get_stats(a->pool, &ps);
+    char *text = metrics_render(a->metrics, routes_label, routes_method, &ps);
+    ulfius_set_string_body_response(resp, 200, text);
+    u_map_put(resp->map_header, "Content-Type", "text/plain; version=0.0.4");
+    free(text);
+    ctx->answered = 1;
+    return U_CALLBACK_COMPLETE;
+}
+
+HANDLER(ops_openapi)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    (void)req;
+    (void)app;
+    ulfius_set_binary_body_response(resp, 200, _binary_openapi_yaml_start,
+                                    (size_t)(_binary_openapi_yaml_end - _binary_openapi_yaml_start));
+    u_map_put(resp->map_header, "Content-Type", "application/yaml");
+    ctx->answered = 1;
+    return U_CALLBACK_COMPLETE;
+}

@@ -1,0 +1,179 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "../src/product_store.h"
+#include "handlers.h"
+#include "http.h"
+
+#define PRODUCTS_PAGE_DEFAULT 20
+#define PRODUCTS_PAGE_MAX     100
+#define PRICE_MAX             1000000000000LL /* 10 billion roubles in kopecks */
+#define STOCK_MAX             1000000000LL
+
+static const struct field_rule create_rules[] = {
+    {"offer_id", FT_STRING, 1, 1, 64},     {"name", FT_STRING, 1, 1, 255},
+    {"description", FT_STRING, 0, 0, 5000}, {"price", FT_INT, 1, 1, PRICE_MAX},
+    {"stock", FT_INT, 1, 0, STOCK_MAX},     FIELD_RULES_END,
+};
+static const struct field_rule update_rules[] = {
+    {"name", FT_STRING, 0, 1, 255}, {"description", FT_STRING, 0, 0, 5000},
+    {"price", FT_INT, 0, 1, PRICE_MAX}, {"stock", FT_INT, 0, 0, STOCK_MAX},
+    FIELD_RULES_END,
+};
+
+struct product_args {
+    struct product_fields f;
+    char price[24], stock[24];
+};
+
+/* Validates body against rules and fills args with text forms for the store. */
+static int product_parse(json_t *body, const struct field_rule *rules, struct product_args *a,
+                         json_t *errors)
+{
+    json_t *v;
+    http_check_fields(body, rules, NULL, errors);
+    a->f.offer_id = json_string_value(json_object_get(body, "offer_id"));
+    a->f.name = json_string_value(json_object_get(body, "name"));
+    a->f.description = json_string_value(json_object_get(body, "description"));
+    if (a->f.offer_id &&
+        strspn(a->f.offer_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/") !=
+            strlen(a->f.offer_id))
+        http_field_error(errors, "offer_id", "invalid_format",
+                         "may contain only Latin letters, digits and . _ - /");
+    if (a->f.name && strspn(a->f.name, " \t") == strlen(a->f.name))
+        http_field_error(errors, "name", "too_short", "must not be blank");
+    if ((v = json_object_get(body, "price")) && json_is_integer(v))
+        a->f.price = db_i64(a->price, json_integer_value(v));
+    if ((v = json_object_get(body, "stock")) && json_is_integer(v))
+        a->f.stock = db_i64(a->stock, json_integer_value(v));
+    return json_array_size(errors) ? -1 : 0;
+}
+
+static sd_err product_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg,
+                                json_t **out, int *answered)
+{
+    struct product_args *a = arg;
+    sd_err e = product_store_create(conn, ctx->user_id, &a->f, out);
+    if (e == SD_ERR_CONFLICT) {
+        *answered = 1;
+        http_problem(ctx, SD_ERR_CONFLICT, "offer_id_taken",
+                     "You already have a product with offer_id '%s'.", a->f.offer_id);
+    }
+    return e;
+}
+
+HANDLER(products_create)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct product_args a = {0};
+    json_t *body, *errors;
+    int rc;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, ROLE_SELLER) != 0 || !(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    if (product_parse(body, create_rules, &a, errors) != 0) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                 "The product has invalid fields.");
+        errors = NULL;
+    } else {
+        rc = http_idempotent_create(ctx, "products", product_create_tx, &a);
+    }
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}
+
+HANDLER(products_list)
+{
+    static const char *const allowed[] = {"limit", "cursor", "mine", NULL};
+    struct http_ctx *ctx = http_ctx_of(resp);
+    json_t *errors = json_array(), *items = NULL;
+    int has_more = 0;
+    int64_t last = 0;
+    struct db_conn *conn;
+    sd_err e;
+    (void)req;
+    (void)app;
+    http_check_query(ctx, allowed, errors);
+    int limit = http_query_limit(ctx, PRODUCTS_PAGE_DEFAULT, PRODUCTS_PAGE_MAX, errors);
+    int64_t after = http_query_cursor(ctx, "products", errors);
+    const char *mine = http_query(ctx, "mine");
+    if (mine && strcmp(mine, "true") != 0 && strcmp(mine, "false") != 0)
+        http_field_error(errors, "mine", "invalid_enum", "must be true or false");
+    if (json_array_size(errors))
+        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                   "The query has invalid parameters.");
+    json_decref(errors);
+    int only_mine = mine && strcmp(mine, "true") == 0;
+    if (only_mine && http_require_role(ctx, ROLE_SELLER) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    /* the cursor is bound to the list it came from: "mine" pages are a different list */
+    e = product_store_list(conn, only_mine ? ctx->user_id : 0, after, limit, &items, &has_more,
+                           &last);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_page(ctx, items, has_more, last, "products");
+}
+
+HANDLER(products_get)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    json_t *out = NULL;
+    int64_t id = http_path_id(ctx, "id");
+    sd_err e;
+    (void)req;
+    (void)app;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such product.");
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    if ((e = product_store_get(conn, id, &out)) == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "No such product.");
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_json(ctx, 200, out);
+}
+
+HANDLER(products_update)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct product_args a = {0};
+    struct db_conn *conn;
+    json_t *body, *errors, *out = NULL;
+    int64_t id = http_path_id(ctx, "id");
+    int rc;
+    sd_err e;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, ROLE_SELLER) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such product.");
+    if (!(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    product_parse(body, update_rules, &a, errors);
+    if (json_object_size(body) == 0)
+        http_field_error(errors, "", "empty_update", "name at least one field to change");
+    if (json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                 "The update has invalid fields.");
+        errors = NULL;
+    } else if (!(conn = http_conn(ctx))) {
+        rc = U_CALLBACK_COMPLETE;
+    } else if ((e = product_store_update(conn, id, ctx->user_id, &a.f, &out)) == SD_ERR_NOT_FOUND) {
+        rc = http_problem(ctx, e, NULL, "No such product among yours.");
+    } else if (e != SD_OK) {
+        rc = http_store_error(ctx, e);
+    } else {
+        rc = http_json(ctx, 200, out);
+    }
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}

@@ -1,0 +1,123 @@
+#include "routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "http.h"
+
+enum { PUBLIC = 0, AUTHENTICATED = 1 };
+
+struct route {
+    const char *method;
+    const char *path;
+    int auth;
+    int (*handler)(const struct _u_request *, struct _u_response *, void *);
+};
+
+/* Every endpoint of the API, one line each. */
+static const struct route routes[] = {
+    {"GET", "/healthz", PUBLIC, ops_healthz},
+    {"GET", "/readyz", PUBLIC, ops_readyz},
+    {"GET", "/metrics", PUBLIC, ops_metrics},
+    {"GET", "/openapi.yaml", PUBLIC, ops_openapi},
+    {"POST", "/v1/auth/register", PUBLIC, auth_register},
+    {"POST", "/v1/auth/login", PUBLIC, auth_login},
+    {"POST", "/v1/auth/refresh", PUBLIC, auth_refresh},
+    {"POST", "/v1/auth/logout", PUBLIC, auth_logout},
+    {"GET", "/v1/me", AUTHENTICATED, me_get},
+    {"POST", "/v1/products", AUTHENTICATED, products_create},
+    {"GET", "/v1/products", AUTHENTICATED, products_list},
+    {"GET", "/v1/products/:id", AUTHENTICATED, products_get},
+    {"PATCH", "/v1/products/:id", AUTHENTICATED, products_update},
+    {"POST", "/v1/orders", AUTHENTICATED, orders_create},
+    {"GET", "/v1/orders", AUTHENTICATED, orders_list},
+    {"GET", "/v1/postings/:posting_number", AUTHENTICATED, postings_get},
+    {"POST", "/v1/postings/:posting_number/status", AUTHENTICATED, postings_set_status},
+};
+#define NROUTES ((int)(sizeof routes / sizeof routes[0]))
+
+int routes_register(struct _u_instance *in, struct sd_app *app)
+{
+    int rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_BEGIN, http_begin, app);
+    for (int i = 0; i < NROUTES && rc == U_OK; i++) {
+        const struct route *r = &routes[i];
+        if (r->auth == AUTHENTICATED)
+            rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_AUTH,
+                                            auth_authenticate, app);
+        if (rc == U_OK)
+            rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_APP,
+                                            r->handler, app);
+    }
+    if (rc == U_OK)
+        rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_FALLBACK, http_fallback,
+                                        app);
+    return rc == U_OK ? 0 : -1;
+}
+
+/* Next non-empty segment of a path; returns its length and advances *p. */
+static size_t next_segment(const char **p, const char **seg)
+{
+    while (**p == '/')
+        (*p)++;
+    *seg = *p;
+    while (**p && **p != '/')
+        (*p)++;
+    return (size_t)(*p - *seg);
+}
+
+static int path_matches(const char *pattern, const char *path)
+{
+    const char *ps, *us;
+    for (;;) {
+        size_t pl = next_segment(&pattern, &ps), ul = next_segment(&path, &us);
+        if (pl == 0 || ul == 0)
+            return pl == ul;
+        if (ps[0] != ':' && (pl != ul || memcmp(ps, us, pl) != 0))
+            return 0;
+    }
+}
+
+int routes_match(const char *method, const char *path, char *allow, size_t allowlen)
+{
+    size_t used = 0;
+    allow[0] = '\0';
+    for (int i = 0; i < NROUTES; i++) {
+        if (!path_matches(routes[i].path, path))
+            continue;
+        if (strcmp(routes[i].method, method) == 0)
+            return i;
+        used += (size_t)snprintf(allow + used, allowlen - used, "%s%s", used ? ", " : "",
+                                 routes[i].method);
+        if (used >= allowlen)
+            used = allowlen - 1;
+    }
+    return used ? ROUTES_METHOD_NOT_ALLOWED : ROUTES_NOT_FOUND;
+}
+
+int routes_count(void)
+{
+    return NROUTES;
+}
+
+const char *routes_label(int i)
+{
+    return i >= 0 && i < NROUTES ? routes[i].path : "unmatched";
+}
+
+const char *routes_method(int i)
+{
+    return i >= 0 && i < NROUTES ? routes[i].method : "";
+}
+
+int routes_has_path_param(int i, const char *name)
+{
+    const char *p;
+    size_t n = strlen(name);
+    if (i < 0 || i >= NROUTES)
+        return 0;
+    for (p = strchr(routes[i].path, ':'); p; p = strchr(p + 1, ':'))
+        if (strncmp(p + 1, name, n) == 0 && (p[n + 1] == '/' || p[n + 1] == '\0'))
+            return 1;
+    return 0;
+}

@@ -1,0 +1,294 @@
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+enum kind { K_STR, K_INT, K_SIZE, K_ULL, K_ALG, K_LEVEL };
+
+struct setting {
+    const char *env;
+    enum kind kind;
+    size_t offset;
+    long long min, max;
+};
+
+#define OFF(f) offsetof(struct sd_config, f)
+static const struct setting settings[] = {
+    {"DATABASE_URL", K_STR, OFF(database_url), 0, 0},
+    {"SELLERDESK_PORT", K_INT, OFF(port), 1, 65535},
+    {"SELLERDESK_BIND_ADDRESS", K_STR, OFF(bind_address), 0, 0},
+    {"SELLERDESK_JWT_ALG", K_ALG, OFF(jwt_alg), 0, 0},
+    {"SELLERDESK_JWT_SECRET", K_STR, OFF(jwt_secret), 0, 0},
+    {"SELLERDESK_JWT_PRIVATE_KEY_FILE", K_STR, OFF(jwt_private_key_file), 0, 0},
+    {"SELLERDESK_JWT_PUBLIC_KEY_FILE", K_STR, OFF(jwt_public_key_file), 0, 0},
+    {"SELLERDESK_JWT_ISSUER", K_STR, OFF(jwt_issuer), 0, 0},
+    {"SELLERDESK_JWT_AUDIENCE", K_STR, OFF(jwt_audience), 0, 0},
+    {"SELLERDESK_CURSOR_SECRET", K_STR, OFF(cursor_secret), 0, 0},
+    {"SELLERDESK_ACCESS_TOKEN_TTL", K_INT, OFF(access_ttl_s), 30, 86400},
+    {"SELLERDESK_REFRESH_TOKEN_TTL", K_INT, OFF(refresh_ttl_s), 60, 365 * 86400},
+    {"SELLERDESK_DB_POOL_SIZE", K_INT, OFF(db_pool_size), 1, 500},
+    {"SELLERDESK_DB_ACQUIRE_TIMEOUT_MS", K_INT, OFF(db_acquire_timeout_ms), 1, 60000},
+    {"SELLERDESK_DB_STATEMENT_TIMEOUT_MS", K_INT, OFF(db_statement_timeout_ms), 0, 600000},
+    {"SELLERDESK_DB_CONNECT_TIMEOUT", K_INT, OFF(db_connect_timeout_s), 1, 60},
+    {"SELLERDESK_MAX_BODY_BYTES", K_SIZE, OFF(max_body_bytes), 1024, 64LL << 20},
+    {"SELLERDESK_CONNECTION_TIMEOUT", K_INT, OFF(connection_timeout_s), 1, 3600},
+    {"SELLERDESK_SHUTDOWN_GRACE", K_INT, OFF(shutdown_grace_s), 0, 600},
+    {"SELLERDESK_LOG_LEVEL", K_LEVEL, OFF(log_level), 0, 0},
+    {"SELLERDESK_LOGIN_MAX_FAILURES_ACCOUNT", K_INT, OFF(login_max_failures_account), 1, 1000},
+    {"SELLERDESK_LOGIN_MAX_FAILURES_CLIENT", K_INT, OFF(login_max_failures_client), 1, 100000},
+    {"SELLERDESK_LOGIN_WINDOW", K_INT, OFF(login_window_s), 1, 86400},
+    {"SELLERDESK_LOGIN_LOCKOUT", K_INT, OFF(login_lockout_s), 1, 86400},
+    {"SELLERDESK_IDEMPOTENCY_TTL", K_INT, OFF(idempotency_ttl_s), 60, 30 * 86400},
+    {"SELLERDESK_PWHASH_OPSLIMIT", K_ULL, OFF(pwhash_opslimit), 1, 64},
+    {"SELLERDESK_PWHASH_MEMLIMIT", K_SIZE, OFF(pwhash_memlimit), 8LL << 20, 4LL << 30},
+    {"SELLERDESK_MIGRATIONS_DIR", K_STR, OFF(migrations_dir), 0, 0},
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+
+static const char *alg_names[] = {"HS256", "HS384", "HS512", "RS256", "ES256"};
+
+const char *config_jwt_alg_name(config_jwt_alg alg)
+{
+    return alg_names[alg];
+}
+
+void config_defaults(struct sd_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->database_url = strdup("postgresql://sellerdesk@127.0.0.1:5433/sellerdesk");
+    cfg->port = 8080;
+    cfg->bind_address = strdup("0.0.0.0");
+    cfg->jwt_alg = JWT_HS256;
+    cfg->jwt_issuer = strdup("sellerdesk");
+    cfg->access_ttl_s = 900;
+    cfg->refresh_ttl_s = 30 * 86400;
+    cfg->db_pool_size = 16;
+    cfg->db_acquire_timeout_ms = 2000;
+    cfg->db_statement_timeout_ms = 5000;
+    cfg->db_connect_timeout_s = 3;
+    cfg->max_body_bytes = 1 << 20;
+    cfg->connection_timeout_s = 30;
+    cfg->shutdown_grace_s = 20;
+    cfg->log_level = LOG_INFO;
+    cfg->login_max_failures_account = 5;
+    cfg->login_max_failures_client = 50;
+    cfg->login_window_s = 900;
+    cfg->login_lockout_s = 900;
+    cfg->idempotency_ttl_s = 86400;
+    cfg->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    cfg->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    cfg->migrations_dir = strdup("migrations");
+}
+
+static int parse_ll(const char *s, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int config_set(struct sd_config *cfg, const struct setting *s, const char *value, char *err,
+                      size_t errlen)
+{
+    char *base = (char *)cfg;
+    long long v;
+    switch (s->kind) {
+    case K_STR: {
+        char **slot = (char **)(base + s->offset);
+        free(*slot);
+        *slot = strdup(value);
+        return 0;
+    }
+    case K_ALG:
+        for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++) {
+            if (strcmp(value, alg_names[i]) == 0) {
+                cfg->jwt_alg = (config_jwt_alg)i;
+                return 0;
+            }
+        }
+        snprintf(err, errlen, "%s: unknown algorithm '%s' (HS256, HS384, HS512, RS256, ES256)",
+                 s->env, value);
+        return -1;
+    case K_LEVEL:
+        if (log_parse_level(value, &cfg->log_level) == 0)
+            return 0;
+        snprintf(err, errlen, "%s: unknown level '%s' (debug, info, warn, error)", s->env, value);
+        return -1;
+    case K_INT:
+    case K_SIZE:
+    case K_ULL:
+        if (parse_ll(value, &v) != 0 || v < s->min || v > s->max) {
+            snprintf(err, errlen, "%s: '%s' is not an integer between %lld and %lld", s->env,
+                     value, s->min, s->max);
+            return -1;
+        }
+        if (s->kind == K_INT)
+            *(int *)(base + s->offset) = (int)v;
+        else if (s->kind == K_SIZE)
+            *(size_t *)(base + s->offset) = (size_t)v;
+        else
+            *(unsigned long long *)(base + s->offset) = (unsigned long long)v;
+        return 0;
+    }
+    return -1;
+}
+
+static const struct setting *config_find(const char *name)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strcmp(settings[i].env, name) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+int config_load_file(struct sd_config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    int lineno = 0, rc = 0;
+    if (!f) {
+        snprintf(err, errlen, "config file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        char *p = line + strspn(line, " \t");
+        if (*p == '\0' || *p == '#')
+            continue;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            snprintf(err, errlen, "%s:%d: expected KEY=VALUE", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        const struct setting *s = config_find(p);
+        if (!s) {
+            snprintf(err, errlen, "%s:%d: unknown setting '%s'", path, lineno, p);
+            rc = -1;
+            break;
+        }
+        rc = config_set(cfg, s, eq + 1, err, errlen);
+    }
+    fclose(f);
+    return rc;
+}
+
+int config_load_env(struct sd_config *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const char *v = getenv(settings[i].env);
+        if (v && *v && config_set(cfg, &settings[i], v, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_file(const char *path, unsigned char **out, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+    if (!f) {
+        snprintf(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > 1 << 20 ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        snprintf(err, errlen, "key file %s is empty or unreadable", path);
+        fclose(f);
+        return -1;
+    }
+    *out = malloc((size_t)n + 1);
+    *len = fread(*out, 1, (size_t)n, f);
+    (*out)[*len] = '\0';
+    fclose(f);
+    return 0;
+}
+
+static int config_validate_jwt(struct sd_config *cfg, char *err, size_t errlen)
+{
+    if (cfg->jwt_alg <= JWT_HS512) {
+        if (!cfg->jwt_secret || strlen(cfg->jwt_secret) < 32) {
+            snprintf(err, errlen,
+                     "SELLERDESK_JWT_SECRET is required for %s and must be at least 32 bytes",
+                     alg_names[cfg->jwt_alg]);
+            return -1;
+        }
+        cfg->jwt_sign_key = (unsigned char *)strdup(cfg->jwt_secret);
+        cfg->jwt_sign_key_len = strlen(cfg->jwt_secret);
+        cfg->jwt_verify_key = (unsigned char *)strdup(cfg->jwt_secret);
+        cfg->jwt_verify_key_len = cfg->jwt_sign_key_len;
+        return 0;
+    }
+    if (!cfg->jwt_private_key_file || !cfg->jwt_public_key_file) {
+        snprintf(err, errlen,
+                 "%s needs SELLERDESK_JWT_PRIVATE_KEY_FILE and SELLERDESK_JWT_PUBLIC_KEY_FILE",
+                 alg_names[cfg->jwt_alg]);
+        return -1;
+    }
+    if (read_file(cfg->jwt_private_key_file, &cfg->jwt_sign_key, &cfg->jwt_sign_key_len, err,
+                  errlen) != 0 ||
+        read_file(cfg->jwt_public_key_file, &cfg->jwt_verify_key, &cfg->jwt_verify_key_len, err,
+                  errlen) != 0)
+        return -1;
+    if (!cfg->cursor_secret) {
+        snprintf(err, errlen, "SELLERDESK_CURSOR_SECRET (at least 32 bytes) is required with %s",
+                 alg_names[cfg->jwt_alg]);
+        return -1;
+    }
+    return 0;
+}
+
+int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errlen)
+{
+    if (!cfg->database_url || !*cfg->database_url) {
+        snprintf(err, errlen, "DATABASE_URL is required");
+        return -1;
+    }
+    if (!need_jwt)
+        return 0;
+    if (!cfg->jwt_issuer || !*cfg->jwt_issuer) {
+        snprintf(err, errlen, "SELLERDESK_JWT_ISSUER must not be empty");
+        return -1;
+    }
+    if (cfg->refresh_ttl_s <= cfg->access_ttl_s) {
+        snprintf(err, errlen, "SELLERDESK_REFRESH_TOKEN_TTL (%d) must exceed "
+                 "SELLERDESK_ACCESS_TOKEN_TTL (%d)", cfg->refresh_ttl_s, cfg->access_ttl_s);
+        return -1;
+    }
+    if (config_validate_jwt(cfg, err, errlen) != 0)
+        return -1;
+    if (!cfg->cursor_secret)
+        cfg->cursor_secret = strdup(cfg->jwt_secret);
+    if (strlen(cfg->cursor_secret) < 32) {
+        snprintf(err, errlen, "SELLERDESK_CURSOR_SECRET must be at least 32 bytes");
+        return -1;
+    }
+    return 0;
+}
+
+void config_free(struct sd_config *cfg)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (settings[i].kind == K_STR) {
+            char **slot = (char **)((char *)cfg + settings[i].offset);
+            free(*slot);
+            *slot = NULL;
+        }
+    }
+    if (cfg->jwt_sign_key)
+        sodium_memzero(cfg->jwt_sign_key, cfg->jwt_sign_key_len);
+    free(cfg->jwt_sign_key);
+    free(cfg->jwt_verify_key);
+    cfg->jwt_sign_key = cfg->jwt_verify_key = NULL;
+}

@@ -1,0 +1,56 @@
+#ifndef SD_CONFIG_H
+#define SD_CONFIG_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+typedef enum { JWT_HS256, JWT_HS384, JWT_HS512, JWT_RS256, JWT_ES256 } config_jwt_alg;
+
+/* All settings of the process. Filled as defaults -> file -> environment, then validated. */
+struct sd_config {
+    char *database_url;
+    int port;
+    char *bind_address;
+    config_jwt_alg jwt_alg;
+    char *jwt_secret;           /* HS* key */
+    char *jwt_private_key_file; /* RS256/ES256 signing key (PEM) */
+    char *jwt_public_key_file;  /* RS256/ES256 verification key (PEM) */
+    char *jwt_issuer;
+    char *jwt_audience; /* optional; when set, required in tokens */
+    char *cursor_secret;
+    int access_ttl_s;
+    int refresh_ttl_s;
+    int db_pool_size;
+    int db_acquire_timeout_ms;
+    int db_statement_timeout_ms;
+    int db_connect_timeout_s;
+    size_t max_body_bytes;
+    int connection_timeout_s;
+    int shutdown_grace_s;
+    log_level log_level;
+    int login_max_failures_account;
+    int login_max_failures_client;
+    int login_window_s;
+    int login_lockout_s;
+    int idempotency_ttl_s;
+    unsigned long long pwhash_opslimit;
+    size_t pwhash_memlimit;
+    char *migrations_dir;
+    /* loaded key material */
+    unsigned char *jwt_sign_key;
+    size_t jwt_sign_key_len;
+    unsigned char *jwt_verify_key;
+    size_t jwt_verify_key_len;
+};
+
+void config_defaults(struct sd_config *cfg);
+/* KEY=VALUE lines with the same names as the environment variables; # comments. */
+int config_load_file(struct sd_config *cfg, const char *path, char *err, size_t errlen);
+int config_load_env(struct sd_config *cfg, char *err, size_t errlen);
+/* need_jwt: serve needs keys; migrate/seed only need the database. Loads key files. */
+int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errlen);
+void config_free(struct sd_config *cfg);
+const char *config_jwt_alg_name(config_jwt_alg alg);
+
+#endif

@@ -1,0 +1,75 @@
+#ifndef SD_DB_H
+#define SD_DB_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "err.h"
+
+/* A statement with a name unique in the program; each connection prepares it on first use. */
+typedef struct {
+    const char *name;
+    const char *sql;
+} db_stmt;
+
+#define DB_STMT(var, text) static const db_stmt var = {#var, text}
+
+struct db_conn;
+struct db_pool;
+
+struct db_pool_stats {
+    int size, in_use, waiting;
+    uint64_t acquired, timeouts, resets;
+};
+
+struct db_pool *db_pool_new(const char *url, int size, int acquire_timeout_ms,
+                            int statement_timeout_ms, int connect_timeout_s);
+void db_pool_free(struct db_pool *pool);
+/* NULL with *err = SD_ERR_UNAVAILABLE when no connection is free in time or the database is
+ * unreachable. */
+struct db_conn *db_acquire(struct db_pool *pool, sd_err *err);
+void db_release(struct db_pool *pool, struct db_conn *conn);
+void db_pool_get_stats(struct db_pool *pool, struct db_pool_stats *out);
+
+/* A connection outside any pool (CLI commands). */
+struct db_conn *db_connect(const char *url, int statement_timeout_ms, int connect_timeout_s,
+                           sd_err *err);
+void db_close(struct db_conn *conn);
+
+/* Runs a prepared statement with text parameters (NULL = SQL NULL). Returns the result, or
+ * NULL with *err set; a unique violation is SD_ERR_CONFLICT, a lost connection or timeout
+ * SD_ERR_UNAVAILABLE. The caller PQclear()s the result. */
+PGresult *db_exec(struct db_conn *conn, const db_stmt *stmt, int nparams,
+                  const char *const *params, sd_err *err);
+/* Plain command without parameters (BEGIN, migrations' own SQL). */
+sd_err db_command(struct db_conn *conn, const char *sql);
+sd_err db_begin(struct db_conn *conn);
+sd_err db_commit(struct db_conn *conn);
+void db_rollback(struct db_conn *conn);
+/* SQLSTATE of the last failed statement on this connection, "" if none. */
+const char *db_last_sqlstate(const struct db_conn *conn);
+/* Constraint named by the last failed statement, "" if none. */
+const char *db_last_constraint(const struct db_conn *conn);
+PGconn *db_pg(struct db_conn *conn);
+
+/* Result helpers. */
+int64_t db_get_i64(const PGresult *res, int row, int col);
+const char *db_get_str(const PGresult *res, int row, int col); /* NULL for SQL NULL */
+/* Writes v in decimal into buf (at least 24 bytes) and returns buf. */
+const char *db_i64(char *buf, int64_t v);
+
+
+
+#include <jansson.h>
+/* Single-row statement whose first column is JSON text: *out parsed; no row is
+ * SD_ERR_NOT_FOUND. */
+sd_err db_json_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
+                   const char *const *params, json_t **out);
+/* Keyset page: the statement returns (id, json) rows, at most limit + 1 of them (the caller
+ * passes limit + 1 as its LIMIT). *items gets up to limit objects; *has_more tells whether the
+ * extra row came back; *last_id is the id of the last item returned. */
+sd_err db_json_page(struct db_conn *conn, const db_stmt *stmt, int nparams,
+                    const char *const *params, int limit, json_t **items, int *has_more,
+                    int64_t *last_id);
+#endif

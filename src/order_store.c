@@ -1,0 +1,206 @@
+#include "order_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+DB_STMT(order_q_lock_products,
+        "SELECT id, stock FROM products WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE");
+/* one statement: reserve stock, create the order, one posting per seller, its items */
+DB_STMT(order_q_create,
+        "WITH x AS (SELECT * FROM unnest($2::bigint[], $3::int[]) AS x(product_id, q)),"
+        " dec AS (UPDATE products p SET stock = p.stock - x.q, updated_at = now() FROM x"
+        "         WHERE p.id = x.product_id RETURNING p.id, p.seller_id, p.price),"
+        " o AS (INSERT INTO orders (buyer_id) VALUES ($1) RETURNING id),"
+        " s AS (SELECT seller_id, row_number() OVER (ORDER BY seller_id) AS n"
+        "       FROM (SELECT DISTINCT seller_id FROM dec) d),"
+        " po AS (INSERT INTO postings (posting_number, order_id, seller_id, buyer_id)"
+        "        SELECT o.id || '-' || lpad(s.n::text, 4, '0'), o.id, s.seller_id, $1 FROM o, s"
+        "        RETURNING id, seller_id),"
+        " it AS (INSERT INTO posting_items (posting_id, seller_id, product_id, quantity, price)"
+        "        SELECT po.id, dec.seller_id, dec.id, x.q, dec.price"
+        "        FROM dec JOIN x ON x.product_id = dec.id JOIN po ON po.seller_id = dec.seller_id"
+        "        RETURNING 1)"
+        " SELECT o.id, (SELECT count(*) FROM it) FROM o");
+DB_STMT(order_q_get, "SELECT order_json(o) FROM orders o WHERE id = $1");
+DB_STMT(order_q_list,
+        "SELECT o.id, order_json(o) FROM orders o"
+        " WHERE ($1::bigint = 0 OR o.buyer_id = $1) AND ($2::bigint = 0 OR o.id < $2)"
+        " ORDER BY o.id DESC LIMIT $3");
+DB_STMT(order_q_list_buyer,
+        "SELECT o.id, order_json(o) FROM orders o"
+        " WHERE o.buyer_id = $1 AND ($2::bigint = 0 OR o.id < $2) ORDER BY o.id DESC LIMIT $3");
+DB_STMT(order_q_list_postings,
+        "SELECT p.id, posting_json(p) FROM postings p"
+        " WHERE p.seller_id = $1 AND ($2::bigint = 0 OR p.id < $2)"
+        " AND ($4::text IS NULL OR p.status = $4) ORDER BY p.id DESC LIMIT $3");
+DB_STMT(order_q_get_posting,
+        "SELECT posting_json(p) FROM postings p WHERE p.posting_number = $1"
+        " AND ($3 = 'support' OR p.seller_id = $2 OR p.buyer_id = $2)");
+DB_STMT(order_q_lock_posting,
+        "SELECT id, status FROM postings WHERE posting_number = $1"
+        " AND (($3 = 'seller' AND seller_id = $2) OR ($3 = 'buyer' AND buyer_id = $2))"
+        " FOR UPDATE");
+DB_STMT(order_q_restock,
+        "UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()"
+        " FROM posting_items i WHERE i.posting_id = $1 AND p.id = i.product_id");
+DB_STMT(order_q_set_status,
+        "UPDATE postings SET status = $2, updated_at = now(),"
+        " delivering_at = CASE WHEN $2 = 'delivering' THEN now() ELSE delivering_at END,"
+        " delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,"
+        " cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END"
+        " WHERE id = $1 RETURNING posting_json(postings)");
+
+static const char *statuses[] = {"awaiting_packaging", "delivering", "delivered", "cancelled"};
+
+int order_status_valid(const char *status)
+{
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (strcmp(status, statuses[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int order_transition_allowed(auth_role role, const char *from, const char *to)
+{
+    static const struct {
+        auth_role role;
+        const char *from, *to;
+    } allowed[] = {
+        {ROLE_SELLER, "awaiting_packaging", "delivering"},
+        {ROLE_SELLER, "delivering", "delivered"},
+        {ROLE_BUYER, "awaiting_packaging", "cancelled"},
+    };
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        if (allowed[i].role == role && strcmp(allowed[i].from, from) == 0 &&
+            strcmp(allowed[i].to, to) == 0)
+            return 1;
+    return 0;
+}
+
+/* "{1,2,3}" array literals; ids and quantities are numbers, never text from the client */
+static char *order_array(const struct order_line *lines, size_t n, int quantities)
+{
+    size_t cap = n * 22 + 3, len = 0;
+    char *s = malloc(cap);
+    s[len++] = '{';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%s%lld", i ? "," : "",
+                                quantities ? (long long)lines[i].quantity
+                                           : (long long)lines[i].product_id);
+    s[len++] = '}';
+    s[len] = '\0';
+    return s;
+}
+
+static sd_err order_check_stock(PGresult *r, const struct order_line *lines, size_t n,
+                                size_t *bad_line)
+{
+    for (size_t i = 0; i < n; i++) {
+        int found = 0;
+        for (int row = 0; row < PQntuples(r) && !found; row++) {
+            if (db_get_i64(r, row, 0) != lines[i].product_id)
+                continue;
+            found = 1;
+            if (db_get_i64(r, row, 1) < lines[i].quantity) {
+                *bad_line = i;
+                return SD_ERR_CONFLICT;
+            }
+        }
+        if (!found) {
+            *bad_line = i;
+            return SD_ERR_VALIDATION;
+        }
+    }
+    return SD_OK;
+}
+
+sd_err order_store_create(struct db_conn *conn, int64_t buyer_id, const struct order_line *lines,
+                          size_t n, json_t **out, size_t *bad_line)
+{
+    char bid[24], oid[24];
+    char *ids = order_array(lines, n, 0), *qty = order_array(lines, n, 1);
+    sd_err e = SD_OK;
+    PGresult *r = NULL;
+    const char *lp[] = {ids};
+    if (!(r = db_exec(conn, &order_q_lock_products, 1, lp, &e)))
+        goto cleanup;
+    if ((e = order_check_stock(r, lines, n, bad_line)) != SD_OK)
+        goto cleanup;
+    PQclear(r);
+    const char *cp[] = {db_i64(bid, buyer_id), ids, qty};
+    if (!(r = db_exec(conn, &order_q_create, 3, cp, &e)))
+        goto cleanup;
+    const char *gp[] = {db_i64(oid, db_get_i64(r, 0, 0))};
+    e = db_json_one(conn, &order_q_get, 1, gp, out);
+cleanup:
+    PQclear(r);
+    free(ids);
+    free(qty);
+    return e;
+}
+
+sd_err order_store_list(struct db_conn *conn, int64_t buyer_id, int64_t after_id, int limit,
+                        json_t **items, int *has_more, int64_t *last_id)
+{
+    char b[24], a[24], l[24];
+    const char *p[] = {db_i64(b, buyer_id), db_i64(a, after_id), db_i64(l, limit + 1)};
+    return db_json_page(conn, buyer_id ? &order_q_list_buyer : &order_q_list, 3, p, limit, items,
+                        has_more, last_id);
+}
+
+sd_err order_store_list_postings(struct db_conn *conn, int64_t seller_id, const char *status,
+                                 int64_t after_id, int limit, json_t **items, int *has_more,
+                                 int64_t *last_id)
+{
+    char s[24], a[24], l[24];
+    const char *p[] = {db_i64(s, seller_id), db_i64(a, after_id), db_i64(l, limit + 1), status};
+    return db_json_page(conn, &order_q_list_postings, 4, p, limit, items, has_more, last_id);
+}
+
+sd_err order_store_get_posting(struct db_conn *conn, const char *posting_number,
+                               int64_t viewer_id, auth_role role, json_t **out)
+{
+    char v[24];
+    const char *p[] = {posting_number, db_i64(v, viewer_id), auth_role_name(role)};
+    return db_json_one(conn, &order_q_get_posting, 3, p, out);
+}
+
+sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, int64_t actor_id,
+                              auth_role role, const char *status, json_t **out)
+{
+    char a[24], pid[24];
+    sd_err e;
+    PGresult *r = NULL;
+    const char *lp[] = {posting_number, db_i64(a, actor_id), auth_role_name(role)};
+    if ((e = db_begin(conn)) != SD_OK)
+        return e;
+    if (!(r = db_exec(conn, &order_q_lock_posting, 3, lp, &e)))
+        goto fail;
+    if (PQntuples(r) == 0) {
+        e = SD_ERR_NOT_FOUND;
+        goto fail;
+    }
+    if (!order_transition_allowed(role, PQgetvalue(r, 0, 1), status)) {
+        e = SD_ERR_CONFLICT;
+        goto fail;
+    }
+    snprintf(pid, sizeof pid, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    r = NULL;
+    const char *pp[] = {pid};
+    if (strcmp(status, "cancelled") == 0) {
+        if (!(r = db_exec(conn, &order_q_restock, 1, pp, &e)))
+            goto fail;
+        PQclear(r);
+        r = NULL;
+    }
+    const char *sp[] = {pid, status};
+    if ((e = db_json_one(conn, &order_q_set_status, 2, sp, out)) != SD_OK)
+        goto fail;
+    return db_commit(conn);
+fail:
+    PQclear(r);
+    db_rollback(conn);
+    return e;
+}
