@@ -29,7 +29,7 @@ API_TEST_BIN := $(BUILD)/api_tests
 all: build
 build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN)
 ifeq ($(MODE),release)
-	@mkdir -p bin && cp $(BIN) bin/sellerdesk
+	@mkdir -p bin && cp $(BIN) bin/.sellerdesk.new && mv -f bin/.sellerdesk.new bin/sellerdesk # rename: works while it runs
 endif
 
 deps:

@@ -29,6 +29,14 @@ static int email_valid(const char *e)
     return 1;
 }
 
+/* 401 with the challenge RFC 6750 asks for */
+static int auth_refuse(struct http_ctx *ctx, const char *code, const char *detail)
+{
+    int rc = http_problem(ctx, SD_ERR_UNAUTHORIZED, code, "%s", detail);
+    u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
+    return rc;
+}
+
 HANDLER(auth_authenticate)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
@@ -40,21 +48,18 @@ HANDLER(auth_authenticate)
     sd_err e;
 
     http_client_address(ctx, ip, sizeof ip);
-    u_map_put(resp->map_header, "WWW-Authenticate", "Bearer");
     if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
         log_security("Missing bearer token at IP Address %s for %s %s", ip, ctx->method,
                      req->url_path);
-        return http_problem(ctx, SD_ERR_UNAUTHORIZED, "missing_token",
-                            "Send an access token: Authorization: Bearer <token>.");
+        return auth_refuse(ctx, "missing_token",
+                           "Send an access token: Authorization: Bearer <token>.");
     }
     auth_token_status st = auth_jwt_verify(&a->cfg, h + 7, time(NULL), &claims);
     if (st != AUTH_TOKEN_OK) {
         log_security("Invalid access token at IP Address %s: %s", ip, auth_token_status_text(st));
         return st == AUTH_TOKEN_EXPIRED
-                   ? http_problem(ctx, SD_ERR_UNAUTHORIZED, "token_expired",
-                                  "The access token has expired; refresh it.")
-                   : http_problem(ctx, SD_ERR_UNAUTHORIZED, "invalid_token",
-                                  "The access token is not valid.");
+                   ? auth_refuse(ctx, "token_expired", "The access token has expired; refresh it.")
+                   : auth_refuse(ctx, "invalid_token", "The access token is not valid.");
     }
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
@@ -62,13 +67,11 @@ HANDLER(auth_authenticate)
     if (e == SD_ERR_NOT_FOUND || (e == SD_OK && ctx->role != claims.role)) {
         log_security("Access token for a missing or changed account %lld at IP Address %s",
                      (long long)claims.user_id, ip);
-        return http_problem(ctx, SD_ERR_UNAUTHORIZED, "invalid_token",
-                            "The access token is not valid.");
+        return auth_refuse(ctx, "invalid_token", "The access token is not valid.");
     }
     if (e != SD_OK)
         return http_store_error(ctx, e);
     ctx->user_id = claims.user_id;
-    u_map_remove_from_key(resp->map_header, "WWW-Authenticate");
     return U_CALLBACK_CONTINUE;
 }
 
@@ -140,15 +143,13 @@ cleanup:
     return rc;
 }
 
-static int token_answer(struct http_ctx *ctx, int64_t user_id, auth_role role,
-                        const char *refresh)
+static int token_answer(struct http_ctx *ctx, int64_t user_id, auth_role role, const char *refresh)
 {
     char *access = auth_jwt_issue(&ctx->app->cfg, user_id, role, time(NULL));
     if (!access)
         return http_problem(ctx, SD_ERR_INTERNAL, NULL, "Could not issue a token.");
-    json_t *out = json_pack("{s:s, s:s, s:i, s:s}", "access_token", access, "token_type",
-                            "Bearer", "expires_in", ctx->app->cfg.access_ttl_s, "refresh_token",
-                            refresh);
+    json_t *out = json_pack("{s:s, s:s, s:i, s:s}", "access_token", access, "token_type", "Bearer",
+                            "expires_in", ctx->app->cfg.access_ttl_s, "refresh_token", refresh);
     free(access);
     u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
     return http_json(ctx, 200, out);
@@ -163,7 +164,8 @@ static json_t *auth_body(struct http_ctx *ctx, const struct field_rule *rules)
     errors = json_array();
     http_check_fields(body, rules, NULL, errors);
     if (json_array_size(errors)) {
-        http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "The request has invalid fields.");
+        http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                            "The request has invalid fields.");
         json_decref(body);
         return NULL;
     }

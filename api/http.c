@@ -26,7 +26,8 @@ static double http_elapsed(const struct http_ctx *ctx)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - ctx->start.tv_sec) + (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
+    return (double)(now.tv_sec - ctx->start.tv_sec) +
+           (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
 }
 
 /* Runs after the answer is queued (Ulfius frees shared data at the end of the callbacks). */
@@ -36,8 +37,8 @@ static void http_done(void *data)
     double secs = http_elapsed(ctx);
     int status = (int)ctx->resp->status;
     json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f}", "level", "info", "msg", "request",
-                             "request_id", ctx->request_id, "method", ctx->method, "status",
-                             status, "duration_ms", secs * 1000.0);
+                             "request_id", ctx->request_id, "method", ctx->method, "status", status,
+                             "duration_ms", secs * 1000.0);
     json_object_set_new(line, "route", json_string(routes_label(ctx->route_index)));
     json_object_set_new(line, "user_id", ctx->user_id ? json_integer(ctx->user_id) : json_null());
     log_json(line);
@@ -160,9 +161,9 @@ static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json
     code = code ? code : err_code(e);
     vsnprintf(detail, sizeof detail, fmt, ap);
     snprintf(type, sizeof type, PROBLEM_TYPE_PREFIX "%s", code);
-    json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", err_title(e),
-                          "status", status, "detail", detail, "code", code, "request_id",
-                          ctx->request_id);
+    json_t *p =
+        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", err_title(e), "status",
+                  status, "detail", detail, "code", code, "request_id", ctx->request_id);
     if (errors)
         json_object_set_new(p, "errors", errors);
     if (e == SD_ERR_UNAVAILABLE)
@@ -203,8 +204,9 @@ int http_store_error(struct http_ctx *ctx, sd_err e)
     case SD_ERR_CONFLICT:
         return http_problem(ctx, e, NULL, "The request conflicts with the current state.");
     default:
-        return http_problem(ctx, SD_ERR_INTERNAL, NULL,
-                            "An unexpected error occurred; quote the request id when reporting it.");
+        return http_problem(
+            ctx, SD_ERR_INTERNAL, NULL,
+            "An unexpected error occurred; quote the request id when reporting it.");
     }
 }
 
@@ -233,11 +235,11 @@ json_t *http_body_object(struct http_ctx *ctx)
         return NULL;
     }
     json_t *body = json_loadb(ctx->req->binary_body, ctx->req->binary_body_length,
-                              JSON_REJECT_DUPLICATES, &jerr);
+                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (!body) {
         http_problem(ctx, SD_ERR_BAD_REQUEST, "malformed_json",
-                     "The body is not valid JSON: %s (line %d, column %d).", jerr.text,
-                     jerr.line, jerr.column);
+                     "The body is not valid JSON: %s (line %d, column %d).", jerr.text, jerr.line,
+                     jerr.column);
         return NULL;
     }
     if (!json_is_object(body)) {
@@ -255,8 +257,8 @@ void http_field_error(json_t *errors, const char *field, const char *code, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code,
-                                            "message", msg));
+    json_array_append_new(
+        errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "message", msg));
 }
 
 size_t http_utf8_length(const char *s)
@@ -314,8 +316,8 @@ static void http_check_range(const json_t *v, const struct field_rule *r, const 
     case FT_INT:
         n = json_integer_value(v);
         if (n < r->min || n > r->max)
-            http_field_error(errors, field, "out_of_range", "must be between %lld and %lld",
-                             r->min, r->max);
+            http_field_error(errors, field, "out_of_range", "must be between %lld and %lld", r->min,
+                             r->max);
         return;
     case FT_ARRAY:
         n = (long long)json_array_size(v);
@@ -427,8 +429,7 @@ int64_t http_path_id(struct http_ctx *ctx, const char *name)
     return v > 0 ? v : -1;
 }
 
-int http_page(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
-              const char *scope)
+int http_page(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id, const char *scope)
 {
     char cur[CURSOR_MAX_LEN];
     json_t *page = json_object();

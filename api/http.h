@@ -52,8 +52,8 @@ struct db_conn *http_conn(struct http_ctx *ctx);
 void http_conn_release(struct http_ctx *ctx);
 
 /* Answers; each returns U_CALLBACK_COMPLETE so handlers can `return http_...(...)`. */
-int http_json(struct http_ctx *ctx, int status, json_t *body);             /* steals body */
-int http_json_text(struct http_ctx *ctx, int status, const char *body);   /* already JSON */
+int http_json(struct http_ctx *ctx, int status, json_t *body);          /* steals body */
+int http_json_text(struct http_ctx *ctx, int status, const char *body); /* already JSON */
 int http_no_content(struct http_ctx *ctx);
 int http_problem(struct http_ctx *ctx, sd_err e, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -77,7 +77,10 @@ struct field_rule {
     int required;
     long long min, max; /* characters for strings, value for integers, items for arrays */
 };
-#define FIELD_RULES_END {NULL, FT_STRING, 0, 0, 0}
+#define FIELD_RULES_END                                                                            \
+    {                                                                                              \
+        NULL, FT_STRING, 0, 0, 0                                                                   \
+    }
 
 /* Unknown fields, wrong types, missing required fields and out-of-range values of obj are
  * appended to errors as {field, code, message}; prefix names nested objects ("items[2]"). */

@@ -6,8 +6,8 @@
 #include "handlers.h"
 #include "http.h"
 
-#define ORDER_LINES_MAX    50
-#define ORDER_QUANTITY_MAX 1000
+#define ORDER_LINES_MAX     50
+#define ORDER_QUANTITY_MAX  1000
 #define ORDERS_PAGE_DEFAULT 20
 #define ORDERS_PAGE_MAX     100
 
@@ -118,16 +118,21 @@ HANDLER(orders_list)
     struct db_conn *conn;
     sd_err e;
     int seller = ctx->role == ROLE_SELLER;
-    const char *scope = seller ? "postings" : "orders";
+    char scope[48];
     (void)req;
     (void)app;
     http_check_query(ctx, seller ? seller_params : buyer_params, errors);
-    int limit = http_query_limit(ctx, ORDERS_PAGE_DEFAULT, ORDERS_PAGE_MAX, errors);
-    int64_t after = http_query_cursor(ctx, scope, errors);
     const char *status = seller ? http_query(ctx, "status") : NULL;
-    if (status && !order_status_valid(status))
+    if (status && !order_status_valid(status)) {
         http_field_error(errors, "status", "invalid_enum",
                          "must be awaiting_packaging, delivering, delivered or cancelled");
+        status = NULL;
+    }
+    /* a cursor belongs to one list: the seller's postings of one status are a list of their own */
+    snprintf(scope, sizeof scope, "%s%s%s", seller ? "postings" : "orders", status ? ":" : "",
+             status ? status : "");
+    int limit = http_query_limit(ctx, ORDERS_PAGE_DEFAULT, ORDERS_PAGE_MAX, errors);
+    int64_t after = http_query_cursor(ctx, scope, errors);
     if (json_array_size(errors))
         return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                    "The query has invalid parameters.");

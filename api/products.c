@@ -11,13 +11,15 @@
 #define STOCK_MAX             1000000000LL
 
 static const struct field_rule create_rules[] = {
-    {"offer_id", FT_STRING, 1, 1, 64},     {"name", FT_STRING, 1, 1, 255},
+    {"offer_id", FT_STRING, 1, 1, 64},      {"name", FT_STRING, 1, 1, 255},
     {"description", FT_STRING, 0, 0, 5000}, {"price", FT_INT, 1, 1, PRICE_MAX},
     {"stock", FT_INT, 1, 0, STOCK_MAX},     FIELD_RULES_END,
 };
 static const struct field_rule update_rules[] = {
-    {"name", FT_STRING, 0, 1, 255}, {"description", FT_STRING, 0, 0, 5000},
-    {"price", FT_INT, 0, 1, PRICE_MAX}, {"stock", FT_INT, 0, 0, STOCK_MAX},
+    {"name", FT_STRING, 0, 1, 255},
+    {"description", FT_STRING, 0, 0, 5000},
+    {"price", FT_INT, 0, 1, PRICE_MAX},
+    {"stock", FT_INT, 0, 0, STOCK_MAX},
     FIELD_RULES_END,
 };
 
@@ -36,7 +38,8 @@ static int product_parse(json_t *body, const struct field_rule *rules, struct pr
     a->f.name = json_string_value(json_object_get(body, "name"));
     a->f.description = json_string_value(json_object_get(body, "description"));
     if (a->f.offer_id &&
-        strspn(a->f.offer_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/") !=
+        strspn(a->f.offer_id,
+               "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/") !=
             strlen(a->f.offer_id))
         http_field_error(errors, "offer_id", "invalid_format",
                          "may contain only Latin letters, digits and . _ - /");
@@ -49,8 +52,8 @@ static int product_parse(json_t *body, const struct field_rule *rules, struct pr
     return json_array_size(errors) ? -1 : 0;
 }
 
-static sd_err product_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg,
-                                json_t **out, int *answered)
+static sd_err product_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg, json_t **out,
+                                int *answered)
 {
     struct product_args *a = arg;
     sd_err e = product_store_create(conn, ctx->user_id, &a->f, out);
@@ -97,26 +100,27 @@ HANDLER(products_list)
     (void)req;
     (void)app;
     http_check_query(ctx, allowed, errors);
-    int limit = http_query_limit(ctx, PRODUCTS_PAGE_DEFAULT, PRODUCTS_PAGE_MAX, errors);
-    int64_t after = http_query_cursor(ctx, "products", errors);
     const char *mine = http_query(ctx, "mine");
     if (mine && strcmp(mine, "true") != 0 && strcmp(mine, "false") != 0)
         http_field_error(errors, "mine", "invalid_enum", "must be true or false");
+    int only_mine = mine && strcmp(mine, "true") == 0;
+    /* the cursor is bound to the list it came from: "mine" pages are a different list */
+    const char *scope = only_mine ? "products:mine" : "products";
+    int limit = http_query_limit(ctx, PRODUCTS_PAGE_DEFAULT, PRODUCTS_PAGE_MAX, errors);
+    int64_t after = http_query_cursor(ctx, scope, errors);
     if (json_array_size(errors))
         return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                    "The query has invalid parameters.");
     json_decref(errors);
-    int only_mine = mine && strcmp(mine, "true") == 0;
     if (only_mine && http_require_role(ctx, ROLE_SELLER) != 0)
         return U_CALLBACK_COMPLETE;
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
-    /* the cursor is bound to the list it came from: "mine" pages are a different list */
     e = product_store_list(conn, only_mine ? ctx->user_id : 0, after, limit, &items, &has_more,
                            &last);
     if (e != SD_OK)
         return http_store_error(ctx, e);
-    return http_page(ctx, items, has_more, last, "products");
+    return http_page(ctx, items, has_more, last, scope);
 }
 
 HANDLER(products_get)
@@ -158,7 +162,7 @@ HANDLER(products_update)
         return U_CALLBACK_COMPLETE;
     errors = json_array();
     product_parse(body, update_rules, &a, errors);
-    if (json_object_size(body) == 0)
+    if (!a.f.name && !a.f.description && !a.f.price && !a.f.stock && !json_array_size(errors))
         http_field_error(errors, "", "empty_update", "name at least one field to change");
     if (json_array_size(errors)) {
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,

@@ -46,12 +46,11 @@ int routes_register(struct _u_instance *in, struct sd_app *app)
             rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_AUTH,
                                             auth_authenticate, app);
         if (rc == U_OK)
-            rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_APP,
-                                            r->handler, app);
+            rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_APP, r->handler,
+                                            app);
     }
     if (rc == U_OK)
-        rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_FALLBACK, http_fallback,
-                                        app);
+        rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_FALLBACK, http_fallback, app);
     return rc == U_OK ? 0 : -1;
 }
 

@@ -19,7 +19,7 @@ int auth_init(unsigned long long opslimit, size_t memlimit)
     if (sodium_init() < 0)
         return -1;
     return crypto_pwhash_str(dummy_hash, "not a real password", 19, opslimit, memlimit) == 0 ? 0
-                                                                                            : -1;
+                                                                                             : -1;
 }
 
 auth_role auth_role_parse(const char *s)

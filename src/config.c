@@ -127,8 +127,8 @@ static int config_set(struct sd_config *cfg, const struct setting *s, const char
     case K_SIZE:
     case K_ULL:
         if (parse_ll(value, &v) != 0 || v < s->min || v > s->max) {
-            snprintf(err, errlen, "%s: '%s' is not an integer between %lld and %lld", s->env,
-                     value, s->min, s->max);
+            snprintf(err, errlen, "%s: '%s' is not an integer between %lld and %lld", s->env, value,
+                     s->min, s->max);
             return -1;
         }
         if (s->kind == K_INT)
@@ -262,8 +262,10 @@ int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errle
         return -1;
     }
     if (cfg->refresh_ttl_s <= cfg->access_ttl_s) {
-        snprintf(err, errlen, "SELLERDESK_REFRESH_TOKEN_TTL (%d) must exceed "
-                 "SELLERDESK_ACCESS_TOKEN_TTL (%d)", cfg->refresh_ttl_s, cfg->access_ttl_s);
+        snprintf(err, errlen,
+                 "SELLERDESK_REFRESH_TOKEN_TTL (%d) must exceed "
+                 "SELLERDESK_ACCESS_TOKEN_TTL (%d)",
+                 cfg->refresh_ttl_s, cfg->access_ttl_s);
         return -1;
     }
     if (config_validate_jwt(cfg, err, errlen) != 0)

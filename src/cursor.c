@@ -12,8 +12,8 @@ static unsigned char cursor_key[crypto_generichash_KEYBYTES];
 void cursor_set_key(const char *secret)
 {
     /* derive, so the cursor key differs from the token key even when the secret is shared */
-    crypto_generichash(cursor_key, sizeof cursor_key, (const unsigned char *)secret,
-                       strlen(secret), (const unsigned char *)"sellerdesk-cursor-v1", 20);
+    crypto_generichash(cursor_key, sizeof cursor_key, (const unsigned char *)secret, strlen(secret),
+                       (const unsigned char *)"sellerdesk-cursor-v1", 20);
 }
 
 static void cursor_mac(const char *scope, const unsigned char *payload, size_t len,

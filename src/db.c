@@ -218,10 +218,9 @@ static sd_err db_classify(struct db_conn *c, const PGresult *res)
     if (strcmp(state, "23505") == 0)
         return SD_ERR_CONFLICT;
     /* timeouts, lock waits, serialization failures, shutdowns, lost connections */
-    if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 ||
-        strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-        strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0 ||
-        strncmp(state, "53", 2) == 0)
+    if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||
+        strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0 ||
+        strncmp(state, "57P", 3) == 0 || strncmp(state, "53", 2) == 0)
         return SD_ERR_UNAVAILABLE;
     return SD_ERR_INTERNAL;
 }
@@ -274,8 +273,7 @@ PGresult *db_exec(struct db_conn *c, const db_stmt *st, int n, const char *const
     }
     *err = db_classify(c, r);
     if (*err != SD_ERR_CONFLICT)
-        log_error("database error in %s: [%s] %s", st->name, c->sqlstate,
-                  PQresultErrorMessage(r));
+        log_error("database error in %s: [%s] %s", st->name, c->sqlstate, PQresultErrorMessage(r));
     PQclear(r);
     return NULL;
 }

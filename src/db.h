@@ -40,8 +40,8 @@ void db_close(struct db_conn *conn);
 /* Runs a prepared statement with text parameters (NULL = SQL NULL). Returns the result, or
  * NULL with *err set; a unique violation is SD_ERR_CONFLICT, a lost connection or timeout
  * SD_ERR_UNAVAILABLE. The caller PQclear()s the result. */
-PGresult *db_exec(struct db_conn *conn, const db_stmt *stmt, int nparams,
-                  const char *const *params, sd_err *err);
+PGresult *db_exec(struct db_conn *conn, const db_stmt *stmt, int nparams, const char *const *params,
+                  sd_err *err);
 /* Plain command without parameters (BEGIN, migrations' own SQL). */
 sd_err db_command(struct db_conn *conn, const char *sql);
 sd_err db_begin(struct db_conn *conn);
@@ -58,8 +58,6 @@ int64_t db_get_i64(const PGresult *res, int row, int col);
 const char *db_get_str(const PGresult *res, int row, int col); /* NULL for SQL NULL */
 /* Writes v in decimal into buf (at least 24 bytes) and returns buf. */
 const char *db_i64(char *buf, int64_t v);
-
-
 
 #include <jansson.h>
 /* Single-row statement whose first column is JSON text: *out parsed; no row is

@@ -9,11 +9,10 @@ DB_STMT(idem_q_get,
         "SELECT encode(request_hash, 'hex'), status, body FROM idempotency_keys"
         " WHERE scope = $1 AND key = $2 AND created_at > now() - make_interval(secs => $3::int)");
 /* an expired record under the same key is replaced */
-DB_STMT(idem_q_put,
-        "INSERT INTO idempotency_keys (scope, key, request_hash, status, body)"
-        " VALUES ($1, $2, decode($3, 'hex'), $4::int, $5)"
-        " ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,"
-        " status = excluded.status, body = excluded.body, created_at = now()");
+DB_STMT(idem_q_put, "INSERT INTO idempotency_keys (scope, key, request_hash, status, body)"
+                    " VALUES ($1, $2, decode($3, 'hex'), $4::int, $5)"
+                    " ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,"
+                    " status = excluded.status, body = excluded.body, created_at = now()");
 
 sd_err idem_lookup(struct db_conn *conn, const char *scope, const char *key, int ttl_s,
                    struct idem_record *out)
@@ -38,8 +37,8 @@ sd_err idem_lookup(struct db_conn *conn, const char *scope, const char *key, int
     return SD_OK;
 }
 
-sd_err idem_save(struct db_conn *conn, const char *scope, const char *key,
-                 const char *request_hash, int status, const char *body)
+sd_err idem_save(struct db_conn *conn, const char *scope, const char *key, const char *request_hash,
+                 int status, const char *body)
 {
     char st[24];
     sd_err e = SD_OK;

@@ -15,14 +15,13 @@
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: sellerdesk [--config FILE] COMMAND\n"
-            "  serve                 serve the API (configuration from the environment)\n"
-            "  migrate               apply pending migrations\n"
-            "  seed --demo           load demo accounts, products and orders (idempotent)\n"
-            "  user create --role buyer|seller|support --email E --password-file F\n"
-            "              [--display-name NAME]\n"
-            "Settings: see README.md (DATABASE_URL, SELLERDESK_*).\n");
+    fprintf(stderr, "usage: sellerdesk [--config FILE] COMMAND\n"
+                    "  serve                 serve the API (configuration from the environment)\n"
+                    "  migrate               apply pending migrations\n"
+                    "  seed --demo           load demo accounts, products and orders (idempotent)\n"
+                    "  user create --role buyer|seller|support --email E --password-file F\n"
+                    "              [--display-name NAME]\n"
+                    "Settings: see README.md (DATABASE_URL, SELLERDESK_*).\n");
     return 2;
 }
 
@@ -159,7 +158,8 @@ int main(int argc, char **argv)
     if (argc < 2)
         return usage();
     const char *cmd = argv[1];
-    if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "seed") && strcmp(cmd, "user"))
+    if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "seed") &&
+        strcmp(cmd, "user"))
         return usage();
     if (load_config(&cfg, file, strcmp(cmd, "serve") == 0) != 0)
         return 1;

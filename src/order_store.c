@@ -23,10 +23,9 @@ DB_STMT(order_q_create,
         "        RETURNING 1)"
         " SELECT o.id, (SELECT count(*) FROM it) FROM o");
 DB_STMT(order_q_get, "SELECT order_json(o) FROM orders o WHERE id = $1");
-DB_STMT(order_q_list,
-        "SELECT o.id, order_json(o) FROM orders o"
-        " WHERE ($1::bigint = 0 OR o.buyer_id = $1) AND ($2::bigint = 0 OR o.id < $2)"
-        " ORDER BY o.id DESC LIMIT $3");
+DB_STMT(order_q_list, "SELECT o.id, order_json(o) FROM orders o"
+                      " WHERE ($1::bigint = 0 OR o.buyer_id = $1) AND ($2::bigint = 0 OR o.id < $2)"
+                      " ORDER BY o.id DESC LIMIT $3");
 DB_STMT(order_q_list_buyer,
         "SELECT o.id, order_json(o) FROM orders o"
         " WHERE o.buyer_id = $1 AND ($2::bigint = 0 OR o.id < $2) ORDER BY o.id DESC LIMIT $3");
@@ -34,16 +33,14 @@ DB_STMT(order_q_list_postings,
         "SELECT p.id, posting_json(p) FROM postings p"
         " WHERE p.seller_id = $1 AND ($2::bigint = 0 OR p.id < $2)"
         " AND ($4::text IS NULL OR p.status = $4) ORDER BY p.id DESC LIMIT $3");
-DB_STMT(order_q_get_posting,
-        "SELECT posting_json(p) FROM postings p WHERE p.posting_number = $1"
-        " AND ($3 = 'support' OR p.seller_id = $2 OR p.buyer_id = $2)");
+DB_STMT(order_q_get_posting, "SELECT posting_json(p) FROM postings p WHERE p.posting_number = $1"
+                             " AND ($3 = 'support' OR p.seller_id = $2 OR p.buyer_id = $2)");
 DB_STMT(order_q_lock_posting,
         "SELECT id, status FROM postings WHERE posting_number = $1"
         " AND (($3 = 'seller' AND seller_id = $2) OR ($3 = 'buyer' AND buyer_id = $2))"
         " FOR UPDATE");
-DB_STMT(order_q_restock,
-        "UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()"
-        " FROM posting_items i WHERE i.posting_id = $1 AND p.id = i.product_id");
+DB_STMT(order_q_restock, "UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()"
+                         " FROM posting_items i WHERE i.posting_id = $1 AND p.id = i.product_id");
 DB_STMT(order_q_set_status,
         "UPDATE postings SET status = $2, updated_at = now(),"
         " delivering_at = CASE WHEN $2 = 'delivering' THEN now() ELSE delivering_at END,"
@@ -158,8 +155,8 @@ sd_err order_store_list_postings(struct db_conn *conn, int64_t seller_id, const 
     return db_json_page(conn, &order_q_list_postings, 4, p, limit, items, has_more, last_id);
 }
 
-sd_err order_store_get_posting(struct db_conn *conn, const char *posting_number,
-                               int64_t viewer_id, auth_role role, json_t **out)
+sd_err order_store_get_posting(struct db_conn *conn, const char *posting_number, int64_t viewer_id,
+                               auth_role role, json_t **out)
 {
     char v[24];
     const char *p[] = {posting_number, db_i64(v, viewer_id), auth_role_name(role)};

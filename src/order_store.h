@@ -26,8 +26,8 @@ sd_err order_store_list_postings(struct db_conn *conn, int64_t seller_id, const 
                                  int64_t after_id, int limit, json_t **items, int *has_more,
                                  int64_t *last_id);
 /* The posting if the viewer is its buyer or seller, or support; SD_ERR_NOT_FOUND otherwise. */
-sd_err order_store_get_posting(struct db_conn *conn, const char *posting_number,
-                               int64_t viewer_id, auth_role role, json_t **out);
+sd_err order_store_get_posting(struct db_conn *conn, const char *posting_number, int64_t viewer_id,
+                               auth_role role, json_t **out);
 /* Moves a posting of the actor's to status. SD_ERR_CONFLICT when the transition is not
  * allowed (state or role); SD_ERR_NOT_FOUND when it is not the actor's. Cancelling returns
  * the stock. */

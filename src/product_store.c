@@ -2,9 +2,10 @@
 
 #include <stdio.h>
 
-DB_STMT(product_q_create,
-        "INSERT INTO products (seller_id, offer_id, name, description, price, stock)"
-        " VALUES ($1, $2, $3, coalesce($4, ''), $5::bigint, $6::int) RETURNING product_json(products)");
+DB_STMT(
+    product_q_create,
+    "INSERT INTO products (seller_id, offer_id, name, description, price, stock)"
+    " VALUES ($1, $2, $3, coalesce($4, ''), $5::bigint, $6::int) RETURNING product_json(products)");
 DB_STMT(product_q_get, "SELECT product_json(p) FROM products p WHERE id = $1");
 DB_STMT(product_q_update,
         "UPDATE products SET name = coalesce($3, name), description = coalesce($4, description),"
@@ -15,17 +16,16 @@ DB_STMT(product_q_list,
         " WHERE ($1::bigint = 0 OR p.seller_id = $1) AND ($2::bigint = 0 OR p.id < $2)"
         " ORDER BY p.id DESC LIMIT $3");
 /* the seller-only variant uses the (seller_id, id) index without the OR */
-DB_STMT(product_q_list_seller,
-        "SELECT p.id, product_json(p) FROM products p"
-        " WHERE p.seller_id = $1 AND ($2::bigint = 0 OR p.id < $2)"
-        " ORDER BY p.id DESC LIMIT $3");
+DB_STMT(product_q_list_seller, "SELECT p.id, product_json(p) FROM products p"
+                               " WHERE p.seller_id = $1 AND ($2::bigint = 0 OR p.id < $2)"
+                               " ORDER BY p.id DESC LIMIT $3");
 
-sd_err product_store_create(struct db_conn *conn, int64_t seller_id,
-                            const struct product_fields *f, json_t **out)
+sd_err product_store_create(struct db_conn *conn, int64_t seller_id, const struct product_fields *f,
+                            json_t **out)
 {
     char sid[24];
-    const char *p[] = {db_i64(sid, seller_id), f->offer_id, f->name, f->description, f->price,
-                       f->stock};
+    const char *p[] = {db_i64(sid, seller_id), f->offer_id, f->name,
+                       f->description,         f->price,    f->stock};
     return db_json_one(conn, &product_q_create, 6, p, out);
 }
 
@@ -40,8 +40,8 @@ sd_err product_store_update(struct db_conn *conn, int64_t id, int64_t seller_id,
                             const struct product_fields *f, json_t **out)
 {
     char ids[24], sid[24];
-    const char *p[] = {db_i64(ids, id), db_i64(sid, seller_id), f->name, f->description,
-                       f->price, f->stock};
+    const char *p[] = {db_i64(ids, id), db_i64(sid, seller_id), f->name, f->description, f->price,
+                       f->stock};
     return db_json_one(conn, &product_q_update, 6, p, out);
 }
 

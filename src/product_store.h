@@ -11,8 +11,8 @@ struct product_fields {
 };
 
 /* SD_ERR_CONFLICT when the seller already has that offer_id. */
-sd_err product_store_create(struct db_conn *conn, int64_t seller_id,
-                            const struct product_fields *f, json_t **out);
+sd_err product_store_create(struct db_conn *conn, int64_t seller_id, const struct product_fields *f,
+                            json_t **out);
 sd_err product_store_get(struct db_conn *conn, int64_t id, json_t **out);
 /* Only the owner's product; another's is SD_ERR_NOT_FOUND. */
 sd_err product_store_update(struct db_conn *conn, int64_t id, int64_t seller_id,

@@ -90,7 +90,8 @@ static int seed_order(struct db_conn *conn, int64_t buyer, struct order_line *li
 {
     json_t *order = NULL, *posting = NULL;
     size_t bad;
-    if (db_begin(conn) != SD_OK || order_store_create(conn, buyer, lines, n, &order, &bad) != SD_OK ||
+    if (db_begin(conn) != SD_OK ||
+        order_store_create(conn, buyer, lines, n, &order, &bad) != SD_OK ||
         db_commit(conn) != SD_OK) {
         db_rollback(conn);
         return -1;

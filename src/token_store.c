@@ -4,15 +4,13 @@ DB_STMT(token_q_insert,
         "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)"
         " VALUES ($1, coalesce($2::bigint, nextval('refresh_token_family_seq')), decode($3, 'hex'),"
         " now() + make_interval(secs => $4::int))");
-DB_STMT(token_q_lock,
-        "SELECT t.id, t.user_id, t.family_id, u.role, t.used_at IS NOT NULL,"
-        " t.revoked_at IS NOT NULL, t.expires_at <= now()"
-        " FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
-        " WHERE t.token_hash = decode($1, 'hex') FOR UPDATE OF t");
+DB_STMT(token_q_lock, "SELECT t.id, t.user_id, t.family_id, u.role, t.used_at IS NOT NULL,"
+                      " t.revoked_at IS NOT NULL, t.expires_at <= now()"
+                      " FROM refresh_tokens t JOIN users u ON u.id = t.user_id"
+                      " WHERE t.token_hash = decode($1, 'hex') FOR UPDATE OF t");
 DB_STMT(token_q_spend, "UPDATE refresh_tokens SET used_at = now() WHERE id = $1");
-DB_STMT(token_q_revoke_family,
-        "UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())"
-        " WHERE family_id = $1");
+DB_STMT(token_q_revoke_family, "UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now())"
+                               " WHERE family_id = $1");
 DB_STMT(token_q_revoke_by_token,
         "UPDATE refresh_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE family_id ="
         " (SELECT family_id FROM refresh_tokens WHERE token_hash = decode($1, 'hex'))");

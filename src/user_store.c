@@ -46,8 +46,8 @@ sd_err user_store_get(struct db_conn *conn, int64_t id, auth_role *role, json_t 
     return e;
 }
 
-sd_err user_store_credentials(struct db_conn *conn, const char *email, int64_t *id,
-                              auth_role *role, char hash[128])
+sd_err user_store_credentials(struct db_conn *conn, const char *email, int64_t *id, auth_role *role,
+                              char hash[128])
 {
     sd_err e = SD_OK;
     const char *p[] = {email};

@@ -12,7 +12,7 @@ sd_err user_store_create(struct db_conn *conn, const char *email, const char *pa
 /* The user object and role; SD_ERR_NOT_FOUND if the account no longer exists. */
 sd_err user_store_get(struct db_conn *conn, int64_t id, auth_role *role, json_t **out);
 /* For login: id, role and password hash by e-mail; SD_ERR_NOT_FOUND if unknown. */
-sd_err user_store_credentials(struct db_conn *conn, const char *email, int64_t *id,
-                              auth_role *role, char hash[128]);
+sd_err user_store_credentials(struct db_conn *conn, const char *email, int64_t *id, auth_role *role,
+                              char hash[128]);
 
 #endif
