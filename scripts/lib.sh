@@ -1,0 +1,27 @@
+# Shared helpers for the run/test scripts (sourced).
+free_port() {
+    local p
+    for p in $(shuf -i 20000-45000 -n 200); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "no free port found" >&2
+    return 1
+}
+
+# wait_http URL [seconds]: until URL answers 200
+wait_http() {
+    local url=$1 deadline=$((SECONDS + ${2:-30}))
+    while [ $SECONDS -lt $deadline ]; do
+        curl -fs -o /dev/null "$url" && return 0
+        sleep 0.1
+    done
+    echo "timed out waiting for $url" >&2
+    return 1
+}
+
+random_secret() {
+    head -c 32 /dev/urandom | base64 | tr -d '\n/+='
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# `make test` / `make asan` / `make memcheck`: a throwaway PostgreSQL, the server built in
+# BUILD_DIR, and every test against them: unit, API, smoke (README walkthrough), resilience,
+# contract lint. Ends with one "N passed, N failed" line over all checks.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+BUILD_DIR=${1:-build/release}
+BIN=$BUILD_DIR/sellerdesk
+MEMCHECK=${MEMCHECK:-0}
+TMP=$(mktemp -d /tmp/sellerdesk-test.XXXXXX)
+chmod 755 "$TMP"
+SERVER_PID=
+passed=0 failed=0
+
+cleanup() {
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    scripts/pg.sh stop "$TMP/pg"
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+VALGRIND=()
+if [ "$MEMCHECK" = 1 ]; then
+    VALGRIND=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite
+              --error-exitcode=99 --suppressions=tests/valgrind.supp)
+    export CK_FORK=no
+fi
+
+# Check's summary line "100%: Checks: N, Failures: F, Errors: E" -> totals
+count_check() {
+    local line
+    line=$(grep -E '^[0-9]+%: Checks: ' "$1" | tail -n 1)
+    if [ -z "$line" ]; then failed=$((failed + 1)); return; fi
+    local n f e
+    n=$(sed -E 's/.*Checks: ([0-9]+).*/\1/' <<<"$line")
+    f=$(sed -E 's/.*Failures: ([0-9]+).*/\1/' <<<"$line")
+    e=$(sed -E 's/.*Errors: ([0-9]+).*/\1/' <<<"$line")
+    passed=$((passed + n - f - e)); failed=$((failed + f + e))
+}
+# "N passed, N failed" line of our shell suites -> totals
+count_plain() {
+    local line
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+    if [ -z "$line" ]; then failed=$((failed + 1)); return; fi
+    passed=$((passed + $(cut -d' ' -f1 <<<"$line")))
+    failed=$((failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")))
+}
+stage() { echo; echo "=== $* ==="; }
+
+pg_port=$(free_port) || exit 1
+export DATABASE_URL=$(scripts/pg.sh start "$TMP/pg" "$pg_port") || exit 1
+export SELLERDESK_PG_DIR=$TMP/pg SELLERDESK_PG_PORT=$pg_port
+export SELLERDESK_JWT_SECRET=$(random_secret)$(random_secret)
+export SELLERDESK_PORT=$(free_port)
+export SELLERDESK_PWHASH_OPSLIMIT=1 SELLERDESK_PWHASH_MEMLIMIT=8388608
+export SELLERDESK_LOGIN_MAX_FAILURES_ACCOUNT=3 SELLERDESK_LOGIN_MAX_FAILURES_CLIENT=40
+export SELLERDESK_LOGIN_WINDOW=60 SELLERDESK_LOGIN_LOCKOUT=3
+export SELLERDESK_DB_POOL_SIZE=8 SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=1500
+export SD_BASE_URL=http://127.0.0.1:$SELLERDESK_PORT
+
+stage "unit tests"
+"${VALGRIND[@]}" "$BUILD_DIR/unit_tests" 2>&1 | tee "$TMP/unit.out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || echo "unit tests: runner exited non-zero"
+count_check "$TMP/unit.out"
+
+stage "migrate and seed (each twice: both must be idempotent)"
+ok=1
+for i in 1 2; do
+    "$BIN" migrate 2>"$TMP/migrate.err" || { cat "$TMP/migrate.err"; ok=0; }
+    "$BIN" seed --demo >"$TMP/seed.out" 2>&1 || { cat "$TMP/seed.out"; ok=0; }
+done
+if [ $ok = 1 ]; then passed=$((passed + 1)); echo "ok"; else failed=$((failed + 1)); fi
+
+stage "API tests against the real server"
+"${VALGRIND[@]}" "$BIN" serve >"$TMP/server.log" 2>&1 &
+SERVER_PID=$!
+if ! wait_http "$SD_BASE_URL/healthz" 60; then
+    tail -n 50 "$TMP/server.log"
+    echo "$passed passed, $((failed + 1)) failed"
+    exit 1
+fi
+"$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/api.out"
+count_check "$TMP/api.out"
+
+stage "smoke: the README walkthrough"
+tests/smoke.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/smoke.out"
+count_plain "$TMP/smoke.out"
+
+stage "resilience: PostgreSQL restart, pool exhaustion, SIGTERM drain, idle clients"
+SERVER_PID=$SERVER_PID BIN=$BIN tests/resilience.sh 2>&1 | tee "$TMP/resilience.out"
+count_plain "$TMP/resilience.out"
+
+stage "server shutdown"
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID"
+rc=$?
+SERVER_PID=
+if [ $rc -eq 0 ]; then
+    passed=$((passed + 1)); echo "ok: server exited 0 after SIGTERM"
+else
+    failed=$((failed + 1)); echo "FAIL: server exited $rc after SIGTERM (99 = valgrind errors)"
+    grep -v '"msg":"request"' "$TMP/server.log" | tail -n 60
+fi
+if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$TMP/server.log"; then
+    failed=$((failed + 1)); echo "FAIL: sanitizer reports in the server log:"
+    grep -A 20 -E 'runtime error|AddressSanitizer|LeakSanitizer' "$TMP/server.log" | head -n 60
+fi
+
+if [ "$MEMCHECK" != 1 ] && [ "$BUILD_DIR" = build/release ]; then
+    stage "contract lint (openapi.yaml)"
+    if scripts/lint-openapi.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    stage "format check (.clang-format)"
+    if make --no-print-directory format-check >/dev/null 2>&1; then passed=$((passed + 1)); echo ok;
+    else failed=$((failed + 1)); echo "FAIL: run 'make format'"; fi
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,69 @@
+#ifndef SD_TEST_CLIENT_H
+#define SD_TEST_CLIENT_H
+
+#include <stdint.h>
+
+#include <check.h>
+#include <jansson.h>
+
+/* A tiny HTTP client for API tests against the real server at $SD_BASE_URL. */
+struct api_resp {
+    long status;
+    char *body;
+    size_t body_len;
+    char *headers; /* raw response headers */
+    json_t *json;  /* parsed body, NULL if not JSON */
+};
+
+/* method, path (appended to SD_BASE_URL), bearer token or NULL, body or NULL (sent as
+ * application/json unless content_type says otherwise), extra header line or NULL. */
+struct api_resp *api_request(const char *method, const char *path, const char *token,
+                             const char *body, const char *content_type, const char *extra_header);
+struct api_resp *api_get(const char *path, const char *token);
+struct api_resp *api_post(const char *path, const char *token, const char *body);
+struct api_resp *api_patch(const char *path, const char *token, const char *body);
+/* json_pack-style body, e.g. api_postf(path, tok, "{s:s}", "k", v) */
+struct api_resp *api_postf(const char *path, const char *token, const char *fmt, ...);
+void api_free(struct api_resp *r);
+/* Value of a response header (case-insensitive), malloc'd, or NULL. */
+char *api_header(const struct api_resp *r, const char *name);
+
+const char *api_str(const struct api_resp *r, const char *key);
+json_int_t api_int(const struct api_resp *r, const char *key);
+
+/* A fresh account: registers a unique e-mail with the role and logs in. */
+struct api_user {
+    int64_t id;
+    char email[128];
+    char password[64];
+    char role[16];
+    char token[2048];
+    char refresh[128];
+};
+void api_new_user(struct api_user *u, const char *role);
+/* Logs in a demo account (password demo-password-1); fills token and id. */
+void api_demo_user(struct api_user *u, const char *email);
+/* A unique string for names (e-mails, offer ids). */
+const char *api_unique(const char *prefix, char *buf, size_t len);
+
+/* Creates a product of seller with the given stock; returns its id. */
+int64_t api_make_product(const struct api_user *seller, int64_t price, int64_t stock);
+
+/* Assertions that print what came back. */
+#define ck_assert_status(r, expected)                                                              \
+    ck_assert_msg((r)->status == (expected), "%s:%d: expected HTTP %d, got %ld: %s", __FILE__,     \
+                  __LINE__, (int)(expected), (r)->status, (r)->body ? (r)->body : "")
+/* status, application/problem+json, code and request_id */
+#define ck_assert_problem(r, expected_status, expected_code)                                       \
+    api_assert_problem(r, expected_status, expected_code, __FILE__, __LINE__)
+void api_assert_problem(const struct api_resp *r, int status, const char *code, const char *file,
+                        int line);
+/* errors[] contains an entry with field and code */
+int api_has_error(const struct api_resp *r, const char *field, const char *code);
+
+Suite *http_suite(void);
+Suite *auth_suite(void);
+Suite *products_suite(void);
+Suite *orders_suite(void);
+
+#endif

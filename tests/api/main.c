@@ -1,0 +1,19 @@
+#include <stdlib.h>
+
+#include <curl/curl.h>
+
+#include "client.h"
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_ALL);
+    SRunner *sr = srunner_create(http_suite());
+    srunner_add_suite(sr, auth_suite());
+    srunner_add_suite(sr, products_suite());
+    srunner_add_suite(sr, orders_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    curl_global_cleanup();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Failure behaviour against real processes: PostgreSQL restarting under a running server,
+# an exhausted pool, SIGTERM with a request in flight, and idle clients. Run by
+# scripts/test.sh, which exports SD_BASE_URL, DATABASE_URL, SELLERDESK_PG_DIR/PORT and BIN.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+status_of() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+json() { curl -s -H 'Content-Type: application/json' "$@"; }
+
+# a seller with a token on the main server
+email="resilience$$@test.sellerdesk.dev"
+json "$SD_BASE_URL/v1/auth/register" -d "{\"email\":\"$email\",\"password\":\"resilience-pw\",\"role\":\"seller\",\"display_name\":\"R\"}" >/dev/null
+token=$(json "$SD_BASE_URL/v1/auth/login" -d "{\"email\":\"$email\",\"password\":\"resilience-pw\"}" | jq -r .access_token)
+auth=(-H "Authorization: Bearer $token")
+
+echo "# PostgreSQL restart under a running server"
+created=$(json "$SD_BASE_URL/v1/products" "${auth[@]}" -d '{"offer_id":"RES-1","name":"Survivor","price":100,"stock":1}' | jq -r .id)
+scripts/pg.sh stop "$SELLERDESK_PG_DIR"
+check "readyz is 503 while the database is down" [ "$(status_of "$SD_BASE_URL/readyz")" = 503 ]
+hdrs=$(curl -s -D - -o /tmp/res-body.$$ "$SD_BASE_URL/v1/me" "${auth[@]}")
+check "an API call is 503 problem+json while the database is down" \
+    grep -q '"code":"service_unavailable"' /tmp/res-body.$$
+check "503 carries Retry-After" grep -qi '^Retry-After: ' <<<"$hdrs"
+check "healthz stays 200 (the process is up)" [ "$(status_of "$SD_BASE_URL/healthz")" = 200 ]
+scripts/pg.sh start "$SELLERDESK_PG_DIR" "$SELLERDESK_PG_PORT" >/dev/null
+ready=0
+for _ in $(seq 1 50); do
+    [ "$(status_of "$SD_BASE_URL/readyz")" = 200 ] && { ready=1; break; }
+    sleep 0.1
+done
+check "readyz is 200 again without restarting sellerdesk" [ $ready = 1 ]
+check "API calls succeed again" [ "$(status_of "$SD_BASE_URL/v1/me" "${auth[@]}")" = 200 ]
+check "the write acknowledged before the restart is there" \
+    [ "$(status_of "$SD_BASE_URL/v1/products/$created" "${auth[@]}")" = 200 ]
+for _ in 1 2 3 4 5 6 7 8 9 10; do status_of "$SD_BASE_URL/v1/me" "${auth[@]}" >/dev/null; done
+check "every pooled connection recovered (10 more calls, no 503)" \
+    [ "$(status_of "$SD_BASE_URL/v1/me" "${auth[@]}")" = 200 ]
+rm -f /tmp/res-body.$$
+
+echo "# a second server with one pooled connection and a 2 s idle timeout"
+port=$(free_port)
+SELLERDESK_PORT=$port SELLERDESK_DB_POOL_SIZE=1 SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=300 \
+    SELLERDESK_CONNECTION_TIMEOUT=2 "$BIN" serve >/tmp/res-server.$$ 2>&1 &
+pid=$!
+wait_http "http://127.0.0.1:$port/healthz" 30 >/dev/null
+small="http://127.0.0.1:$port"
+# hold a lock on users so the request holding the only connection waits in PostgreSQL
+hold_lock() {
+    psql "$DATABASE_URL" -qAt -c "BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT;" >/dev/null &
+    lock_pid=$!
+    sleep 0.3
+}
+
+hold_lock 2
+status_of "$small/v1/me" "${auth[@]}" >/tmp/res-a.$$ &
+slow=$!
+sleep 0.3
+t0=$(date +%s%N)
+code=$(status_of "$small/v1/me" "${auth[@]}")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "pool exhausted: the next request gets 503, not a hang (got $code in $ms ms)" \
+    [ "$code" = 503 ] && [ "$ms" -lt 1500 ]
+wait $slow
+check "the request that held the connection completes with 200" [ "$(cat /tmp/res-a.$$)" = 200 ]
+wait $lock_pid
+
+echo "# idle client"
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+sleep 3
+if read -r -t 2 line <&3; then closed=0; else rc=$?; [ $rc -gt 128 ] && closed=0 || closed=1; fi
+exec 3<&- 3>&-
+check "an idle connection is closed by the server after the connection timeout" [ "$closed" = 1 ]
+
+echo "# SIGTERM with a request in flight"
+hold_lock 2
+status_of "$small/v1/me" "${auth[@]}" >/tmp/res-b.$$ &
+inflight=$!
+sleep 0.3
+kill -TERM $pid
+wait $inflight
+check "the in-flight request finishes with 200 after SIGTERM" [ "$(cat /tmp/res-b.$$)" = 200 ]
+wait $pid
+rc=$?
+check "the server exits 0 after draining (exit $rc)" [ $rc = 0 ]
+check "the server no longer accepts connections" [ "$(status_of "$small/healthz")" = 000 ]
+wait $lock_pid
+rm -f /tmp/res-a.$$ /tmp/res-b.$$ /tmp/res-server.$$
+
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

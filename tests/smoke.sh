@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Smoke test: the README walkthrough, request by request, against a running server.
+#   usage: tests/smoke.sh BASE_URL        e.g. tests/smoke.sh http://127.0.0.1:8080
+#
+# KEEP IN STEP WITH README.md ("Walkthrough"): this script sends exactly the requests shown
+# there, in the same order, with the same variables (BASE, RUN, SELLER_TOKEN, BUYER_TOKEN,
+# PRODUCT_ID, POSTING). Only the capture differs: here `req` stands for the README's `curl -s`
+# and records the status code and body for the checks. Change one, change the other.
+#
+# Prints "ok - <step>" or "not ok - <step>: <details>" per check and ends with one line
+# "N passed, M failed"; exits non-zero if any check failed. Needs curl and jq.
+set -uo pipefail
+
+BASE=${1:?usage: tests/smoke.sh BASE_URL}
+BASE=${BASE%/}
+RUN=$RANDOM$$ # unique e-mails and offer id per run, so the script can run again and again
+
+for tool in curl jq; do
+    command -v "$tool" >/dev/null || { echo "not ok - smoke needs $tool"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+TMP=$(mktemp -d /tmp/sellerdesk-smoke.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+passed=0 failed=0
+STATUS= BODY=
+
+# req ARGS...: the README's `curl -s ARGS...`; sets STATUS (000 when there was no answer) and BODY.
+req() {
+    STATUS=$(curl -s --max-time 15 -o "$TMP/body" -w '%{http_code}' "$@")
+    [ -n "$STATUS" ] || STATUS=000
+    BODY=$(cat "$TMP/body" 2>/dev/null)
+    : >"$TMP/body"
+}
+
+# check STEP EXPECTED_STATUS JQ_CONDITION...: every condition must be true of BODY.
+check() {
+    local step=$1 want=$2 cond
+    shift 2
+    if [ "$STATUS" != "$want" ]; then
+        not_ok "$step" "HTTP $STATUS, expected $want; body: ${BODY:0:400}"
+        return 1
+    fi
+    for cond in "$@"; do
+        if ! jq -e "$cond" >/dev/null 2>&1 <<<"$BODY"; then
+            not_ok "$step" "expected $cond; body: ${BODY:0:400}"
+            return 1
+        fi
+    done
+    passed=$((passed + 1))
+    echo "ok - $step"
+}
+not_ok() {
+    failed=$((failed + 1))
+    echo "not ok - $1: $2"
+}
+
+# --- 1. register a seller and a buyer ------------------------------------------------------
+req "$BASE/v1/auth/register" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"seller-$RUN@example.com\",\"password\":\"correct-horse-1\",\"role\":\"seller\",\"display_name\":\"Tea House\"}"
+check "register a seller" 201 \
+    '.id | type == "number"' ".email == \"seller-$RUN@example.com\"" '.role == "seller"' \
+    '.display_name == "Tea House"' '.created_at | type == "string"' 'has("password_hash") | not'
+SELLER_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+
+req "$BASE/v1/auth/register" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"buyer-$RUN@example.com\",\"password\":\"correct-horse-1\",\"role\":\"buyer\",\"display_name\":\"Anna\"}"
+check "register a buyer" 201 \
+    '.id | type == "number"' ".email == \"buyer-$RUN@example.com\"" '.role == "buyer"'
+BUYER_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+
+# --- 2. log both in ------------------------------------------------------------------------
+req "$BASE/v1/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"seller-$RUN@example.com\",\"password\":\"correct-horse-1\"}"
+check "log the seller in" 200 \
+    '.token_type == "Bearer"' '.access_token | type == "string" and length > 20' \
+    '.refresh_token | type == "string" and length > 0' '.expires_in | type == "number" and . > 0'
+SELLER_TOKEN=$(jq -r '.access_token // empty' <<<"$BODY" 2>/dev/null)
+
+req "$BASE/v1/auth/login" -H 'Content-Type: application/json' \
+  -d "{\"email\":\"buyer-$RUN@example.com\",\"password\":\"correct-horse-1\"}"
+check "log the buyer in" 200 \
+    '.token_type == "Bearer"' '.access_token | type == "string" and length > 20'
+BUYER_TOKEN=$(jq -r '.access_token // empty' <<<"$BODY" 2>/dev/null)
+
+# --- 3. the seller creates a product -------------------------------------------------------
+req "$BASE/v1/products" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' -H "Idempotency-Key: product-$RUN" \
+  -d "{\"offer_id\":\"TEA-$RUN\",\"name\":\"Green tea Sencha 100 g\",\"price\":49000,\"stock\":10}"
+check "the seller creates a product" 201 \
+    '.id | type == "number"' '.sku | type == "number" and . >= 100000001' \
+    ".offer_id == \"TEA-$RUN\"" '.price == 49000' '.stock == 10' \
+    ".seller_id == ${SELLER_ID:-null}"
+PRODUCT_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+
+# --- 4. the buyer places an order ----------------------------------------------------------
+req "$BASE/v1/orders" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' -H "Idempotency-Key: order-$RUN" \
+  -d "{\"items\":[{\"product_id\":$PRODUCT_ID,\"quantity\":2}]}"
+check "the buyer places an order" 201 \
+    '.postings | length == 1' '.total == 98000' ".buyer_id == ${BUYER_ID:-null}" \
+    '.postings[0].status == "awaiting_packaging"' \
+    '.postings[0].posting_number | type == "string" and length > 0' \
+    ".postings[0].seller_id == ${SELLER_ID:-null}" \
+    ".postings[0].items | length == 1 and .[0].product_id == ${PRODUCT_ID:-null} and .[0].quantity == 2" \
+    '.postings[0].delivered_at == null'
+POSTING=$(jq -r '.postings[0].posting_number // empty' <<<"$BODY" 2>/dev/null)
+
+# --- 5. the seller ships, then delivers ----------------------------------------------------
+req "$BASE/v1/postings/$POSTING/status" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"status":"delivering"}'
+check "the seller moves the posting to delivering" 200 \
+    ".posting_number == \"$POSTING\"" '.status == "delivering"' '.delivering_at != null' \
+    '.delivered_at == null'
+
+req "$BASE/v1/postings/$POSTING/status" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"status":"delivered"}'
+check "the seller moves the posting to delivered" 200 \
+    '.status == "delivered"' '.delivered_at != null' '.delivering_at != null'
+
+# --- 6. the buyer looks at the posting -----------------------------------------------------
+req "$BASE/v1/postings/$POSTING" -H "Authorization: Bearer $BUYER_TOKEN"
+check "the buyer gets the delivered posting" 200 \
+    ".posting_number == \"$POSTING\"" '.status == "delivered"' '.delivered_at != null' \
+    ".buyer_id == ${BUYER_ID:-null}" '.cancelled_at == null'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

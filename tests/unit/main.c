@@ -1,0 +1,19 @@
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "unit.h"
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return EXIT_FAILURE;
+    SRunner *sr = srunner_create(config_suite());
+    srunner_add_suite(sr, jwt_suite());
+    srunner_add_suite(sr, crypto_suite());
+    srunner_add_suite(sr, rules_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,80 @@
+#include "../../src/auth.h"
+#include "../../src/err.h"
+#include "../../src/order_store.h"
+#include "unit.h"
+
+START_TEST(error_mapping)
+{
+    static const struct {
+        sd_err e;
+        int status;
+        const char *code;
+    } cases[] = {
+        {SD_ERR_BAD_REQUEST, 400, "bad_request"},
+        {SD_ERR_VALIDATION, 400, "validation_failed"},
+        {SD_ERR_UNAUTHORIZED, 401, "unauthorized"},
+        {SD_ERR_FORBIDDEN, 403, "forbidden"},
+        {SD_ERR_NOT_FOUND, 404, "not_found"},
+        {SD_ERR_METHOD, 405, "method_not_allowed"},
+        {SD_ERR_CONFLICT, 409, "conflict"},
+        {SD_ERR_TOO_LARGE, 413, "payload_too_large"},
+        {SD_ERR_MEDIA_TYPE, 415, "unsupported_media_type"},
+        {SD_ERR_UNPROCESSABLE, 422, "unprocessable"},
+        {SD_ERR_RATE_LIMITED, 429, "rate_limited"},
+        {SD_ERR_INTERNAL, 500, "internal_error"},
+        {SD_ERR_UNAVAILABLE, 503, "service_unavailable"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_int_eq(err_http_status(cases[i].e), cases[i].status);
+        ck_assert_str_eq(err_code(cases[i].e), cases[i].code);
+    }
+    /* anything out of range is an internal error, never a crash */
+    ck_assert_int_eq(err_http_status((sd_err)999), 500);
+    ck_assert_int_eq(err_http_status((sd_err)-1), 500);
+}
+END_TEST
+
+START_TEST(posting_life_cycle)
+{
+    static const char *st[] = {"awaiting_packaging", "delivering", "delivered", "cancelled"};
+    static const auth_role roles[] = {ROLE_BUYER, ROLE_SELLER, ROLE_SUPPORT};
+    int allowed = 0;
+    for (size_t r = 0; r < 3; r++)
+        for (size_t f = 0; f < 4; f++)
+            for (size_t t = 0; t < 4; t++)
+                allowed += order_transition_allowed(roles[r], st[f], st[t]);
+    ck_assert_int_eq(allowed, 3); /* exactly the three moves below */
+    ck_assert_int_eq(order_transition_allowed(ROLE_SELLER, "awaiting_packaging", "delivering"), 1);
+    ck_assert_int_eq(order_transition_allowed(ROLE_SELLER, "delivering", "delivered"), 1);
+    ck_assert_int_eq(order_transition_allowed(ROLE_BUYER, "awaiting_packaging", "cancelled"), 1);
+    ck_assert_int_eq(order_transition_allowed(ROLE_SELLER, "awaiting_packaging", "delivered"), 0);
+    ck_assert_int_eq(order_transition_allowed(ROLE_BUYER, "delivering", "cancelled"), 0);
+    ck_assert_int_eq(order_transition_allowed(ROLE_SUPPORT, "delivering", "delivered"), 0);
+    ck_assert_int_eq(order_status_valid("delivered"), 1);
+    ck_assert_int_eq(order_status_valid("lost"), 0);
+    ck_assert_int_eq(order_status_valid(""), 0);
+}
+END_TEST
+
+START_TEST(roles)
+{
+    ck_assert_int_eq(auth_role_parse("buyer"), ROLE_BUYER);
+    ck_assert_int_eq(auth_role_parse("seller"), ROLE_SELLER);
+    ck_assert_int_eq(auth_role_parse("support"), ROLE_SUPPORT);
+    ck_assert_int_eq(auth_role_parse("Support"), ROLE_NONE);
+    ck_assert_int_eq(auth_role_parse("admin"), ROLE_NONE);
+    ck_assert_int_eq(auth_role_parse(NULL), ROLE_NONE);
+    ck_assert_str_eq(auth_role_name(ROLE_SELLER), "seller");
+}
+END_TEST
+
+Suite *rules_suite(void)
+{
+    Suite *s = suite_create("rules");
+    TCase *tc = tcase_create("mapping");
+    tcase_add_test(tc, error_mapping);
+    tcase_add_test(tc, posting_life_cycle);
+    tcase_add_test(tc, roles);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,11 @@
+#ifndef SD_UNIT_H
+#define SD_UNIT_H
+
+#include <check.h>
+
+Suite *config_suite(void);
+Suite *jwt_suite(void);
+Suite *crypto_suite(void);
+Suite *rules_suite(void);
+
+#endif
