@@ -128,6 +128,7 @@ HANDLER(auth_register)
     if (json_array_size(errors)) {
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                  "The registration has invalid fields.");
+        errors = NULL; /* the problem owns it now */
         goto cleanup;
     }
     json_decref(errors);

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <microhttpd.h>
 #include <ulfius.h>
+#include <unistd.h>
 
 #include "../src/cursor.h"
 #include "../src/log.h"
@@ -70,8 +72,12 @@ int server_run(struct sd_app *app)
     sigwait(&sigs, &sig);
     log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     atomic_store(&app->draining, 1);
+    /* stop accepting; connections already open finish their requests */
+    MHD_socket listener = MHD_quiesce_daemon(instance.mhd_daemon);
     server_wait_for_drain(app);
     ulfius_stop_framework(&instance);
+    if (listener != MHD_INVALID_SOCKET)
+        close(listener);
     log_info("stopped");
     rc = 0;
 cleanup:

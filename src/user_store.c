@@ -9,22 +9,11 @@ DB_STMT(user_q_get, "SELECT role, user_json(u) FROM users u WHERE id = $1");
 DB_STMT(user_q_credentials,
         "SELECT id, role, password_hash FROM users WHERE lower(email) = lower($1)");
 
-static json_t *user_parse(const char *text)
-{
-    return json_loads(text, 0, NULL);
-}
-
 sd_err user_store_create(struct db_conn *conn, const char *email, const char *password_hash,
                          auth_role role, const char *display_name, json_t **out)
 {
-    sd_err e = SD_OK;
     const char *p[] = {email, password_hash, auth_role_name(role), display_name};
-    PGresult *r = db_exec(conn, &user_q_create, 4, p, &e);
-    if (!r)
-        return e;
-    *out = user_parse(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return *out ? SD_OK : SD_ERR_INTERNAL;
+    return db_json_one(conn, &user_q_create, 4, p, out);
 }
 
 sd_err user_store_get(struct db_conn *conn, int64_t id, auth_role *role, json_t **out)
@@ -39,7 +28,7 @@ sd_err user_store_get(struct db_conn *conn, int64_t id, auth_role *role, json_t 
         e = SD_ERR_NOT_FOUND;
     } else {
         *role = auth_role_parse(PQgetvalue(r, 0, 0));
-        *out = user_parse(PQgetvalue(r, 0, 1));
+        *out = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
         e = *out ? SD_OK : SD_ERR_INTERNAL;
     }
     PQclear(r);

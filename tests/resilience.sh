@@ -82,6 +82,8 @@ status_of "$small/v1/me" "${auth[@]}" >/tmp/res-b.$$ &
 inflight=$!
 sleep 0.3
 kill -TERM $pid
+sleep 0.2
+check "new connections are refused while draining" [ "$(status_of "$small/healthz")" = 000 ]
 wait $inflight
 check "the in-flight request finishes with 200 after SIGTERM" [ "$(cat /tmp/res-b.$$)" = 200 ]
 wait $pid

@@ -243,3 +243,10 @@ int api_has_error(const struct api_resp *r, const char *field, const char *code)
     }
     return 0;
 }
+
+TCase *api_tcase(const char *name)
+{
+    TCase *tc = tcase_create(name);
+    tcase_set_timeout(tc, 60);
+    return tc;
+}

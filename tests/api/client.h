@@ -61,6 +61,11 @@ void api_assert_problem(const struct api_resp *r, int status, const char *code, 
 /* errors[] contains an entry with field and code */
 int api_has_error(const struct api_resp *r, const char *field, const char *code);
 
+/* Number of entries of a case table, for tcase_add_loop_test. */
+#define N_CASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
+/* A test case with a timeout that suits requests to a real server. */
+TCase *api_tcase(const char *name);
+
 Suite *http_suite(void);
 Suite *auth_suite(void);
 Suite *products_suite(void);

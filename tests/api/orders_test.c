@@ -1260,19 +1260,10 @@ END_TEST
  * Suite
  * ------------------------------------------------------------------------------------------- */
 
-#define N_CASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static TCase *tcase(const char *name)
-{
-    TCase *tc = tcase_create(name);
-    tcase_set_timeout(tc, 60);
-    return tc;
-}
-
 Suite *orders_suite(void)
 {
     Suite *s = suite_create("orders");
-    TCase *create = tcase("create");
+    TCase *create = api_tcase("create");
     tcase_add_test(create, test_order_returns_order_and_reserves_stock);
     tcase_add_test(create, test_order_price_is_fixed_at_order_time);
     tcase_add_test(create, test_order_across_two_sellers_makes_two_postings);
@@ -1285,12 +1276,12 @@ Suite *orders_suite(void)
     tcase_add_test(create, test_order_short_stock_reserves_nothing);
     suite_add_tcase(s, create);
 
-    TCase *idem = tcase("idempotency");
+    TCase *idem = api_tcase("idempotency");
     tcase_add_test(idem, test_order_idempotent_replay_reserves_once);
     tcase_add_test(idem, test_order_idempotency_key_reused_with_other_body);
     suite_add_tcase(s, idem);
 
-    TCase *list = tcase("list");
+    TCase *list = api_tcase("list");
     tcase_add_test(list, test_buyer_orders_paginate_newest_first);
     tcase_add_test(list, test_seller_postings_paginate);
     tcase_add_test(list, test_seller_filters_postings_by_status);
@@ -1299,13 +1290,13 @@ Suite *orders_suite(void)
     tcase_add_test(list, test_orders_list_rejects_cursor_of_other_list);
     suite_add_tcase(s, list);
 
-    TCase *postings = tcase("postings");
+    TCase *postings = api_tcase("postings");
     tcase_add_test(postings, test_posting_visible_to_parties_and_support);
     tcase_add_test(postings, test_posting_hidden_from_others);
     tcase_add_test(postings, test_posting_of_other_seller_in_same_order_hidden);
     suite_add_tcase(s, postings);
 
-    TCase *status = tcase("status");
+    TCase *status = api_tcase("status");
     tcase_add_test(status, test_seller_delivers_posting);
     tcase_add_test(status, test_seller_cannot_skip_or_cancel);
     tcase_add_test(status, test_buyer_cancels_and_stock_returns);
@@ -1318,7 +1309,7 @@ Suite *orders_suite(void)
     tcase_add_test(status, test_status_rejects_malformed_body_and_media_type);
     suite_add_tcase(s, status);
 
-    TCase *race = tcase("concurrency");
+    TCase *race = api_tcase("concurrency");
     tcase_add_test(race, test_concurrent_orders_never_oversell);
     tcase_add_test(race, test_concurrent_cancels_return_stock_once);
     tcase_add_test(race, test_concurrent_idempotent_orders_reserve_once);

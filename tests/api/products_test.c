@@ -922,19 +922,10 @@ END_TEST
  * Suite
  * ------------------------------------------------------------------------------------------- */
 
-#define N_CASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-static TCase *tcase(const char *name)
-{
-    TCase *tc = tcase_create(name);
-    tcase_set_timeout(tc, 60);
-    return tc;
-}
-
 Suite *products_suite(void)
 {
     Suite *s = suite_create("products");
-    TCase *create = tcase("create");
+    TCase *create = api_tcase("create");
     tcase_add_test(create, test_create_returns_product);
     tcase_add_test(create, test_create_without_description_stores_empty);
     tcase_add_test(create, test_create_accepts_range_limits);
@@ -948,14 +939,14 @@ Suite *products_suite(void)
     tcase_add_test(create, test_sku_platform_wide_and_increasing);
     suite_add_tcase(s, create);
 
-    TCase *idem = tcase("idempotency");
+    TCase *idem = api_tcase("idempotency");
     tcase_add_test(idem, test_create_idempotent_replay);
     tcase_add_test(idem, test_create_idempotency_key_reused_with_other_body);
     tcase_add_test(idem, test_create_idempotency_key_scoped_per_seller);
     tcase_add_test(idem, test_create_rejects_bad_idempotency_key);
     suite_add_tcase(s, idem);
 
-    TCase *list = tcase("list");
+    TCase *list = api_tcase("list");
     tcase_add_test(list, test_mine_pagination_walks_each_product_once);
     tcase_add_test(list, test_list_all_newest_first_across_sellers);
     tcase_add_test(list, test_list_mine_forbidden_for_non_sellers);
@@ -966,7 +957,7 @@ Suite *products_suite(void)
     tcase_add_test(list, test_get_unknown_product_not_found);
     suite_add_tcase(s, list);
 
-    TCase *patch = tcase("patch");
+    TCase *patch = api_tcase("patch");
     tcase_add_test(patch, test_patch_updates_given_fields_only);
     tcase_add_test(patch, test_patch_other_sellers_product_not_found);
     tcase_add_test(patch, test_patch_forbidden_for_buyer_and_support);
