@@ -59,10 +59,15 @@ static char *forge(jwt_alg_t alg, const char *key, const struct claims *c)
 
 static const struct claims good = {"42", "seller", "sellerdesk", NOW - 10, NOW + 600, 0};
 
-static auth_token_status verify(const char *token)
+static auth_token_status verify_with(const struct sd_config *c, const char *token)
 {
     struct auth_claims out;
-    return auth_jwt_verify(&cfg, token, NOW, &out);
+    return auth_jwt_verify(c, token, NOW, &out);
+}
+
+static auth_token_status verify(const char *token)
+{
+    return verify_with(&cfg, token);
 }
 
 #define ck_assert_status_is(token, expected)                                                       \
@@ -245,6 +250,56 @@ START_TEST(empty_key_never_verifies)
 }
 END_TEST
 
+/* Asymmetric algorithms, with the test-only keys in tests/unit/keys/ (run from the repo root). */
+static int load_asymmetric(struct sd_config *c, config_jwt_alg alg, const char *name)
+{
+    char err[256], priv[128], pub[128];
+    config_defaults(c);
+    c->jwt_alg = alg;
+    snprintf(priv, sizeof priv, "tests/unit/keys/%s-private.pem", name);
+    snprintf(pub, sizeof pub, "tests/unit/keys/%s-public.pem", name);
+    c->jwt_private_key_file = strdup(priv);
+    c->jwt_public_key_file = strdup(pub);
+    c->cursor_secret = strdup(SECRET);
+    int rc = config_validate(c, 1, err, sizeof err);
+    ck_assert_msg(rc == 0, "config: %s", err);
+    return rc;
+}
+
+START_TEST(asymmetric_round_trip)
+{
+    static const struct {
+        config_jwt_alg alg;
+        const char *keys;
+    } algs[] = {{JWT_RS256, "rs256"}, {JWT_ES256, "es256"}};
+    for (size_t i = 0; i < 2; i++) {
+        struct sd_config c;
+        struct auth_claims out;
+        load_asymmetric(&c, algs[i].alg, algs[i].keys);
+        char *t = auth_jwt_issue(&c, 9, ROLE_SELLER, NOW);
+        ck_assert_ptr_nonnull(t);
+        ck_assert_int_eq(auth_jwt_verify(&c, t, NOW, &out), AUTH_TOKEN_OK);
+        ck_assert_int_eq(out.user_id, 9);
+        /* a token of the other configuration is refused by algorithm */
+        ck_assert_int_eq(auth_jwt_verify(&cfg, t, NOW, &out), AUTH_TOKEN_BAD_ALG);
+        free(t);
+        config_free(&c);
+    }
+}
+END_TEST
+
+START_TEST(hs256_with_public_key_refused)
+{
+    /* key confusion: an attacker signs HS256 with the (public) RSA key as the HMAC secret */
+    struct sd_config c;
+    load_asymmetric(&c, JWT_RS256, "rs256");
+    char *t = forge(JWT_ALG_HS256, (const char *)c.jwt_verify_key, &good);
+    ck_assert_int_eq(verify_with(&c, t), AUTH_TOKEN_BAD_ALG);
+    free(t);
+    config_free(&c);
+}
+END_TEST
+
 Suite *jwt_suite(void)
 {
     Suite *s = suite_create("jwt");
@@ -261,6 +316,8 @@ Suite *jwt_suite(void)
     tcase_add_test(tc, malformed_tokens);
     tcase_add_test(tc, audience_when_configured);
     tcase_add_test(tc, empty_key_never_verifies);
+    tcase_add_test(tc, asymmetric_round_trip);
+    tcase_add_test(tc, hs256_with_public_key_refused);
     suite_add_tcase(s, tc);
     return s;
 }
