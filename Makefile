@@ -23,11 +23,12 @@ API_OBJ  := $(API_SRC:%.c=$(BUILD)/%.o)
 BIN      := $(BUILD)/sellerdesk
 UNIT_BIN := $(BUILD)/unit_tests
 API_TEST_BIN := $(BUILD)/api_tests
+MODCHECK_BIN := $(BUILD)/modcheck
 
 .PHONY: all deps build run test asan memcheck format format-check lint clean bench
 
 all: build
-build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN)
+build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN) $(MODCHECK_BIN)
 ifeq ($(MODE),release)
 	@mkdir -p bin && cp $(BIN) bin/.sellerdesk.new && mv -f bin/.sellerdesk.new bin/sellerdesk # rename: works while it runs
 endif
@@ -52,6 +53,9 @@ $(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c)) $(CORE_OBJ)
 
 $(API_TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/api/*.c))
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check jansson libcurl libjwt libsodium)
+
+$(MODCHECK_BIN): $(BUILD)/tests/moderation/modcheck.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory build

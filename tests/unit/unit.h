@@ -7,5 +7,6 @@ Suite *config_suite(void);
 Suite *jwt_suite(void);
 Suite *crypto_suite(void);
 Suite *rules_suite(void);
+Suite *moderation_suite(void);
 
 #endif

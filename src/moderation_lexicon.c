@@ -1,0 +1,425 @@
+#include "moderation_lexicon.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "moderation_text.h"
+
+/* Word lists. "w" is the whole word, "w*" a word starting with w, "~w" a word containing w.
+ * Words are written case-folded, with е for ё. */
+
+static const char *const messenger_words[] = {
+    "whatsapp*", "watsapp*", "watsap",    "whatsap",   "вотсап*",    "ватсап*",   "вацап*",
+    "вотцап*",   "вотс",     "ватс",      "telegram*", "telega",     "телеграм*", "телега",
+    "телегу",    "телеге",   "телеги",    "телегой",   "тг",         "tg",        "тлг",
+    "viber*",    "вайбер*",  "вибер*",    "вайбере",   "instagram*", "insta",     "инстаграм*",
+    "инста",     "инсту",    "инсте",     "инстой",    "инсты",      "skype*",    "скайп*",
+    "vk",        "вк",       "vkontakte", "вконтакте", "вконтакт*",  "facebook*", "фейсбук*",
+    "wechat",    "discord*", "дискорд*",  "snapchat",  "icq",        "аська"};
+
+/* Names distinctive enough to find even when split across words or letters. */
+static const char *const messenger_joinable[] = {
+    "whatsapp", "watsapp", "вотсап",    "ватсап",    "вацап",     "telegram", "телеграм",
+    "viber",    "вайбер",  "instagram", "инстаграм", "вконтакте", "skype",    "скайп"};
+
+static const char *const profanity[] = {
+    /* Russian obscene roots */
+    "~хуй", "~хуе", "~хуя", "хую*", "нахую", "~пизд", "~пезд", "~бляд", "блят*", "бля", "бляха",
+    "бладь", "блать", "сука", "суки", "суку", "сукой", "суке", "сучка", "сучк*", "сучар*", "сучий",
+    "мудак*", "мудил*", "мудач*", "мудозвон*", "пидор*", "пидар*", "пидр*", "педераст*", "залуп*",
+    "гандон*", "гондон*", "шлюх*", "говн*", "дерьм*", "жоп*", "дроч*", "ублюд*", "выблядок*",
+    "долбоеб*", "долбаеб*", "далбаеб*", "мраз*", "уебан*", "ебан*", "манда", "манды",
+    /* insults */
+    "идиот*", "дебил*", "кретин*", "придур*", "скотин*", "тварь", "твари", "гнида", "гниды", "урод",
+    "урода", "уроды", "уродов", "уродина", "дура", "дуры", "дурак*", "дурачок", "тупица",
+    "тупорыл*", "сволоч*", "падла", "падлы", "козел", "козлина", "чмо", "лох", "лохи", "лошара",
+    "быдло", "овца",
+    /* English */
+    "~fuck", "fck", "fcking", "shit*", "bullshit*", "bitch*", "asshole*", "ass", "dumbass",
+    "jackass", "cunt*", "dick", "dicks", "dickhead*", "bastard*", "idiot*", "moron*", "retard*",
+    "wanker*", "twat*", "slut*", "whore*", "motherf*",
+    /* Russian written in Latin letters */
+    "blyat*", "blyad*", "blya", "suka", "suki", "pizd*", "pizdec", "huy*", "hui", "xuy*", "xyu",
+    "nahui", "nahuy", "ebat*", "eban*", "mudak*", "pidor*", "pidar*", "debil*", "idiot"};
+
+static const char *const profanity_exclusions[] = {
+    "~страху", "~страхов",   "~застрах",  "сукн*",   "сукк*",    "сукуб*",
+    "мудр*",   "жопк*ресло", "ассамблея", "говнет*", "дурак*ов", "овцевод*",
+    "лохмат*", "лохань*",    "лохотрон*", "shitake", "shiitake"};
+
+static const char *const obscene_prefixes[] = {
+    "",    "за",   "у",    "вы",   "от",  "отъ", "съ",  "до",    "на", "по", "при", "раз", "разъ",
+    "про", "недо", "пере", "подъ", "объ", "въ",  "изъ", "долбо", "ни", "вз", "взъ", "обо"};
+
+static const char *const number_context[] = {
+    "заказ*",    "отправлен*", "артикул*", "арт",      "sku",       "штрихкод*", "штрих*",
+    "barcode*",  "ean*",       "order*",   "posting*", "трек*",     "track*",    "сертификат*",
+    "декларац*", "инн",        "огрн*",    "кпп",      "модел*",    "серийн*",   "serial*",
+    "imei",      "партия",     "партии",   "накладн*", "invoice*",  "id",        "ид",
+    "код",       "кода",       "коду",     "лот",      "lot",       "upc",       "gtin",
+    "isbn",      "ean13",      "чек*",     "receipt*", "документ*", "ref",       "rma",
+    "тн",        "вэд",        "возврат*", "return*",  "посылк*",   "parcel*",   "shipment*",
+    "гтд"};
+
+static const char *const phone_context[] = {
+    "телефон*", "тел",       "моб*",   "номер*",   "звон*",    "позвон*", "набер*", "набир*",
+    "call*",    "phone*",    "mobile", "cell",     "number",   "ring",    "text",   "смс",
+    "sms",      "whatsapp*", "viber*", "контакт*", "contact*", "связ*"};
+
+static const char *const plus_words[] = {"плюс", "plus"};
+
+/* A request preceded by these is a warning: "никому не сообщайте код", "never share". */
+static const char *const negations[] = {"не",   "нельзя", "никогда", "никому", "ни",     "never",
+                                        "dont", "don",    "not",     "no",     "nobody", "avoid"};
+
+static const char *const email_bare_at[] = {"at", "эт"};
+
+static const char *const mail_hosts[] = {
+    "gmail",   "googlemail", "yandex",  "ya",      "mail",   "bk",     "list", "inbox",
+    "rambler", "yahoo",      "hotmail", "outlook", "live",   "icloud", "me",   "proton*",
+    "aol",     "gmx",        "zoho",    "мейл",    "яндекс", "гмейл",  "майл"};
+
+static const char *const email_at[] = {"собака", "собачка", "собачку", "at", "эт"};
+static const char *const email_dot[] = {"точка", "dot", "дот"};
+
+static const char *const tlds[] = {
+    "ru",      "com",    "net",  "org",   "рф",    "su",   "io",   "me",  "info", "biz",  "shop",
+    "store",   "online", "site", "pro",   "ly",    "cc",   "to",   "ua",  "by",   "kz",   "de",
+    "uk",      "us",     "co",   "app",   "xyz",   "tv",   "club", "top", "link", "page", "space",
+    "website", "market", "рус",  "tk",    "ml",    "ga",   "cf",   "gg",  "eu",   "fm",   "am",
+    "ws",      "in",     "cn",   "uz",    "kg",    "ge",   "gl",   "ру",  "ком",  "орг",  "dev",
+    "art",     "live",   "life", "world", "today", "tech", "blog", "one", "vip",  "best"};
+
+/* ---- phrases ----------------------------------------------------------------------------- */
+
+struct phrase_src {
+    mod_rule rule;
+    int gap;
+    const char *steps[LEX_MAX_STEPS];
+    const char *context;
+    int context_gap;
+};
+
+#define MARKETPLACES                                                                                                                        \
+    "авито|avito|вайлдберр*|wildberr*|вб|wb|озон*|ozon|алиэкспресс*|aliexpress|али|юла|юле|юлу|" \
+    "юлы|мегамаркет*|ламод*|lamoda|ebay|amazon|etsy|яндекс|yandex|маркет|market"
+#define SALE_CONTEXT                                                                                                                                               \
+    "куп*|закаж*|заказ*|заказыв*|оформ*|прода*|продаю|дешевле|дешев*|выгодн*|выставл*|найдет*|" \
+    "найти|ищите|поищите|посмотр*|смотрит*|есть|берите|бери|акци*|скидк*|наценк*|стоит|"          \
+    "приходите|приезжайте|напрямую|buy|order|cheaper|less|find|search|listed|available|sell*|"                                          \
+    "get|directly|visit|discount|deal"
+#define OWN_SHOP_OWNER "наш*|нас|мой|моем|моего|мои|моих|свой|своем|своего|меня|our|my"
+#define OWN_SHOP_PLACE                                                                                                                                  \
+    "сайт*|интернет|магазин*|шоурум*|склад*|группе|группу|канал*|паблик*|website|site|store|shop|" \
+    "warehouse|showroom"
+
+static const struct phrase_src phrase_src[] = {
+    /* paying outside the platform */
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"переведи*|перевод*|переводом|перевест*|скин*|скидыв*|кинь*|киньте|кидай*|закин*|"
+      "отправьт*|перечисл*|пополн*",
+      "карт|карту|карта|карте|картой|карты|сбер*|сбербанк*|киви|qiwi|юмани|юмоней|yoomoney|"
+      "ymoney|тиньк*|тинькоф*|кошел*|вебмани|webmoney|альф*|втб|номер|телефон|счет|реквизит*|"
+      "крипт*|usdt|btc|биткоин*|сбп|мобильн*"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     2,
+     {"оплат*|доплат*|заплат*|плат*|оплачив*|доплачив*|рассчита*|расчет*|деньги",
+      "дополнительно|напрямую|отдельно|наличн*|налом|мимо|вне|лично|сверху"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"предоплат*|аванс*", "мне|напрямую|переводом|карт*|сбер*|киви"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     2,
+     {"оплат*|доплат*|заплат*|плат*|оплачив*|предоплат*", "на",
+      "карт*|сбер*|киви|qiwi|номер|телефон|счет|кошел*|юмани|тиньк*"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"venmo|zelle|paypal|пейпал|cashapp|yoomoney|юмани|юмоней|вебмани|webmoney|moneygram|"
+      "вестерн|контакт-пэй"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM, 0, {"cash", "app"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM, 0, {"western", "union"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM, 0, {"bank|wire", "transfer"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"pay|paying|payment|send|transfer|wire",
+      "paypal|venmo|zelle|wallet|bitcoin|btc|usdt|crypto|western|cashapp|revolut|wise|"
+      "directly|outside|extra"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"send|transfer|wire", "money|payment|funds|cash", "card|account|paypal|number|phone"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     2,
+     {"pay|payment|money", "to", "my", "card|account|paypal|wallet"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM, 2, {"на", "мою|мой", "карт*|счет|кошел*|номер"}, NULL, 0},
+    /* asking for codes and passwords */
+    {MOD_CREDENTIALS_REQUEST,
+     4,
+     {"скаж*|продикт*|назов*|назват*|сообщ*|пришл*|отправ*|напиш*|скин*|дай|дайте|введ*|"
+      "скопир*|перешл*|диктуй*",
+      "код|кода|коды|кодом|кодик|пароль|пароля|пароли|cvv|cvc|пин*|pin"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST,
+     3,
+     {"код|кода|кодик", "из|с|в|от|подтвержд*", "смс|sms|сообщен*|банка|подтвержд*|госуслуг*"},
+     NULL,
+     0},
+    /* "подскажите пароль" asks for it; "подскажите, как сменить пароль" does not */
+    {MOD_CREDENTIALS_REQUEST, 1, {"подскаж*", "код|кода|пароль|пароля|pin|пин*"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST,
+     4,
+     {"send|tell|give|share|provide|forward|read|type|what|whats|need|reply",
+      "code|codes|password|passcode|pin|otp|cvv|cvc|login"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST,
+     4,
+     {"код|кода|кодом|коды|кодик|пароль|пароля|паролем",
+      "перешл*|скаж*|продикт*|назов*|сообщ*|пришл*|отправ*|напиш*|скин*|дай|дайте|скопир*"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST,
+     3,
+     {"скаж*|продикт*|назов*|сообщ*|пришл*|отправ*|напиш*|скин*|дайте|перешл*", "цифр*",
+      "смс|sms|сообщен*"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"вас|ваш|вашего|ваши|твой|свой|your", "пароль|пароля|пароли|password|passcode"},
+     NULL,
+     0},
+    /* selling around the platform: another marketplace or an own shop, with sale talk near */
+    {MOD_OFFSITE_SALE, 0, {MARKETPLACES}, SALE_CONTEXT, 8},
+    {MOD_OFFSITE_SALE, 2, {OWN_SHOP_OWNER, OWN_SHOP_PLACE}, SALE_CONTEXT, 7},
+    {MOD_OFFSITE_SALE,
+     1,
+     {"без|мимо|минуя|вне|обход*|skip",
+      "маркетплейс*|площадк*|посредник*|комисси*|marketplace|platform"},
+     NULL,
+     0},
+    {MOD_OFFSITE_SALE,
+     0,
+     {"напрямую|directly"},
+     "куп*|закаж*|заказ*|оформ*|buy|order|purchase|get",
+     4},
+    {MOD_OFFSITE_SALE, 2, {"outside|off|bypass*", "platform|marketplace|site"}, NULL, 0},
+    /* messengers named only with a contact verb: "signal" is also a word */
+    {MOD_MESSENGER,
+     3,
+     {"contact|write|message|text|add|find|reach|напиш*|пиши*|пишите|добав*|найд*|свяж*",
+      "signal|сигнал*"},
+     NULL,
+     0},
+    /* insults aimed at a person */
+    {MOD_PROFANITY, 1, {"ты|вы|you|youre|ur", "тупой|тупая|тупые|stupid|dumb"}, NULL, 0},
+    {MOD_PROFANITY,
+     1,
+     {"тупой|тупая|тупые", "продавец|продавца|покупатель|баба|мужик|овца|идиот"},
+     NULL,
+     0},
+};
+
+/* ---- number words ------------------------------------------------------------------------ */
+
+struct num_word {
+    const char *w;
+    int value, kind;
+};
+
+static const struct num_word num_words[] = {
+    {"ноль", 0, NUM_UNIT},
+    {"нуль", 0, NUM_UNIT},
+    {"один", 1, NUM_UNIT},
+    {"одна", 1, NUM_UNIT},
+    {"раз", 1, NUM_UNIT},
+    {"два", 2, NUM_UNIT},
+    {"две", 2, NUM_UNIT},
+    {"три", 3, NUM_UNIT},
+    {"четыре", 4, NUM_UNIT},
+    {"пять", 5, NUM_UNIT},
+    {"шесть", 6, NUM_UNIT},
+    {"семь", 7, NUM_UNIT},
+    {"восемь", 8, NUM_UNIT},
+    {"девять", 9, NUM_UNIT},
+    {"десять", 10, NUM_TEEN},
+    {"одиннадцать", 11, NUM_TEEN},
+    {"двенадцать", 12, NUM_TEEN},
+    {"тринадцать", 13, NUM_TEEN},
+    {"четырнадцать", 14, NUM_TEEN},
+    {"пятнадцать", 15, NUM_TEEN},
+    {"шестнадцать", 16, NUM_TEEN},
+    {"семнадцать", 17, NUM_TEEN},
+    {"восемнадцать", 18, NUM_TEEN},
+    {"девятнадцать", 19, NUM_TEEN},
+    {"двадцать", 20, NUM_TENS},
+    {"тридцать", 30, NUM_TENS},
+    {"сорок", 40, NUM_TENS},
+    {"пятьдесят", 50, NUM_TENS},
+    {"шестьдесят", 60, NUM_TENS},
+    {"семьдесят", 70, NUM_TENS},
+    {"восемьдесят", 80, NUM_TENS},
+    {"девяносто", 90, NUM_TENS},
+    {"сто", 100, NUM_HUNDREDS},
+    {"двести", 200, NUM_HUNDREDS},
+    {"триста", 300, NUM_HUNDREDS},
+    {"четыреста", 400, NUM_HUNDREDS},
+    {"пятьсот", 500, NUM_HUNDREDS},
+    {"шестьсот", 600, NUM_HUNDREDS},
+    {"семьсот", 700, NUM_HUNDREDS},
+    {"восемьсот", 800, NUM_HUNDREDS},
+    {"девятьсот", 900, NUM_HUNDREDS},
+    {"zero", 0, NUM_UNIT},
+    {"oh", 0, NUM_UNIT},
+    {"one", 1, NUM_UNIT},
+    {"two", 2, NUM_UNIT},
+    {"three", 3, NUM_UNIT},
+    {"four", 4, NUM_UNIT},
+    {"five", 5, NUM_UNIT},
+    {"six", 6, NUM_UNIT},
+    {"seven", 7, NUM_UNIT},
+    {"eight", 8, NUM_UNIT},
+    {"nine", 9, NUM_UNIT},
+    {"ten", 10, NUM_TEEN},
+    {"eleven", 11, NUM_TEEN},
+    {"twelve", 12, NUM_TEEN},
+    {"thirteen", 13, NUM_TEEN},
+    {"fourteen", 14, NUM_TEEN},
+    {"fifteen", 15, NUM_TEEN},
+    {"sixteen", 16, NUM_TEEN},
+    {"seventeen", 17, NUM_TEEN},
+    {"eighteen", 18, NUM_TEEN},
+    {"nineteen", 19, NUM_TEEN},
+    {"twenty", 20, NUM_TENS},
+    {"thirty", 30, NUM_TENS},
+    {"forty", 40, NUM_TENS},
+    {"fifty", 50, NUM_TENS},
+    {"sixty", 60, NUM_TENS},
+    {"seventy", 70, NUM_TENS},
+    {"eighty", 80, NUM_TENS},
+    {"ninety", 90, NUM_TENS},
+};
+
+/* ---- compiling --------------------------------------------------------------------------- */
+
+#define LEX_POOL 4096
+static struct lex_word pool[LEX_POOL];
+static size_t pool_used;
+static struct lex_phrase phrases[sizeof phrase_src / sizeof phrase_src[0]];
+static struct lexicon lex;
+static pthread_once_t lex_once = PTHREAD_ONCE_INIT;
+
+static void compile_word(const char *src, size_t srclen)
+{
+    char buf[128];
+    struct lex_word *w = &pool[pool_used++];
+    uint8_t mode = LEX_EXACT;
+    if (srclen && src[0] == '~') {
+        mode = LEX_CONTAINS;
+        src++;
+        srclen--;
+    } else if (srclen && src[srclen - 1] == '*') {
+        mode = LEX_PREFIX;
+        srclen--;
+    }
+    if (srclen >= sizeof buf)
+        srclen = sizeof buf - 1;
+    memcpy(buf, src, srclen);
+    buf[srclen] = '\0';
+    w->len = (uint8_t)mt_decode_literal(buf, w->cp, LEX_WORD_MAX);
+    w->mode = mode;
+}
+
+static struct lex_set compile_list(const char *const *src, size_t n)
+{
+    struct lex_set s = {&pool[pool_used], n};
+    for (size_t i = 0; i < n; i++)
+        compile_word(src[i], strlen(src[i]));
+    return s;
+}
+
+static struct lex_set compile_alternatives(const char *src)
+{
+    struct lex_set s = {&pool[pool_used], 0};
+    while (*src) {
+        size_t len = strcspn(src, "|");
+        compile_word(src, len);
+        s.n++;
+        src += len + (src[len] == '|');
+    }
+    return s;
+}
+
+#define LIST(a) compile_list(a, sizeof a / sizeof a[0])
+
+static void lex_build(void)
+{
+    lex.messenger_words = LIST(messenger_words);
+    lex.messenger_joinable = LIST(messenger_joinable);
+    lex.profanity = LIST(profanity);
+    lex.profanity_exclusions = LIST(profanity_exclusions);
+    lex.obscene_prefixes = LIST(obscene_prefixes);
+    lex.number_context = LIST(number_context);
+    lex.email_at = LIST(email_at);
+    lex.email_dot = LIST(email_dot);
+    lex.email_bare_at = LIST(email_bare_at);
+    lex.mail_hosts = LIST(mail_hosts);
+    lex.phone_context = LIST(phone_context);
+    lex.plus_words = LIST(plus_words);
+    lex.negations = LIST(negations);
+    lex.tlds = LIST(tlds);
+    lex.number_words.words = &pool[pool_used];
+    lex.number_words.n = sizeof num_words / sizeof num_words[0];
+    for (size_t i = 0; i < lex.number_words.n; i++)
+        compile_word(num_words[i].w, strlen(num_words[i].w));
+    for (size_t i = 0; i < sizeof phrase_src / sizeof phrase_src[0]; i++) {
+        phrases[i].rule = phrase_src[i].rule;
+        phrases[i].gap = phrase_src[i].gap;
+        for (size_t k = 0; k < LEX_MAX_STEPS && phrase_src[i].steps[k]; k++) {
+            phrases[i].steps[k] = compile_alternatives(phrase_src[i].steps[k]);
+            phrases[i].nsteps = k + 1;
+        }
+        if (phrase_src[i].context) {
+            phrases[i].context = compile_alternatives(phrase_src[i].context);
+            phrases[i].context_gap = phrase_src[i].context_gap;
+        }
+    }
+    lex.phrases = phrases;
+    lex.nphrases = sizeof phrase_src / sizeof phrase_src[0];
+}
+
+const struct lexicon *lex_get(void)
+{
+    pthread_once(&lex_once, lex_build);
+    return &lex;
+}
+
+int lex_number_word(const uint32_t *w, size_t n, int *kind)
+{
+    const struct lex_set *set = &lex_get()->number_words;
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->words[i].len == n && set->words[i].cp[0] == w[0] &&
+            memcmp(set->words[i].cp, w, n * sizeof *w) == 0) {
+            *kind = num_words[i].kind;
+            return num_words[i].value;
+        }
+    }
+    return -1;
+}

@@ -1,0 +1,64 @@
+#ifndef SD_MODERATION_LEXICON_H
+#define SD_MODERATION_LEXICON_H
+
+/* Internal to the content-safety engine: word lists, compiled once to code points. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "moderation.h"
+
+#define LEX_WORD_MAX 24
+
+enum { LEX_EXACT = 0, LEX_PREFIX = 1, LEX_CONTAINS = 2 };
+
+struct lex_word {
+    uint32_t cp[LEX_WORD_MAX];
+    uint8_t len, mode;
+};
+
+struct lex_set {
+    const struct lex_word *words;
+    size_t n;
+};
+
+/* A phrase: steps matched in order, each within `gap` words of the previous one; when
+ * `context` is set, one of its words must also stand within `context_gap` words of the match,
+ * on either side ("На Авито у меня ... дешевле"). */
+#define LEX_MAX_STEPS 4
+struct lex_phrase {
+    mod_rule rule;
+    int gap;
+    size_t nsteps;
+    struct lex_set steps[LEX_MAX_STEPS];
+    struct lex_set context;
+    int context_gap;
+};
+
+struct lexicon {
+    struct lex_set messenger_words;    /* whole words: whatsapp, телега, tg ... */
+    struct lex_set messenger_joinable; /* long names also found split over words: "whats app" */
+    struct lex_set profanity;
+    struct lex_set profanity_exclusions; /* words that merely contain a root */
+    struct lex_set obscene_prefixes;     /* за-, вы-, от- ... before the еб- root */
+    struct lex_set number_context;       /* №-like words before a number: not a phone */
+    struct lex_set email_at, email_dot;  /* "собака", "(at)"; "точка", "dot" */
+    struct lex_set email_bare_at;        /* "at" without brackets: only before a mail host */
+    struct lex_set mail_hosts;           /* gmail, yandex, mail ... */
+    struct lex_set phone_context;        /* "звоните", "phone": the number is a phone */
+    struct lex_set plus_words;           /* "плюс", "plus" */
+    struct lex_set negations;            /* "не", "never": the phrase is a warning */
+    struct lex_set tlds;
+    struct lex_set number_words;
+    const struct lex_phrase *phrases;
+    size_t nphrases;
+};
+
+/* Built on first use; immutable afterwards, so safe to share between threads. */
+const struct lexicon *lex_get(void);
+
+/* Number words: value and kind, or -1 when w is not one. */
+enum { NUM_UNIT = 1, NUM_TEEN, NUM_TENS, NUM_HUNDREDS };
+int lex_number_word(const uint32_t *w, size_t n, int *kind);
+
+#endif

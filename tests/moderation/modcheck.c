@@ -1,0 +1,127 @@
+/* modcheck: runs the content-safety engine over lines of stdin and prints the verdicts.
+ *   modcheck            one verdict per input line
+ *   modcheck --corpus   reads corpus.tsv lines (expect, rules, family, text) and reports
+ *                       per-rule recall and per-family false positives; exit 1 on any miss */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/moderation.h"
+
+static const char *const allowed[] = {"sellerdesk.dev"};
+static const struct mod_config cfg = {allowed, 1};
+
+static void print_result(const struct mod_result *r)
+{
+    printf("%s", r->allowed ? "allowed" : "REFUSED");
+    for (size_t i = 0; i < r->nfindings; i++)
+        printf(" [%s %zu-%zu '%s']", mod_rule_name(r->findings[i].rule), r->findings[i].start,
+               r->findings[i].end, r->findings[i].fragment);
+    printf("\n");
+}
+
+static int has_rule(const struct mod_result *r, mod_rule rule)
+{
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].rule == rule)
+            return 1;
+    return 0;
+}
+
+struct stats {
+    int expected[MOD_RULE__COUNT], found[MOD_RULE__COUNT];
+    int pass_total, pass_refused, flag_total, flag_wrong, lines, misses;
+    int fp_by_rule[MOD_RULE__COUNT];
+};
+
+/* Checks one corpus line; returns 1 when the engine agrees with the label. */
+static int corpus_line(char *line, struct stats *st, int verbose)
+{
+    char *expect = strtok(line, "\t"), *rules = strtok(NULL, "\t");
+    char *family = strtok(NULL, "\t"), *text = strtok(NULL, "\n");
+    struct mod_result r;
+    if (!expect || !rules || !family || !text)
+        return 1;
+    st->lines++;
+    if (mod_check(&cfg, text, strlen(text), &r) != MOD_OK)
+        return 0;
+    int ok = 1;
+    if (strcmp(expect, "pass") == 0) {
+        st->pass_total++;
+        if (!r.allowed) {
+            st->pass_refused++;
+            for (size_t i = 0; i < r.nfindings; i++)
+                if (r.findings[i].hard)
+                    st->fp_by_rule[r.findings[i].rule]++;
+            ok = 0;
+        }
+    } else {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", rules);
+        for (char *save = NULL, *name = strtok_r(buf, ",", &save); name;
+             name = strtok_r(NULL, ",", &save)) {
+            mod_rule rule = mod_rule_parse(name);
+            if (rule == MOD_RULE__COUNT)
+                continue;
+            st->expected[rule]++;
+            if (has_rule(&r, rule))
+                st->found[rule]++;
+            else
+                ok = 0;
+        }
+        if (strcmp(expect, "refuse") == 0 && r.allowed)
+            ok = 0;
+        if (strcmp(expect, "flag") == 0) {
+            st->flag_total++;
+            if (!r.allowed) {
+                st->flag_wrong++;
+                ok = 0;
+            }
+        }
+    }
+    if (!ok) {
+        st->misses++;
+        if (verbose) {
+            printf("MISS %s %s %s: %s\n  -> ", expect, rules, family, text);
+            print_result(&r);
+        }
+    }
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    char line[65536];
+    int corpus = argc > 1 && strcmp(argv[1], "--corpus") == 0;
+    struct stats st;
+    memset(&st, 0, sizeof st);
+    while (fgets(line, sizeof line, stdin)) {
+        if (corpus) {
+            if (line[0] != '#' && line[0] != '\n')
+                corpus_line(line, &st, 1);
+            continue;
+        }
+        line[strcspn(line, "\n")] = '\0';
+        struct mod_result r;
+        mod_status ms = mod_check(&cfg, line, strlen(line), &r);
+        if (ms != MOD_OK)
+            printf("error %d\n", ms);
+        else
+            print_result(&r);
+    }
+    if (!corpus)
+        return 0;
+    printf("\n%-22s %8s %8s %8s\n", "rule", "expected", "found", "recall");
+    for (int r = 0; r < MOD_RULE__COUNT; r++)
+        if (st.expected[r])
+            printf("%-22s %8d %8d %7.1f%%\n", mod_rule_name(r), st.expected[r], st.found[r],
+                   100.0 * st.found[r] / st.expected[r]);
+    printf("\nmust-pass lines: %d, refused: %d (false-positive rate %.1f%%)\n", st.pass_total,
+           st.pass_refused, st.pass_total ? 100.0 * st.pass_refused / st.pass_total : 0.0);
+    for (int r = 0; r < MOD_RULE__COUNT; r++)
+        if (st.fp_by_rule[r])
+            printf("  false positives by %s: %d\n", mod_rule_name(r), st.fp_by_rule[r]);
+    printf("flag lines: %d, wrongly refused: %d\n", st.flag_total, st.flag_wrong);
+    printf("%d passed, %d failed\n", st.lines - st.misses, st.misses);
+    return st.misses ? 1 : 0;
+}
