@@ -24,11 +24,12 @@ BIN      := $(BUILD)/sellerdesk
 UNIT_BIN := $(BUILD)/unit_tests
 API_TEST_BIN := $(BUILD)/api_tests
 MODCHECK_BIN := $(BUILD)/modcheck
+MODBENCH_BIN := $(BUILD)/moderation_bench
 
 .PHONY: all deps build run test asan memcheck format format-check lint clean bench
 
 all: build
-build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN) $(MODCHECK_BIN)
+build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN) $(MODCHECK_BIN) $(MODBENCH_BIN)
 ifeq ($(MODE),release)
 	@mkdir -p bin && cp $(BIN) bin/.sellerdesk.new && mv -f bin/.sellerdesk.new bin/sellerdesk # rename: works while it runs
 endif
@@ -55,6 +56,9 @@ $(API_TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/api/*.c))
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check jansson libcurl libjwt libsodium)
 
 $(MODCHECK_BIN): $(BUILD)/tests/moderation/modcheck.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(MODBENCH_BIN): $(BUILD)/bench/moderation_bench.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 run: deps

@@ -44,8 +44,11 @@ mod_rule mod_rule_parse(const char *name)
     return MOD_RULE__COUNT;
 }
 
+struct variants;
+
 /* One check in progress. */
 struct scan {
+    struct variants *tv; /* spellings of each word of t->tok, computed once */
     const struct mod_config *cfg;
     const struct lexicon *lex;
     struct mt_text *t;
@@ -125,9 +128,32 @@ static int word_matches(const uint32_t *w, size_t n, const struct lex_word *lw)
 
 static int in_set(const uint32_t *w, size_t n, const struct lex_set *set)
 {
-    for (size_t i = 0; i < set->n; i++)
-        if ((set->words[i].mode == LEX_CONTAINS || set->words[i].cp[0] == w[0] || w[0] == '*') &&
-            word_matches(w, n, &set->words[i]))
+    if (n == 0 || (!set->ncontains && w[0] != '*' && !(set->first_mask & LEX_MASK_BIT(w[0]))))
+        return 0;
+    /* "contains" words: only where a letter could start one */
+    for (size_t pos = 0; set->ncontains && pos < n; pos++) {
+        if (w[pos] != '*' && !(set->contains_mask & LEX_MASK_BIT(w[pos])))
+            continue;
+        for (size_t i = 0; i < set->ncontains; i++)
+            if (pos + set->words[i].len <= n && same_at(w + pos, &set->words[i]))
+                return 1;
+    }
+    if (w[0] == '*') { /* a masked first letter could be any word */
+        for (size_t i = set->ncontains; i < set->n; i++)
+            if (word_matches(w, n, &set->words[i]))
+                return 1;
+        return 0;
+    }
+    size_t lo = set->ncontains, hi = set->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (set->words[mid].cp[0] < w[0])
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < set->n && set->words[lo].cp[0] == w[0]; lo++)
+        if (word_matches(w, n, &set->words[lo]))
             return 1;
     return 0;
 }
@@ -136,10 +162,12 @@ static int in_set(const uint32_t *w, size_t n, const struct lex_set *set)
  * dominant script) and, for words made only of letters that exist in both alphabets, the
  * other alphabet ("cyka" is "сука"). */
 #define MAX_VARIANTS 3
+#define VARIANT_MAX  64
 struct variants {
     size_t n;
     size_t len[MAX_VARIANTS];
-    uint32_t w[MAX_VARIANTS][64];
+    const uint32_t *w[MAX_VARIANTS];
+    uint64_t first_bit[MAX_VARIANTS]; /* LEX_MASK_BIT of the first letter, all ones for '*' */
 };
 
 static int lookalike_both(uint32_t c)
@@ -164,44 +192,68 @@ static uint32_t swap_script(uint32_t c)
     return c;
 }
 
-static void make_variants(const struct scan *s, const struct mt_token *tok, struct variants *v)
+/* The other spellings are written to spare (room for 2 * VARIANT_MAX code points); returns
+ * how much of it was used. */
+static size_t make_variants(const struct scan *s, const struct mt_token *tok, struct variants *v,
+                            uint32_t *spare)
 {
     const uint32_t *w = s->t->tokbuf + tok->off;
-    size_t len = tok->len < 64 ? tok->len : 64, all_lookalike = 1, runs = 0;
-    v->len[0] = len;
+    size_t len = tok->len, all_lookalike = 1, runs = 0, used = 0;
     v->n = 1;
-    memcpy(v->w[0], w, len * sizeof *w);
+    v->w[0] = w;
+    v->len[0] = len;
+    if (len > VARIANT_MAX) {
+        v->first_bit[0] = len && w[0] != '*' ? LEX_MASK_BIT(w[0]) : ~UINT64_C(0);
+        return 0;
+    }
     for (size_t k = 0; k < len; k++) {
         all_lookalike &= lookalike_both(w[k]) || w[k] == '*';
         runs += k >= 2 && w[k] == w[k - 1] && w[k] == w[k - 2];
     }
     if (all_lookalike && len >= 3) {
+        uint32_t *out = spare + used;
         for (size_t k = 0; k < len; k++)
-            v->w[v->n][k] = swap_script(w[k]);
+            out[k] = swap_script(w[k]);
+        v->w[v->n] = out;
         v->len[v->n++] = len;
+        used += len;
     }
     if (runs) { /* "fuuuuck": squeeze stretched letters */
+        uint32_t *out = spare + used;
         size_t m = 0;
         for (size_t k = 0; k < len; k++)
-            if (m == 0 || w[k] != v->w[v->n][m - 1])
-                v->w[v->n][m++] = w[k];
+            if (m == 0 || w[k] != out[m - 1])
+                out[m++] = w[k];
+        v->w[v->n] = out;
         v->len[v->n++] = m;
+        used += m;
     }
+    for (size_t k = 0; k < v->n; k++)
+        v->first_bit[k] =
+            v->len[k] == 0 || v->w[k][0] == '*' ? ~UINT64_C(0) : LEX_MASK_BIT(v->w[k][0]);
+    return used;
+}
+
+static int variants_in_set(const struct variants *v, const struct lex_set *set)
+{
+    for (size_t k = 0; k < v->n; k++)
+        if ((set->ncontains || (set->first_mask & v->first_bit[k])) &&
+            in_set(v->w[k], v->len[k], set))
+            return 1;
+    return 0;
 }
 
 static int tok_in_set(const struct scan *s, const struct mt_token *tok, const struct lex_set *set)
 {
     struct variants v;
-    make_variants(s, tok, &v);
-    for (size_t k = 0; k < v.n; k++)
-        if (in_set(v.w[k], v.len[k], set))
-            return 1;
-    return 0;
+    uint32_t spare[2 * VARIANT_MAX];
+    make_variants(s, tok, &v, spare);
+    return variants_in_set(&v, set);
 }
 
 static int token_in_set(const struct scan *s, size_t i, const struct lex_set *set)
 {
-    return tok_in_set(s, &s->t->tok[i], set);
+    return variants_in_set(&s->tv[i], set);
 }
 
 /* ---- phones and card numbers ------------------------------------------------------------- */
@@ -849,6 +901,11 @@ static void detect_phrases(struct scan *s)
  * ("хлебать", "колебания", "небеса"). */
 static int obscene_eb(const struct scan *s, const uint32_t *w, size_t n)
 {
+    size_t at = 0;
+    while (at + 1 < n && !(w[at] == 0x0435 && w[at + 1] == 0x0431))
+        at++;
+    if (at + 1 >= n) /* no е-б at all: the common case */
+        return 0;
     static const uint32_t follow[] = {0x0430, 0x0443, 0x043B, 0x043D, 0x0442, 0x0438,
                                       0x044B, 0x044C, 0x0448, 0x0435, 0x0451};
     const struct lex_set *pre = &s->lex->obscene_prefixes;
@@ -867,15 +924,20 @@ static int obscene_eb(const struct scan *s, const uint32_t *w, size_t n)
     return 0;
 }
 
-static void profanity_in(struct scan *s, const struct mt_token *tok)
+static void profanity_in(struct scan *s, const struct mt_token *tok, const struct variants *vp)
 {
-    struct variants v;
-    make_variants(s, tok, &v);
-    for (size_t k = 0; k < v.n; k++) {
-        size_t n = v.len[k];
-        if (in_set(v.w[k], n, &s->lex->profanity_exclusions))
+    struct variants own;
+    uint32_t spare[2 * VARIANT_MAX];
+    if (!vp) {
+        make_variants(s, tok, &own, spare);
+        vp = &own;
+    }
+    const struct variants *v = vp;
+    for (size_t k = 0; k < v->n; k++) {
+        size_t n = v->len[k];
+        if (in_set(v->w[k], n, &s->lex->profanity_exclusions))
             return;
-        if (in_set(v.w[k], n, &s->lex->profanity) || obscene_eb(s, v.w[k], n)) {
+        if (in_set(v->w[k], n, &s->lex->profanity) || obscene_eb(s, v->w[k], n)) {
             add_token(s, MOD_PROFANITY, tok);
             return;
         }
@@ -885,9 +947,9 @@ static void profanity_in(struct scan *s, const struct mt_token *tok)
 static void detect_profanity(struct scan *s)
 {
     for (size_t i = 0; i < s->t->ntok; i++)
-        profanity_in(s, &s->t->tok[i]);
+        profanity_in(s, &s->t->tok[i], &s->tv[i]);
     for (size_t i = 0; i < s->t->nmerged; i++)
-        profanity_in(s, &s->t->merged[i]);
+        profanity_in(s, &s->t->merged[i], NULL);
 }
 
 /* ---- soft signals ------------------------------------------------------------------------ */
@@ -1015,6 +1077,16 @@ mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
         return MOD_TOO_LONG;
     }
     s.addr_norm = (size_t *)(void *)(s.addr + t.nnorm + 1);
+    /* each word's other spellings take at most twice its length */
+    s.tv = malloc((t.ntok + 1) * sizeof *s.tv + 2 * (t.nnorm + 1) * sizeof(uint32_t));
+    if (!s.tv) {
+        free(s.addr);
+        mt_free(&t);
+        return MOD_TOO_LONG;
+    }
+    uint32_t *spare = (uint32_t *)(void *)(s.tv + t.ntok + 1);
+    for (size_t i = 0, used = 0; i < t.ntok; i++)
+        used += make_variants(&s, &t.tok[i], &s.tv[i], spare + used);
     build_addr(&s);
     detect_emails(&s);
     detect_links(&s);
@@ -1032,6 +1104,7 @@ mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
         if (out->findings[i].hard)
             out->allowed = 0;
     }
+    free(s.tv);
     free(s.addr);
     mt_free(&t);
     return MOD_OK;

@@ -1,6 +1,7 @@
 #include "moderation_lexicon.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "moderation_text.h"
@@ -347,24 +348,48 @@ static void compile_word(const char *src, size_t srclen)
     w->mode = mode;
 }
 
+static int word_order(const void *a, const void *b)
+{
+    const struct lex_word *x = a, *y = b;
+    int xc = x->mode == LEX_CONTAINS, yc = y->mode == LEX_CONTAINS;
+    if (xc != yc)
+        return yc - xc;
+    return x->cp[0] < y->cp[0] ? -1 : x->cp[0] > y->cp[0];
+}
+
+static struct lex_set finish_set(struct lex_word *first, size_t n)
+{
+    struct lex_set s = {first, n, 0, 0, 0};
+    qsort(first, n, sizeof *first, word_order);
+    while (s.ncontains < n && first[s.ncontains].mode == LEX_CONTAINS)
+        s.ncontains++;
+    for (size_t i = 0; i < n; i++) {
+        s.first_mask |= LEX_MASK_BIT(first[i].cp[0]);
+        if (first[i].mode == LEX_CONTAINS)
+            s.contains_mask |= LEX_MASK_BIT(first[i].cp[0]);
+    }
+    return s;
+}
+
 static struct lex_set compile_list(const char *const *src, size_t n)
 {
-    struct lex_set s = {&pool[pool_used], n};
+    struct lex_word *first = &pool[pool_used];
     for (size_t i = 0; i < n; i++)
         compile_word(src[i], strlen(src[i]));
-    return s;
+    return finish_set(first, n);
 }
 
 static struct lex_set compile_alternatives(const char *src)
 {
-    struct lex_set s = {&pool[pool_used], 0};
+    struct lex_word *first = &pool[pool_used];
+    size_t n = 0;
     while (*src) {
         size_t len = strcspn(src, "|");
         compile_word(src, len);
-        s.n++;
+        n++;
         src += len + (src[len] == '|');
     }
-    return s;
+    return finish_set(first, n);
 }
 
 #define LIST(a) compile_list(a, sizeof a / sizeof a[0])
@@ -387,8 +412,11 @@ static void lex_build(void)
     lex.tlds = LIST(tlds);
     lex.number_words.words = &pool[pool_used];
     lex.number_words.n = sizeof num_words / sizeof num_words[0];
-    for (size_t i = 0; i < lex.number_words.n; i++)
+    lex.number_words.ncontains = 0; /* unsorted: index i is num_words[i] */
+    for (size_t i = 0; i < lex.number_words.n; i++) {
         compile_word(num_words[i].w, strlen(num_words[i].w));
+        lex.number_words.first_mask |= LEX_MASK_BIT(lex.number_words.words[i].cp[0]);
+    }
     for (size_t i = 0; i < sizeof phrase_src / sizeof phrase_src[0]; i++) {
         phrases[i].rule = phrase_src[i].rule;
         phrases[i].gap = phrase_src[i].gap;
@@ -414,6 +442,8 @@ const struct lexicon *lex_get(void)
 int lex_number_word(const uint32_t *w, size_t n, int *kind)
 {
     const struct lex_set *set = &lex_get()->number_words;
+    if (n == 0 || !(set->first_mask & LEX_MASK_BIT(w[0])))
+        return -1;
     for (size_t i = 0; i < set->n; i++) {
         if (set->words[i].len == n && set->words[i].cp[0] == w[0] &&
             memcmp(set->words[i].cp, w, n * sizeof *w) == 0) {

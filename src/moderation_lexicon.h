@@ -17,10 +17,17 @@ struct lex_word {
     uint8_t len, mode;
 };
 
+/* Words sorted: "contains" words first, then by first letter, so a lookup only compares the
+ * words that start with the word's first letter. */
 struct lex_set {
     const struct lex_word *words;
     size_t n;
+    size_t ncontains;
+    uint64_t first_mask;    /* bit (first letter % 64) of every word: a quick "surely not" */
+    uint64_t contains_mask; /* the same for the "contains" words only */
 };
+
+#define LEX_MASK_BIT(c) (UINT64_C(1) << ((c)&63))
 
 /* A phrase: steps matched in order, each within `gap` words of the previous one; when
  * `context` is set, one of its words must also stand within `context_gap` words of the match,

@@ -297,8 +297,10 @@ int mt_build(struct mt_text *t, const char *utf8, size_t len, size_t max)
     memset(t, 0, sizeof *t);
     /* at most len characters; one block for every array */
     size_t cap = len + 1;
-    size_t bytes = cap * (sizeof(uint32_t) * 4 + sizeof(size_t) + sizeof(struct mt_token)) +
-                   (cap / 3 + 1) * sizeof(struct mt_token);
+    /* words are separated, so there are at most (characters + 1) / 2 of them */
+    size_t ntokcap = cap / 2 + 1;
+    size_t bytes = cap * (sizeof(uint32_t) * 4 + sizeof(size_t)) +
+                   (ntokcap + ntokcap / 3 + 1) * sizeof(struct mt_token);
     t->block = malloc(bytes);
     if (!t->block)
         return -2;
@@ -307,7 +309,7 @@ int mt_build(struct mt_text *t, const char *utf8, size_t len, size_t max)
     t->tokbuf = t->norm + cap; /* 2 * cap: the words, then the merged words */
     t->norm_orig = (size_t *)(void *)(t->tokbuf + 2 * cap);
     t->tok = (struct mt_token *)(void *)(t->norm_orig + cap);
-    t->merged = t->tok + cap;
+    t->merged = t->tok + ntokcap;
     while (i < len) {
         size_t k = utf8_next(s + i, len - i, &t->orig[n]);
         if (!k || t->orig[n] == 0) {
