@@ -161,7 +161,7 @@ static int in_set(const uint32_t *w, size_t n, const struct lex_set *set)
 /* The spellings of a word worth trying: as written (look-alikes already mapped into the
  * dominant script) and, for words made only of letters that exist in both alphabets, the
  * other alphabet ("cyka" is "сука"). */
-#define MAX_VARIANTS 3
+#define MAX_VARIANTS 4
 #define VARIANT_MAX  64
 struct variants {
     size_t n;
@@ -192,7 +192,7 @@ static uint32_t swap_script(uint32_t c)
     return c;
 }
 
-/* The other spellings are written to spare (room for 2 * VARIANT_MAX code points); returns
+/* The other spellings are written to spare (room for 3 * VARIANT_MAX code points); returns
  * how much of it was used. */
 static size_t make_variants(const struct scan *s, const struct mt_token *tok, struct variants *v,
                             uint32_t *spare)
@@ -214,6 +214,21 @@ static size_t make_variants(const struct scan *s, const struct mt_token *tok, st
         uint32_t *out = spare + used;
         for (size_t k = 0; k < len; k++)
             out[k] = swap_script(w[k]);
+        v->w[v->n] = out;
+        v->len[v->n++] = len;
+        used += len;
+    }
+    /* "п@здец": the symbol may stand for any letter, not only the one it looks like */
+    size_t masked = 0;
+    if (!tok->merged)
+        for (size_t k = tok->first; k < tok->last; k++)
+            masked += s->t->norm[k] == '@' || s->t->norm[k] == '$';
+    if (masked && tok->last - tok->first == len) {
+        uint32_t *out = spare + used;
+        for (size_t k = 0; k < len; k++) {
+            uint32_t c = s->t->norm[tok->first + k];
+            out[k] = c == '@' || c == '$' ? '*' : w[k];
+        }
         v->w[v->n] = out;
         v->len[v->n++] = len;
         used += len;
@@ -246,7 +261,7 @@ static int variants_in_set(const struct variants *v, const struct lex_set *set)
 static int tok_in_set(const struct scan *s, const struct mt_token *tok, const struct lex_set *set)
 {
     struct variants v;
-    uint32_t spare[2 * VARIANT_MAX];
+    uint32_t spare[3 * VARIANT_MAX];
     make_variants(s, tok, &v, spare);
     return variants_in_set(&v, set);
 }
@@ -278,8 +293,8 @@ static int luhn_ok(const char *d, size_t n)
     return sum % 10 == 0;
 }
 
-/* Is the number at normalized index `first` labelled as an order, article, barcode...? */
-static int number_has_context(const struct scan *s, size_t first)
+/* Is the number at normalized index `first` labelled by a word of set (or by №/#)? */
+static int labelled_as(const struct scan *s, size_t first, const struct lex_set *set)
 {
     const struct mt_text *t = s->t;
     size_t back = first, seen = 0;
@@ -296,7 +311,7 @@ static int number_has_context(const struct scan *s, size_t first)
     while (ti < t->ntok && t->tok[ti].last <= first)
         ti++;
     for (size_t k = ti; k > 0 && found < 3; k--, found++)
-        if (token_in_set(s, k - 1, &s->lex->number_context))
+        if (token_in_set(s, k - 1, set))
             return 1;
     return 0;
 }
@@ -345,12 +360,16 @@ static int card_shape(const struct digit_run *r)
 
 static void judge_digits(struct scan *s, struct digit_run *r)
 {
-    if (r->nd < 9 || number_has_context(s, r->first))
+    if (r->nd < 9)
         return;
-    if (phone_shape(r, phone_has_context(s, r->first)))
+    if (card_shape(r)) {
+        if (!labelled_as(s, r->first, &s->lex->card_context))
+            add_norm(s, MOD_CARD_NUMBER, r->first, r->last);
+        return;
+    }
+    if (!labelled_as(s, r->first, &s->lex->number_context) &&
+        phone_shape(r, phone_has_context(s, r->first)))
         add_norm(s, MOD_PHONE, r->first, r->last);
-    else if (card_shape(r))
-        add_norm(s, MOD_CARD_NUMBER, r->first, r->last);
 }
 
 static int digit_sep(uint32_t c)
@@ -424,7 +443,7 @@ static void detect_digit_runs(struct scan *s)
             if (j == i || j >= t->nnorm || !digit_at(t, j, &dc))
                 break;
             for (size_t k = i; k < j; k++)
-                if (t->norm[k] != ' ' && t->norm[k] != '-')
+                if (t->norm[k] != ' ' && t->norm[k] != '-' && t->norm[k] != '.')
                     r.seps_ok_for_card = 0;
             if (r.groups < DIGITS_MAX)
                 r.groups++;
@@ -861,13 +880,29 @@ static int phrase_context_ok(const struct scan *s, const struct lex_phrase *ph, 
     return 0;
 }
 
-/* "не/never" within three words before the phrase */
-static int negated(const struct scan *s, size_t first)
+static int any_in_range(const struct scan *s, size_t from, size_t to, const struct lex_set *set)
 {
-    for (size_t k = first, seen = 0; k > 0 && seen < 3; k--, seen++)
-        if (token_in_set(s, k - 1, &s->lex->negations))
+    for (size_t k = from; k < to && k < s->t->ntok; k++)
+        if (token_in_set(s, k, set))
             return 1;
     return 0;
+}
+
+/* A warning, not a request: "не сообщайте код", "код нельзя называть никому", "если кто-то
+ * просит перевести деньги на карту, это мошенники". A plain "не" counts only right before
+ * the phrase ("доставка не включена, оплатите ..." is still a request). */
+static int negated(const struct scan *s, size_t first, size_t last)
+{
+    const struct lexicon *lx = s->lex;
+    size_t before = first >= 5 ? first - 5 : 0;
+    if (first > 0 && token_in_set(s, first - 1, &lx->negations))
+        return 1;
+    if (any_in_range(s, before, first, &lx->negations_wide) ||
+        any_in_range(s, last + 1, last + 4, &lx->negations_wide))
+        return 1;
+    size_t cond_from = first >= 8 ? first - 8 : 0;
+    return any_in_range(s, cond_from, first, &lx->conditionals) &&
+           any_in_range(s, 0, s->t->ntok, &lx->fraud_words);
 }
 
 static void detect_phrases(struct scan *s)
@@ -891,7 +926,7 @@ static void detect_phrases(struct scan *s)
                 at = found;
                 step++;
             }
-            if (step == ph->nsteps && phrase_context_ok(s, ph, i, at) && !negated(s, i))
+            if (step == ph->nsteps && phrase_context_ok(s, ph, i, at) && !negated(s, i, at))
                 add_tokens(s, ph->rule, i, at);
         }
     }
@@ -927,7 +962,7 @@ static int obscene_eb(const struct scan *s, const uint32_t *w, size_t n)
 static void profanity_in(struct scan *s, const struct mt_token *tok, const struct variants *vp)
 {
     struct variants own;
-    uint32_t spare[2 * VARIANT_MAX];
+    uint32_t spare[3 * VARIANT_MAX];
     if (!vp) {
         make_variants(s, tok, &own, spare);
         vp = &own;
@@ -1005,12 +1040,12 @@ static void detect_soft(struct scan *s)
         add(s, MOD_CAPS, first_up, last_up + 1);
     if (emojis)
         add(s, MOD_EMOJI, emoji_first, emoji_last + 1);
-    /* "оооочень", "sooooo": the same letter four times */
+    /* "сууупер", "sooo": the same letter three times */
     for (size_t i = 0; i < t->nnorm;) {
         size_t k = i + 1;
         while (k < t->nnorm && t->norm[k] == t->norm[i])
             k++;
-        if (k - i >= 4 && mt_is_letter(t->norm[i]))
+        if (k - i >= 3 && mt_is_letter(t->norm[i]))
             add_norm(s, MOD_REPEATED_CHARS, i, k);
         i = k;
     }
@@ -1077,8 +1112,8 @@ mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
         return MOD_TOO_LONG;
     }
     s.addr_norm = (size_t *)(void *)(s.addr + t.nnorm + 1);
-    /* each word's other spellings take at most twice its length */
-    s.tv = malloc((t.ntok + 1) * sizeof *s.tv + 2 * (t.nnorm + 1) * sizeof(uint32_t));
+    /* each word's other spellings take at most three times its length */
+    s.tv = malloc((t.ntok + 1) * sizeof *s.tv + 3 * (t.nnorm + 1) * sizeof(uint32_t));
     if (!s.tv) {
         free(s.addr);
         mt_free(&t);

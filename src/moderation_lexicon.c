@@ -62,6 +62,12 @@ static const char *const number_context[] = {
     "тн",        "вэд",        "возврат*", "return*",  "посылк*",   "parcel*",   "shipment*",
     "гтд"};
 
+/* Not a card number when labelled as one of these. */
+static const char *const card_context[] = {
+    "штрихкод*", "штрих*",   "barcode*", "ean*",    "артикул*", "арт",        "sku",
+    "трек*",     "track*",   "imei",     "serial*", "серийн*",  "gtin",       "upc",
+    "isbn",      "накладн*", "гтд",      "заказ*",  "order*",   "отправлен*", "posting*"};
+
 static const char *const phone_context[] = {
     "телефон*", "тел",       "моб*",   "номер*",   "звон*",    "позвон*", "набер*", "набир*",
     "call*",    "phone*",    "mobile", "cell",     "number",   "ring",    "text",   "смс",
@@ -70,8 +76,14 @@ static const char *const phone_context[] = {
 static const char *const plus_words[] = {"плюс", "plus"};
 
 /* A request preceded by these is a warning: "никому не сообщайте код", "never share". */
-static const char *const negations[] = {"не",   "нельзя", "никогда", "никому", "ни",     "never",
-                                        "dont", "don",    "not",     "no",     "nobody", "avoid"};
+static const char *const negations[] = {"не", "ни", "dont", "don", "not", "no", "avoid"};
+/* these negate a request anywhere near it, before or after: "код нельзя называть никому" */
+static const char *const negations_wide[] = {"нельзя", "никогда",   "никому",   "never",
+                                             "nobody", "запрещено", "forbidden"};
+/* "если кто-то просит ..., это мошенники": a warning, not a request */
+static const char *const conditionals[] = {"если", "if", "когда", "when"};
+static const char *const fraud_words[] = {"мошенник*", "мошеннич*", "fraud*",     "scam*",
+                                          "обман*",    "аферист*",  "злоумышлен*"};
 
 static const char *const email_bare_at[] = {"at", "эт"};
 
@@ -107,7 +119,8 @@ struct phrase_src {
 #define SALE_CONTEXT                                                                                                                                               \
     "куп*|закаж*|заказ*|заказыв*|оформ*|прода*|продаю|дешевле|дешев*|выгодн*|выставл*|найдет*|" \
     "найти|ищите|поищите|посмотр*|смотрит*|есть|берите|бери|акци*|скидк*|наценк*|стоит|"          \
-    "приходите|приезжайте|напрямую|buy|order|cheaper|less|find|search|listed|available|sell*|"                                          \
+    "приходите|приезжайте|напрямую|меня|нас|buy|order|cheaper|less|find|search|listed|available|"                                \
+    "sell*|"                                                                                                                                                       \
     "get|directly|visit|discount|deal"
 #define OWN_SHOP_OWNER "наш*|нас|мой|моем|моего|мои|моих|свой|своем|своего|меня|our|my"
 #define OWN_SHOP_PLACE                                                                                                                                  \
@@ -122,7 +135,7 @@ static const struct phrase_src phrase_src[] = {
       "отправьт*|перечисл*|пополн*",
       "карт|карту|карта|карте|картой|карты|сбер*|сбербанк*|киви|qiwi|юмани|юмоней|yoomoney|"
       "ymoney|тиньк*|тинькоф*|кошел*|вебмани|webmoney|альф*|втб|номер|телефон|счет|реквизит*|"
-      "крипт*|usdt|btc|биткоин*|сбп|мобильн*"},
+      "крипт*|usdt|btc|биткоин*|сбп|мобильн*|мир|visa|виза|визу|mastercard|мастеркард*|маэстро"},
      NULL,
      0},
     {MOD_PAYMENT_OFF_PLATFORM,
@@ -149,6 +162,14 @@ static const struct phrase_src phrase_src[] = {
      NULL,
      0},
     {MOD_PAYMENT_OFF_PLATFORM, 0, {"cash", "app"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM, 0, {"qiwi|киви-кошел*"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM, 1, {"киви", "кошел*"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"prepayment|prepay|deposit|advance|pay|send|transfer", "to|on|via",
+      "my|visa|mastercard|card|paypal"},
+     NULL,
+     0},
     {MOD_PAYMENT_OFF_PLATFORM, 0, {"western", "union"}, NULL, 0},
     {MOD_PAYMENT_OFF_PLATFORM, 0, {"bank|wire", "transfer"}, NULL, 0},
     {MOD_PAYMENT_OFF_PLATFORM,
@@ -197,9 +218,15 @@ static const struct phrase_src phrase_src[] = {
      NULL,
      0},
     {MOD_CREDENTIALS_REQUEST,
-     3,
+     5,
      {"скаж*|продикт*|назов*|сообщ*|пришл*|отправ*|напиш*|скин*|дайте|перешл*", "цифр*",
       "смс|sms|сообщен*"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"какой|какие|какая|какую|what|which|tell", "одноразов*|one-time|onetime|otp",
+      "пароль|пароля|код|кода|code|password"},
      NULL,
      0},
     {MOD_CREDENTIALS_REQUEST,
@@ -213,22 +240,24 @@ static const struct phrase_src phrase_src[] = {
     {MOD_OFFSITE_SALE,
      1,
      {"без|мимо|минуя|вне|обход*|skip",
-      "маркетплейс*|площадк*|посредник*|комисси*|marketplace|platform"},
+      "маркетплейс*|площадк*|платформ*|посредник*|комисси*|marketplace|platform"},
      NULL,
      0},
     {MOD_OFFSITE_SALE,
      0,
      {"напрямую|directly"},
-     "куп*|закаж*|заказ*|оформ*|buy|order|purchase|get",
+     "куп*|закаж*|заказ*|оформ*|прода*|продам|buy|order|purchase|get|sell*",
      4},
     {MOD_OFFSITE_SALE, 2, {"outside|off|bypass*", "platform|marketplace|site"}, NULL, 0},
     /* messengers named only with a contact verb: "signal" is also a word */
     {MOD_MESSENGER,
      3,
-     {"contact|write|message|text|add|find|reach|напиш*|пиши*|пишите|добав*|найд*|свяж*",
+     {"contact|write|message|text|add|find|reach|напиш*|пиши*|пишите|добав*|найд*|свяж*|"
+      "перейд*|перейти|переход*|switch|move",
       "signal|сигнал*"},
      NULL,
      0},
+    {MOD_MESSENGER, 0, {"в|во|in|on|via|through", "signal"}, NULL, 0},
     /* insults aimed at a person */
     {MOD_PROFANITY, 1, {"ты|вы|you|youre|ur", "тупой|тупая|тупые|stupid|dumb"}, NULL, 0},
     {MOD_PROFANITY,
@@ -407,8 +436,12 @@ static void lex_build(void)
     lex.email_bare_at = LIST(email_bare_at);
     lex.mail_hosts = LIST(mail_hosts);
     lex.phone_context = LIST(phone_context);
+    lex.card_context = LIST(card_context);
     lex.plus_words = LIST(plus_words);
     lex.negations = LIST(negations);
+    lex.negations_wide = LIST(negations_wide);
+    lex.conditionals = LIST(conditionals);
+    lex.fraud_words = LIST(fraud_words);
     lex.tlds = LIST(tlds);
     lex.number_words.words = &pool[pool_used];
     lex.number_words.n = sizeof num_words / sizeof num_words[0];

@@ -54,7 +54,11 @@ struct lexicon {
     struct lex_set mail_hosts;           /* gmail, yandex, mail ... */
     struct lex_set phone_context;        /* "звоните", "phone": the number is a phone */
     struct lex_set plus_words;           /* "плюс", "plus" */
-    struct lex_set negations;            /* "не", "never": the phrase is a warning */
+    struct lex_set negations;            /* "не", "not" right before: the phrase is a warning */
+    struct lex_set negations_wide;       /* "никому", "never" near, before or after */
+    struct lex_set conditionals;         /* "если" ... */
+    struct lex_set fraud_words;          /* ... "мошенники": a warning about fraud */
+    struct lex_set card_context; /* "штрихкод", "артикул": not a card number */
     struct lex_set tlds;
     struct lex_set number_words;
     const struct lex_phrase *phrases;
