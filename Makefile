@@ -26,7 +26,7 @@ API_TEST_BIN := $(BUILD)/api_tests
 MODCHECK_BIN := $(BUILD)/modcheck
 MODBENCH_BIN := $(BUILD)/moderation_bench
 
-.PHONY: all deps build run test asan memcheck format format-check lint clean bench
+.PHONY: all deps build run test asan memcheck format format-check lint clean bench fuzz
 
 all: build
 build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN) $(MODCHECK_BIN) $(MODBENCH_BIN)
@@ -81,11 +81,26 @@ bench: deps
 	@$(MAKE) --no-print-directory build
 	@bench/run.sh
 
+# libFuzzer on the content-safety engine, seeded with the corpus texts, for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 120
+FUZZ_DIR := build/fuzz
+fuzz:
+	@scripts/deps.sh fuzz
+	@mkdir -p $(FUZZ_DIR)/corpus
+	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=undefined -o $(FUZZ_DIR)/moderation_fuzz \
+	    tests/fuzz/moderation_fuzz.c src/moderation.c src/moderation_text.c src/moderation_lexicon.c -lpthread
+	@cat tests/moderation/*.tsv | grep -v '^#' | cut -f4 | \
+	    awk '{ f = sprintf("$(FUZZ_DIR)/corpus/seed-%04d", NR); printf "%s", $$0 > f; close(f) }'
+	$(FUZZ_DIR)/moderation_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -print_final_stats=1 $(FUZZ_DIR)/corpus
+
 format:
-	clang-format -i src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch]
+	clang-format -i src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch] tests/moderation/*.c tests/fuzz/*.c bench/*.c
 
 format-check:
-	clang-format --dry-run --Werror src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch]
+	clang-format --dry-run --Werror src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch] \
+	    tests/moderation/*.c tests/fuzz/*.c bench/*.c
 
 lint:
 	@scripts/lint-openapi.sh

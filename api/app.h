@@ -6,13 +6,15 @@
 #include "../src/config.h"
 #include "../src/db.h"
 #include "../src/metrics.h"
+#include "../src/moderation.h"
 
 /* The one object every callback receives as user_data. */
 struct sd_app {
     struct sd_config cfg;
     struct db_pool *pool;
     struct metrics *metrics;
-    atomic_int draining; /* SIGTERM seen: readyz says 503, in-flight requests finish */
+    struct mod_config moderation; /* the platform's own domains, from the config */
+    atomic_int draining;          /* SIGTERM seen: readyz says 503, in-flight requests finish */
     atomic_int inflight;
 };
 

@@ -11,6 +11,7 @@
 #include "../src/user_store.h"
 #include "handlers.h"
 #include "http.h"
+#include "moderation.h"
 
 #define PASSWORD_MIN 10
 #define PASSWORD_MAX 128
@@ -133,6 +134,12 @@ HANDLER(auth_register)
     }
     json_decref(errors);
     errors = NULL;
+    /* the display name is shown to every counterpart: no contacts in it */
+    static const char *const texts[] = {"display_name", NULL};
+    if (moderation_guard(ctx, body, texts) != 0) {
+        rc = U_CALLBACK_COMPLETE;
+        goto cleanup;
+    }
     if (auth_password_hash(password, a->cfg.pwhash_opslimit, a->cfg.pwhash_memlimit, args.hash)) {
         rc = http_problem(ctx, SD_ERR_INTERNAL, NULL, "Could not hash the password.");
         goto cleanup;

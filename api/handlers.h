@@ -28,5 +28,8 @@ HANDLER(orders_create);
 HANDLER(orders_list);
 HANDLER(postings_get);
 HANDLER(postings_set_status);
+/* api/moderation.c */
+HANDLER(moderation_check);
+HANDLER(moderation_offenders);
 
 #endif

@@ -153,7 +153,7 @@ int http_no_content(struct http_ctx *ctx)
     return U_CALLBACK_COMPLETE;
 }
 
-static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json_t *errors,
+static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json_t *extra,
                           const char *fmt, va_list ap)
 {
     char detail[1024], type[128];
@@ -164,8 +164,10 @@ static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json
     json_t *p =
         json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", err_title(e), "status",
                   status, "detail", detail, "code", code, "request_id", ctx->request_id);
-    if (errors)
-        json_object_set_new(p, "errors", errors);
+    if (extra) {
+        json_object_update_missing(p, extra);
+        json_decref(extra);
+    }
     if (e == SD_ERR_UNAVAILABLE)
         u_map_put(ctx->resp->map_header, "Retry-After", RETRY_AFTER_UNAVAILABLE);
     char *text = json_dumps(p, JSON_COMPACT);
@@ -189,7 +191,17 @@ int http_problem_errors(struct http_ctx *ctx, sd_err e, const char *code, json_t
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = http_problem_v(ctx, e, code, errors, fmt, ap);
+    int rc = http_problem_v(ctx, e, code, json_pack("{s:o}", "errors", errors), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int http_problem_with(struct http_ctx *ctx, sd_err e, const char *code, json_t *members,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = http_problem_v(ctx, e, code, members, fmt, ap);
     va_end(ap);
     return rc;
 }

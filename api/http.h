@@ -60,6 +60,9 @@ int http_problem(struct http_ctx *ctx, sd_err e, const char *code, const char *f
 /* Same, with an errors array [{field, code, message}] (stolen). */
 int http_problem_errors(struct http_ctx *ctx, sd_err e, const char *code, json_t *errors,
                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Same, with more members (an object, stolen) merged into the problem. */
+int http_problem_with(struct http_ctx *ctx, sd_err e, const char *code, json_t *members,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* 503/500 etc. for an error coming from the store, with a generic detail. */
 int http_store_error(struct http_ctx *ctx, sd_err e);
 

@@ -4,6 +4,7 @@
 #include "../src/product_store.h"
 #include "handlers.h"
 #include "http.h"
+#include "moderation.h"
 
 #define PRODUCTS_PAGE_DEFAULT 20
 #define PRODUCTS_PAGE_MAX     100
@@ -22,6 +23,9 @@ static const struct field_rule update_rules[] = {
     {"stock", FT_INT, 0, 0, STOCK_MAX},
     FIELD_RULES_END,
 };
+
+/* what buyers read on the product card passes the content-safety engine */
+static const char *const product_texts[] = {"name", "description", NULL};
 
 struct product_args {
     struct product_fields f;
@@ -80,6 +84,8 @@ HANDLER(products_create)
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                  "The product has invalid fields.");
         errors = NULL;
+    } else if (moderation_guard(ctx, body, product_texts) != 0) {
+        rc = U_CALLBACK_COMPLETE;
     } else {
         rc = http_idempotent_create(ctx, "products", product_create_tx, &a);
     }
@@ -168,6 +174,8 @@ HANDLER(products_update)
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                  "The update has invalid fields.");
         errors = NULL;
+    } else if (moderation_guard(ctx, body, product_texts) != 0) {
+        rc = U_CALLBACK_COMPLETE;
     } else if (!(conn = http_conn(ctx))) {
         rc = U_CALLBACK_COMPLETE;
     } else if ((e = product_store_update(conn, id, ctx->user_id, &a.f, &out)) == SD_ERR_NOT_FOUND) {

@@ -34,6 +34,8 @@ static const struct route routes[] = {
     {"GET", "/v1/orders", AUTHENTICATED, orders_list},
     {"GET", "/v1/postings/:posting_number", AUTHENTICATED, postings_get},
     {"POST", "/v1/postings/:posting_number/status", AUTHENTICATED, postings_set_status},
+    {"POST", "/v1/moderation/check", AUTHENTICATED, moderation_check},
+    {"GET", "/v1/moderation/offenders", AUTHENTICATED, moderation_offenders},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 

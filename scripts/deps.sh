@@ -4,7 +4,9 @@
 set -euo pipefail
 PKGS=(build-essential pkg-config libulfius-dev libjansson-dev libjwt-dev libsodium-dev
       libpq-dev libcurl4-gnutls-dev check libsubunit-dev postgresql postgresql-contrib
-      curl jq wrk valgrind clang-format nodejs npm)
+            curl jq wrk valgrind clang-format nodejs npm)
+# `deps.sh fuzz`: what `make fuzz` needs on top (clang with libFuzzer and the sanitizers)
+[ "${1:-}" = fuzz ] && PKGS=(clang libclang-rt-dev)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -47,6 +47,8 @@ static const struct setting settings[] = {
     {"SELLERDESK_PWHASH_OPSLIMIT", K_ULL, OFF(pwhash_opslimit), 1, 64},
     {"SELLERDESK_PWHASH_MEMLIMIT", K_SIZE, OFF(pwhash_memlimit), 8LL << 20, 4LL << 30},
     {"SELLERDESK_MIGRATIONS_DIR", K_STR, OFF(migrations_dir), 0, 0},
+    {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
+    {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -83,6 +85,8 @@ void config_defaults(struct sd_config *cfg)
     cfg->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     cfg->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
     cfg->migrations_dir = strdup("migrations");
+    cfg->platform_domains = strdup("sellerdesk.dev");
+    cfg->moderation_check_per_minute = 60;
 }
 
 static int parse_ll(const char *s, long long *out)
@@ -249,12 +253,35 @@ static int config_validate_jwt(struct sd_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* "a.example, b.example" -> lower-case list; each must look like a domain */
+static int config_split_domains(struct sd_config *cfg, char *err, size_t errlen)
+{
+    char *copy = strdup(cfg->platform_domains), *save = NULL;
+    size_t n = 0;
+    cfg->platform_domain_list = calloc(strlen(copy) / 2 + 2, sizeof(char *));
+    for (char *d = strtok_r(copy, ", ", &save); d; d = strtok_r(NULL, ", ", &save)) {
+        for (char *c = d; *c; c++)
+            *c = (char)((*c >= 'A' && *c <= 'Z') ? *c + 32 : *c);
+        if (strspn(d, "abcdefghijklmnopqrstuvwxyz0123456789.-") != strlen(d) || !strchr(d, '.')) {
+            snprintf(err, errlen, "SELLERDESK_PLATFORM_DOMAINS: '%s' is not a domain name", d);
+            free(copy);
+            return -1;
+        }
+        cfg->platform_domain_list[n++] = strdup(d);
+    }
+    cfg->nplatform_domains = n;
+    free(copy);
+    return 0;
+}
+
 int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errlen)
 {
     if (!cfg->database_url || !*cfg->database_url) {
         snprintf(err, errlen, "DATABASE_URL is required");
         return -1;
     }
+    if (config_split_domains(cfg, err, errlen) != 0)
+        return -1;
     if (!need_jwt)
         return 0;
     if (!cfg->jwt_issuer || !*cfg->jwt_issuer) {
@@ -288,6 +315,11 @@ void config_free(struct sd_config *cfg)
             *slot = NULL;
         }
     }
+    for (size_t i = 0; i < cfg->nplatform_domains; i++)
+        free((char *)cfg->platform_domain_list[i]);
+    free(cfg->platform_domain_list);
+    cfg->platform_domain_list = NULL;
+    cfg->nplatform_domains = 0;
     if (cfg->jwt_sign_key)
         sodium_memzero(cfg->jwt_sign_key, cfg->jwt_sign_key_len);
     free(cfg->jwt_sign_key);

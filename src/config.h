@@ -37,6 +37,10 @@ struct sd_config {
     unsigned long long pwhash_opslimit;
     size_t pwhash_memlimit;
     char *migrations_dir;
+    char *platform_domains;            /* comma-separated: links there are not off-platform */
+    int moderation_check_per_minute;   /* POST /v1/moderation/check per user */
+    const char **platform_domain_list; /* platform_domains split, after validation */
+    size_t nplatform_domains;
     /* loaded key material */
     unsigned char *jwt_sign_key;
     size_t jwt_sign_key_len;

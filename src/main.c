@@ -59,6 +59,8 @@ static int cmd_serve(struct sd_config *cfg)
     app.pool = db_pool_new(cfg->database_url, cfg->db_pool_size, cfg->db_acquire_timeout_ms,
                            cfg->db_statement_timeout_ms, cfg->db_connect_timeout_s);
     app.metrics = metrics_new(routes_count());
+    app.moderation.allowed_domains = cfg->platform_domain_list;
+    app.moderation.nallowed = cfg->nplatform_domains;
     int rc = server_run(&app);
     db_pool_free(app.pool);
     metrics_free(app.metrics);
