@@ -93,6 +93,7 @@ fuzz:
 	@cat tests/moderation/*.tsv | grep -v '^#' | cut -f4 | \
 	    awk '{ f = sprintf("$(FUZZ_DIR)/corpus/seed-%04d", NR); printf "%s", $$0 > f; close(f) }'
 	$(FUZZ_DIR)/moderation_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -artifact_prefix=$(FUZZ_DIR)/ \
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus
 
 format:

@@ -1106,16 +1106,17 @@ mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
     s.t = &t;
     s.out = out;
     /* the address view reuses the tail of the text's block: same size as the stream */
-    s.addr = malloc((t.nnorm + 1) * (sizeof *s.addr + sizeof *s.addr_norm));
-    if (!s.addr) {
+    /* the 8-byte array first, so both stay aligned */
+    s.addr_norm = malloc((t.nnorm + 1) * (sizeof *s.addr + sizeof *s.addr_norm));
+    if (!s.addr_norm) {
         mt_free(&t);
         return MOD_TOO_LONG;
     }
-    s.addr_norm = (size_t *)(void *)(s.addr + t.nnorm + 1);
+    s.addr = (uint32_t *)(void *)(s.addr_norm + t.nnorm + 1);
     /* each word's other spellings take at most three times its length */
     s.tv = malloc((t.ntok + 1) * sizeof *s.tv + 3 * (t.nnorm + 1) * sizeof(uint32_t));
     if (!s.tv) {
-        free(s.addr);
+        free(s.addr_norm);
         mt_free(&t);
         return MOD_TOO_LONG;
     }
@@ -1140,7 +1141,7 @@ mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
             out->allowed = 0;
     }
     free(s.tv);
-    free(s.addr);
+    free(s.addr_norm);
     mt_free(&t);
     return MOD_OK;
 }
