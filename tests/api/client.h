@@ -70,5 +70,6 @@ Suite *http_suite(void);
 Suite *auth_suite(void);
 Suite *products_suite(void);
 Suite *orders_suite(void);
+Suite *moderation_api_suite(void);
 
 #endif
