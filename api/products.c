@@ -174,9 +174,14 @@ HANDLER(products_update)
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                  "The update has invalid fields.");
         errors = NULL;
-    } else if (moderation_guard(ctx, body, product_texts) != 0) {
-        rc = U_CALLBACK_COMPLETE;
     } else if (!(conn = http_conn(ctx))) {
+        rc = U_CALLBACK_COMPLETE;
+    } else if ((a.f.name || a.f.description) &&
+               (e = product_store_owned(conn, id, ctx->user_id)) != SD_OK) {
+        /* someone else's product is 404 whatever the text says */
+        rc = e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such product among yours.")
+                                   : http_store_error(ctx, e);
+    } else if (moderation_guard(ctx, body, product_texts) != 0) {
         rc = U_CALLBACK_COMPLETE;
     } else if ((e = product_store_update(conn, id, ctx->user_id, &a.f, &out)) == SD_ERR_NOT_FOUND) {
         rc = http_problem(ctx, e, NULL, "No such product among yours.");

@@ -428,6 +428,8 @@ static void detect_digit_runs(struct scan *s)
         while (back > 0 && t->norm[back - 1] == ' ')
             back--;
         r.plus = back > 0 && t->norm[back - 1] == '+';
+        if (r.plus) /* the finding starts at the '+' */
+            r.first = back - 1;
         r.groups = 1;
         while (i < t->nnorm) {
             if (digit_at(t, i, &dc)) {

@@ -7,6 +7,7 @@ DB_STMT(
     "INSERT INTO products (seller_id, offer_id, name, description, price, stock)"
     " VALUES ($1, $2, $3, coalesce($4, ''), $5::bigint, $6::int) RETURNING product_json(products)");
 DB_STMT(product_q_get, "SELECT product_json(p) FROM products p WHERE id = $1");
+DB_STMT(product_q_owned, "SELECT 1 FROM products WHERE id = $1 AND seller_id = $2");
 DB_STMT(product_q_update,
         "UPDATE products SET name = coalesce($3, name), description = coalesce($4, description),"
         " price = coalesce($5::bigint, price), stock = coalesce($6::int, stock), updated_at = now()"
@@ -34,6 +35,19 @@ sd_err product_store_get(struct db_conn *conn, int64_t id, json_t **out)
     char ids[24];
     const char *p[] = {db_i64(ids, id)};
     return db_json_one(conn, &product_q_get, 1, p, out);
+}
+
+sd_err product_store_owned(struct db_conn *conn, int64_t id, int64_t seller_id)
+{
+    char ids[24], sid[24];
+    sd_err e = SD_OK;
+    const char *p[] = {db_i64(ids, id), db_i64(sid, seller_id)};
+    PGresult *r = db_exec(conn, &product_q_owned, 2, p, &e);
+    if (!r)
+        return e;
+    e = PQntuples(r) == 1 ? SD_OK : SD_ERR_NOT_FOUND;
+    PQclear(r);
+    return e;
 }
 
 sd_err product_store_update(struct db_conn *conn, int64_t id, int64_t seller_id,

@@ -494,6 +494,32 @@ START_TEST(test_product_patch_refuses_email_in_name)
 }
 END_TEST
 
+/* another seller's product is 404 whatever the text says, and no refusal is recorded */
+START_TEST(test_product_patch_of_others_product_is_404_before_the_guard)
+{
+    struct api_user owner, other, support;
+    api_new_user(&owner, "seller");
+    api_new_user(&other, "seller");
+    api_demo_user(&support, "support@demo.sellerdesk.dev");
+    int64_t id = api_make_product(&owner, 100000, 3);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/products/%lld", (long long)id);
+    struct api_resp *r = api_patch(path, other.token, "{\"name\":\"Звоните 89161234567\"}");
+    ck_assert_problem(r, 404, "not_found");
+    api_free(r);
+    r = api_get("/v1/moderation/offenders?limit=100", support.token);
+    ck_assert_status(r, 200);
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(r->json, "items"), i, item)
+    {
+        ck_assert_msg(json_integer_value(json_object_get(item, "user_id")) != other.id,
+                      "a refusal was recorded for a PATCH that answered 404");
+    }
+    api_free(r);
+}
+END_TEST
+
 START_TEST(test_product_create_allows_platform_link)
 {
     struct api_user seller;
@@ -689,6 +715,7 @@ Suite *moderation_api_suite(void)
     tcase_add_test(guard, test_register_refuses_contacts_in_display_name);
     tcase_add_test(guard, test_product_create_refuses_phone_in_description);
     tcase_add_test(guard, test_product_patch_refuses_email_in_name);
+    tcase_add_test(guard, test_product_patch_of_others_product_is_404_before_the_guard);
     tcase_add_test(guard, test_product_create_allows_platform_link);
     tcase_add_test(guard, test_product_create_refuses_foreign_link);
     suite_add_tcase(s, guard);

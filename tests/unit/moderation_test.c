@@ -127,6 +127,18 @@ START_TEST(offsets_are_characters)
 }
 END_TEST
 
+START_TEST(phone_span_includes_the_plus)
+{
+    const char *t = "Звоните +7 916 123-45-67";
+    struct mod_result r;
+    ck_assert_int_eq(mod_check(&cfg, t, strlen(t), &r), MOD_OK);
+    ck_assert_uint_eq(r.nfindings, 1);
+    ck_assert_int_eq(r.findings[0].rule, MOD_PHONE);
+    ck_assert_uint_eq(r.findings[0].start, 8);
+    ck_assert_str_eq(r.findings[0].fragment, "+7 916 123-45-67");
+}
+END_TEST
+
 START_TEST(zero_width_inside_keeps_original_offsets)
 {
     const char *t = "пишите в what\xe2\x80\x8bsapp"; /* U+200B inside */
@@ -247,6 +259,7 @@ Suite *moderation_suite(void)
     tcase_set_timeout(api, 60);
     tcase_add_test(api, offsets_are_characters);
     tcase_add_test(api, zero_width_inside_keeps_original_offsets);
+    tcase_add_test(api, phone_span_includes_the_plus);
     tcase_add_test(api, invalid_input);
     tcase_add_test(api, own_domains_allowed);
     tcase_add_test(api, findings_are_bounded);
