@@ -250,3 +250,40 @@ TCase *api_tcase(const char *name)
     tcase_set_timeout(tc, 60);
     return tc;
 }
+
+void api_assert_field_error(const struct api_resp *r, const char *field, const char *code,
+                            const char *file, int line)
+{
+    api_assert_problem(r, 400, "validation_failed", file, line);
+    ck_assert_msg(api_has_error(r, field, code),
+                  "%s:%d: expected errors[] entry {field \"%s\", code \"%s\"}, got %s", file, line,
+                  field, code, r->body);
+}
+
+void api_assert_timestamp(const char *v, const char *what, const char *file, int line)
+{
+    ck_assert_msg(v && strlen(v) == 20 && v[4] == '-' && v[10] == 'T' && v[13] == ':' &&
+                      v[19] == 'Z',
+                  "%s:%d: %s: expected a YYYY-MM-DDTHH:MM:SSZ timestamp, got %s", file, line, what,
+                  v ? v : "(null)");
+}
+
+const char *api_jstr(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+json_int_t api_jint(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+char *api_repeat(const char *ch, size_t n)
+{
+    size_t len = strlen(ch);
+    char *s = malloc(len * n + 1);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + i * len, ch, len);
+    s[len * n] = '\0';
+    return s;
+}

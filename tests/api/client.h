@@ -61,6 +61,19 @@ void api_assert_problem(const struct api_resp *r, int status, const char *code, 
 /* errors[] contains an entry with field and code */
 int api_has_error(const struct api_resp *r, const char *field, const char *code);
 
+/* 400 validation_failed whose errors[] holds {field, code}. */
+#define assert_field_error(r, field, code)                                                         \
+    api_assert_field_error(r, field, code, __FILE__, __LINE__)
+void api_assert_field_error(const struct api_resp *r, const char *field, const char *code,
+                            const char *file, int line);
+/* A timestamp as the API writes it: YYYY-MM-DDTHH:MM:SSZ */
+#define assert_timestamp(value) api_assert_timestamp(value, #value, __FILE__, __LINE__)
+void api_assert_timestamp(const char *v, const char *what, const char *file, int line);
+/* Members of a JSON object; a string of n copies of the UTF-8 character ch (malloc'd). */
+const char *api_jstr(const json_t *o, const char *key);
+json_int_t api_jint(const json_t *o, const char *key);
+char *api_repeat(const char *ch, size_t n);
+
 /* Number of entries of a case table, for tcase_add_loop_test. */
 #define N_CASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 /* A test case with a timeout that suits requests to a real server. */

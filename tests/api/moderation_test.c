@@ -26,49 +26,9 @@ static int env_int(const char *name, int fallback)
     return v && *v ? atoi(v) : fallback;
 }
 
-static const char *jstr(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static json_int_t jint(const json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
-
-/* A string of n copies of the UTF-8 character ch (malloc'd). */
-static char *repeat(const char *ch, size_t n)
-{
-    size_t len = strlen(ch);
-    char *s = malloc(len * n + 1);
-    for (size_t i = 0; i < n; i++)
-        memcpy(s + i * len, ch, len);
-    s[len * n] = '\0';
-    return s;
-}
-
 static struct api_resp *check_text(const char *token, const char *text)
 {
     return api_postf(CHECK_PATH, token, "{s:s}", "text", text);
-}
-
-/* 400 validation_failed whose errors[] holds {field, code}. */
-#define assert_field_error(r, field, code) assert_field_error_at(r, field, code, __FILE__, __LINE__)
-static void assert_field_error_at(const struct api_resp *r, const char *field, const char *code,
-                                  const char *file, int line)
-{
-    api_assert_problem(r, 400, "validation_failed", file, line);
-    ck_assert_msg(api_has_error(r, field, code),
-                  "%s:%d: expected errors[] entry {field \"%s\", code \"%s\"}, got %s", file, line,
-                  field, code, r->body);
-}
-
-/* A timestamp as the API writes it: YYYY-MM-DDTHH:MM:SSZ */
-static void assert_timestamp(const char *v)
-{
-    ck_assert_msg(v && strlen(v) == 20 && v[4] == '-' && v[10] == 'T' && v[13] == ':' &&
-                      v[19] == 'Z',
-                  "expected a YYYY-MM-DDTHH:MM:SSZ timestamp, got %s", v ? v : "(null)");
 }
 
 /* A 200 answer of /check: {allowed: bool, violations: [...]} and nothing else. */
@@ -103,7 +63,7 @@ static void assert_finding(const json_t *violations, const char *rule, const cha
     json_t *f, *hit = NULL;
     json_array_foreach(violations, i, f)
     {
-        if (jstr(f, "rule") && strcmp(jstr(f, "rule"), rule) == 0) {
+        if (api_jstr(f, "rule") && strcmp(api_jstr(f, "rule"), rule) == 0) {
             hit = f;
             found++;
         }
@@ -112,16 +72,16 @@ static void assert_finding(const json_t *violations, const char *rule, const cha
     ck_assert_msg(found == 1, "expected one '%s' violation, got %zu in %s", rule, found, dump);
     ck_assert_msg(json_object_size(hit) == 5, "expected {rule, severity, start, end, fragment}: %s",
                   dump);
-    ck_assert_msg(jstr(hit, "severity") && strcmp(jstr(hit, "severity"), severity) == 0,
+    ck_assert_msg(api_jstr(hit, "severity") && strcmp(api_jstr(hit, "severity"), severity) == 0,
                   "'%s': expected severity %s: %s", rule, severity, dump);
     ck_assert_msg(json_is_integer(json_object_get(hit, "start")) &&
                       json_is_integer(json_object_get(hit, "end")),
                   "'%s': start/end must be integers: %s", rule, dump);
-    ck_assert_msg(jint(hit, "start") == start && jint(hit, "end") == end,
+    ck_assert_msg(api_jint(hit, "start") == start && api_jint(hit, "end") == end,
                   "'%s': expected character offsets [%lld, %lld), got [%lld, %lld): %s", rule,
-                  (long long)start, (long long)end, (long long)jint(hit, "start"),
-                  (long long)jint(hit, "end"), dump);
-    ck_assert_msg(jstr(hit, "fragment") && strcmp(jstr(hit, "fragment"), fragment) == 0,
+                  (long long)start, (long long)end, (long long)api_jint(hit, "start"),
+                  (long long)api_jint(hit, "end"), dump);
+    ck_assert_msg(api_jstr(hit, "fragment") && strcmp(api_jstr(hit, "fragment"), fragment) == 0,
                   "'%s': expected fragment '%s': %s", rule, fragment, dump);
     free(dump);
 }
@@ -141,11 +101,12 @@ static void assert_violation_at(const struct api_resp *r, const char *field, con
                   "%s:%d: content_violation without violations[]: %s", file, line, r->body);
     json_array_foreach(violations, i, v)
     {
-        ck_assert_msg(
-            json_object_size(v) == 3 && jstr(v, "field") && jstr(v, "rule") && jstr(v, "fragment"),
-            "%s:%d: a violation must be {field, rule, fragment}: %s", file, line, r->body);
-        if (strcmp(jstr(v, "field"), field) == 0 && strcmp(jstr(v, "rule"), rule) == 0 &&
-            (!fragment || strcmp(jstr(v, "fragment"), fragment) == 0))
+        ck_assert_msg(json_object_size(v) == 3 && api_jstr(v, "field") && api_jstr(v, "rule") &&
+                          api_jstr(v, "fragment"),
+                      "%s:%d: a violation must be {field, rule, fragment}: %s", file, line,
+                      r->body);
+        if (strcmp(api_jstr(v, "field"), field) == 0 && strcmp(api_jstr(v, "rule"), rule) == 0 &&
+            (!fragment || strcmp(api_jstr(v, "fragment"), fragment) == 0))
             found = 1;
     }
     ck_assert_msg(found, "%s:%d: expected a violation {field \"%s\", rule \"%s\"%s%s%s}, got %s",
@@ -192,7 +153,7 @@ static struct api_resp *offenders(void)
     api_demo_user(&support, SUPPORT_EMAIL);
     struct api_resp *r = api_get(OFFENDERS_PATH "?days=1&limit=100", support.token);
     ck_assert_status(r, 200);
-    ck_assert_int_eq(jint(r->json, "days"), 1);
+    ck_assert_int_eq(api_jint(r->json, "days"), 1);
     ck_assert_msg(json_is_array(json_object_get(r->json, "items")), "no items[]: %s", r->body);
     return r;
 }
@@ -204,7 +165,7 @@ static int offender_index(const json_t *items, int64_t user_id)
     json_t *it;
     json_array_foreach(items, i, it)
     {
-        if (jint(it, "user_id") == user_id)
+        if (api_jint(it, "user_id") == user_id)
             return (int)i;
     }
     return -1;
@@ -271,7 +232,7 @@ START_TEST(test_check_accepts_maximum_length)
 {
     struct api_user u;
     api_new_user(&u, "buyer");
-    char *text = repeat("я", TEXT_MAX); /* 20000 characters, 40000 bytes */
+    char *text = api_repeat("я", TEXT_MAX); /* 20000 characters, 40000 bytes */
     struct api_resp *r = check_text(u.token, text);
     ck_assert_status(r, 200);
     ck_assert_msg(json_is_true(json_object_get(r->json, "allowed")), "%.200s", r->body);
@@ -355,7 +316,7 @@ START_TEST(test_check_rejects_bad_input)
     api_new_user(&u, "buyer");
     char *body = NULL;
     if (!c->body) {
-        char *text = repeat("я", TEXT_MAX + 1);
+        char *text = api_repeat("я", TEXT_MAX + 1);
         json_t *j = json_pack("{s:s}", "text", text);
         body = json_dumps(j, JSON_COMPACT);
         json_decref(j);
@@ -562,16 +523,18 @@ START_TEST(test_offenders_counts_refusals_per_rule)
     json_t *it = json_array_get(items, (size_t)at);
     char *dump = json_dumps(it, JSON_COMPACT);
     ck_assert_msg(json_object_size(it) == 6, "expected 6 members: %s", dump);
-    ck_assert_msg(jint(it, "refusals") >= 2, "expected at least 2 refusals: %s", dump);
-    ck_assert_msg(jint(it, "refusals") == 2, "expected exactly 2 refusals: %s", dump);
+    ck_assert_msg(api_jint(it, "refusals") >= 2, "expected at least 2 refusals: %s", dump);
+    ck_assert_msg(api_jint(it, "refusals") == 2, "expected exactly 2 refusals: %s", dump);
     json_t *rules = json_object_get(it, "rules");
     ck_assert_msg(json_is_object(rules) && json_object_size(rules) == 2 &&
-                      jint(rules, "phone") == 1 && jint(rules, "profanity") == 1,
+                      api_jint(rules, "phone") == 1 && api_jint(rules, "profanity") == 1,
                   "expected rules {phone: 1, profanity: 1}: %s", dump);
-    ck_assert_msg(jstr(it, "display_name") && strcmp(jstr(it, "display_name"), "Test User") == 0,
+    ck_assert_msg(api_jstr(it, "display_name") &&
+                      strcmp(api_jstr(it, "display_name"), "Test User") == 0,
                   "display_name: %s", dump);
-    ck_assert_msg(jstr(it, "role") && strcmp(jstr(it, "role"), "seller") == 0, "role: %s", dump);
-    assert_timestamp(jstr(it, "last_refusal_at"));
+    ck_assert_msg(api_jstr(it, "role") && strcmp(api_jstr(it, "role"), "seller") == 0, "role: %s",
+                  dump);
+    assert_timestamp(api_jstr(it, "last_refusal_at"));
     free(dump);
     api_free(r);
 }
@@ -592,8 +555,8 @@ START_TEST(test_offenders_one_event_per_distinct_rule)
     json_t *it = json_array_get(items, (size_t)at);
     json_t *rules = json_object_get(it, "rules");
     char *dump = json_dumps(it, JSON_COMPACT);
-    ck_assert_msg(jint(it, "refusals") == 2 && json_object_size(rules) == 2 &&
-                      jint(rules, "phone") == 1 && jint(rules, "email") == 1,
+    ck_assert_msg(api_jint(it, "refusals") == 2 && json_object_size(rules) == 2 &&
+                      api_jint(rules, "phone") == 1 && api_jint(rules, "email") == 1,
                   "expected 2 refusals {phone: 1, email: 1}: %s", dump);
     free(dump);
     api_free(r);
@@ -615,16 +578,16 @@ START_TEST(test_offenders_most_refusals_first)
     ck_assert_msg(a >= 0 && b >= 0 && a < b,
                   "expected seller %lld (3 refusals) before %lld (1 refusal): %s",
                   (long long)many.id, (long long)one.id, r->body);
-    ck_assert_int_eq(jint(json_array_get(items, (size_t)a), "refusals"), 3);
-    ck_assert_int_eq(jint(json_array_get(items, (size_t)b), "refusals"), 1);
+    ck_assert_int_eq(api_jint(json_array_get(items, (size_t)a), "refusals"), 3);
+    ck_assert_int_eq(api_jint(json_array_get(items, (size_t)b), "refusals"), 1);
     json_t *it;
     size_t i;
     json_int_t prev = -1;
     json_array_foreach(items, i, it)
     {
-        ck_assert_msg(prev < 0 || jint(it, "refusals") <= prev, "not sorted by refusals: %s",
+        ck_assert_msg(prev < 0 || api_jint(it, "refusals") <= prev, "not sorted by refusals: %s",
                       r->body);
-        prev = jint(it, "refusals");
+        prev = api_jint(it, "refusals");
     }
     api_free(r);
 }
@@ -636,14 +599,14 @@ START_TEST(test_offenders_default_days)
     api_demo_user(&support, SUPPORT_EMAIL);
     struct api_resp *r = api_get(OFFENDERS_PATH, support.token);
     ck_assert_status(r, 200);
-    ck_assert_int_eq(jint(r->json, "days"), 30);
+    ck_assert_int_eq(api_jint(r->json, "days"), 30);
     ck_assert_msg(json_is_array(json_object_get(r->json, "items")) &&
                       json_array_size(json_object_get(r->json, "items")) <= 20,
                   "expected at most 20 items by default: %s", r->body);
     api_free(r);
     r = api_get(OFFENDERS_PATH "?days=365&limit=1", support.token);
     ck_assert_status(r, 200);
-    ck_assert_int_eq(jint(r->json, "days"), 365);
+    ck_assert_int_eq(api_jint(r->json, "days"), 365);
     ck_assert_msg(json_array_size(json_object_get(r->json, "items")) <= 1, "limit=1: %s", r->body);
     api_free(r);
 }

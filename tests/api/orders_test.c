@@ -14,39 +14,9 @@
  * Helpers
  * ------------------------------------------------------------------------------------------- */
 
-/* 400 validation_failed whose errors[] holds {field, code}. */
-#define assert_field_error(r, field, code) assert_field_error_at(r, field, code, __FILE__, __LINE__)
-static void assert_field_error_at(const struct api_resp *r, const char *field, const char *code,
-                                  const char *file, int line)
-{
-    api_assert_problem(r, 400, "validation_failed", file, line);
-    ck_assert_msg(api_has_error(r, field, code),
-                  "%s:%d: expected errors[] entry {field \"%s\", code \"%s\"}, got %s", file, line,
-                  field, code, r->body);
-}
-
-#define assert_timestamp(value) assert_timestamp_at(value, #value, __FILE__, __LINE__)
-static void assert_timestamp_at(const char *v, const char *what, const char *file, int line)
-{
-    ck_assert_msg(v && strlen(v) == 20 && v[4] == '-' && v[10] == 'T' && v[13] == ':' &&
-                      v[19] == 'Z',
-                  "%s:%d: %s: expected a YYYY-MM-DDTHH:MM:SSZ timestamp, got %s", file, line, what,
-                  v ? v : "(null)");
-}
-
 #define assert_json_null(obj, key)                                                                 \
     ck_assert_msg(json_is_null(json_object_get(obj, key)), "%s: expected null in %s", key,         \
                   json_dumps(obj, JSON_COMPACT))
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static json_int_t jint(const json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
 
 /* {"items":[{"product_id":..,"quantity":..}, ...]} (malloc'd) */
 static char *order_body(size_t n, const json_int_t *product_ids, const int *quantities)
@@ -103,7 +73,7 @@ static json_t *posting_of_seller(const json_t *order, int64_t seller_id)
     json_t *p;
     json_array_foreach(json_object_get(order, "postings"), i, p)
     {
-        if (jint(p, "seller_id") == seller_id)
+        if (api_jint(p, "seller_id") == seller_id)
             return p;
     }
     return NULL;
@@ -194,7 +164,7 @@ static void deal_open(struct deal *d, json_int_t stock, int quantity)
     d->product = api_make_product(&d->seller, 1000, stock);
     d->order = place_order1(&d->buyer, d->product, quantity);
     d->stock_after_order = stock - quantity;
-    snprintf(d->pn, sizeof d->pn, "%s", jstr(posting_at(d->order, 0), "posting_number"));
+    snprintf(d->pn, sizeof d->pn, "%s", api_jstr(posting_at(d->order, 0), "posting_number"));
 }
 
 static void deal_close(struct deal *d)
@@ -219,14 +189,14 @@ static void assert_new_posting(const json_t *p, const json_t *order, int64_t sel
                                int64_t buyer_id, int n)
 {
     char expected[64];
-    snprintf(expected, sizeof expected, "%lld-%04d", (long long)jint(order, "id"), n);
-    ck_assert_str_eq(jstr(p, "posting_number"), expected);
-    ck_assert_int_eq(jint(p, "order_id"), jint(order, "id"));
-    ck_assert_int_eq(jint(p, "seller_id"), seller_id);
-    ck_assert_int_eq(jint(p, "buyer_id"), buyer_id);
-    ck_assert_str_eq(jstr(p, "status"), "awaiting_packaging");
-    assert_timestamp(jstr(p, "created_at"));
-    assert_timestamp(jstr(p, "updated_at"));
+    snprintf(expected, sizeof expected, "%lld-%04d", (long long)api_jint(order, "id"), n);
+    ck_assert_str_eq(api_jstr(p, "posting_number"), expected);
+    ck_assert_int_eq(api_jint(p, "order_id"), api_jint(order, "id"));
+    ck_assert_int_eq(api_jint(p, "seller_id"), seller_id);
+    ck_assert_int_eq(api_jint(p, "buyer_id"), buyer_id);
+    ck_assert_str_eq(api_jstr(p, "status"), "awaiting_packaging");
+    assert_timestamp(api_jstr(p, "created_at"));
+    assert_timestamp(api_jstr(p, "updated_at"));
     assert_json_null(p, "delivering_at");
     assert_json_null(p, "delivered_at");
     assert_json_null(p, "cancelled_at");
@@ -244,10 +214,10 @@ START_TEST(test_order_returns_order_and_reserves_stock)
     json_int_t product = api_int(pr, "id");
 
     json_t *order = place_order1(&buyer, product, 3);
-    ck_assert_int_ge(jint(order, "id"), ORDER_ID_FIRST);
-    ck_assert_int_eq(jint(order, "buyer_id"), buyer.id);
-    assert_timestamp(jstr(order, "created_at"));
-    ck_assert_int_eq(jint(order, "total"), 4500);
+    ck_assert_int_ge(api_jint(order, "id"), ORDER_ID_FIRST);
+    ck_assert_int_eq(api_jint(order, "buyer_id"), buyer.id);
+    assert_timestamp(api_jstr(order, "created_at"));
+    ck_assert_int_eq(api_jint(order, "total"), 4500);
     ck_assert_int_eq(json_array_size(json_object_get(order, "postings")), 1);
 
     json_t *p = posting_at(order, 0);
@@ -255,12 +225,12 @@ START_TEST(test_order_returns_order_and_reserves_stock)
     json_t *items = json_object_get(p, "items");
     ck_assert_int_eq(json_array_size(items), 1);
     json_t *item = json_array_get(items, 0);
-    ck_assert_int_eq(jint(item, "product_id"), product);
-    ck_assert_int_eq(jint(item, "sku"), api_int(pr, "sku"));
-    ck_assert_str_eq(jstr(item, "offer_id"), "MUG-1");
-    ck_assert_str_eq(jstr(item, "name"), "Blue mug");
-    ck_assert_int_eq(jint(item, "quantity"), 3);
-    ck_assert_int_eq(jint(item, "price"), 1500);
+    ck_assert_int_eq(api_jint(item, "product_id"), product);
+    ck_assert_int_eq(api_jint(item, "sku"), api_int(pr, "sku"));
+    ck_assert_str_eq(api_jstr(item, "offer_id"), "MUG-1");
+    ck_assert_str_eq(api_jstr(item, "name"), "Blue mug");
+    ck_assert_int_eq(api_jint(item, "quantity"), 3);
+    ck_assert_int_eq(api_jint(item, "price"), 1500);
 
     ck_assert_int_eq(stock_of(buyer.token, product), 7);
     ck_assert_int_eq(order_count(&buyer), 1);
@@ -280,7 +250,7 @@ START_TEST(test_order_price_is_fixed_at_order_time)
     api_free(r);
     r = get_posting(d.buyer.token, d.pn);
     ck_assert_status(r, 200);
-    ck_assert_int_eq(jint(json_array_get(json_object_get(r->json, "items"), 0), "price"), 1000);
+    ck_assert_int_eq(api_jint(json_array_get(json_object_get(r->json, "items"), 0), "price"), 1000);
     api_free(r);
     deal_close(&d);
 }
@@ -312,12 +282,12 @@ static void assert_seller_sees_only(const struct api_user *seller, const json_t 
     json_t *all = list_all(seller->token, "");
     ck_assert_int_eq(json_array_size(all), 1);
     json_t *seen = json_array_get(all, 0);
-    ck_assert_str_eq(jstr(seen, "posting_number"), jstr(posting, "posting_number"));
-    ck_assert_int_eq(jint(seen, "seller_id"), seller->id);
+    ck_assert_str_eq(api_jstr(seen, "posting_number"), api_jstr(posting, "posting_number"));
+    ck_assert_int_eq(api_jint(seen, "seller_id"), seller->id);
     ck_assert_ptr_null(json_object_get(seen, "postings")); /* a posting, not an order */
     json_t *items = json_object_get(seen, "items");
     ck_assert_int_eq(json_array_size(items), 1);
-    ck_assert_int_eq(jint(json_array_get(items, 0), "product_id"), product);
+    ck_assert_int_eq(api_jint(json_array_get(items, 0), "product_id"), product);
     json_decref(all);
 }
 
@@ -330,7 +300,7 @@ static json_t *support_finds_order(json_int_t order_id)
     size_t i;
     json_array_foreach(all, i, o)
     {
-        if (jint(o, "id") == order_id)
+        if (api_jint(o, "id") == order_id)
             found = json_incref(o);
     }
     json_decref(all);
@@ -343,7 +313,7 @@ START_TEST(test_order_across_two_sellers_makes_two_postings)
     struct two_seller_order t;
     two_seller_order_open(&t);
     json_t *order = t.order;
-    ck_assert_int_eq(jint(order, "total"), 2 * 100 + 250);
+    ck_assert_int_eq(api_jint(order, "total"), 2 * 100 + 250);
     ck_assert_int_eq(json_array_size(json_object_get(order, "postings")), 2);
     json_t *posting_a = posting_of_seller(order, t.a.id),
            *posting_b = posting_of_seller(order, t.b.id);
@@ -354,8 +324,10 @@ START_TEST(test_order_across_two_sellers_makes_two_postings)
     assert_new_posting(posting_a, order, t.a.id, t.buyer.id, a_first ? 1 : 2);
     assert_new_posting(posting_b, order, t.b.id, t.buyer.id, a_first ? 2 : 1);
     ck_assert_int_eq(json_array_size(json_object_get(posting_a, "items")), 1);
-    ck_assert_int_eq(jint(json_array_get(json_object_get(posting_a, "items"), 0), "quantity"), 2);
-    ck_assert_int_eq(jint(json_array_get(json_object_get(posting_b, "items"), 0), "quantity"), 1);
+    ck_assert_int_eq(api_jint(json_array_get(json_object_get(posting_a, "items"), 0), "quantity"),
+                     2);
+    ck_assert_int_eq(api_jint(json_array_get(json_object_get(posting_b, "items"), 0), "quantity"),
+                     1);
     ck_assert_int_eq(stock_of(t.buyer.token, t.pa), 8);
     ck_assert_int_eq(stock_of(t.buyer.token, t.pb), 9);
 
@@ -369,7 +341,7 @@ START_TEST(test_order_across_two_sellers_makes_two_postings)
                   json_dumps(mine, JSON_COMPACT));
     json_decref(mine);
 
-    json_t *seen = support_finds_order(jint(order, "id"));
+    json_t *seen = support_finds_order(api_jint(order, "id"));
     ck_assert_msg(json_equal(seen, order), "support sees %s", json_dumps(seen, JSON_COMPACT));
     json_decref(seen);
     json_decref(order);
@@ -390,7 +362,7 @@ START_TEST(test_order_accepts_fifty_items)
     json_t *order = place_order(&buyer, 50, ids, qty);
     ck_assert_int_eq(json_array_size(json_object_get(order, "postings")), 1);
     ck_assert_int_eq(json_array_size(json_object_get(posting_at(order, 0), "items")), 50);
-    ck_assert_int_eq(jint(order, "total"), 10 * (1000 + 49));
+    ck_assert_int_eq(api_jint(order, "total"), 10 * (1000 + 49));
     ck_assert_int_eq(stock_of(buyer.token, ids[0]), 0);
     ck_assert_int_eq(stock_of(buyer.token, ids[49]), 999);
     json_decref(order);
@@ -672,7 +644,7 @@ static char *orders_page(const char *token, const char *path, size_t expected, j
     json_t *item;
     json_array_foreach(items, i, item)
     {
-        ids[(*n_ids)++] = jint(item, id_key);
+        ids[(*n_ids)++] = api_jint(item, id_key);
     }
     const char *next = json_string_value(json_object_get(r->json, "next_cursor"));
     char *cursor = next ? strdup(next) : NULL;
@@ -691,7 +663,7 @@ START_TEST(test_buyer_orders_paginate_newest_first)
     json_int_t p = api_make_product(&seller, 100, 10);
     for (int i = 0; i < 3; i++) {
         json_t *o = place_order1(&buyer, p, 1);
-        created[i] = jint(o, "id");
+        created[i] = api_jint(o, "id");
         json_decref(o);
     }
     char *cursor = orders_page(buyer.token, "/v1/orders?limit=2", 2, seen, &n_seen, "id");
@@ -738,8 +710,8 @@ static void assert_status_filter(const struct api_user *seller, const char *stat
                   "?status=%s: expected %s, got %s", status, expected_pn ? expected_pn : "none",
                   json_dumps(all, JSON_COMPACT));
     if (expected_pn) {
-        ck_assert_str_eq(jstr(json_array_get(all, 0), "posting_number"), expected_pn);
-        ck_assert_str_eq(jstr(json_array_get(all, 0), "status"), status);
+        ck_assert_str_eq(api_jstr(json_array_get(all, 0), "posting_number"), expected_pn);
+        ck_assert_str_eq(api_jstr(json_array_get(all, 0), "status"), status);
     }
     json_decref(all);
 }
@@ -753,7 +725,7 @@ START_TEST(test_seller_filters_postings_by_status)
     json_int_t p = api_make_product(&seller, 100, 10);
     for (int i = 0; i < 3; i++) {
         json_t *o = place_order1(&buyer, p, 1);
-        snprintf(pn[i], sizeof pn[i], "%s", jstr(posting_at(o, 0), "posting_number"));
+        snprintf(pn[i], sizeof pn[i], "%s", api_jstr(posting_at(o, 0), "posting_number"));
         json_decref(o);
     }
     const char *moves[] = {"delivering", "delivered"};
@@ -895,7 +867,7 @@ START_TEST(test_posting_hidden_from_others)
     deal_open(&d, 5, 1);
     api_new_user(&other_buyer, "buyer");
     api_new_user(&other_seller, "seller");
-    snprintf(unknown, sizeof unknown, "%lld-0002", (long long)jint(d.order, "id"));
+    snprintf(unknown, sizeof unknown, "%lld-0002", (long long)api_jint(d.order, "id"));
     const struct {
         const char *token, *pn;
     } cases[] = {
@@ -917,7 +889,7 @@ START_TEST(test_posting_of_other_seller_in_same_order_hidden)
 {
     struct two_seller_order t;
     two_seller_order_open(&t);
-    const char *pn_b = jstr(posting_of_seller(t.order, t.b.id), "posting_number");
+    const char *pn_b = api_jstr(posting_of_seller(t.order, t.b.id), "posting_number");
     struct api_resp *r = get_posting(t.a.token, pn_b);
     ck_assert_problem(r, 404, "not_found");
     api_free(r);
@@ -1023,8 +995,8 @@ START_TEST(test_buyer_cancels_one_posting_of_two)
 {
     struct two_seller_order t;
     two_seller_order_open(&t);
-    const char *pn_a = jstr(posting_of_seller(t.order, t.a.id), "posting_number");
-    const char *pn_b = jstr(posting_of_seller(t.order, t.b.id), "posting_number");
+    const char *pn_a = api_jstr(posting_of_seller(t.order, t.a.id), "posting_number");
+    const char *pn_b = api_jstr(posting_of_seller(t.order, t.b.id), "posting_number");
     struct api_resp *r = set_status(t.buyer.token, pn_a, "cancelled");
     ck_assert_status(r, 200);
     api_free(r);

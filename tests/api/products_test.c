@@ -12,48 +12,6 @@
  * Helpers
  * ------------------------------------------------------------------------------------------- */
 
-/* 400 validation_failed whose errors[] holds {field, code}. */
-#define assert_field_error(r, field, code) assert_field_error_at(r, field, code, __FILE__, __LINE__)
-static void assert_field_error_at(const struct api_resp *r, const char *field, const char *code,
-                                  const char *file, int line)
-{
-    api_assert_problem(r, 400, "validation_failed", file, line);
-    ck_assert_msg(api_has_error(r, field, code),
-                  "%s:%d: expected errors[] entry {field \"%s\", code \"%s\"}, got %s", file, line,
-                  field, code, r->body);
-}
-
-/* A timestamp as the API writes it: YYYY-MM-DDTHH:MM:SSZ */
-#define assert_timestamp(value) assert_timestamp_at(value, #value, __FILE__, __LINE__)
-static void assert_timestamp_at(const char *v, const char *what, const char *file, int line)
-{
-    ck_assert_msg(v && strlen(v) == 20 && v[4] == '-' && v[10] == 'T' && v[13] == ':' &&
-                      v[19] == 'Z',
-                  "%s:%d: %s: expected a YYYY-MM-DDTHH:MM:SSZ timestamp, got %s", file, line, what,
-                  v ? v : "(null)");
-}
-
-static const char *jstr(const json_t *o, const char *key)
-{
-    return json_string_value(json_object_get(o, key));
-}
-
-static json_int_t jint(const json_t *o, const char *key)
-{
-    return json_integer_value(json_object_get(o, key));
-}
-
-/* A string of n copies of the UTF-8 character ch (malloc'd). */
-static char *repeat(const char *ch, size_t n)
-{
-    size_t len = strlen(ch);
-    char *s = malloc(len * n + 1);
-    for (size_t i = 0; i < n; i++)
-        memcpy(s + i * len, ch, len);
-    s[len * n] = '\0';
-    return s;
-}
-
 static char *product_body(const char *offer_id, const char *name, const char *description,
                           json_int_t price, json_int_t stock)
 {
@@ -112,7 +70,7 @@ static json_t *fetch_product(const char *token, json_int_t id)
 static void assert_product_unchanged_at(const char *token, const json_t *before, const char *file,
                                         int line)
 {
-    json_t *now = fetch_product(token, jint(before, "id"));
+    json_t *now = fetch_product(token, api_jint(before, "id"));
     char *a = json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS);
     char *b = json_dumps(now, JSON_COMPACT | JSON_SORT_KEYS);
     ck_assert_msg(json_equal(before, now), "%s:%d: product changed: before %s, now %s", file, line,
@@ -145,7 +103,7 @@ static json_int_t newest_product_id(const char *token)
 {
     struct api_resp *r = api_get("/v1/products?limit=1", token);
     ck_assert_status(r, 200);
-    json_int_t id = jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
+    json_int_t id = api_jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
     api_free(r);
     return id;
 }
@@ -213,8 +171,8 @@ START_TEST(test_create_accepts_range_limits)
     struct api_user seller;
     api_new_user(&seller, "seller");
     json_t *p = create_product(&seller, "MAX-1", "Most expensive", 1000000000000LL, 1000000000LL);
-    ck_assert_int_eq(jint(p, "price"), 1000000000000LL);
-    ck_assert_int_eq(jint(p, "stock"), 1000000000LL);
+    ck_assert_int_eq(api_jint(p, "price"), 1000000000000LL);
+    ck_assert_int_eq(api_jint(p, "stock"), 1000000000LL);
     json_decref(p);
 }
 END_TEST
@@ -223,7 +181,8 @@ START_TEST(test_create_accepts_maximum_lengths)
 {
     struct api_user seller;
     api_new_user(&seller, "seller");
-    char *offer = repeat("o", 64), *name = repeat("\xD0\x96", 255), *desc = repeat("d", 5000);
+    char *offer = api_repeat("o", 64), *name = api_repeat("\xD0\x96", 255),
+         *desc = api_repeat("d", 5000);
     char *body = product_body(offer, name, desc, 100, 1);
     struct api_resp *r = post_product(seller.token, body);
     ck_assert_status(r, 201);
@@ -256,7 +215,7 @@ START_TEST(test_create_rejects_too_long_string)
     const struct too_long_case *c = &too_long_cases[_i];
     struct api_user seller;
     api_new_user(&seller, "seller");
-    char *s = repeat(c->ch, c->n);
+    char *s = api_repeat(c->ch, c->n);
     json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i}", "offer_id", "LONG-1", "name", "Long",
                           "description", "", "price", 100, "stock", 1);
     json_object_set_new(j, c->field, json_string(s));
@@ -395,8 +354,8 @@ START_TEST(test_offer_id_unique_per_seller)
     ck_assert_status(r, 201);
     ck_assert_str_eq(api_str(r, "offer_id"), offer);
     ck_assert_int_eq(api_int(r, "seller_id"), b.id);
-    ck_assert_int_ne(api_int(r, "id"), jint(first, "id"));
-    ck_assert_int_ne(api_int(r, "sku"), jint(first, "sku"));
+    ck_assert_int_ne(api_int(r, "id"), api_jint(first, "id"));
+    ck_assert_int_ne(api_int(r, "sku"), api_jint(first, "sku"));
     api_free(r);
     free(body);
     json_decref(first);
@@ -411,9 +370,9 @@ START_TEST(test_sku_platform_wide_and_increasing)
     json_t *p1 = create_product(&a, "SAME-1", "One", 100, 1);
     json_t *p2 = create_product(&b, "SAME-1", "Two", 100, 1);
     json_t *p3 = create_product(&a, "SAME-2", "Three", 100, 1);
-    ck_assert_int_ge(jint(p1, "sku"), SKU_FIRST);
-    ck_assert_int_gt(jint(p2, "sku"), jint(p1, "sku"));
-    ck_assert_int_gt(jint(p3, "sku"), jint(p2, "sku"));
+    ck_assert_int_ge(api_jint(p1, "sku"), SKU_FIRST);
+    ck_assert_int_gt(api_jint(p2, "sku"), api_jint(p1, "sku"));
+    ck_assert_int_gt(api_jint(p3, "sku"), api_jint(p2, "sku"));
     json_decref(p1);
     json_decref(p2);
     json_decref(p3);
@@ -501,7 +460,7 @@ START_TEST(test_create_rejects_bad_idempotency_key)
 {
     struct api_user seller;
     api_new_user(&seller, "seller");
-    char *key = repeat("k", 256);
+    char *key = api_repeat("k", 256);
     char *body = product_body("IDEM-1", "Once", "", 500, 3);
     struct api_resp *r = post_product_with_key(seller.token, body, key);
     ck_assert_problem(r, 400, "invalid_idempotency_key");
@@ -535,7 +494,7 @@ static char *fetch_page(const char *token, const char *path, size_t expected_ite
     json_t *item;
     json_array_foreach(items, i, item)
     {
-        ids_out[(*n_ids)++] = jint(item, "id");
+        ids_out[(*n_ids)++] = api_jint(item, "id");
     }
     const char *next = json_string_value(json_object_get(r->json, "next_cursor"));
     char *cursor = next ? strdup(next) : NULL;
@@ -554,7 +513,7 @@ START_TEST(test_mine_pagination_walks_each_product_once)
     for (int i = 0; i < 5; i++) {
         snprintf(offer, sizeof offer, "PAGE-%d", i);
         json_t *p = create_product(&seller, offer, "Paged", 100 + i, i);
-        created[i] = jint(p, "id");
+        created[i] = api_jint(p, "id");
         json_decref(p);
         if (i == 2) /* interleaved product of someone else must not show up */
             api_make_product(&other, 100, 1);
@@ -592,10 +551,10 @@ START_TEST(test_list_all_newest_first_across_sellers)
     ck_assert_status(r, 200);
     json_t *items = json_object_get(r->json, "items");
     ck_assert_int_eq(json_array_size(items), 2);
-    ck_assert_int_eq(jint(json_array_get(items, 0), "id"), pb);
-    ck_assert_int_eq(jint(json_array_get(items, 0), "seller_id"), b.id);
-    ck_assert_int_eq(jint(json_array_get(items, 1), "id"), pa);
-    ck_assert_int_eq(jint(json_array_get(items, 1), "seller_id"), a.id);
+    ck_assert_int_eq(api_jint(json_array_get(items, 0), "id"), pb);
+    ck_assert_int_eq(api_jint(json_array_get(items, 0), "seller_id"), b.id);
+    ck_assert_int_eq(api_jint(json_array_get(items, 1), "id"), pa);
+    ck_assert_int_eq(api_jint(json_array_get(items, 1), "seller_id"), a.id);
     ck_assert_msg(json_is_string(json_object_get(r->json, "next_cursor")),
                   "expected a next_cursor: %s", r->body);
     api_free(r);
@@ -603,7 +562,7 @@ START_TEST(test_list_all_newest_first_across_sellers)
     /* mine=false is the same list */
     r = api_get("/v1/products?limit=1&mine=false", a.token);
     ck_assert_status(r, 200);
-    ck_assert_int_eq(jint(json_array_get(json_object_get(r->json, "items"), 0), "id"), pb);
+    ck_assert_int_eq(api_jint(json_array_get(json_object_get(r->json, "items"), 0), "id"), pb);
     api_free(r);
 }
 END_TEST
@@ -764,22 +723,22 @@ START_TEST(test_patch_updates_given_fields_only)
     struct api_user seller;
     api_new_user(&seller, "seller");
     json_t *before = create_product(&seller, "EDIT-1", "Old name", 100, 5);
-    json_int_t id = jint(before, "id");
+    json_int_t id = api_jint(before, "id");
 
     struct api_resp *r = patch_product(seller.token, id, "{\"name\":\"New name\",\"price\":250}");
     ck_assert_status(r, 200);
     ck_assert_int_eq(api_int(r, "id"), id);
     ck_assert_int_eq(api_int(r, "seller_id"), seller.id);
-    ck_assert_int_eq(api_int(r, "sku"), jint(before, "sku"));
+    ck_assert_int_eq(api_int(r, "sku"), api_jint(before, "sku"));
     ck_assert_str_eq(api_str(r, "offer_id"), "EDIT-1");
     ck_assert_str_eq(api_str(r, "name"), "New name");
     ck_assert_str_eq(api_str(r, "description"), "A test product");
     ck_assert_int_eq(api_int(r, "price"), 250);
     ck_assert_int_eq(api_int(r, "stock"), 5);
-    ck_assert_str_eq(api_str(r, "created_at"), jstr(before, "created_at"));
+    ck_assert_str_eq(api_str(r, "created_at"), api_jstr(before, "created_at"));
     assert_timestamp(api_str(r, "updated_at"));
-    ck_assert_msg(strcmp(api_str(r, "updated_at"), jstr(before, "updated_at")) >= 0,
-                  "updated_at went back: %s -> %s", jstr(before, "updated_at"),
+    ck_assert_msg(strcmp(api_str(r, "updated_at"), api_jstr(before, "updated_at")) >= 0,
+                  "updated_at went back: %s -> %s", api_jstr(before, "updated_at"),
                   api_str(r, "updated_at"));
     assert_product_unchanged(seller.token, r->json); /* stored as answered */
     api_free(r);
@@ -802,7 +761,7 @@ START_TEST(test_patch_other_sellers_product_not_found)
     api_new_user(&intruder, "seller");
     json_t *before = create_product(&owner, "MINE-1", "Owned", 100, 5);
     struct api_resp *r =
-        patch_product(intruder.token, jint(before, "id"), "{\"price\":1,\"stock\":0}");
+        patch_product(intruder.token, api_jint(before, "id"), "{\"price\":1,\"stock\":0}");
     ck_assert_problem(r, 404, "not_found");
     api_free(r);
     assert_product_unchanged(owner.token, before);
@@ -819,7 +778,8 @@ START_TEST(test_patch_forbidden_for_buyer_and_support)
     json_t *before = create_product(&seller, "ROLE-1", "Owned", 100, 5);
     const struct api_user *refused[] = {&buyer, &support};
     for (size_t i = 0; i < 2; i++) {
-        struct api_resp *r = patch_product(refused[i]->token, jint(before, "id"), "{\"price\":1}");
+        struct api_resp *r =
+            patch_product(refused[i]->token, api_jint(before, "id"), "{\"price\":1}");
         ck_assert_problem(r, 403, "forbidden");
         api_free(r);
     }
@@ -864,7 +824,7 @@ START_TEST(test_patch_rejects_bad_field)
     struct api_user seller;
     api_new_user(&seller, "seller");
     json_t *before = create_product(&seller, "BAD-1", "Owned", 100, 5);
-    struct api_resp *r = patch_product(seller.token, jint(before, "id"), c->body);
+    struct api_resp *r = patch_product(seller.token, api_jint(before, "id"), c->body);
     ck_assert_msg(r->status == 400 && api_has_error(r, c->field, c->code),
                   "PATCH %s: expected 400 with {field \"%s\", code \"%s\"}, got %ld %s", c->body,
                   c->field, c->code, r->status, r->body);
@@ -880,10 +840,10 @@ START_TEST(test_patch_rejects_too_long_name)
     struct api_user seller;
     api_new_user(&seller, "seller");
     json_t *before = create_product(&seller, "BAD-1", "Owned", 100, 5);
-    char *name = repeat("n", 256);
+    char *name = api_repeat("n", 256);
     json_t *j = json_pack("{s:s}", "name", name);
     char *body = json_dumps(j, JSON_COMPACT);
-    struct api_resp *r = patch_product(seller.token, jint(before, "id"), body);
+    struct api_resp *r = patch_product(seller.token, api_jint(before, "id"), body);
     assert_field_error(r, "name", "too_long");
     api_free(r);
     assert_product_unchanged(seller.token, before);
@@ -899,7 +859,7 @@ START_TEST(test_patch_rejects_malformed_body_and_media_type)
     struct api_user seller;
     api_new_user(&seller, "seller");
     json_t *before = create_product(&seller, "BAD-1", "Owned", 100, 5);
-    json_int_t id = jint(before, "id");
+    json_int_t id = api_jint(before, "id");
     struct api_resp *r = patch_product(seller.token, id, "{\"price\":");
     ck_assert_problem(r, 400, "malformed_json");
     api_free(r);
