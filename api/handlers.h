@@ -31,5 +31,13 @@ HANDLER(postings_set_status);
 /* api/moderation.c */
 HANDLER(moderation_check);
 HANDLER(moderation_offenders);
+/* api/notifications.c */
+HANDLER(notifications_list);
+HANDLER(notifications_counters);
+HANDLER(notifications_read);
+HANDLER(notifications_read_all);
+HANDLER(notification_settings_get);
+HANDLER(notification_settings_patch);
+HANDLER(broadcasts_create);
 
 #endif

@@ -36,6 +36,13 @@ static const struct route routes[] = {
     {"POST", "/v1/postings/:posting_number/status", AUTHENTICATED, postings_set_status},
     {"POST", "/v1/moderation/check", AUTHENTICATED, moderation_check},
     {"GET", "/v1/moderation/offenders", AUTHENTICATED, moderation_offenders},
+    {"GET", "/v1/notifications", AUTHENTICATED, notifications_list},
+    {"GET", "/v1/notifications/counters", AUTHENTICATED, notifications_counters},
+    {"POST", "/v1/notifications/read-all", AUTHENTICATED, notifications_read_all},
+    {"POST", "/v1/notifications/:id/read", AUTHENTICATED, notifications_read},
+    {"GET", "/v1/notification-settings", AUTHENTICATED, notification_settings_get},
+    {"PATCH", "/v1/notification-settings", AUTHENTICATED, notification_settings_patch},
+    {"POST", "/v1/broadcasts", AUTHENTICATED, broadcasts_create},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 

@@ -1,5 +1,7 @@
 #include "order_store.h"
 
+#include "notification_store.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,7 @@ DB_STMT(order_q_list_postings,
 DB_STMT(order_q_get_posting, "SELECT posting_json(p) FROM postings p WHERE p.posting_number = $1"
                              " AND ($3 = 'support' OR p.seller_id = $2 OR p.buyer_id = $2)");
 DB_STMT(order_q_lock_posting,
-        "SELECT id, status FROM postings WHERE posting_number = $1"
+        "SELECT id, status, buyer_id, seller_id FROM postings WHERE posting_number = $1"
         " AND (($3 = 'seller' AND seller_id = $2) OR ($3 = 'buyer' AND buyer_id = $2))"
         " FOR UPDATE");
 DB_STMT(order_q_restock, "UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()"
@@ -163,6 +165,19 @@ sd_err order_store_get_posting(struct db_conn *conn, const char *posting_number,
     return db_json_one(conn, &order_q_get_posting, 3, p, out);
 }
 
+/* In the status change's transaction: the notification exists iff the change committed. */
+static sd_err order_notify(struct db_conn *conn, int64_t user_id, const char *posting_number,
+                           const char *status)
+{
+    char title[96], body[160];
+    snprintf(title, sizeof title, "Posting %s: %s", posting_number, status);
+    snprintf(body, sizeof body, "Posting %s is now %s.", posting_number, status);
+    json_t *data = json_pack("{s:s, s:s}", "posting_number", posting_number, "status", status);
+    sd_err e = notification_store_create(conn, user_id, "order.status_changed", title, body, data);
+    json_decref(data);
+    return e;
+}
+
 sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, int64_t actor_id,
                               auth_role role, const char *status, json_t **out)
 {
@@ -183,6 +198,9 @@ sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, 
         goto fail;
     }
     snprintf(pid, sizeof pid, "%s", PQgetvalue(r, 0, 0));
+    /* the other party hears about it: the buyer of the seller's moves, the seller of a
+     * cancellation */
+    int64_t notify_user = db_get_i64(r, 0, role == ROLE_SELLER ? 2 : 3);
     PQclear(r);
     r = NULL;
     const char *pp[] = {pid};
@@ -194,6 +212,8 @@ sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, 
     }
     const char *sp[] = {pid, status};
     if ((e = db_json_one(conn, &order_q_set_status, 2, sp, out)) != SD_OK)
+        goto fail;
+    if ((e = order_notify(conn, notify_user, posting_number, status)) != SD_OK)
         goto fail;
     return db_commit(conn);
 fail:

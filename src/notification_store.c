@@ -1,0 +1,163 @@
+#include "notification_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "notify.h"
+
+DB_STMT(notification_q_create, "INSERT INTO notifications (user_id, event, tab, title, body, data)"
+                               " VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'))");
+/* the user's own rows, then the broadcasts meant for them; one keyset over both */
+DB_STMT(notification_q_feed,
+        "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1)"
+        " SELECT id, j FROM ("
+        "  (SELECT n.id, notification_json(n)::text AS j FROM notifications n"
+        "    WHERE n.user_id = $1 AND ($2::bigint = 0 OR n.id < $2)"
+        "      AND ($3::text IS NULL OR n.tab = $3) AND (NOT $4::bool OR n.read_at IS NULL)"
+        "    ORDER BY n.id DESC LIMIT $5)"
+        "  UNION ALL"
+        "  (SELECT b.id, broadcast_feed_json(b, r.read_at)::text FROM me, broadcasts b"
+        "     LEFT JOIN broadcast_reads r ON r.broadcast_id = b.id AND r.user_id = $1"
+        "    WHERE broadcast_targets(b, me.id, me.role, me.created_at)"
+        "      AND ($2::bigint = 0 OR b.id < $2) AND ($3::text IS NULL OR b.tab = $3)"
+        "      AND (NOT $4::bool OR r.read_at IS NULL)"
+        "    ORDER BY b.id DESC LIMIT $5)"
+        " ) f ORDER BY id DESC LIMIT $5");
+DB_STMT(notification_q_counters,
+        "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1)"
+        " SELECT coalesce(json_object_agg(tab, n), '{}')::text FROM ("
+        "  SELECT tab, sum(c)::int AS n FROM ("
+        "    SELECT tab, count(*) AS c FROM notifications"
+        "     WHERE user_id = $1 AND read_at IS NULL GROUP BY tab"
+        "    UNION ALL"
+        "    SELECT b.tab, count(*) FROM me, broadcasts b"
+        "     WHERE broadcast_targets(b, me.id, me.role, me.created_at)"
+        "       AND NOT EXISTS (SELECT 1 FROM broadcast_reads r"
+        "                        WHERE r.broadcast_id = b.id AND r.user_id = $1)"
+        "     GROUP BY b.tab) u GROUP BY tab) t");
+DB_STMT(notification_q_read,
+        "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1),"
+        " own AS (UPDATE notifications SET read_at = coalesce(read_at, now())"
+        "          WHERE id = $2 AND user_id = $1 RETURNING id),"
+        " bc AS (INSERT INTO broadcast_reads (broadcast_id, user_id)"
+        "         SELECT b.id, $1 FROM me, broadcasts b"
+        "          WHERE b.id = $2 AND broadcast_targets(b, me.id, me.role, me.created_at)"
+        "         ON CONFLICT DO NOTHING RETURNING broadcast_id),"
+        " seen AS (SELECT b.id FROM me, broadcasts b"
+        "           WHERE b.id = $2 AND broadcast_targets(b, me.id, me.role, me.created_at))"
+        " SELECT (SELECT count(*) FROM own) + (SELECT count(*) FROM seen)");
+DB_STMT(notification_q_read_all,
+        "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1),"
+        " own AS (UPDATE notifications SET read_at = now()"
+        "          WHERE user_id = $1 AND read_at IS NULL AND ($2::text IS NULL OR tab = $2)"
+        "          RETURNING id),"
+        " bc AS (INSERT INTO broadcast_reads (broadcast_id, user_id)"
+        "         SELECT b.id, $1 FROM me, broadcasts b"
+        "          WHERE broadcast_targets(b, me.id, me.role, me.created_at)"
+        "            AND ($2::text IS NULL OR b.tab = $2)"
+        "         ON CONFLICT DO NOTHING RETURNING broadcast_id)"
+        " SELECT (SELECT count(*) FROM own) + (SELECT count(*) FROM bc)");
+DB_STMT(notification_q_settings,
+        "SELECT coalesce(json_object_agg(event, c), '{}')::text FROM ("
+        "  SELECT event, json_object_agg(channel, enabled) AS c FROM notification_settings"
+        "   WHERE user_id = $1 GROUP BY event) s");
+DB_STMT(notification_q_set,
+        "INSERT INTO notification_settings (user_id, event, channel, enabled)"
+        " VALUES ($1, $2, $3, $4::bool)"
+        " ON CONFLICT (user_id, event, channel) DO UPDATE SET enabled = excluded.enabled");
+DB_STMT(notification_q_broadcast,
+        "INSERT INTO broadcasts (tab, title, body, audience, user_ids, created_by)"
+        " VALUES ($1, $2, $3, $4, $5::bigint[], $6) RETURNING broadcast_json(broadcasts)");
+
+static sd_err exec_ok(struct db_conn *conn, const db_stmt *st, int n, const char *const *p)
+{
+    sd_err e = SD_OK;
+    PGresult *r = db_exec(conn, st, n, p, &e);
+    PQclear(r);
+    return r ? SD_OK : e;
+}
+
+sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const char *event,
+                                 const char *title, const char *body, const json_t *data)
+{
+    char uid[24];
+    const struct notify_event *ev = notify_event_find(event);
+    if (!ev)
+        return SD_ERR_INTERNAL;
+    char *d = data ? json_dumps(data, JSON_COMPACT) : NULL;
+    const char *p[] = {db_i64(uid, user_id), event, ev->tab, title, body, d};
+    sd_err e = exec_ok(conn, &notification_q_create, 6, p);
+    free(d);
+    return e;
+}
+
+sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, json_t **items,
+                               int *has_more, int64_t *last_id)
+{
+    char uid[24], after[24], lim[24];
+    const char *p[] = {db_i64(uid, q->user_id), db_i64(after, q->after_id), q->tab,
+                       q->unread_only ? "true" : "false", db_i64(lim, q->limit + 1)};
+    return db_json_page(conn, &notification_q_feed, 5, p, q->limit, items, has_more, last_id);
+}
+
+sd_err notification_store_counters(struct db_conn *conn, int64_t user_id, json_t **counts)
+{
+    char uid[24];
+    const char *p[] = {db_i64(uid, user_id)};
+    return db_json_one(conn, &notification_q_counters, 1, p, counts);
+}
+
+static sd_err count_of(struct db_conn *conn, const db_stmt *st, int n, const char *const *p,
+                       int64_t *count)
+{
+    sd_err e = SD_OK;
+    PGresult *r = db_exec(conn, st, n, p, &e);
+    if (!r)
+        return e;
+    *count = db_get_i64(r, 0, 0);
+    PQclear(r);
+    return SD_OK;
+}
+
+sd_err notification_store_read(struct db_conn *conn, int64_t user_id, int64_t id)
+{
+    char uid[24], nid[24];
+    int64_t n = 0;
+    const char *p[] = {db_i64(uid, user_id), db_i64(nid, id)};
+    sd_err e = count_of(conn, &notification_q_read, 2, p, &n);
+    if (e != SD_OK)
+        return e;
+    return n > 0 ? SD_OK : SD_ERR_NOT_FOUND;
+}
+
+sd_err notification_store_read_all(struct db_conn *conn, int64_t user_id, const char *tab,
+                                   int64_t *marked)
+{
+    char uid[24];
+    const char *p[] = {db_i64(uid, user_id), tab};
+    return count_of(conn, &notification_q_read_all, 2, p, marked);
+}
+
+sd_err notification_store_settings(struct db_conn *conn, int64_t user_id, json_t **choices)
+{
+    char uid[24];
+    const char *p[] = {db_i64(uid, user_id)};
+    return db_json_one(conn, &notification_q_settings, 1, p, choices);
+}
+
+sd_err notification_store_set(struct db_conn *conn, int64_t user_id, const char *event,
+                              const char *channel, int enabled)
+{
+    char uid[24];
+    const char *p[] = {db_i64(uid, user_id), event, channel, enabled ? "true" : "false"};
+    return exec_ok(conn, &notification_q_set, 4, p);
+}
+
+sd_err notification_store_broadcast(struct db_conn *conn, int64_t author, const char *tab,
+                                    const char *title, const char *body, const char *audience,
+                                    const char *user_ids, json_t **out)
+{
+    char a[24];
+    const char *p[] = {tab, title, body, audience, user_ids, db_i64(a, author)};
+    return db_json_one(conn, &notification_q_broadcast, 6, p, out);
+}
