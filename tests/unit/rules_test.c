@@ -1,5 +1,6 @@
 #include "../../src/auth.h"
 #include "../../src/err.h"
+#include "../../src/notify.h"
 #include "../../src/order_store.h"
 #include "unit.h"
 
@@ -68,6 +69,36 @@ START_TEST(roles)
 }
 END_TEST
 
+START_TEST(notification_registry)
+{
+    static const char *const issue_events[] = {
+        "question.new",      "question.answer_published", "question.answer_rejected",
+        "review.new",        "review.comment_published",  "chat.message_new",
+        "promotion.started", "promotion.ending",          "dispute.opened",
+        "dispute.updated",   "order.status_changed",      "platform.broadcast"};
+    for (size_t i = 0; i < sizeof issue_events / sizeof issue_events[0]; i++)
+        ck_assert_msg(notify_event_find(issue_events[i]) != NULL, "%s is not registered",
+                      issue_events[i]);
+    for (size_t i = 0; i < notify_event_count(); i++) {
+        const struct notify_event *e = notify_event_at(i);
+        ck_assert_msg(notify_tab_valid(e->tab), "%s has unknown tab %s", e->type, e->tab);
+        ck_assert_msg(e->roles != 0, "%s applies to no role", e->type);
+        ck_assert_ptr_eq(notify_event_find(e->type), e); /* types are unique */
+    }
+    ck_assert_ptr_null(notify_event_find("no.such_event"));
+    ck_assert_ptr_null(notify_event_at(notify_event_count()));
+    /* the platform's notices cannot be switched off; sellers get questions, buyers do not */
+    ck_assert_int_eq(notify_event_find("platform.broadcast")->mandatory, 1);
+    ck_assert_int_eq(notify_event_for_role(notify_event_find("question.new"), ROLE_SELLER), 1);
+    ck_assert_int_eq(notify_event_for_role(notify_event_find("question.new"), ROLE_BUYER), 0);
+    ck_assert_int_eq(notify_channel_parse("push"), NOTIFY_PUSH);
+    ck_assert_int_eq(notify_channel_parse("email"), NOTIFY_EMAIL);
+    ck_assert_int_eq(notify_channel_parse("in_app"), -1);
+    ck_assert_int_eq(notify_tab_valid("customer_service"), 1);
+    ck_assert_int_eq(notify_tab_valid("spam"), 0);
+}
+END_TEST
+
 Suite *rules_suite(void)
 {
     Suite *s = suite_create("rules");
@@ -75,6 +106,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, error_mapping);
     tcase_add_test(tc, posting_life_cycle);
     tcase_add_test(tc, roles);
+    tcase_add_test(tc, notification_registry);
     suite_add_tcase(s, tc);
     return s;
 }
