@@ -1,7 +1,7 @@
 # sellerdesk — `make run` to try it, `make test` to check it. See README.md.
 MODE     ?= release
 BUILD    := build/$(MODE)
-PKGS     := libulfius libmicrohttpd jansson libjwt libsodium libpq
+PKGS     := libulfius libmicrohttpd jansson libjwt libsodium libpq libcurl
 CC       ?= cc
 CFLAGS_common := -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -g -MMD -MP \
                  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -224,13 +224,14 @@ HANDLER(notification_settings_patch)
     errors = json_array();
     http_check_fields(body, rules, NULL, errors);
     json_t *events = json_object_get(body, "events");
-    if (!json_array_size(errors))
-        settings_validate(ctx, events, errors);
+    /* malformed is 400; well-formed but not applicable (unknown event, mandatory) 422 */
     if (json_array_size(errors)) {
-        /* malformed is 400; well-formed but not applicable (unknown event, mandatory) 422 */
-        int shape_error = !json_is_object(events);
-        rc = http_problem_errors(ctx, shape_error ? SD_ERR_VALIDATION : SD_ERR_UNPROCESSABLE,
-                                 shape_error ? NULL : "invalid_settings", errors,
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "Invalid settings.");
+        goto cleanup;
+    }
+    settings_validate(ctx, events, errors);
+    if (json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_UNPROCESSABLE, "invalid_settings", errors,
                                  "Some settings cannot be applied; nothing was changed.");
         goto cleanup;
     }

@@ -92,6 +92,10 @@ stage "resilience: PostgreSQL restart, pool exhaustion, SIGTERM drain, idle clie
 SERVER_PID=$SERVER_PID BIN=$BIN tests/resilience.sh 2>&1 | tee "$TMP/resilience.out"
 count_plain "$TMP/resilience.out"
 
+stage "notification delivery: push gateway and SMTP relay, retries, restarts"
+BIN=$BIN tests/delivery.sh 2>&1 | tee "$TMP/delivery.out"
+count_plain "$TMP/delivery.out"
+
 stage "server shutdown"
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID"

@@ -49,6 +49,14 @@ static const struct setting settings[] = {
     {"SELLERDESK_MIGRATIONS_DIR", K_STR, OFF(migrations_dir), 0, 0},
     {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
     {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
+    {"SELLERDESK_PUSH_URL", K_STR, OFF(push_url), 0, 0},
+    {"SELLERDESK_PUSH_SECRET", K_STR, OFF(push_secret), 0, 0},
+    {"SELLERDESK_SMTP_URL", K_STR, OFF(smtp_url), 0, 0},
+    {"SELLERDESK_SMTP_FROM", K_STR, OFF(smtp_from), 0, 0},
+    {"SELLERDESK_DELIVERY_MAX_ATTEMPTS", K_INT, OFF(delivery_max_attempts), 1, 100},
+    {"SELLERDESK_DELIVERY_BACKOFF", K_INT, OFF(delivery_backoff_s), 1, 3600},
+    {"SELLERDESK_DELIVERY_TIMEOUT_MS", K_INT, OFF(delivery_timeout_ms), 100, 60000},
+    {"SELLERDESK_DELIVERY_INTERVAL_MS", K_INT, OFF(delivery_interval_ms), 50, 60000},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -87,6 +95,11 @@ void config_defaults(struct sd_config *cfg)
     cfg->migrations_dir = strdup("migrations");
     cfg->platform_domains = strdup("sellerdesk.dev");
     cfg->moderation_check_per_minute = 60;
+    cfg->smtp_from = strdup("noreply@sellerdesk.dev");
+    cfg->delivery_max_attempts = 8;
+    cfg->delivery_backoff_s = 30;
+    cfg->delivery_timeout_ms = 5000;
+    cfg->delivery_interval_ms = 1000;
 }
 
 static int parse_ll(const char *s, long long *out)
@@ -282,6 +295,20 @@ int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errle
     }
     if (config_split_domains(cfg, err, errlen) != 0)
         return -1;
+    if (cfg->push_url && (!cfg->push_secret || strlen(cfg->push_secret) < 16)) {
+        snprintf(err, errlen,
+                 "SELLERDESK_PUSH_URL needs SELLERDESK_PUSH_SECRET of 16+ bytes "
+                 "(it signs every push)");
+        return -1;
+    }
+    if ((cfg->push_url && strncmp(cfg->push_url, "http://", 7) &&
+         strncmp(cfg->push_url, "https://", 8)) ||
+        (cfg->smtp_url && strncmp(cfg->smtp_url, "smtp://", 7) &&
+         strncmp(cfg->smtp_url, "smtps://", 8))) {
+        snprintf(err, errlen,
+                 "SELLERDESK_PUSH_URL must be http(s)://, SELLERDESK_SMTP_URL smtp(s)://");
+        return -1;
+    }
     if (!need_jwt)
         return 0;
     if (!cfg->jwt_issuer || !*cfg->jwt_issuer) {

@@ -37,8 +37,16 @@ struct sd_config {
     unsigned long long pwhash_opslimit;
     size_t pwhash_memlimit;
     char *migrations_dir;
-    char *platform_domains;            /* comma-separated: links there are not off-platform */
-    int moderation_check_per_minute;   /* POST /v1/moderation/check per user */
+    char *platform_domains;          /* comma-separated: links there are not off-platform */
+    int moderation_check_per_minute; /* POST /v1/moderation/check per user */
+    char *push_url;                  /* push gateway; unset: push deliveries are skipped */
+    char *push_secret;               /* HMAC key of the push signature */
+    char *smtp_url;                  /* smtp://relay:port; unset: e-mail deliveries skipped */
+    char *smtp_from;
+    int delivery_max_attempts;
+    int delivery_backoff_s;
+    int delivery_timeout_ms;
+    int delivery_interval_ms;
     const char **platform_domain_list; /* platform_domains split, after validation */
     size_t nplatform_domains;
     /* loaded key material */

@@ -2,14 +2,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "../api/routes.h"
 #include "../api/server.h"
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "delivery.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
+#include "notify.h"
 #include "seed.h"
 #include "user_store.h"
 
@@ -61,7 +65,19 @@ static int cmd_serve(struct sd_config *cfg)
     app.metrics = metrics_new(routes_count());
     app.moderation.allowed_domains = cfg->platform_domain_list;
     app.moderation.nallowed = cfg->nplatform_domains;
+    notify_configure(cfg->push_url != NULL, cfg->smtp_url != NULL);
+    struct delivery_config dc = {cfg->push_url,
+                                 cfg->push_secret,
+                                 cfg->smtp_url,
+                                 cfg->smtp_from,
+                                 cfg->delivery_max_attempts,
+                                 cfg->delivery_backoff_s,
+                                 cfg->delivery_timeout_ms,
+                                 cfg->delivery_interval_ms};
+    struct delivery_worker *worker =
+        cfg->push_url || cfg->smtp_url ? delivery_start(app.pool, &dc) : NULL;
     int rc = server_run(&app);
+    delivery_stop(worker);
     db_pool_free(app.pool);
     metrics_free(app.metrics);
     return rc == 0 ? 0 : 1;
@@ -165,6 +181,7 @@ int main(int argc, char **argv)
         return usage();
     if (load_config(&cfg, file, strcmp(cmd, "serve") == 0) != 0)
         return 1;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     if (auth_init(cfg.pwhash_opslimit, cfg.pwhash_memlimit) != 0) {
         fprintf(stderr, "sellerdesk: libsodium failed to initialise\n");
         config_free(&cfg);
@@ -179,5 +196,6 @@ int main(int argc, char **argv)
     else
         rc = cmd_user(&cfg, argc - 2, argv + 2);
     config_free(&cfg);
+    curl_global_cleanup();
     return rc;
 }

@@ -5,8 +5,20 @@
 
 #include "notify.h"
 
-DB_STMT(notification_q_create, "INSERT INTO notifications (user_id, event, tab, title, body, data)"
-                               " VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'))");
+/* the notification and its outbox rows: a channel the user (or the event's default) wants
+ * is pending when configured, skipped when not; one the user switched off gets no row */
+DB_STMT(
+    notification_q_create,
+    "WITH n AS (INSERT INTO notifications (user_id, event, tab, title, body, data)"
+    "            VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}')) RETURNING id, user_id)"
+    " INSERT INTO notification_deliveries (notification_id, user_id, channel, status, last_error)"
+    " SELECT n.id, n.user_id, c.channel,"
+    "        CASE WHEN c.configured THEN 'pending' ELSE 'skipped' END,"
+    "        CASE WHEN c.configured THEN NULL ELSE 'channel not configured' END"
+    "   FROM n, (VALUES ('push', $7::bool, $8::bool), ('email', $9::bool, $10::bool))"
+    "        AS c(channel, wanted, configured)"
+    "  WHERE coalesce((SELECT s.enabled FROM notification_settings s WHERE s.user_id = n.user_id"
+    "                    AND s.event = $2 AND s.channel = c.channel), c.wanted)");
 /* the user's own rows, then the broadcasts meant for them; one keyset over both */
 DB_STMT(notification_q_feed,
         "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1)"
@@ -85,8 +97,17 @@ sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const ch
     if (!ev)
         return SD_ERR_INTERNAL;
     char *d = data ? json_dumps(data, JSON_COMPACT) : NULL;
-    const char *p[] = {db_i64(uid, user_id), event, ev->tab, title, body, d};
-    sd_err e = exec_ok(conn, &notification_q_create, 6, p);
+    const char *p[] = {db_i64(uid, user_id),
+                       event,
+                       ev->tab,
+                       title,
+                       body,
+                       d,
+                       ev->default_push ? "true" : "false",
+                       notify_channel_configured(NOTIFY_PUSH) ? "true" : "false",
+                       ev->default_email ? "true" : "false",
+                       notify_channel_configured(NOTIFY_EMAIL) ? "true" : "false"};
+    sd_err e = exec_ok(conn, &notification_q_create, 10, p);
     free(d);
     return e;
 }

@@ -68,3 +68,16 @@ int notify_tab_valid(const char *tab)
             return 1;
     return 0;
 }
+
+static int configured[NOTIFY__CHANNELS];
+
+void notify_configure(int push, int email)
+{
+    configured[NOTIFY_PUSH] = push;
+    configured[NOTIFY_EMAIL] = email;
+}
+
+int notify_channel_configured(enum notify_channel c)
+{
+    return c < NOTIFY__CHANNELS && configured[c];
+}

@@ -30,5 +30,9 @@ const char *notify_channel_name(enum notify_channel c);
 /* "push" -> NOTIFY_PUSH; -1 for anything else ("in_app" cannot be changed). */
 int notify_channel_parse(const char *name);
 int notify_tab_valid(const char *tab);
+/* Set once at start by serve: which channels have a gateway. Unconfigured channels are
+ * recorded as skipped, never silently dropped. */
+void notify_configure(int push, int email);
+int notify_channel_configured(enum notify_channel c);
 
 #endif

@@ -1,4 +1,5 @@
 #include "../../src/auth.h"
+#include "../../src/delivery.h"
 #include "../../src/err.h"
 #include "../../src/notify.h"
 #include "../../src/order_store.h"
@@ -99,6 +100,23 @@ START_TEST(notification_registry)
 }
 END_TEST
 
+START_TEST(push_signature_and_backoff)
+{
+    char sig[80];
+    /* the same HMAC computed by Python's hmac module */
+    delivery_sign("push-secret-0123456789", "1700000000", "{\"delivery_id\":7}", sig);
+    ck_assert_str_eq(sig,
+                     "sha256=efaa1d899dfae906524af60508d86fa8622758d9a6ec9cc5304614bf359f186d");
+    delivery_sign("another-secret-0123456", "1700000000", "{\"delivery_id\":7}", sig);
+    ck_assert_str_ne(sig,
+                     "sha256=efaa1d899dfae906524af60508d86fa8622758d9a6ec9cc5304614bf359f186d");
+    ck_assert_int_eq(delivery_backoff(30, 0), 30);
+    ck_assert_int_eq(delivery_backoff(30, 1), 60);
+    ck_assert_int_eq(delivery_backoff(30, 3), 240);
+    ck_assert_int_eq(delivery_backoff(30, 40), 3600); /* capped at an hour, no overflow */
+}
+END_TEST
+
 Suite *rules_suite(void)
 {
     Suite *s = suite_create("rules");
@@ -107,6 +125,7 @@ Suite *rules_suite(void)
     tcase_add_test(tc, posting_life_cycle);
     tcase_add_test(tc, roles);
     tcase_add_test(tc, notification_registry);
+    tcase_add_test(tc, push_signature_and_backoff);
     suite_add_tcase(s, tc);
     return s;
 }
