@@ -1,7 +1,10 @@
 # Shared helpers for the run/test scripts (sourced).
+# Below the kernel's ephemeral range (ip_local_port_range, 32768-60999 by default): a port
+# there can be held by an outgoing connection, pass the probe and still fail to bind.
 free_port() {
-    local p
-    for p in $(shuf -i 20000-45000 -n 200); do
+    local p low
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    for p in $(shuf -i 20000-$((low - 1)) -n 200); do
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0

@@ -84,5 +84,6 @@ Suite *auth_suite(void);
 Suite *products_suite(void);
 Suite *orders_suite(void);
 Suite *moderation_api_suite(void);
+Suite *notifications_suite(void);
 
 #endif
