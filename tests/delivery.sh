@@ -120,5 +120,11 @@ latest=$(sql "SELECT max(id) FROM notifications WHERE user_id = $buyer")
 check "a change made through the server without gateways: e-mail recorded as skipped" \
     [ "$(sql "SELECT string_agg(channel || ':' || status || ':' || last_error, ',') FROM notification_deliveries WHERE notification_id = $latest")" = "email:skipped:channel not configured" ]
 
+echo "# the delivery servers stop cleanly (sanitizer builds report here)"
+kill -TERM "$s1"; wait "$s1"; rc=$?
+check "the server exits 0 after SIGTERM with its worker running (exit $rc)" [ "$rc" = 0 ]
+check "no sanitizer report from either delivery server" \
+    bash -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error' '$TMP'/server-*.log"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
