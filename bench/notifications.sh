@@ -394,7 +394,7 @@ run_pgbench() { # key sql-script [-D var=value ...]
     [ "${PGB_FAIL[$key]:-0}" = 0 ] || log "WARNING: pgbench $key had failed transactions (see $f)"
 }
 
-feed_args=(-D tab=all -D unread=false -D lim=21)
+feed_args=(-D unread=false -D lim=21)
 run_wrk counters /v1/notifications/counters
 run_pgbench counters bench/pgbench/notif_counters.sql
 run_wrk feed /v1/notifications
@@ -409,13 +409,13 @@ run_pgbench deep bench/pgbench/notif_feed.sql -D after="$after_id" "${feed_args[
 # broadcast merge costs.
 sql_of() { # the statement of bench/pgbench/FILE, :vars turned back into $n as in the server
     grep -v '^--' "bench/pgbench/$1" | tail -n 1 | sed -e 's/:uid/$1/g' -e 's/:after/$2/g' \
-        -e "s/NULLIF(:tab, 'all')::text/\$3::text/g" -e 's/:unread/$4/g' -e 's/:lim/$5/g'
+        -e 's/:unread/$3/g' -e 's/:lim/$4/g'
 }
 feed_sql=$(sql_of notif_feed.sql)
 counters_sql=$(sql_of notif_counters.sql)
 {
-    for p in "counters|$counters_sql|($heavy_id)" "feed (first page)|$feed_sql|($heavy_id, 0, NULL, false, 21)" \
-        "feed (after $seen items)|$feed_sql|($heavy_id, $after_id, NULL, false, 21)"; do
+    for p in "counters|$counters_sql|($heavy_id)" "feed (first page)|$feed_sql|($heavy_id, 0, false, 21)" \
+        "feed (after $seen items)|$feed_sql|($heavy_id, $after_id, false, 21)"; do
         IFS='|' read -r name sql args <<<"$p"
         echo "=== $name: EXECUTE s$args after 6 executions"
         psql "$DATABASE_URL" -qAtX -v ON_ERROR_STOP=1 <<EOF

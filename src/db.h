@@ -15,6 +15,11 @@ typedef struct {
 
 #define DB_STMT(var, text) static const db_stmt var = {#var, text}
 
+/* The keyset condition of a newest-first page: rows below the cursor id, every row when the
+ * cursor is 0. Written so the cursor bounds the index scan; "($2 = 0 OR id < $2)" does not,
+ * and a deep page then reads every row above it (bench/README.md, notifications). */
+#define DB_BEFORE(col, param) col " < coalesce(nullif(" param "::bigint, 0), 9223372036854775807)"
+
 struct db_conn;
 struct db_pool;
 

@@ -26,15 +26,15 @@ DB_STMT(order_q_create,
         " SELECT o.id, (SELECT count(*) FROM it) FROM o");
 DB_STMT(order_q_get, "SELECT order_json(o) FROM orders o WHERE id = $1");
 DB_STMT(order_q_list, "SELECT o.id, order_json(o) FROM orders o"
-                      " WHERE ($1::bigint = 0 OR o.buyer_id = $1) AND ($2::bigint = 0 OR o.id < $2)"
-                      " ORDER BY o.id DESC LIMIT $3");
+                      " WHERE ($1::bigint = 0 OR o.buyer_id = $1) AND " DB_BEFORE(
+                          "o.id", "$2") " ORDER BY o.id DESC LIMIT $3");
 DB_STMT(order_q_list_buyer,
         "SELECT o.id, order_json(o) FROM orders o"
-        " WHERE o.buyer_id = $1 AND ($2::bigint = 0 OR o.id < $2) ORDER BY o.id DESC LIMIT $3");
+        " WHERE o.buyer_id = $1 AND " DB_BEFORE("o.id", "$2") " ORDER BY o.id DESC LIMIT $3");
 DB_STMT(order_q_list_postings,
         "SELECT p.id, posting_json(p) FROM postings p"
-        " WHERE p.seller_id = $1 AND ($2::bigint = 0 OR p.id < $2)"
-        " AND ($4::text IS NULL OR p.status = $4) ORDER BY p.id DESC LIMIT $3");
+        " WHERE p.seller_id = $1 AND " DB_BEFORE(
+            "p.id", "$2") " AND ($4::text IS NULL OR p.status = $4) ORDER BY p.id DESC LIMIT $3");
 DB_STMT(order_q_get_posting, "SELECT posting_json(p) FROM postings p WHERE p.posting_number = $1"
                              " AND ($3 = 'support' OR p.seller_id = $2 OR p.buyer_id = $2)");
 DB_STMT(order_q_lock_posting,

@@ -12,14 +12,13 @@ DB_STMT(product_q_update,
         "UPDATE products SET name = coalesce($3, name), description = coalesce($4, description),"
         " price = coalesce($5::bigint, price), stock = coalesce($6::int, stock), updated_at = now()"
         " WHERE id = $1 AND seller_id = $2 RETURNING product_json(products)");
-DB_STMT(product_q_list,
-        "SELECT p.id, product_json(p) FROM products p"
-        " WHERE ($1::bigint = 0 OR p.seller_id = $1) AND ($2::bigint = 0 OR p.id < $2)"
-        " ORDER BY p.id DESC LIMIT $3");
+DB_STMT(product_q_list, "SELECT p.id, product_json(p) FROM products p"
+                        " WHERE ($1::bigint = 0 OR p.seller_id = $1) AND " DB_BEFORE(
+                            "p.id", "$2") " ORDER BY p.id DESC LIMIT $3");
 /* the seller-only variant uses the (seller_id, id) index without the OR */
-DB_STMT(product_q_list_seller, "SELECT p.id, product_json(p) FROM products p"
-                               " WHERE p.seller_id = $1 AND ($2::bigint = 0 OR p.id < $2)"
-                               " ORDER BY p.id DESC LIMIT $3");
+DB_STMT(product_q_list_seller,
+        "SELECT p.id, product_json(p) FROM products p"
+        " WHERE p.seller_id = $1 AND " DB_BEFORE("p.id", "$2") " ORDER BY p.id DESC LIMIT $3");
 
 sd_err product_store_create(struct db_conn *conn, int64_t seller_id, const struct product_fields *f,
                             json_t **out)
