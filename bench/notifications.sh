@@ -315,34 +315,7 @@ api "/v1/notifications?cursor=$cursor" >"$OUT/page-deep.json" || die "GET /v1/no
 # --- measuring (CPU accounting as in bench/run.sh) --------------------------------------
 declare -A WRK_RPS WRK_P50 WRK_P99 WRK_BAD PGB_TPS PGB_P50 PGB_P99 PGB_FAIL
 declare -A WRK_REQS PGB_TXS CPU_SRV CPU_PG_WRK CPU_PG_PGB CPU_WRK CPU_PGB OTHER_WRK OTHER_PGB
-tick_hz=$(getconf CLK_TCK)
-server_cpu() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
-pg_cpu() {
-    local pm c
-    pm=$(head -n 1 "$PG_DIR/postmaster.pid")
-    {
-        awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat"
-        for c in $(pgrep -P "$pm"); do awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || true; done
-    } | awk '{ s += $1 } END { print s }'
-}
-machine_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-children_cpu() { # sets CHILD_TICKS (must run in this shell, not a subshell)
-    times >"$OUT/times.tmp"
-    CHILD_TICKS=$(tail -n 1 "$OUT/times.tmp" | awk -v hz="$tick_hz" '{ t = 0
-        for (i = 1; i <= 2; i++) { split($i, a, "m"); sub(/s$/, "", a[2]); t += a[1] * 60 + a[2] }
-        printf "%.0f", t * hz }')
-}
-other_pct() {
-    awk -v b="$1" -v a="$2" -v s="$3" -v hz="$tick_hz" -v n="$(nproc)" \
-        'BEGIN { v = (b - a) / (s * hz * n) * 100; if (v < 0) v = 0; printf "%.0f", v }'
-}
-per_req() { awk -v t="$1" -v n="$2" -v hz="$tick_hz" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }'; }
-wrk_pct() {
-    awk -v p="$1%" '$1 == p {
-        v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
-        if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000
-        printf "%.2f", v }' "$2"
-}
+. bench/lib.sh
 
 run_wrk() { # key path
     local key=$1 path=$2 script=bench/wrk/notifications.lua f="$OUT/wrk-$1.txt"
