@@ -32,9 +32,14 @@ int moderation_guard(struct http_ctx *ctx, const json_t *body, const char *const
         const char *text = json_string_value(json_object_get(body, fields[i]));
         if (!text)
             continue;
-        /* lengths were validated before; an unreadable text is refused as too long */
-        if (mod_check(&ctx->app->moderation, text, strlen(text), &results[i]) != MOD_OK)
-            continue;
+        /* callers validate lengths first and JSON strings are UTF-8, so this does not happen;
+         * if it ever does, the text is refused: a safety check fails closed */
+        if (mod_check(&ctx->app->moderation, text, strlen(text), &results[i]) != MOD_OK) {
+            json_decref(violations);
+            http_problem(ctx, SD_ERR_VALIDATION, NULL,
+                         "The field %s cannot be checked (too long or not text).", fields[i]);
+            return -1;
+        }
         if (results[i].allowed)
             continue;
         refused[nrefused++] = &results[i];
