@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "err.h"
@@ -64,7 +65,6 @@ const char *db_get_str(const PGresult *res, int row, int col); /* NULL for SQL N
 /* Writes v in decimal into buf (at least 24 bytes) and returns buf. */
 const char *db_i64(char *buf, int64_t v);
 
-#include <jansson.h>
 /* Single-row statement whose first column is JSON text: *out parsed; no row is
  * SD_ERR_NOT_FOUND. */
 sd_err db_json_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
@@ -75,4 +75,5 @@ sd_err db_json_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
 sd_err db_json_page(struct db_conn *conn, const db_stmt *stmt, int nparams,
                     const char *const *params, int limit, json_t **items, int *has_more,
                     int64_t *last_id);
+
 #endif

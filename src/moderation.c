@@ -865,11 +865,6 @@ static void detect_messenger_words(struct scan *s)
     }
 }
 
-static int token_in_step(const struct scan *s, size_t i, const struct lex_set *step)
-{
-    return token_in_set(s, i, step);
-}
-
 static int phrase_context_ok(const struct scan *s, const struct lex_phrase *ph, size_t first,
                              size_t last)
 {
@@ -913,13 +908,13 @@ static void detect_phrases(struct scan *s)
     for (size_t p = 0; p < s->lex->nphrases; p++) {
         const struct lex_phrase *ph = &s->lex->phrases[p];
         for (size_t i = 0; i < t->ntok; i++) {
-            if (!token_in_step(s, i, &ph->steps[0]))
+            if (!token_in_set(s, i, &ph->steps[0]))
                 continue;
             size_t at = i, step = 1;
             while (step < ph->nsteps) {
                 size_t found = 0;
                 for (size_t j = at + 1; j < t->ntok && j <= at + 1 + (size_t)ph->gap; j++)
-                    if (token_in_step(s, j, &ph->steps[step])) {
+                    if (token_in_set(s, j, &ph->steps[step])) {
                         found = j;
                         break;
                     }

@@ -25,9 +25,9 @@ DB_STMT(order_q_create,
         "        RETURNING 1)"
         " SELECT o.id, (SELECT count(*) FROM it) FROM o");
 DB_STMT(order_q_get, "SELECT order_json(o) FROM orders o WHERE id = $1");
-DB_STMT(order_q_list, "SELECT o.id, order_json(o) FROM orders o"
-                      " WHERE ($1::bigint = 0 OR o.buyer_id = $1) AND " DB_BEFORE(
-                          "o.id", "$2") " ORDER BY o.id DESC LIMIT $3");
+/* everyone's orders (support): ($1 after, $2 limit); one buyer's: ($1 buyer, $2, $3) */
+DB_STMT(order_q_list, "SELECT o.id, order_json(o) FROM orders o WHERE " DB_BEFORE(
+                          "o.id", "$1") " ORDER BY o.id DESC LIMIT $2");
 DB_STMT(order_q_list_buyer,
         "SELECT o.id, order_json(o) FROM orders o"
         " WHERE o.buyer_id = $1 AND " DB_BEFORE("o.id", "$2") " ORDER BY o.id DESC LIMIT $3");
@@ -144,8 +144,9 @@ sd_err order_store_list(struct db_conn *conn, int64_t buyer_id, int64_t after_id
 {
     char b[24], a[24], l[24];
     const char *p[] = {db_i64(b, buyer_id), db_i64(a, after_id), db_i64(l, limit + 1)};
-    return db_json_page(conn, buyer_id ? &order_q_list_buyer : &order_q_list, 3, p, limit, items,
-                        has_more, last_id);
+    if (!buyer_id)
+        return db_json_page(conn, &order_q_list, 2, p + 1, limit, items, has_more, last_id);
+    return db_json_page(conn, &order_q_list_buyer, 3, p, limit, items, has_more, last_id);
 }
 
 sd_err order_store_list_postings(struct db_conn *conn, int64_t seller_id, const char *status,

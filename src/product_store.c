@@ -12,10 +12,9 @@ DB_STMT(product_q_update,
         "UPDATE products SET name = coalesce($3, name), description = coalesce($4, description),"
         " price = coalesce($5::bigint, price), stock = coalesce($6::int, stock), updated_at = now()"
         " WHERE id = $1 AND seller_id = $2 RETURNING product_json(products)");
-DB_STMT(product_q_list, "SELECT p.id, product_json(p) FROM products p"
-                        " WHERE ($1::bigint = 0 OR p.seller_id = $1) AND " DB_BEFORE(
-                            "p.id", "$2") " ORDER BY p.id DESC LIMIT $3");
-/* the seller-only variant uses the (seller_id, id) index without the OR */
+/* every seller's products: ($1 after, $2 limit); one seller's: ($1 seller, $2, $3) */
+DB_STMT(product_q_list, "SELECT p.id, product_json(p) FROM products p WHERE " DB_BEFORE(
+                            "p.id", "$1") " ORDER BY p.id DESC LIMIT $2");
 DB_STMT(product_q_list_seller,
         "SELECT p.id, product_json(p) FROM products p"
         " WHERE p.seller_id = $1 AND " DB_BEFORE("p.id", "$2") " ORDER BY p.id DESC LIMIT $3");
@@ -63,6 +62,7 @@ sd_err product_store_list(struct db_conn *conn, int64_t seller_id, int64_t after
 {
     char sid[24], aid[24], lim[24];
     const char *p[] = {db_i64(sid, seller_id), db_i64(aid, after_id), db_i64(lim, limit + 1)};
-    return db_json_page(conn, seller_id ? &product_q_list_seller : &product_q_list, 3, p, limit,
-                        items, has_more, last_id);
+    if (!seller_id)
+        return db_json_page(conn, &product_q_list, 2, p + 1, limit, items, has_more, last_id);
+    return db_json_page(conn, &product_q_list_seller, 3, p, limit, items, has_more, last_id);
 }
