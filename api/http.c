@@ -80,10 +80,13 @@ int http_begin(const struct _u_request *req, struct _u_response *resp, void *use
     u_map_put(resp->map_header, "X-Request-Id", ctx->request_id);
 
     ctx->route_index = routes_match(req->http_verb, req->url_path, allow, sizeof allow);
-    /* Ulfius truncates oversized bodies (it was given limit + 1) instead of refusing them */
-    if (req->binary_body_length > app->cfg.max_body_bytes)
+    /* Ulfius truncates oversized bodies (it was given the larger limit + 1) instead of
+     * refusing them */
+    size_t limit = routes_takes_upload(ctx->route_index) ? app->cfg.max_upload_bytes
+                                                         : app->cfg.max_body_bytes;
+    if (req->binary_body_length > limit)
         return http_problem(ctx, SD_ERR_TOO_LARGE, NULL, "The request body exceeds %zu bytes.",
-                            app->cfg.max_body_bytes);
+                            limit);
     if (ctx->route_index == ROUTES_METHOD_NOT_ALLOWED) {
         u_map_put(resp->map_header, "Allow", allow);
         return http_problem(ctx, SD_ERR_METHOD, NULL, "%s is not allowed here; allowed: %s.",
@@ -506,8 +509,9 @@ int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_
     if ((e = create(ctx, conn, arg, &out, &answered)) != SD_OK)
         goto fail;
     char *text = json_dumps(out, JSON_COMPACT);
+    int status = ctx->found_existing ? 200 : 201;
     json_decref(out);
-    if (key && (e = idem_save(conn, keyscope, key, hash, 201, text)) != SD_OK) {
+    if (key && (e = idem_save(conn, keyscope, key, hash, status, text)) != SD_OK) {
         free(text);
         goto fail;
     }
@@ -515,7 +519,7 @@ int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_
         free(text);
         goto fail;
     }
-    rc = http_json_text(ctx, 201, text);
+    rc = http_json_text(ctx, status, text);
     free(text);
     return rc;
 fail:

@@ -39,6 +39,7 @@ struct http_ctx {
     int64_t user_id;
     auth_role role;
     json_t *user; /* the caller's user object, loaded by authentication */
+    int found_existing; /* set by a create that found its object already there: 200, not 201 */
 };
 
 struct http_ctx *http_ctx_of(struct _u_response *resp);

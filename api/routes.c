@@ -6,12 +6,13 @@
 #include "handlers.h"
 #include "http.h"
 
-enum { PUBLIC = 0, AUTHENTICATED = 1 };
+/* flags: who may call it, and whether its body is an uploaded file (a larger limit) */
+enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2 };
 
 struct route {
     const char *method;
     const char *path;
-    int auth;
+    int flags;
     int (*handler)(const struct _u_request *, struct _u_response *, void *);
 };
 
@@ -51,7 +52,7 @@ int routes_register(struct _u_instance *in, struct sd_app *app)
     int rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_BEGIN, http_begin, app);
     for (int i = 0; i < NROUTES && rc == U_OK; i++) {
         const struct route *r = &routes[i];
-        if (r->auth == AUTHENTICATED)
+        if (r->flags & AUTHENTICATED)
             rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_AUTH,
                                             auth_authenticate, app);
         if (rc == U_OK)
@@ -101,6 +102,11 @@ int routes_match(const char *method, const char *path, char *allow, size_t allow
             used = allowlen - 1;
     }
     return used ? ROUTES_METHOD_NOT_ALLOWED : ROUTES_NOT_FOUND;
+}
+
+int routes_takes_upload(int i)
+{
+    return i >= 0 && i < NROUTES && (routes[i].flags & UPLOAD);
 }
 
 int routes_count(void)

@@ -19,5 +19,7 @@ int routes_count(void);
 const char *routes_label(int index);  /* the path pattern, "unmatched" for -1 */
 const char *routes_method(int index); /* "" for -1 */
 int routes_has_path_param(int index, const char *name);
+/* Its body is a file (SELLERDESK_MAX_UPLOAD_BYTES), not JSON (SELLERDESK_MAX_BODY_BYTES). */
+int routes_takes_upload(int index);
 
 #endif

@@ -45,7 +45,10 @@ int server_run(struct sd_app *app)
         return -1;
     }
     /* one byte over the limit, so an oversized body is visible as such (Ulfius truncates) */
-    instance.max_post_body_size = app->cfg.max_body_bytes + 1;
+    instance.max_post_body_size =
+        (app->cfg.max_upload_bytes > app->cfg.max_body_bytes ? app->cfg.max_upload_bytes
+                                                             : app->cfg.max_body_bytes) +
+        1;
     instance.timeout = (unsigned int)app->cfg.connection_timeout_s;
     instance.check_utf8 = 1;
     /* bodies are JSON or raw bytes; never let Ulfius parse forms into maps */

@@ -49,6 +49,10 @@ static const struct setting settings[] = {
     {"SELLERDESK_MIGRATIONS_DIR", K_STR, OFF(migrations_dir), 0, 0},
     {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
     {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
+    {"SELLERDESK_MAX_UPLOAD_BYTES", K_SIZE, OFF(max_upload_bytes), 1024, 64LL << 20},
+    {"SELLERDESK_CHAT_SELLER_WINDOW_HOURS", K_INT, OFF(chat_seller_window_h), 1, 24 * 365},
+    {"SELLERDESK_CHAT_MESSAGE_RATE", K_INT, OFF(chat_messages_per_minute), 1, 100000},
+    {"SELLERDESK_CHAT_REPEAT_LIMIT", K_INT, OFF(chat_repeat_limit), 1, 100000},
     {"SELLERDESK_PUSH_URL", K_STR, OFF(push_url), 0, 0},
     {"SELLERDESK_PUSH_SECRET", K_STR, OFF(push_secret), 0, 0},
     {"SELLERDESK_SMTP_URL", K_STR, OFF(smtp_url), 0, 0},
@@ -95,6 +99,10 @@ void config_defaults(struct sd_config *cfg)
     cfg->migrations_dir = strdup("migrations");
     cfg->platform_domains = strdup("sellerdesk.dev");
     cfg->moderation_check_per_minute = 60;
+    cfg->max_upload_bytes = 5 << 20;
+    cfg->chat_seller_window_h = 72;
+    cfg->chat_messages_per_minute = 30;
+    cfg->chat_repeat_limit = 10;
     cfg->smtp_from = strdup("noreply@sellerdesk.dev");
     cfg->delivery_max_attempts = 8;
     cfg->delivery_backoff_s = 30;

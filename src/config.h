@@ -39,6 +39,10 @@ struct sd_config {
     char *migrations_dir;
     char *platform_domains;          /* comma-separated: links there are not off-platform */
     int moderation_check_per_minute; /* POST /v1/moderation/check per user */
+    size_t max_upload_bytes;         /* POST /v1/files */
+    int chat_seller_window_h;        /* a seller may start a chat until this long after delivery */
+    int chat_messages_per_minute;    /* chat messages per user */
+    int chat_repeat_limit; /* a seller's same typed text reaches at most this many buyers/hour */
     char *push_url;                  /* push gateway; unset: push deliveries are skipped */
     char *push_secret;               /* HMAC key of the push signature */
     char *smtp_url;                  /* smtp://relay:port; unset: e-mail deliveries skipped */

@@ -9,8 +9,9 @@
  * is pending when configured, skipped when not; one the user switched off gets no row */
 DB_STMT(
     notification_q_create,
-    "WITH n AS (INSERT INTO notifications (user_id, event, tab, title, body, data)"
-    "            VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}')) RETURNING id, user_id)"
+    "WITH n AS (INSERT INTO notifications (user_id, event, tab, title, body, data, in_feed)"
+    "            VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'), $11::bool)"
+    "            RETURNING id, user_id)"
     " INSERT INTO notification_deliveries (notification_id, user_id, channel, status, last_error)"
     " SELECT n.id, n.user_id, c.channel,"
     "        CASE WHEN c.configured THEN 'pending' ELSE 'skipped' END,"
@@ -25,7 +26,7 @@ DB_STMT(
     "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1)"                            \
     " SELECT id, j FROM ("                                                                         \
     "  (SELECT n.id, notification_json(n)::text AS j FROM notifications n"                         \
-    "    WHERE n.user_id = $1 AND " DB_BEFORE("n.id", "$2") own_tab                                \
+    "    WHERE n.user_id = $1 AND n.in_feed AND " DB_BEFORE("n.id", "$2") own_tab                                \
         "      AND (NOT " unread "::bool OR n.read_at IS NULL)"                                    \
         "    ORDER BY n.id DESC LIMIT " limit ")"                                                  \
         "  UNION ALL"                                                                              \
@@ -43,7 +44,7 @@ DB_STMT(notification_q_counters,
         " SELECT coalesce(json_object_agg(tab, n), '{}')::text FROM ("
         "  SELECT tab, sum(c)::int AS n FROM ("
         "    SELECT tab, count(*) AS c FROM notifications"
-        "     WHERE user_id = $1 AND read_at IS NULL GROUP BY tab"
+        "     WHERE user_id = $1 AND read_at IS NULL AND in_feed GROUP BY tab"
         "    UNION ALL"
         "    SELECT b.tab, count(*) FROM me, broadcasts b"
         "     WHERE broadcast_targets(b, me.id, me.role, me.created_at)"
@@ -53,7 +54,7 @@ DB_STMT(notification_q_counters,
 DB_STMT(notification_q_read,
         "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1),"
         " own AS (UPDATE notifications SET read_at = coalesce(read_at, now())"
-        "          WHERE id = $2 AND user_id = $1 RETURNING id),"
+        "          WHERE id = $2 AND user_id = $1 AND in_feed RETURNING id),"
         " bc AS (INSERT INTO broadcast_reads (broadcast_id, user_id)"
         "         SELECT b.id, $1 FROM me, broadcasts b"
         "          WHERE b.id = $2 AND broadcast_targets(b, me.id, me.role, me.created_at)"
@@ -64,7 +65,8 @@ DB_STMT(notification_q_read,
 DB_STMT(notification_q_read_all,
         "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1),"
         " own AS (UPDATE notifications SET read_at = now()"
-        "          WHERE user_id = $1 AND read_at IS NULL AND ($2::text IS NULL OR tab = $2)"
+        "          WHERE user_id = $1 AND read_at IS NULL AND in_feed"
+        "            AND ($2::text IS NULL OR tab = $2)"
         "          RETURNING id),"
         " bc AS (INSERT INTO broadcast_reads (broadcast_id, user_id)"
         "         SELECT b.id, $1 FROM me, broadcasts b"
@@ -92,8 +94,8 @@ static sd_err exec_ok(struct db_conn *conn, const db_stmt *st, int n, const char
     return r ? SD_OK : e;
 }
 
-sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const char *event,
-                                 const char *title, const char *body, const json_t *data)
+static sd_err create(struct db_conn *conn, int64_t user_id, const char *event, const char *title,
+                     const char *body, const json_t *data, int in_feed)
 {
     char uid[24];
     const struct notify_event *ev = notify_event_find(event);
@@ -109,10 +111,24 @@ sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const ch
                        ev->default_push ? "true" : "false",
                        notify_channel_configured(NOTIFY_PUSH) ? "true" : "false",
                        ev->default_email ? "true" : "false",
-                       notify_channel_configured(NOTIFY_EMAIL) ? "true" : "false"};
-    sd_err e = exec_ok(conn, &notification_q_create, 10, p);
+                       notify_channel_configured(NOTIFY_EMAIL) ? "true" : "false",
+                       in_feed ? "true" : "false"};
+    sd_err e = exec_ok(conn, &notification_q_create, 11, p);
     free(d);
     return e;
+}
+
+sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const char *event,
+                                 const char *title, const char *body, const json_t *data)
+{
+    return create(conn, user_id, event, title, body, data, 1);
+}
+
+sd_err notification_store_create_unlisted(struct db_conn *conn, int64_t user_id, const char *event,
+                                          const char *title, const char *body,
+                                          const json_t *data)
+{
+    return create(conn, user_id, event, title, body, data, 0);
 }
 
 sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, json_t **items,

@@ -71,6 +71,10 @@ START_TEST(valid_environment)
     ck_assert_int_eq(cfg.log_level, LOG_WARN);
     ck_assert_int_eq(cfg.access_ttl_s, 900);
     ck_assert_uint_eq(cfg.max_body_bytes, 1u << 20);
+    ck_assert_uint_eq(cfg.max_upload_bytes, 5u << 20);
+    ck_assert_int_eq(cfg.chat_seller_window_h, 72);
+    ck_assert_int_eq(cfg.chat_messages_per_minute, 30);
+    ck_assert_int_eq(cfg.chat_repeat_limit, 10);
     ck_assert_str_eq(cfg.jwt_issuer, "sellerdesk");
     /* the cursor key falls back to the token secret */
     ck_assert_str_eq(cfg.cursor_secret, SECRET);
