@@ -39,5 +39,13 @@ HANDLER(notifications_read_all);
 HANDLER(notification_settings_get);
 HANDLER(notification_settings_patch);
 HANDLER(broadcasts_create);
+/* api/chats.c */
+HANDLER(chats_create);
+HANDLER(chats_list);
+HANDLER(chats_get);
+HANDLER(chat_messages_list);
+HANDLER(chat_messages_create);
+HANDLER(chats_read);
+HANDLER(chats_close);
 
 #endif

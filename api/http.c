@@ -82,8 +82,8 @@ int http_begin(const struct _u_request *req, struct _u_response *resp, void *use
     ctx->route_index = routes_match(req->http_verb, req->url_path, allow, sizeof allow);
     /* Ulfius truncates oversized bodies (it was given the larger limit + 1) instead of
      * refusing them */
-    size_t limit = routes_takes_upload(ctx->route_index) ? app->cfg.max_upload_bytes
-                                                         : app->cfg.max_body_bytes;
+    size_t limit =
+        routes_takes_upload(ctx->route_index) ? app->cfg.max_upload_bytes : app->cfg.max_body_bytes;
     if (req->binary_body_length > limit)
         return http_problem(ctx, SD_ERR_TOO_LARGE, NULL, "The request body exceeds %zu bytes.",
                             limit);
@@ -446,8 +446,14 @@ int64_t http_path_id(struct http_ctx *ctx, const char *name)
 
 int http_page(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id, const char *scope)
 {
+    return http_page_with(ctx, items, has_more, last_id, scope, NULL);
+}
+
+int http_page_with(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
+                   const char *scope, json_t *members)
+{
     char cur[CURSOR_MAX_LEN];
-    json_t *page = json_object();
+    json_t *page = members ? members : json_object();
     json_object_set_new(page, "items", items);
     if (has_more) {
         cursor_encode(scope, last_id, cur);

@@ -38,7 +38,7 @@ struct http_ctx {
     /* the authenticated principal */
     int64_t user_id;
     auth_role role;
-    json_t *user; /* the caller's user object, loaded by authentication */
+    json_t *user;       /* the caller's user object, loaded by authentication */
     int found_existing; /* set by a create that found its object already there: 200, not 201 */
 };
 
@@ -105,6 +105,9 @@ int64_t http_path_id(struct http_ctx *ctx, const char *name);
 /* {items, next_cursor}: items stolen; next_cursor from last_id when has_more. */
 int http_page(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
               const char *scope);
+/* Same, with more members of the answer (an object, stolen), e.g. a total. */
+int http_page_with(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
+                   const char *scope, json_t *members);
 
 /* A creating POST: runs create in a transaction on the request's connection and answers
  * 201 with what it returned. With an Idempotency-Key header the first answer is stored in

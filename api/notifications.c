@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/chat_store.h"
 #include "../src/notification_store.h"
 #include "../src/notify.h"
 #include "handlers.h"
@@ -55,15 +56,18 @@ HANDLER(notifications_counters)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
     struct db_conn *conn;
-    json_t *unread = NULL;
+    json_t *unread = NULL, *chats = NULL;
     (void)req;
     (void)app;
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
     sd_err e = notification_store_counters(conn, ctx->user_id, &unread);
+    if (e == SD_OK && (e = chat_store_unread_chats(conn, ctx->user_id, ctx->role, &chats)) != SD_OK)
+        json_decref(unread);
     if (e != SD_OK)
         return http_store_error(ctx, e);
-    /* every tab, zero when nothing is unread; room for more counters (chats) beside "tabs" */
+    /* every tab, zero when nothing is unread; chats with unread messages beside them (chat
+     * messages stay out of the feed) */
     json_t *tabs = json_object();
     json_int_t total = 0;
     for (size_t i = 0; i < notify_ntabs; i++) {
@@ -72,7 +76,8 @@ HANDLER(notifications_counters)
         total += n;
     }
     json_decref(unread);
-    return http_json(ctx, 200, json_pack("{s:o, s:I}", "tabs", tabs, "total", total));
+    return http_json(ctx, 200,
+                     json_pack("{s:o, s:I, s:o}", "tabs", tabs, "total", total, "chats", chats));
 }
 
 HANDLER(notifications_read)

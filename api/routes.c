@@ -44,6 +44,13 @@ static const struct route routes[] = {
     {"GET", "/v1/notification-settings", AUTHENTICATED, notification_settings_get},
     {"PATCH", "/v1/notification-settings", AUTHENTICATED, notification_settings_patch},
     {"POST", "/v1/broadcasts", AUTHENTICATED, broadcasts_create},
+    {"POST", "/v1/chats", AUTHENTICATED, chats_create},
+    {"GET", "/v1/chats", AUTHENTICATED, chats_list},
+    {"GET", "/v1/chats/:id", AUTHENTICATED, chats_get},
+    {"GET", "/v1/chats/:id/messages", AUTHENTICATED, chat_messages_list},
+    {"POST", "/v1/chats/:id/messages", AUTHENTICATED, chat_messages_create},
+    {"POST", "/v1/chats/:id/read", AUTHENTICATED, chats_read},
+    {"POST", "/v1/chats/:id/close", AUTHENTICATED, chats_close},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 

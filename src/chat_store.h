@@ -1,0 +1,118 @@
+#ifndef SD_CHAT_STORE_H
+#define SD_CHAT_STORE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "auth.h"
+#include "db.h"
+
+/* Where a chat is started from; what is not given is NULL / 0. */
+struct chat_start {
+    const char *kind; /* buyer_seller, seller_support, buyer_support */
+    const char *posting_number;
+    int64_t product_id;
+    const char *reason;
+    const char *topic;
+    int64_t user_id; /* support opening a chat with a user */
+};
+
+/* Why a start was refused, for the field-level answer. */
+enum chat_start_refusal {
+    CHAT_START_OK,
+    CHAT_START_NO_POSTING,  /* not a posting of the caller's */
+    CHAT_START_NO_PRODUCT,  /* no such product */
+    CHAT_START_NO_USER,     /* no such user */
+    CHAT_START_USER_ROLE,   /* the user's role does not fit the kind */
+    CHAT_START_WINDOW_OVER, /* the seller's window after delivery has passed */
+};
+
+/* Inside the caller's transaction: the open chat of that context, or a new one. *existed
+ * tells which. On a refusal returns SD_ERR_VALIDATION (or SD_ERR_CONFLICT for the window)
+ * with *why set. */
+sd_err chat_store_start(struct db_conn *conn, int64_t actor, auth_role role,
+                        const struct chat_start *s, int window_hours, json_t **out, int *existed,
+                        enum chat_start_refusal *why);
+
+/* The chat as viewer sees it; SD_ERR_NOT_FOUND unless viewer takes part (support: any
+ * support chat). */
+sd_err chat_store_get(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
+                      json_t **out);
+
+struct chat_list_query {
+    int64_t viewer;
+    auth_role role;
+    const char *kind;   /* NULL: every kind */
+    const char *status; /* NULL, open, closed */
+    int unread_only;
+    int awaiting;         /* -1 any, 0 not awaiting, 1 awaiting a reply from the viewer */
+    const char *assigned; /* support only: NULL, "me", "none" */
+    int64_t before;       /* keyset on activity; 0 from the top */
+    int limit;
+};
+/* Most recent activity first. */
+sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, json_t **items,
+                       int *has_more, int64_t *last);
+/* Unread messages over the viewer's chats (of one kind, or all). */
+sd_err chat_store_total_unread(struct db_conn *conn, int64_t viewer, auth_role role,
+                               const char *kind, int64_t *total);
+/* {buyers, sellers, customer_service}: how many of the viewer's chats have unread messages. */
+sd_err chat_store_unread_chats(struct db_conn *conn, int64_t viewer, auth_role role, json_t **out);
+
+/* The viewer's side of a chat: what sending and reading need. */
+struct chat_side_info {
+    char side[8]; /* buyer, seller, support */
+    char kind[16];
+    char status[8];
+    int64_t buyer_id, seller_id, assigned_to;
+    int64_t notify_user; /* who hears of a message from this side; 0 nobody */
+};
+/* Locks the chat for a change (a message, a read, closing) and describes the viewer's side;
+ * SD_ERR_NOT_FOUND when the viewer does not take part. */
+sd_err chat_store_lock(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
+                       struct chat_side_info *out);
+
+/* Messages of a chat the viewer may read (check with chat_store_get/lock first): newest first
+ * below `before`, or oldest first above `after` (when after > 0). */
+sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t before, int64_t after,
+                           int limit, json_t **items, int *has_more, int64_t *last);
+
+/* Active restriction of a user: *out {reason, until} or NULL when chat is allowed. */
+sd_err chat_store_restriction(struct db_conn *conn, int64_t user_id, json_t **out);
+
+/* Anti-spam: how many other buyers got this same typed text from author in the last hour,
+ * and in how many seconds the oldest of those leaves the window. */
+sd_err chat_store_repeats(struct db_conn *conn, int64_t author, const char *text,
+                          int64_t except_buyer, int64_t *buyers, int *retry_after_s);
+
+/* Which of the attachment ids (a "{1,2}" array) were not uploaded by author: the first such
+ * id in *bad, 0 when all are the author's. */
+sd_err chat_store_foreign_file(struct db_conn *conn, int64_t author, const char *ids, int64_t *bad);
+
+/* A template of owner's with the values its placeholders can take in this chat:
+ * *out {text, buyer_name, seller_name, posting_number, product_name} (nulls where the chat
+ * has none); SD_ERR_NOT_FOUND when the template is not the owner's. */
+sd_err chat_store_template(struct db_conn *conn, int64_t owner, int64_t template_id,
+                           int64_t chat_id, json_t **out);
+
+struct chat_message_new {
+    int64_t chat_id, author;
+    const char *side;
+    const char *text;           /* NULL: attachments only */
+    const char *attachment_ids; /* "{1,2}" or NULL */
+    int64_t template_id;        /* 0: typed */
+};
+/* Inside the caller's transaction, after chat_store_lock: stores the message, moves both
+ * sides' read, unread and awaiting state, the chat's activity and assignment (the first
+ * support reply takes the chat). *out is the message. */
+sd_err chat_store_add_message(struct db_conn *conn, const struct chat_message_new *m, json_t **out);
+
+/* Moves the viewer's read mark up to message_id (a message of this chat, else
+ * SD_ERR_VALIDATION); *unread is what is left unread. After chat_store_lock. */
+sd_err chat_store_read(struct db_conn *conn, int64_t chat_id, const char *side, int64_t message_id,
+                       int64_t *unread);
+/* Closes an open chat (closing a closed one changes nothing). */
+sd_err chat_store_close(struct db_conn *conn, int64_t chat_id, int64_t actor);
+
+#endif
