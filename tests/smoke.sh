@@ -123,5 +123,49 @@ check "the buyer gets the delivered posting" 200 \
     ".posting_number == \"$POSTING\"" '.status == "delivered"' '.delivered_at != null' \
     ".buyer_id == ${BUYER_ID:-null}" '.cancelled_at == null'
 
+# --- 7. the buyer writes to the seller about the posting -----------------------------------
+req "$BASE/v1/chats" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"kind\":\"buyer_seller\",\"posting_number\":\"$POSTING\"}"
+check "the buyer starts a chat about the posting" 201 \
+    '.kind == "buyer_seller"' '.status == "open"' ".counterpart.id == ${SELLER_ID:-null}" \
+    '.counterpart.role == "seller"' ".context.posting_number == \"$POSTING\"" \
+    '[.. | objects | has("email")] | any | not'
+CHAT_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+req "$BASE/v1/chats/$CHAT_ID/messages" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"text":"Thank you, the tea arrived! Will you have the 250 g pack again?"}'
+check "the buyer sends a message" 201 \
+    ".chat_id == ${CHAT_ID:-null}" '.author.role == "buyer"' '.read_by_counterpart == false' \
+    '.text == "Thank you, the tea arrived! Will you have the 250 g pack again?"'
+
+# --- 8. the seller finds the unread chat, reads it and answers ------------------------------
+req "$BASE/v1/chats?unread_only=true" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the seller sees the unread chat" 200 \
+    '.total_unread == 1' ".items | length == 1 and .[0].id == ${CHAT_ID:-null}" \
+    '.items[0].unread_count == 1' '.items[0].awaiting_reply_since != null'
+req "$BASE/v1/chats/$CHAT_ID/messages?limit=1" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the seller gets the last message" 200 '.items | length == 1'
+LAST_ID=$(jq -r '.items[0].id // empty' <<<"$BODY" 2>/dev/null)
+req "$BASE/v1/chats/$CHAT_ID/read" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' -d "{\"up_to_message_id\":$LAST_ID}"
+check "the seller marks the chat read" 200 '.unread_count == 0'
+req "$BASE/v1/chats/$CHAT_ID/messages" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"text":"Write me on WhatsApp: +7 916 123-45-67"}'
+check "contacts in a message are refused" 422 \
+    '.code == "content_violation"' '[.violations[].rule] | index("phone") != null'
+req "$BASE/v1/chats/$CHAT_ID/messages" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"text":"Yes, the 250 g pack is back next week."}'
+check "the seller answers" 201 '.author.role == "seller"'
+
+# --- 9. the buyer reads the conversation ----------------------------------------------------
+req "$BASE/v1/chats/$CHAT_ID/messages" -H "Authorization: Bearer $BUYER_TOKEN"
+check "the buyer reads the conversation" 200 \
+    '.items | length == 2' '.items[0].author.role == "seller"' \
+    '.items[0].text == "Yes, the 250 g pack is back next week."' \
+    '.items[1].read_by_counterpart == true' '.items[0].read_by_counterpart == false'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
