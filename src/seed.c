@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "chat_store.h"
 #include "log.h"
 #include "order_store.h"
 #include "product_store.h"
@@ -86,7 +87,7 @@ static int64_t seed_product_id(struct db_conn *conn, size_t i)
 }
 
 static int seed_order(struct db_conn *conn, int64_t buyer, struct order_line *lines, size_t n,
-                      const char *const *moves, size_t nmoves)
+                      const char *const *moves, size_t nmoves, char posting_number[32])
 {
     json_t *order = NULL, *posting = NULL;
     size_t bad;
@@ -100,6 +101,7 @@ static int seed_order(struct db_conn *conn, int64_t buyer, struct order_line *li
     const char *pn = json_string_value(json_object_get(first, "posting_number"));
     int64_t seller = json_integer_value(json_object_get(first, "seller_id"));
     int rc = 0;
+    snprintf(posting_number, 32, "%s", pn);
     for (size_t i = 0; i < nmoves && rc == 0; i++) {
         auth_role role = strcmp(moves[i], "cancelled") == 0 ? ROLE_BUYER : ROLE_SELLER;
         rc = order_store_set_status(conn, pn, role == ROLE_BUYER ? buyer : seller, role, moves[i],
@@ -113,8 +115,59 @@ static int seed_order(struct db_conn *conn, int64_t buyer, struct order_line *li
     return rc;
 }
 
+/* One message of who (on side) in a chat, in its own transaction. */
+static int seed_message(struct db_conn *conn, int64_t chat, int64_t who, auth_role role,
+                        const char *text)
+{
+    struct chat_side_info side;
+    json_t *msg = NULL;
+    if (db_begin(conn) != SD_OK || chat_store_lock(conn, chat, who, role, &side) != SD_OK) {
+        db_rollback(conn);
+        return -1;
+    }
+    struct chat_message_new m = {chat, who, side.side, text, NULL, 0};
+    if (chat_store_add_message(conn, &m, &msg) != SD_OK || db_commit(conn) != SD_OK) {
+        db_rollback(conn);
+        return -1;
+    }
+    json_decref(msg);
+    return 0;
+}
+
+/* A conversation to look at after `make run`: a buyer asks about a delivered posting and the
+ * seller answers; another buyer has an unanswered question for support. */
+static int seed_chats(struct db_conn *conn, const char *posting_number)
+{
+    struct chat_start about_order = {"buyer_seller", posting_number, 0, NULL, NULL, 0};
+    struct chat_start to_support = {"buyer_support", NULL, 0, NULL, "Refund for a damaged box", 0};
+    json_t *c1 = NULL, *c2 = NULL;
+    enum chat_start_refusal why;
+    int existed, rc = -1;
+    if (chat_store_start(conn, demo_users[0].id, ROLE_BUYER, &about_order, 72, &c1, &existed,
+                         &why) != SD_OK ||
+        chat_store_start(conn, demo_users[1].id, ROLE_BUYER, &to_support, 72, &c2, &existed,
+                         &why) != SD_OK)
+        goto done;
+    int64_t id1 = json_integer_value(json_object_get(c1, "id"));
+    int64_t id2 = json_integer_value(json_object_get(c2, "id"));
+    int64_t seller = json_integer_value(json_object_get(json_object_get(c1, "counterpart"), "id"));
+    if (seed_message(conn, id1, demo_users[0].id, ROLE_BUYER,
+                     "Hello! The tea arrived, thank you. Is the 250 g pack coming back?") ||
+        seed_message(conn, id1, seller, ROLE_SELLER, "Hello, Anna! Yes, it is back next week.") ||
+        seed_message(conn, id1, demo_users[0].id, ROLE_BUYER, "Great, I will wait for it.") ||
+        seed_message(conn, id2, demo_users[1].id, ROLE_BUYER,
+                     "The box of my last order arrived crushed. How do I get a refund?"))
+        goto done;
+    rc = 0;
+done:
+    json_decref(c1);
+    json_decref(c2);
+    return rc;
+}
+
 int seed_demo(struct db_conn *conn, const struct sd_config *cfg)
 {
+    char pn[32], unused[32];
     int64_t pid[NPRODUCTS], last;
     json_t *existing = NULL;
     int more;
@@ -139,11 +192,15 @@ int seed_demo(struct db_conn *conn, const struct sd_config *cfg)
         struct order_line o2[] = {{pid[4], 1}};
         struct order_line o3[] = {{pid[1], 1}};
         struct order_line o4[] = {{pid[5], 1}, {pid[2], 2}};
-        if (seed_order(conn, demo_users[0].id, o1, 2, delivered, 2) ||
-            seed_order(conn, demo_users[0].id, o2, 1, delivering, 1) ||
-            seed_order(conn, demo_users[0].id, o3, 1, NULL, 0) ||
-            seed_order(conn, demo_users[1].id, o4, 2, delivered, 2)) {
+        if (seed_order(conn, demo_users[0].id, o1, 2, delivered, 2, pn) ||
+            seed_order(conn, demo_users[0].id, o2, 1, delivering, 1, unused) ||
+            seed_order(conn, demo_users[0].id, o3, 1, NULL, 0, unused) ||
+            seed_order(conn, demo_users[1].id, o4, 2, delivered, 2, unused)) {
             log_error("seed: cannot create the demo orders");
+            return -1;
+        }
+        if (seed_chats(conn, pn) != 0) {
+            log_error("seed: cannot create the demo chats");
             return -1;
         }
     }
