@@ -39,5 +39,15 @@ HANDLER(notifications_read_all);
 HANDLER(notification_settings_get);
 HANDLER(notification_settings_patch);
 HANDLER(broadcasts_create);
+/* api/templates.c */
+HANDLER(templates_list);
+HANDLER(templates_create);
+HANDLER(templates_get);
+HANDLER(templates_update);
+HANDLER(templates_delete);
+/* api/chat_restrictions.c */
+HANDLER(chat_restriction_put);
+HANDLER(chat_restriction_get);
+HANDLER(chat_restriction_delete);
 
 #endif

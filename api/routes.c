@@ -44,6 +44,14 @@ static const struct route routes[] = {
     {"GET", "/v1/notification-settings", AUTHENTICATED, notification_settings_get},
     {"PATCH", "/v1/notification-settings", AUTHENTICATED, notification_settings_patch},
     {"POST", "/v1/broadcasts", AUTHENTICATED, broadcasts_create},
+    {"GET", "/v1/templates", AUTHENTICATED, templates_list},
+    {"POST", "/v1/templates", AUTHENTICATED, templates_create},
+    {"GET", "/v1/templates/:id", AUTHENTICATED, templates_get},
+    {"PATCH", "/v1/templates/:id", AUTHENTICATED, templates_update},
+    {"DELETE", "/v1/templates/:id", AUTHENTICATED, templates_delete},
+    {"PUT", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_put},
+    {"GET", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_get},
+    {"DELETE", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_delete},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 
