@@ -47,5 +47,15 @@ HANDLER(chat_messages_list);
 HANDLER(chat_messages_create);
 HANDLER(chats_read);
 HANDLER(chats_close);
+/* api/templates.c */
+HANDLER(templates_list);
+HANDLER(templates_create);
+HANDLER(templates_get);
+HANDLER(templates_update);
+HANDLER(templates_delete);
+/* api/chat_restrictions.c */
+HANDLER(chat_restriction_put);
+HANDLER(chat_restriction_get);
+HANDLER(chat_restriction_delete);
 
 #endif

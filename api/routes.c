@@ -51,6 +51,14 @@ static const struct route routes[] = {
     {"POST", "/v1/chats/:id/messages", AUTHENTICATED, chat_messages_create},
     {"POST", "/v1/chats/:id/read", AUTHENTICATED, chats_read},
     {"POST", "/v1/chats/:id/close", AUTHENTICATED, chats_close},
+    {"GET", "/v1/templates", AUTHENTICATED, templates_list},
+    {"POST", "/v1/templates", AUTHENTICATED, templates_create},
+    {"GET", "/v1/templates/:id", AUTHENTICATED, templates_get},
+    {"PATCH", "/v1/templates/:id", AUTHENTICATED, templates_update},
+    {"DELETE", "/v1/templates/:id", AUTHENTICATED, templates_delete},
+    {"PUT", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_put},
+    {"GET", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_get},
+    {"DELETE", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_delete},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 

@@ -85,5 +85,7 @@ Suite *products_suite(void);
 Suite *orders_suite(void);
 Suite *moderation_api_suite(void);
 Suite *notifications_suite(void);
+Suite *templates_suite(void);
+Suite *chat_restrictions_suite(void);
 
 #endif

@@ -1,0 +1,224 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "../src/chat_template.h"
+#include "../src/template_store.h"
+#include "handlers.h"
+#include "http.h"
+#include "moderation.h"
+
+#define TEMPLATES_PAGE_DEFAULT 20
+#define TEMPLATES_PAGE_MAX     100
+#define TEMPLATES_PER_OWNER    200 /* canned replies, not a document store */
+#define TEMPLATE_TITLE_MAX     100
+#define TEMPLATE_TEXT_MAX      1000 /* a chat message holds at most 1,000 characters */
+
+/* canned replies are a tool of the people who answer: sellers and support */
+#define TEMPLATE_ROLES (ROLE_SELLER | ROLE_SUPPORT)
+
+static const struct field_rule create_rules[] = {
+    {"title", FT_STRING, 1, 1, TEMPLATE_TITLE_MAX},
+    {"text", FT_STRING, 1, 1, TEMPLATE_TEXT_MAX},
+    FIELD_RULES_END,
+};
+static const struct field_rule update_rules[] = {
+    {"title", FT_STRING, 0, 1, TEMPLATE_TITLE_MAX},
+    {"text", FT_STRING, 0, 1, TEMPLATE_TEXT_MAX},
+    FIELD_RULES_END,
+};
+
+/* The placeholders ({buyer_name}, {posting_number} ...) pass the content-safety engine as
+ * they are: braces and '_' are not contacts or abuse, and the API tests pin that the default
+ * templates are accepted. The values filled in at send time are not known here. */
+static const char *const template_texts[] = {"title", "text", NULL};
+
+struct template_args {
+    const char *title, *text;
+};
+
+static int blank(const char *s)
+{
+    return strspn(s, " \t\r\n") == strlen(s);
+}
+
+/* Validates body against rules; fills a with the strings given. */
+static int template_parse(json_t *body, const struct field_rule *rules, struct template_args *a,
+                          json_t *errors)
+{
+    char bad[64];
+    http_check_fields(body, rules, NULL, errors);
+    a->title = json_string_value(json_object_get(body, "title"));
+    a->text = json_string_value(json_object_get(body, "text"));
+    if (a->title && *a->title && blank(a->title))
+        http_field_error(errors, "title", "too_short", "must not be blank");
+    if (a->text && *a->text && blank(a->text))
+        http_field_error(errors, "text", "too_short", "must not be blank");
+    if (a->text && chat_template_check(a->text, bad, sizeof bad) != 0) {
+        char known[128] = "";
+        size_t used = 0;
+        for (int i = 0; i < CHAT_PH__COUNT; i++)
+            used += (size_t)snprintf(known + used, sizeof known - used, "%s{%s}", i ? ", " : "",
+                                     chat_placeholder_name((enum chat_placeholder)i));
+        http_field_error(errors, "text", "unknown_placeholder",
+                         "uses the unknown placeholder {%s}; the known placeholders are %s", bad,
+                         known);
+    }
+    return json_array_size(errors) ? -1 : 0;
+}
+
+static sd_err template_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg,
+                                 json_t **out, int *answered)
+{
+    struct template_args *a = arg;
+    sd_err e =
+        template_store_create(conn, ctx->user_id, a->title, a->text, TEMPLATES_PER_OWNER, out);
+    if (e == SD_ERR_CONFLICT) {
+        *answered = 1;
+        http_problem(ctx, SD_ERR_CONFLICT, "template_limit_reached",
+                     "You have %d templates, the most one account may keep; delete one first.",
+                     TEMPLATES_PER_OWNER);
+    }
+    return e;
+}
+
+HANDLER(templates_create)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct template_args a = {0};
+    json_t *body, *errors;
+    int rc;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, TEMPLATE_ROLES) != 0 || !(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    if (template_parse(body, create_rules, &a, errors) != 0) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                 "The template has invalid fields.");
+        errors = NULL;
+    } else if (moderation_guard(ctx, body, template_texts) != 0) {
+        rc = U_CALLBACK_COMPLETE;
+    } else {
+        rc = http_idempotent_create(ctx, "templates", template_create_tx, &a);
+    }
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}
+
+HANDLER(templates_list)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    struct http_ctx *ctx = http_ctx_of(resp);
+    json_t *errors, *items = NULL;
+    int has_more = 0;
+    int64_t last = 0;
+    struct db_conn *conn;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, TEMPLATE_ROLES) != 0)
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    http_check_query(ctx, allowed, errors);
+    int limit = http_query_limit(ctx, TEMPLATES_PAGE_DEFAULT, TEMPLATES_PAGE_MAX, errors);
+    int64_t after = http_query_cursor(ctx, "templates", errors);
+    if (json_array_size(errors))
+        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                   "The query has invalid parameters.");
+    json_decref(errors);
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    sd_err e = template_store_list(conn, ctx->user_id, after, limit, &items, &has_more, &last);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_page(ctx, items, has_more, last, "templates");
+}
+
+HANDLER(templates_get)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    json_t *out = NULL;
+    int64_t id = http_path_id(ctx, "id");
+    sd_err e;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, TEMPLATE_ROLES) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such template among yours.");
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    if ((e = template_store_get(conn, id, ctx->user_id, &out)) == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "No such template among yours.");
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_json(ctx, 200, out);
+}
+
+HANDLER(templates_update)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct template_args a = {0};
+    struct db_conn *conn;
+    json_t *body, *errors, *out = NULL;
+    int64_t id = http_path_id(ctx, "id");
+    int rc;
+    sd_err e;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, TEMPLATE_ROLES) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such template among yours.");
+    if (!(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    template_parse(body, update_rules, &a, errors);
+    if (!a.title && !a.text && !json_array_size(errors))
+        http_field_error(errors, "", "empty_update", "name at least one field to change");
+    if (json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                 "The update has invalid fields.");
+        errors = NULL;
+    } else if (!(conn = http_conn(ctx))) {
+        rc = U_CALLBACK_COMPLETE;
+    } else if ((e = template_store_owned(conn, id, ctx->user_id)) != SD_OK) {
+        /* someone else's template is 404 whatever the text says */
+        rc = e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such template among yours.")
+                                   : http_store_error(ctx, e);
+    } else if (moderation_guard(ctx, body, template_texts) != 0) {
+        rc = U_CALLBACK_COMPLETE;
+    } else if ((e = template_store_update(conn, id, ctx->user_id, a.title, a.text, &out)) ==
+               SD_ERR_NOT_FOUND) {
+        rc = http_problem(ctx, e, NULL, "No such template among yours.");
+    } else if (e != SD_OK) {
+        rc = http_store_error(ctx, e);
+    } else {
+        rc = http_json(ctx, 200, out);
+    }
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}
+
+HANDLER(templates_delete)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    int64_t id = http_path_id(ctx, "id");
+    sd_err e;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, TEMPLATE_ROLES) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such template among yours.");
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    if ((e = template_store_delete(conn, id, ctx->user_id)) == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "No such template among yours.");
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_no_content(ctx);
+}
