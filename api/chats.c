@@ -395,6 +395,17 @@ static char *template_text(struct http_ctx *ctx, struct db_conn *conn, int64_t t
         free(text);
         return NULL;
     }
+    /* the template passed the engine when it was saved, but the values filled in (names,
+     * product names) are only known now; a refusal here is not recorded, as it is rolled back
+     * with the message */
+    json_t *filled = json_pack("{s:s}", "text", text);
+    static const char *const guarded[] = {"text", NULL};
+    if (moderation_guard(ctx, filled, guarded) != 0) {
+        *e = SD_ERR_UNPROCESSABLE;
+        free(text);
+        text = NULL;
+    }
+    json_decref(filled);
     return text;
 }
 

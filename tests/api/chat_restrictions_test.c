@@ -332,6 +332,130 @@ START_TEST(test_put_rejects_malformed_body)
 }
 END_TEST
 
+/* A buyer's chat about a fresh product of seller, with one message from each side. */
+static json_int_t chat_with_messages(const struct api_user *buyer, const struct api_user *seller)
+{
+    char path[64];
+    int64_t product = api_make_product(seller, 1000, 5);
+    struct api_resp *r = api_postf("/v1/chats", buyer->token, "{s:s, s:I}", "kind", "buyer_seller",
+                                   "product_id", (json_int_t)product);
+    ck_assert_status(r, 201);
+    json_int_t chat = api_int(r, "id");
+    api_free(r);
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)chat);
+    r = api_postf(path, buyer->token, "{s:s}", "text", "Is it still available?");
+    ck_assert_status(r, 201);
+    api_free(r);
+    r = api_postf(path, seller->token, "{s:s}", "text", "Yes, it is.");
+    ck_assert_status(r, 201);
+    api_free(r);
+    return chat;
+}
+
+static size_t message_count(const struct api_user *u, json_int_t chat)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)chat);
+    struct api_resp *r = api_get(path, u->token);
+    ck_assert_status(r, 200);
+    size_t n = json_array_size(json_object_get(r->json, "items"));
+    api_free(r);
+    return n;
+}
+
+/* A restricted seller cannot write to buyers or start chats with them, sees a clear 403
+ * chat_disabled with the reason and end, still reads the history, and can still write to
+ * support; lifting the restriction lets them write again. */
+START_TEST(test_restricted_user_cannot_chat)
+{
+    struct api_user buyer, seller, support;
+    char path[64], body[160];
+    api_new_user(&buyer, "buyer");
+    api_new_user(&seller, "seller");
+    api_demo_user(&support, SUPPORT_EMAIL);
+    json_int_t chat = chat_with_messages(&buyer, &seller);
+    snprintf(body, sizeof body,
+             "{\"reason\":\"asked buyers to pay by card transfer\",\"until\":\"%s\"}", FAR_FUTURE);
+    struct api_resp *r = cr_put(support.token, seller.id, body);
+    ck_assert_status(r, 200);
+    api_free(r);
+
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)chat);
+    r = api_postf(path, seller.token, "{s:s}", "text", "I can give you a discount.");
+    ck_assert_problem(r, 403, "chat_disabled");
+    ck_assert_str_eq(api_str(r, "reason"), "asked buyers to pay by card transfer");
+    ck_assert_str_eq(api_str(r, "until"), FAR_FUTURE);
+    ck_assert_msg(strstr(api_str(r, "detail"), "support") != NULL, "detail: %s", r->body);
+    api_free(r);
+    ck_assert_uint_eq(message_count(&seller, chat), 2); /* nothing stored, history readable */
+
+    /* starting a chat with a buyer is refused too; a chat with support is not */
+    struct api_user buyer2;
+    api_new_user(&buyer2, "buyer");
+    int64_t product = api_make_product(&seller, 1000, 5);
+    r = api_postf("/v1/orders", buyer2.token, "{s:[{s:I, s:i}]}", "items", "product_id",
+                  (json_int_t)product, "quantity", 1);
+    ck_assert_status(r, 201);
+    char posting[40];
+    snprintf(posting, sizeof posting, "%s",
+             api_jstr(json_array_get(json_object_get(r->json, "postings"), 0), "posting_number"));
+    api_free(r);
+    r = api_postf("/v1/chats", seller.token, "{s:s, s:s, s:s}", "kind", "buyer_seller",
+                  "posting_number", posting, "reason", "availability");
+    ck_assert_problem(r, 403, "chat_disabled");
+    api_free(r);
+    r = api_postf("/v1/chats", seller.token, "{s:s, s:s}", "kind", "seller_support", "topic",
+                  "Why is my chat disabled?");
+    ck_assert_status(r, 201);
+    json_int_t appeal = api_int(r, "id");
+    api_free(r);
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)appeal);
+    r = api_postf(path, seller.token, "{s:s}", "text", "I think this is a mistake.");
+    ck_assert_status(r, 201);
+    api_free(r);
+
+    /* the buyer of the chat is not restricted */
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)chat);
+    r = api_postf(path, buyer.token, "{s:s}", "text", "Hello?");
+    ck_assert_status(r, 201);
+    api_free(r);
+
+    r = cr_delete(support.token, seller.id);
+    ck_assert_status(r, 204);
+    api_free(r);
+    r = api_postf(path, seller.token, "{s:s}", "text", "Sorry, I am back.");
+    ck_assert_status(r, 201);
+    api_free(r);
+    ck_assert_uint_eq(message_count(&buyer, chat), 4);
+}
+END_TEST
+
+/* A restriction that has ended no longer stops anyone. */
+START_TEST(test_expired_restriction_lets_chat)
+{
+    struct api_user buyer, seller, support;
+    char path[64], until[32], body[160];
+    api_new_user(&buyer, "buyer");
+    api_new_user(&seller, "seller");
+    api_demo_user(&support, SUPPORT_EMAIL);
+    json_int_t chat = chat_with_messages(&buyer, &seller);
+    time_t t = time(NULL) + 2;
+    strftime(until, sizeof until, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    snprintf(body, sizeof body, "{\"reason\":\"cooling off\",\"until\":\"%s\"}", until);
+    struct api_resp *r = cr_put(support.token, buyer.id, body);
+    ck_assert_status(r, 200);
+    api_free(r);
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)chat);
+    r = api_postf(path, buyer.token, "{s:s}", "text", "Hello?");
+    ck_assert_problem(r, 403, "chat_disabled");
+    api_free(r);
+    sleep(3);
+    r = api_postf(path, buyer.token, "{s:s}", "text", "Hello again?");
+    ck_assert_status(r, 201);
+    api_free(r);
+}
+END_TEST
+
 Suite *chat_restrictions_suite(void)
 {
     Suite *s = suite_create("chat_restrictions");
@@ -346,6 +470,8 @@ Suite *chat_restrictions_suite(void)
     tcase_add_loop_test(tc, test_put_rejects_bad_input, 0, N_CASES(bad_put_cases));
     tcase_add_test(tc, test_put_reason_length_limits);
     tcase_add_test(tc, test_put_rejects_malformed_body);
+    tcase_add_test(tc, test_restricted_user_cannot_chat);
+    tcase_add_test(tc, test_expired_restriction_lets_chat);
     suite_add_tcase(s, tc);
     return s;
 }
