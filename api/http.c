@@ -82,8 +82,8 @@ int http_begin(const struct _u_request *req, struct _u_response *resp, void *use
     ctx->route_index = routes_match(req->http_verb, req->url_path, allow, sizeof allow);
     /* Ulfius truncates oversized bodies (it was given the larger limit + 1) instead of
      * refusing them */
-    size_t limit = routes_takes_upload(ctx->route_index) ? app->cfg.max_upload_bytes
-                                                         : app->cfg.max_body_bytes;
+    size_t limit =
+        routes_takes_upload(ctx->route_index) ? app->cfg.max_upload_bytes : app->cfg.max_body_bytes;
     if (req->binary_body_length > limit)
         return http_problem(ctx, SD_ERR_TOO_LARGE, NULL, "The request body exceeds %zu bytes.",
                             limit);

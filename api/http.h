@@ -38,7 +38,7 @@ struct http_ctx {
     /* the authenticated principal */
     int64_t user_id;
     auth_role role;
-    json_t *user; /* the caller's user object, loaded by authentication */
+    json_t *user;       /* the caller's user object, loaded by authentication */
     int found_existing; /* set by a create that found its object already there: 200, not 201 */
 };
 

@@ -43,9 +43,9 @@ struct sd_config {
     int chat_seller_window_h;        /* a seller may start a chat until this long after delivery */
     int chat_messages_per_minute;    /* chat messages per user */
     int chat_repeat_limit; /* a seller's same typed text reaches at most this many buyers/hour */
-    char *push_url;                  /* push gateway; unset: push deliveries are skipped */
-    char *push_secret;               /* HMAC key of the push signature */
-    char *smtp_url;                  /* smtp://relay:port; unset: e-mail deliveries skipped */
+    char *push_url;        /* push gateway; unset: push deliveries are skipped */
+    char *push_secret;     /* HMAC key of the push signature */
+    char *smtp_url;        /* smtp://relay:port; unset: e-mail deliveries skipped */
     char *smtp_from;
     int delivery_max_attempts;
     int delivery_backoff_s;

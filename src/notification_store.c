@@ -26,7 +26,7 @@ DB_STMT(
     "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1)"                            \
     " SELECT id, j FROM ("                                                                         \
     "  (SELECT n.id, notification_json(n)::text AS j FROM notifications n"                         \
-    "    WHERE n.user_id = $1 AND n.in_feed AND " DB_BEFORE("n.id", "$2") own_tab                                \
+    "    WHERE n.user_id = $1 AND n.in_feed AND " DB_BEFORE("n.id", "$2") own_tab                  \
         "      AND (NOT " unread "::bool OR n.read_at IS NULL)"                                    \
         "    ORDER BY n.id DESC LIMIT " limit ")"                                                  \
         "  UNION ALL"                                                                              \
@@ -125,8 +125,7 @@ sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const ch
 }
 
 sd_err notification_store_create_unlisted(struct db_conn *conn, int64_t user_id, const char *event,
-                                          const char *title, const char *body,
-                                          const json_t *data)
+                                          const char *title, const char *body, const json_t *data)
 {
     return create(conn, user_id, event, title, body, data, 0);
 }

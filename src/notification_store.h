@@ -12,8 +12,7 @@ sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const ch
 /* Same, delivered by push and e-mail only: it stays out of the feed and its counters (chat
  * messages, which have their own unread counts). */
 sd_err notification_store_create_unlisted(struct db_conn *conn, int64_t user_id, const char *event,
-                                          const char *title, const char *body,
-                                          const json_t *data);
+                                          const char *title, const char *body, const json_t *data);
 
 struct feed_query {
     int64_t user_id;
