@@ -39,5 +39,8 @@ HANDLER(notifications_read_all);
 HANDLER(notification_settings_get);
 HANDLER(notification_settings_patch);
 HANDLER(broadcasts_create);
+/* api/files.c */
+HANDLER(files_upload);
+HANDLER(files_get);
 
 #endif

@@ -44,6 +44,8 @@ static const struct route routes[] = {
     {"GET", "/v1/notification-settings", AUTHENTICATED, notification_settings_get},
     {"PATCH", "/v1/notification-settings", AUTHENTICATED, notification_settings_patch},
     {"POST", "/v1/broadcasts", AUTHENTICATED, broadcasts_create},
+    {"POST", "/v1/files", AUTHENTICATED | UPLOAD, files_upload},
+    {"GET", "/v1/files/:id", AUTHENTICATED, files_get},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 

@@ -8,5 +8,6 @@ Suite *jwt_suite(void);
 Suite *crypto_suite(void);
 Suite *rules_suite(void);
 Suite *moderation_suite(void);
+Suite *file_type_suite(void);
 
 #endif
