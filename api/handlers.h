@@ -57,5 +57,8 @@ HANDLER(templates_delete);
 HANDLER(chat_restriction_put);
 HANDLER(chat_restriction_get);
 HANDLER(chat_restriction_delete);
+/* api/files.c */
+HANDLER(files_upload);
+HANDLER(files_get);
 
 #endif

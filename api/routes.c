@@ -59,6 +59,8 @@ static const struct route routes[] = {
     {"PUT", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_put},
     {"GET", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_get},
     {"DELETE", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_delete},
+    {"POST", "/v1/files", AUTHENTICATED | UPLOAD, files_upload},
+    {"GET", "/v1/files/:id", AUTHENTICATED, files_get},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 

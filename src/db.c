@@ -234,7 +234,8 @@ static int db_is_prepared(const struct db_conn *c, const db_stmt *st)
 }
 
 static PGresult *db_exec_once(struct db_conn *c, const db_stmt *st, int n,
-                              const char *const *params)
+                              const char *const *params, const int *lengths, const int *formats,
+                              int result_format)
 {
     if (!db_is_prepared(c, st)) {
         PGresult *pr = PQprepare(c->pg, st->name, st->sql, 0, NULL);
@@ -244,7 +245,7 @@ static PGresult *db_exec_once(struct db_conn *c, const db_stmt *st, int n,
         if (c->nprepared < DB_MAX_PREPARED)
             c->prepared[c->nprepared++] = st;
     }
-    return PQexecPrepared(c->pg, st->name, n, params, NULL, NULL, 0);
+    return PQexecPrepared(c->pg, st->name, n, params, lengths, formats, result_format);
 }
 
 static int db_result_ok(const PGresult *r)
@@ -256,7 +257,13 @@ static int db_result_ok(const PGresult *r)
 PGresult *db_exec(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
                   sd_err *err)
 {
-    PGresult *r = db_exec_once(c, st, n, params);
+    return db_exec_binary(c, st, n, params, NULL, NULL, 0, err);
+}
+
+PGresult *db_exec_binary(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
+                         const int *lengths, const int *formats, int result_format, sd_err *err)
+{
+    PGresult *r = db_exec_once(c, st, n, params, lengths, formats, result_format);
     /* A connection that died between requests (PostgreSQL restarted) is reset and the
      * statement retried once, but never inside a transaction: earlier work there is lost. */
     if (!db_result_ok(r) && PQstatus(c->pg) != CONNECTION_OK && !c->in_tx) {
@@ -265,7 +272,7 @@ PGresult *db_exec(struct db_conn *c, const db_stmt *st, int n, const char *const
             *err = SD_ERR_UNAVAILABLE;
             return NULL;
         }
-        r = db_exec_once(c, st, n, params);
+        r = db_exec_once(c, st, n, params, lengths, formats, result_format);
     }
     if (db_result_ok(r)) {
         c->sqlstate[0] = '\0';

@@ -48,6 +48,14 @@ void db_close(struct db_conn *conn);
  * SD_ERR_UNAVAILABLE. The caller PQclear()s the result. */
 PGresult *db_exec(struct db_conn *conn, const db_stmt *stmt, int nparams, const char *const *params,
                   sd_err *err);
+/* db_exec for bytes: formats[i] = 1 sends params[i] as binary, lengths[i] bytes long (a bytea
+ * without escaping it); 0 sends it as text, its length ignored (NULL formats: all text).
+ * result_format 1 returns every column in binary: bytea as its raw bytes (PQgetlength), text
+ * as it is, numbers and timestamps in their binary wire forms, so callers cast those to text
+ * in SQL. */
+PGresult *db_exec_binary(struct db_conn *conn, const db_stmt *stmt, int nparams,
+                         const char *const *params, const int *lengths, const int *formats,
+                         int result_format, sd_err *err);
 /* Plain command without parameters (BEGIN, migrations' own SQL). */
 sd_err db_command(struct db_conn *conn, const char *sql);
 sd_err db_begin(struct db_conn *conn);

@@ -34,6 +34,14 @@ static const char *base_url(void)
 struct api_resp *api_request(const char *method, const char *path, const char *token,
                              const char *body, const char *content_type, const char *extra_header)
 {
+    return api_request_bytes(method, path, token, body, body ? strlen(body) : 0,
+                             content_type ? content_type : "application/json", extra_header);
+}
+
+struct api_resp *api_request_bytes(const char *method, const char *path, const char *token,
+                                   const void *body, size_t len, const char *content_type,
+                                   const char *extra_header)
+{
     struct api_resp *r = calloc(1, sizeof *r);
     struct buf bb = {calloc(1, 1), 0}, hb = {calloc(1, 1), 0};
     struct curl_slist *h = NULL;
@@ -52,11 +60,12 @@ struct api_resp *api_request(const char *method, const char *path, const char *t
         h = curl_slist_append(h, line);
     }
     if (body) {
-        snprintf(line, sizeof line, "Content-Type: %s",
-                 content_type ? content_type : "application/json");
+        /* "Content-Type:" makes curl send none rather than its form default */
+        snprintf(line, sizeof line, "Content-Type:%s%s", content_type ? " " : "",
+                 content_type ? content_type : "");
         h = curl_slist_append(h, line);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
     if (extra_header)
         h = curl_slist_append(h, extra_header);

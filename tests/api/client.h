@@ -9,7 +9,7 @@
 /* A tiny HTTP client for API tests against the real server at $SD_BASE_URL. */
 struct api_resp {
     long status;
-    char *body;
+    char *body; /* NUL-terminated for convenience; binary answers: see body_len */
     size_t body_len;
     char *headers; /* raw response headers */
     json_t *json;  /* parsed body, NULL if not JSON */
@@ -19,6 +19,11 @@ struct api_resp {
  * application/json unless content_type says otherwise), extra header line or NULL. */
 struct api_resp *api_request(const char *method, const char *path, const char *token,
                              const char *body, const char *content_type, const char *extra_header);
+/* The same with a body of len bytes (binary safe) sent with content_type as it is: NULL sends
+ * no Content-Type at all. The answer's bytes are body, body_len of them. */
+struct api_resp *api_request_bytes(const char *method, const char *path, const char *token,
+                                   const void *body, size_t len, const char *content_type,
+                                   const char *extra_header);
 struct api_resp *api_get(const char *path, const char *token);
 struct api_resp *api_post(const char *path, const char *token, const char *body);
 struct api_resp *api_patch(const char *path, const char *token, const char *body);
@@ -87,5 +92,6 @@ Suite *moderation_api_suite(void);
 Suite *notifications_suite(void);
 Suite *templates_suite(void);
 Suite *chat_restrictions_suite(void);
+Suite *files_suite(void);
 
 #endif

@@ -9,5 +9,6 @@ Suite *crypto_suite(void);
 Suite *rules_suite(void);
 Suite *moderation_suite(void);
 Suite *chat_template_suite(void);
+Suite *file_type_suite(void);
 
 #endif
