@@ -85,5 +85,6 @@ Suite *products_suite(void);
 Suite *orders_suite(void);
 Suite *moderation_api_suite(void);
 Suite *notifications_suite(void);
+Suite *chats_suite(void);
 
 #endif

@@ -13,6 +13,7 @@ int main(void)
     srunner_add_suite(sr, orders_suite());
     srunner_add_suite(sr, moderation_api_suite());
     srunner_add_suite(sr, notifications_suite());
+    srunner_add_suite(sr, chats_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
