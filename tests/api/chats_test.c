@@ -1509,7 +1509,7 @@ END_TEST
 START_TEST(test_repeat_limit)
 {
     struct api_user seller, buyers[11];
-    char pn[11][64], path[96];
+    char pn[11][64];
     json_int_t chats[11];
     const char *spam = "Leave us five stars and get a gift with your next order!";
     api_new_user(&seller, "seller");
@@ -1538,7 +1538,6 @@ START_TEST(test_repeat_limit)
     ck_assert_uint_eq(message_count(buyers[10].token, chats[10]), 1);
     /* and the same text once more to a buyer who already has it: 9 other buyers */
     send_ok(seller.token, chats[0], spam);
-    (void)path;
 }
 END_TEST
 
