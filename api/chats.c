@@ -36,6 +36,13 @@ static int is_blank(const char *s)
     return s && strspn(s, " \t\r\n") == strlen(s);
 }
 
+/* An optional member set to null is absent, as http_check_fields treats it. */
+static int given(const json_t *body, const char *key)
+{
+    const json_t *v = json_object_get(body, key);
+    return v && !json_is_null(v);
+}
+
 /* A 403 chat_disabled when the user may not chat with buyers and sellers right now. Support
  * chats stay open to them, so a restricted user can still appeal. Returns 1 when answered. */
 static int refuse_if_restricted(struct http_ctx *ctx, struct db_conn *conn, sd_err *e)
@@ -106,10 +113,10 @@ static int start_validate(struct http_ctx *ctx, const json_t *body, struct chat_
         const char *name, *rule;
         int present;
     } f[] = {{"posting_number", posting, s->posting_number != NULL},
-             {"product_id", product, json_object_get(body, "product_id") != NULL},
+             {"product_id", product, given(body, "product_id")},
              {"reason", reason, s->reason != NULL},
              {"topic", topic, s->topic != NULL},
-             {"user_id", user, json_object_get(body, "user_id") != NULL}};
+             {"user_id", user, given(body, "user_id")}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         if (f[i].present && !*f[i].rule)
             http_field_error(errors, f[i].name, "not_allowed",
@@ -542,12 +549,12 @@ static void message_validate(const json_t *body, json_t *errors)
     const json_t *ids = json_object_get(body, "attachment_ids"), *v;
     const char *text = json_string_value(json_object_get(body, "text"));
     size_t i, k;
-    if (!text && !json_array_size(ids) && !json_object_get(body, "template_id"))
+    if (!text && !json_array_size(ids) && !given(body, "template_id"))
         http_field_error(errors, "text", "required",
                          "give text, attachment_ids or template_id (at least one)");
     if (is_blank(text))
         http_field_error(errors, "text", "blank", "must not be blank");
-    if (text && json_object_get(body, "template_id"))
+    if (text && given(body, "template_id"))
         http_field_error(errors, "template_id", "not_allowed",
                          "a template gives the text; send text or template_id");
     json_array_foreach(ids, i, v)

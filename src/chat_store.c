@@ -131,8 +131,12 @@ DB_STMT(chat_q_read,
         "       unread = (SELECT count(*) FROM chat_messages m WHERE m.chat_id = s.chat_id"
         "                    AND m.id > greatest(s.last_read_id, $3) AND m.side <> s.side)"
         " WHERE s.chat_id = $1 AND s.side = $2 RETURNING unread");
-DB_STMT(chat_q_close, "UPDATE chats SET status = 'closed', closed_at = now(), closed_by = $2"
-                      " WHERE id = $1 AND status = 'open'");
+/* a closed chat takes no answers, so neither side owes one any more */
+DB_STMT(chat_q_close,
+        "WITH c AS (UPDATE chats SET status = 'closed', closed_at = now(), closed_by = $2"
+        "            WHERE id = $1 AND status = 'open' RETURNING id)"
+        " UPDATE chat_sides s SET awaiting_since = NULL FROM c"
+        "  WHERE s.chat_id = c.id AND s.awaiting_since IS NOT NULL");
 
 /* One row, first column as int64 (0 when no row); *found tells whether there was one. */
 static sd_err one_i64(struct db_conn *conn, const db_stmt *st, int n, const char *const *p,

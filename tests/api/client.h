@@ -93,5 +93,6 @@ Suite *notifications_suite(void);
 Suite *templates_suite(void);
 Suite *chat_restrictions_suite(void);
 Suite *files_suite(void);
+Suite *chats_suite(void);
 
 #endif
