@@ -31,11 +31,6 @@ static int in_list(const char *s, const char *const *list)
     return 0;
 }
 
-static int is_blank(const char *s)
-{
-    return s && strspn(s, " \t\r\n") == strlen(s);
-}
-
 /* An optional member set to null is absent, as http_check_fields treats it. */
 static int given(const json_t *body, const char *key)
 {
@@ -130,8 +125,8 @@ static int start_validate(struct http_ctx *ctx, const json_t *body, struct chat_
     if (s->reason && !in_list(s->reason, reasons))
         http_field_error(errors, "reason", "invalid_enum",
                          "must be order_details, delivery_problem, availability or buyer_request");
-    if (is_blank(s->topic))
-        http_field_error(errors, "topic", "blank", "must not be blank");
+    if (s->topic && http_blank(s->topic))
+        http_field_error(errors, "topic", "too_short", "must not be blank");
     return 0;
 }
 
@@ -173,7 +168,8 @@ static sd_err start_create(struct http_ctx *ctx, struct db_conn *conn, void *arg
     default:
         json_decref(errors);
         http_problem(ctx, SD_ERR_CONFLICT, "chat_window_closed",
-                     "Sellers can start a chat about a posting until %d hours after delivery.",
+                     "Sellers can start a chat about a posting until %d hours after its "
+                     "delivery or cancellation; the buyer can still start one.",
                      ctx->app->cfg.chat_seller_window_h);
         return e;
     }
@@ -317,6 +313,8 @@ static void messages_position(struct http_ctx *ctx, int64_t chat_id, int64_t *be
         http_field_error(errors, "after", "not_allowed", "give before or after, not both");
     const char *cur = http_query(ctx, "cursor");
     char up[64], down[64];
+    if (cur && !*cur)
+        cur = NULL; /* an empty cursor is the first page, as on every list */
     snprintf(down, sizeof down, "chat-messages:%lld:before", (long long)chat_id);
     snprintf(up, sizeof up, "chat-messages:%lld:after", (long long)chat_id);
     if (cur && (*before || *after))
@@ -552,8 +550,8 @@ static void message_validate(const json_t *body, json_t *errors)
     if (!text && !json_array_size(ids) && !given(body, "template_id"))
         http_field_error(errors, "text", "required",
                          "give text, attachment_ids or template_id (at least one)");
-    if (is_blank(text))
-        http_field_error(errors, "text", "blank", "must not be blank");
+    if (text && http_blank(text))
+        http_field_error(errors, "text", "too_short", "must not be blank");
     if (text && given(body, "template_id"))
         http_field_error(errors, "template_id", "not_allowed",
                          "a template gives the text; send text or template_id");

@@ -276,6 +276,35 @@ void http_field_error(json_t *errors, const char *field, const char *code, const
         errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "message", msg));
 }
 
+/* The code point at *s (valid UTF-8, as Jansson guarantees), advancing *s. */
+static unsigned utf8_next(const unsigned char **s)
+{
+    const unsigned char *p = *s;
+    unsigned c = *p++;
+    int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    c &= more == 3 ? 0x07 : more == 2 ? 0x0F : more == 1 ? 0x1F : 0x7F;
+    while (more-- > 0 && (*p & 0xC0) == 0x80)
+        c = (c << 6) | (*p++ & 0x3F);
+    *s = p;
+    return c;
+}
+
+static int unicode_space(unsigned c)
+{
+    return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+           c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+}
+
+int http_blank(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p)
+        if (!unicode_space(utf8_next(&p)))
+            return 0;
+    return 1;
+}
+
 size_t http_utf8_length(const char *s)
 {
     size_t n = 0;

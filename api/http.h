@@ -93,6 +93,9 @@ void http_check_fields(const json_t *obj, const struct field_rule *rules, const 
 void http_field_error(json_t *errors, const char *field, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 size_t http_utf8_length(const char *s);
+/* Nothing but white space, Unicode's included (no-break and ideographic spaces, zero-width
+ * characters): a text that shows nothing. */
+int http_blank(const char *s);
 
 /* Query parameters: only the allowed names; limit within [1,max]; cursor of this list. */
 int http_check_query(struct http_ctx *ctx, const char *const *allowed, json_t *errors);

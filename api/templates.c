@@ -36,11 +36,6 @@ struct template_args {
     const char *title, *text;
 };
 
-static int blank(const char *s)
-{
-    return strspn(s, " \t\r\n") == strlen(s);
-}
-
 /* Validates body against rules; fills a with the strings given. */
 static int template_parse(json_t *body, const struct field_rule *rules, struct template_args *a,
                           json_t *errors)
@@ -49,9 +44,9 @@ static int template_parse(json_t *body, const struct field_rule *rules, struct t
     http_check_fields(body, rules, NULL, errors);
     a->title = json_string_value(json_object_get(body, "title"));
     a->text = json_string_value(json_object_get(body, "text"));
-    if (a->title && *a->title && blank(a->title))
+    if (a->title && *a->title && http_blank(a->title))
         http_field_error(errors, "title", "too_short", "must not be blank");
-    if (a->text && *a->text && blank(a->text))
+    if (a->text && *a->text && http_blank(a->text))
         http_field_error(errors, "text", "too_short", "must not be blank");
     if (a->text && chat_template_check(a->text, bad, sizeof bad) != 0) {
         char known[128] = "";

@@ -9,8 +9,9 @@
 DB_STMT(chat_q_posting_of_buyer,
         "SELECT seller_id FROM postings WHERE posting_number = $1 AND buyer_id = $2");
 DB_STMT(chat_q_posting_of_seller,
-        "SELECT buyer_id, delivered_at IS NULL OR delivered_at + make_interval(hours => $3::int)"
-        " > now() FROM postings WHERE posting_number = $1 AND seller_id = $2");
+        "SELECT buyer_id, coalesce(delivered_at, cancelled_at) IS NULL"
+        "       OR coalesce(delivered_at, cancelled_at) + make_interval(hours => $3::int) > now()"
+        "  FROM postings WHERE posting_number = $1 AND seller_id = $2");
 DB_STMT(chat_q_product_seller, "SELECT seller_id FROM products WHERE id = $1");
 DB_STMT(chat_q_user_role, "SELECT role FROM users WHERE id = $1");
 /* the chat and both its sides; nothing when the context already has an open chat */

@@ -50,7 +50,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
     {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
     {"SELLERDESK_MAX_UPLOAD_BYTES", K_SIZE, OFF(max_upload_bytes), 1024, 64LL << 20},
-    {"SELLERDESK_CHAT_SELLER_WINDOW_HOURS", K_INT, OFF(chat_seller_window_h), 1, 24 * 365},
+    {"SELLERDESK_CHAT_SELLER_WINDOW_HOURS", K_INT, OFF(chat_seller_window_h), 0, 24 * 365},
     {"SELLERDESK_CHAT_MESSAGE_RATE", K_INT, OFF(chat_messages_per_minute), 1, 100000},
     {"SELLERDESK_CHAT_REPEAT_LIMIT", K_INT, OFF(chat_repeat_limit), 1, 100000},
     {"SELLERDESK_PUSH_URL", K_STR, OFF(push_url), 0, 0},

@@ -537,20 +537,44 @@ START_TEST(test_seller_start_refusals)
 }
 END_TEST
 
-/* The window runs until 72 h after delivery: a posting delivered just now is inside it. The
- * 409 chat_window_closed after it cannot be reached without waiting 72 hours (the setting's
- * minimum is 1 hour) or writing delivered_at in the database, which API tests do not do. */
-START_TEST(test_seller_window_open_after_delivery)
+/* The seller's window runs from the order until SELLERDESK_CHAT_SELLER_WINDOW_HOURS after
+ * delivery or cancellation; the test server sets 0, so it closes at delivery. The buyer is
+ * not bound by it, and the seller may answer in a chat the buyer started. */
+START_TEST(test_seller_window)
 {
-    struct deal d;
+    struct deal d, late, cancelled;
+    char path[64];
     deal_open(&d);
     move(d.seller.token, d.pn, "delivering");
-    move(d.seller.token, d.pn, "delivered");
     struct api_resp *r =
         api_postf("/v1/chats", d.seller.token, "{s:s, s:s, s:s}", "kind", "buyer_seller",
                   "posting_number", d.pn, "reason", "delivery_problem");
     ck_assert_status(r, 201);
     ck_assert_str_eq(api_str(r, "reason"), "delivery_problem");
+    api_free(r);
+
+    deal_open(&late);
+    move(late.seller.token, late.pn, "delivering");
+    move(late.seller.token, late.pn, "delivered");
+    r = api_postf("/v1/chats", late.seller.token, "{s:s, s:s, s:s}", "kind", "buyer_seller",
+                  "posting_number", late.pn, "reason", "order_details");
+    ck_assert_problem(r, 409, "chat_window_closed");
+    api_free(r);
+    ck_assert_uint_eq(list_size(late.seller.token), 0);
+    r = api_postf("/v1/chats", late.buyer.token, "{s:s, s:s}", "kind", "buyer_seller",
+                  "posting_number", late.pn);
+    ck_assert_status(r, 201);
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)api_int(r, "id"));
+    api_free(r);
+    r = api_postf(path, late.seller.token, "{s:s}", "text", "Happy to help with your order.");
+    ck_assert_status(r, 201);
+    api_free(r);
+
+    deal_open(&cancelled);
+    move(cancelled.buyer.token, cancelled.pn, "cancelled");
+    r = api_postf("/v1/chats", cancelled.seller.token, "{s:s, s:s, s:s}", "kind", "buyer_seller",
+                  "posting_number", cancelled.pn, "reason", "order_details");
+    ck_assert_problem(r, 409, "chat_window_closed");
     api_free(r);
 }
 END_TEST
@@ -684,7 +708,7 @@ START_TEST(test_support_chat_refusals)
     assert_field_error(r, "topic", "required");
     api_free(r);
     r = api_postf("/v1/chats", buyer.token, "{s:s, s:s}", "kind", "buyer_support", "topic", "   ");
-    assert_field_error(r, "topic", "blank");
+    assert_field_error(r, "topic", "too_short");
     api_free(r);
     r = api_postf("/v1/chats", buyer.token, "{s:s, s:s}", "kind", "buyer_support", "topic", "ab");
     ck_assert_problem(r, 400, "validation_failed");
@@ -1197,10 +1221,13 @@ START_TEST(test_message_validation)
     ck_assert_problem(r, 400, "validation_failed");
     api_free(r);
     r = api_postf(path, d.buyer.token, "{s:s}", "text", "   ");
-    assert_field_error(r, "text", "blank");
+    assert_field_error(r, "text", "too_short");
     api_free(r);
     r = api_postf(path, d.buyer.token, "{s:s}", "text", " \n\t ");
-    assert_field_error(r, "text", "blank");
+    assert_field_error(r, "text", "too_short");
+    api_free(r);
+    r = api_postf(path, d.buyer.token, "{s:s}", "text", "\xc2\xa0\xe3\x80\x80\xe2\x80\x8b");
+    assert_field_error(r, "text", "too_short"); /* no-break, ideographic, zero-width spaces */
     api_free(r);
     r = api_postf(path, d.buyer.token, "{s:i}", "text", 5);
     assert_field_error(r, "text", "wrong_type");
@@ -1538,6 +1565,78 @@ START_TEST(test_repeat_limit)
     ck_assert_uint_eq(message_count(buyers[10].token, chats[10]), 1);
     /* and the same text once more to a buyer who already has it: 9 other buyers */
     send_ok(seller.token, chats[0], spam);
+    /* a canned reply is what a seller sends to many buyers on purpose: not limited */
+    r = api_postf("/v1/templates", seller.token, "{s:s, s:s}", "title", "Thanks", "text",
+                  "Thank you for your order!");
+    ck_assert_status(r, 201);
+    json_int_t tpl = api_int(r, "id");
+    api_free(r);
+    for (int i = 0; i < 11; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)chats[i]);
+        r = api_postf(path, seller.token, "{s:I}", "template_id", tpl);
+        ck_assert_status(r, 201);
+        ck_assert_str_eq(api_str(r, "text"), "Thank you for your order!");
+        api_free(r);
+    }
+}
+END_TEST
+
+/* The seller's default templates fill their placeholders from the chat; a placeholder the chat
+ * has no value for, and another seller's template, are refused with nothing sent. */
+START_TEST(test_template_messages)
+{
+    struct deal d;
+    struct api_user other;
+    char want[256];
+    deal_open(&d);
+    api_new_user(&other, "seller");
+    struct api_resp *r = api_get("/v1/templates", d.seller.token);
+    ck_assert_status(r, 200);
+    json_int_t packed = 0, others = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(r->json, "items"), i, t)
+    {
+        if (strcmp(api_jstr(t, "title"), "Order packed and handed to delivery") == 0)
+            packed = api_jint(t, "id");
+    }
+    api_free(r);
+    ck_assert_msg(packed > 0, "the default template is missing");
+    r = api_get("/v1/templates", other.token);
+    others = api_jint(json_array_get(json_object_get(r->json, "items"), 0), "id");
+    api_free(r);
+
+    json_int_t about_posting =
+        start_expect(api_postf("/v1/chats", d.seller.token, "{s:s, s:s, s:s}", "kind",
+                               "buyer_seller", "posting_number", d.pn, "reason", "order_details"),
+                     201);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)about_posting);
+    r = api_postf(path, d.seller.token, "{s:I}", "template_id", packed);
+    ck_assert_status(r, 201);
+    snprintf(want, sizeof want,
+             "Hello, Test User! Your order %s is packed and has been handed to the delivery "
+             "service. You can follow it in your orders.",
+             d.pn);
+    ck_assert_str_eq(api_str(r, "text"), want);
+    api_free(r);
+
+    r = api_postf(path, d.seller.token, "{s:I}", "template_id", others);
+    assert_field_error(r, "template_id", "not_found");
+    api_free(r);
+
+    /* a chat about a product has no posting number */
+    json_int_t about_product =
+        start_expect(api_postf("/v1/chats", d.buyer.token, "{s:s, s:I}", "kind", "buyer_seller",
+                               "product_id", d.product),
+                     201);
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)about_product);
+    r = api_postf(path, d.seller.token, "{s:I}", "template_id", packed);
+    assert_field_error(r, "template_id", "placeholder_unavailable");
+    api_free(r);
+    ck_assert_uint_eq(message_count(d.buyer.token, about_product), 0);
+    ck_assert_uint_eq(message_count(d.buyer.token, about_posting), 1);
 }
 END_TEST
 
@@ -1620,7 +1719,7 @@ Suite *chats_suite(void)
     tcase_add_test(tc, test_buyer_start_refusals);
     tcase_add_test(tc, test_seller_starts_about_posting);
     tcase_add_test(tc, test_seller_start_refusals);
-    tcase_add_test(tc, test_seller_window_open_after_delivery);
+    tcase_add_test(tc, test_seller_window);
     tcase_add_test(tc, test_role_refusals);
     tcase_add_test(tc, test_idempotent_start);
     suite_add_tcase(s, tc);
@@ -1641,6 +1740,7 @@ Suite *chats_suite(void)
     tcase_add_test(tc, test_close);
     tcase_add_test(tc, test_list_order_and_filters);
     tcase_add_test(tc, test_idempotent_send);
+    tcase_add_test(tc, test_template_messages);
     suite_add_tcase(s, tc);
 
     tc = api_tcase("counters");
