@@ -50,12 +50,12 @@ static int refuse_if_restricted(struct http_ctx *ctx, struct db_conn *conn, sd_e
     const char *until = json_string_value(json_object_get(r, "until"));
     json_t *members = json_pack("{s:O, s:O}", "reason", json_object_get(r, "reason"), "until",
                                 json_object_get(r, "until"));
+    /* the reason (up to 500 characters) is a member of its own, not part of the detail */
     http_problem_with(ctx, SD_ERR_FORBIDDEN, "chat_disabled", members,
                       "Chat with buyers and sellers is disabled for your account %s%s because "
-                      "of suspected fraud or abuse: %s. You can still read your chats and write "
-                      "to support.",
-                      until ? "until " : "until support lifts it", until ? until : "",
-                      json_string_value(json_object_get(r, "reason")));
+                      "of suspected fraud or abuse (see reason). You can still read your chats "
+                      "and write to support.",
+                      until ? "until " : "until support lifts it", until ? until : "");
     json_decref(r);
     *e = SD_ERR_FORBIDDEN;
     return 1;
@@ -368,7 +368,7 @@ struct send {
 
 /* A template's text for this chat, or NULL with the answer sent. */
 static char *template_text(struct http_ctx *ctx, struct db_conn *conn, int64_t template_id,
-                           int64_t chat_id, sd_err *e)
+                           int64_t chat_id, int *personal, sd_err *e)
 {
     json_t *t = NULL, *errors;
     const char *missing = NULL;
@@ -385,8 +385,14 @@ static char *template_text(struct http_ctx *ctx, struct db_conn *conn, int64_t t
         return NULL;
     for (int i = 0; i < CHAT_PH__COUNT; i++)
         vals.v[i] = json_string_value(json_object_get(t, chat_placeholder_name(i)));
-    char *text = chat_template_fill(json_string_value(json_object_get(t, "text")), &vals, &missing);
+    const char *raw = json_string_value(json_object_get(t, "text"));
+    char *text = chat_template_fill(raw, &vals, &missing);
+    *personal = text && strcmp(text, raw) != 0;
     json_decref(t);
+    if (!text && !missing) {
+        *e = SD_ERR_INTERNAL;
+        return NULL;
+    }
     if (!text || http_utf8_length(text) > MESSAGE_MAX_CHARS) {
         errors = json_array();
         if (missing)
@@ -422,6 +428,8 @@ static char *ids_array(const json_t *ids)
     if (!n)
         return NULL;
     char *out = malloc(n * 21 + 3);
+    if (!out)
+        return NULL;
     out[0] = '{';
     json_array_foreach(ids, i, v) used +=
         (size_t)sprintf(out + used, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
@@ -438,6 +446,7 @@ static void notify_message(struct http_ctx *ctx, struct db_conn *conn,
         return;
     snprintf(title, sizeof title, "New message from %s",
              json_string_value(json_object_get(ctx->user, "display_name")));
+    http_utf8_cut(title); /* a long name in a wide script does not fit */
     if (!text) {
         snprintf(body, sizeof body, "Sent an attachment.");
     } else {
@@ -460,12 +469,11 @@ static void notify_message(struct http_ctx *ctx, struct db_conn *conn,
 
 /* The checks a message passes once the chat is locked; 1 when one refused it (answered). */
 static int send_refused(struct http_ctx *ctx, struct db_conn *conn,
-                        const struct chat_side_info *side, const char *typed, sd_err *e)
+                        const struct chat_side_info *side, sd_err *e)
 {
     const struct sd_config *cfg = &ctx->app->cfg;
     char key[48];
     int retry = 0;
-    int64_t buyers = 0;
     if (strcmp(side->status, "open") != 0) {
         http_problem(ctx, SD_ERR_CONFLICT, "chat_closed", "This chat is closed; start a new one.");
         *e = SD_ERR_CONFLICT;
@@ -481,13 +489,22 @@ static int send_refused(struct http_ctx *ctx, struct db_conn *conn,
         http_rate_limited(ctx, retry, "Too many messages; slow down.");
         return 1;
     }
-    /* a seller pasting one text to many buyers is spamming them; canned replies are exempt,
-     * they are what a seller sends to many buyers on purpose */
-    if (*e != SD_OK || !typed || ctx->role != ROLE_SELLER ||
-        strcmp(side->kind, "buyer_seller") != 0)
+    return 0;
+}
+
+/* A seller sending one text to many buyers is spamming them. text is what is checked: typed
+ * text, or a template's without placeholders (personalised canned replies are what a seller
+ * sends to many buyers on purpose, and differ per buyer anyway). 1 when refused (answered). */
+static int repeat_refused(struct http_ctx *ctx, struct db_conn *conn,
+                          const struct chat_side_info *side, const char *text, sd_err *e)
+{
+    const struct sd_config *cfg = &ctx->app->cfg;
+    int retry = 0;
+    int64_t buyers = 0;
+    if (!text || ctx->role != ROLE_SELLER || strcmp(side->kind, "buyer_seller") != 0)
         return 0;
-    if ((*e = chat_store_repeats(conn, ctx->user_id, typed, side->buyer_id, &buyers, &retry)) !=
-        SD_OK)
+    if ((*e = chat_store_repeats(conn, ctx->user_id, text, side->buyer_id, cfg->chat_repeat_limit,
+                                 &buyers, &retry)) != SD_OK)
         return 0;
     if (buyers >= cfg->chat_repeat_limit) {
         char detail[160];
@@ -509,17 +526,29 @@ static sd_err send_create(struct http_ctx *ctx, struct db_conn *conn, void *arg,
     json_t *ids = json_object_get(s->body, "attachment_ids");
     int64_t template_id = json_integer_value(json_object_get(s->body, "template_id"));
     const char *typed = json_string_value(json_object_get(s->body, "text"));
-    char *filled = NULL, *idtext = ids_array(ids);
+    char *filled = NULL, *idtext = NULL;
     int64_t foreign = 0;
+    int personal = 0;
     sd_err e = chat_store_lock(conn, s->chat_id, ctx->user_id, ctx->role, &side);
     if (e == SD_ERR_NOT_FOUND) {
         http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
         goto done;
     }
-    if (e != SD_OK || send_refused(ctx, conn, &side, typed, &e) || e != SD_OK)
+    if (e != SD_OK || send_refused(ctx, conn, &side, &e) || e != SD_OK)
         goto done;
-    if (template_id && !(filled = template_text(ctx, conn, template_id, s->chat_id, &e)))
+    if (template_id && !(filled = template_text(ctx, conn, template_id, s->chat_id, &personal, &e)))
         goto done;
+    if (repeat_refused(ctx, conn, &side,
+                       typed      ? typed
+                       : personal ? NULL
+                                  : filled,
+                       &e) ||
+        e != SD_OK)
+        goto done;
+    if (json_array_size(ids) && !(idtext = ids_array(ids))) {
+        e = SD_ERR_INTERNAL;
+        goto done;
+    }
     if (idtext && (e = chat_store_foreign_file(conn, ctx->user_id, idtext, &foreign)) == SD_OK &&
         foreign) {
         json_t *errors = json_array();

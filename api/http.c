@@ -156,6 +156,21 @@ int http_no_content(struct http_ctx *ctx)
     return U_CALLBACK_COMPLETE;
 }
 
+void http_utf8_cut(char *s)
+{
+    size_t len = strlen(s), i = len, back = 0;
+    while (i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+        i--;
+        back++;
+    }
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (lead >= 0x80 && back + 1 < need)
+        s[i - 1] = '\0';
+}
+
 static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json_t *extra,
                           const char *fmt, va_list ap)
 {
@@ -163,6 +178,7 @@ static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json
     int status = err_http_status(e);
     code = code ? code : err_code(e);
     vsnprintf(detail, sizeof detail, fmt, ap);
+    http_utf8_cut(detail); /* a long detail may have been cut inside a character */
     snprintf(type, sizeof type, PROBLEM_TYPE_PREFIX "%s", code);
     json_t *p =
         json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", err_title(e), "status",

@@ -96,6 +96,9 @@ size_t http_utf8_length(const char *s);
 /* Nothing but white space, Unicode's included (no-break and ideographic spaces, zero-width
  * characters): a text that shows nothing. */
 int http_blank(const char *s);
+/* After snprintf truncated s, drops a character it cut in the middle (JSON and PostgreSQL
+ * refuse invalid UTF-8). */
+void http_utf8_cut(char *s);
 
 /* Query parameters: only the allowed names; limit within [1,max]; cursor of this list. */
 int http_check_query(struct http_ctx *ctx, const char *const *allowed, json_t *errors);

@@ -41,7 +41,7 @@ DB_STMT(chat_q_get,
     " WHERE " who " AND " DB_BEFORE(                                                               \
         "s.activity",                                                                              \
         "$2") " AND ($3::text IS NULL OR s.kind = $3)"                                             \
-              "   AND ($4::text IS NULL OR c.status = $4) AND (NOT $5::bool OR s.unread > 0)"      \
+              "   AND ($4::text IS NULL OR s.status = $4) AND (NOT $5::bool OR s.unread > 0)"      \
               "   AND ($6::int < 0 OR (s.awaiting_since IS NOT NULL) = ($6::int = 1))"             \
               "   AND ($7::text IS NULL OR ($7 = 'me' AND c.assigned_to = $1)"                     \
               "        OR ($7 = 'none' AND c.assigned_to IS NULL))"                                \
@@ -84,15 +84,16 @@ DB_STMT(chat_q_messages_after,
 DB_STMT(chat_q_restriction,
         "SELECT json_build_object('reason', reason, 'until', sd_ts(until))::text"
         " FROM chat_restrictions WHERE user_id = $1 AND (until IS NULL OR until > now())");
+/* per other buyer who got the text within the hour: seconds until that buyer's latest copy
+ * leaves the window, soonest first */
 DB_STMT(chat_q_repeats,
-        "SELECT count(DISTINCT c.buyer_id),"
-        "       coalesce(ceil(extract(epoch FROM min(m.created_at) + interval '1 hour' - now())),"
-        "                0)::int"
+        "SELECT greatest(ceil(extract(epoch FROM max(m.created_at) + interval '1 hour' - now())),"
+        "                1)::int AS left_s"
         "  FROM chat_messages m JOIN chats c ON c.id = m.chat_id"
         " WHERE m.author_id = $1 AND md5(m.text) = md5($2) AND m.text = $2"
-        "   AND m.template_id IS NULL AND m.text IS NOT NULL"
-        "   AND m.created_at > now() - interval '1 hour'"
-        "   AND c.kind = 'buyer_seller' AND c.buyer_id <> $3");
+        "   AND m.text IS NOT NULL AND m.created_at > now() - interval '1 hour'"
+        "   AND c.kind = 'buyer_seller' AND c.buyer_id <> $3"
+        " GROUP BY c.buyer_id ORDER BY left_s");
 DB_STMT(chat_q_foreign_file,
         "SELECT coalesce(min(i), 0) FROM unnest($2::bigint[]) i"
         " WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = i AND f.uploader_id = $1)");
@@ -136,8 +137,8 @@ DB_STMT(chat_q_read,
 DB_STMT(chat_q_close,
         "WITH c AS (UPDATE chats SET status = 'closed', closed_at = now(), closed_by = $2"
         "            WHERE id = $1 AND status = 'open' RETURNING id)"
-        " UPDATE chat_sides s SET awaiting_since = NULL FROM c"
-        "  WHERE s.chat_id = c.id AND s.awaiting_since IS NOT NULL");
+        " UPDATE chat_sides s SET status = 'closed', awaiting_since = NULL FROM c"
+        "  WHERE s.chat_id = c.id");
 
 /* One row, first column as int64 (0 when no row); *found tells whether there was one. */
 static sd_err one_i64(struct db_conn *conn, const db_stmt *st, int n, const char *const *p,
@@ -190,24 +191,22 @@ static sd_err start_parties(struct db_conn *conn, int64_t actor, auth_role role,
                                                        : CHAT_START_OK;
         *buyer = PQntuples(r) ? db_get_i64(r, 0, 0) : 0;
         PQclear(r);
-        return *why == CHAT_START_OK            ? SD_OK
-               : *why == CHAT_START_WINDOW_OVER ? SD_ERR_CONFLICT
-                                                : SD_ERR_VALIDATION;
+        /* past the window the parties are still known: an open chat is found, not refused */
+        return *why == CHAT_START_NO_POSTING ? SD_ERR_VALIDATION : SD_OK;
     }
     if (s->posting_number) {
         const char *p[] = {s->posting_number, db_i64(a, actor)};
         e = one_i64(conn, &chat_q_posting_of_buyer, 2, p, &other, &found);
-        *why = CHAT_START_NO_POSTING;
     } else {
         const char *p[] = {db_i64(b, s->product_id)};
         e = one_i64(conn, &chat_q_product_seller, 1, p, &other, &found);
-        *why = CHAT_START_NO_PRODUCT;
     }
     if (e != SD_OK)
         return e;
-    if (!found)
+    if (!found) {
+        *why = s->posting_number ? CHAT_START_NO_POSTING : CHAT_START_NO_PRODUCT;
         return SD_ERR_VALIDATION;
-    *why = CHAT_START_OK;
+    }
     *seller = other;
     return SD_OK;
 }
@@ -234,16 +233,25 @@ sd_err chat_store_start(struct db_conn *conn, int64_t actor, auth_role role,
                        s->topic,
                        role == ROLE_SUPPORT ? db_i64(as, actor) : NULL,
                        db_i64(ac, actor)};
-    if ((e = one_i64(conn, &chat_q_create, 9, p, &id, &found)) != SD_OK)
-        return e;
-    if (!found) {
-        const char *q[] = {p[1], p[2], s->posting_number, pid};
-        if ((e = one_i64(conn, &chat_q_open_of_context, 4, q, &id, &found)) != SD_OK)
+    const char *q[] = {p[1], p[2], s->posting_number, pid};
+    /* the open chat of the context, if any, is the answer; else a new one. Twice: the open
+     * chat that made the insert do nothing may be closed before it is looked up. */
+    for (int attempt = 0; attempt < 2 && !found; attempt++) {
+        if (strcmp(s->kind, "buyer_seller") == 0 &&
+            (e = one_i64(conn, &chat_q_open_of_context, 4, q, &id, &found)) != SD_OK)
             return e;
-        if (!found)
-            return SD_ERR_INTERNAL;
-        *existed = 1;
+        if (found) {
+            *existed = 1;
+            break;
+        }
+        if (*why == CHAT_START_WINDOW_OVER)
+            return SD_ERR_CONFLICT;
+        if ((e = one_i64(conn, &chat_q_create, 9, p, &id, &found)) != SD_OK)
+            return e;
     }
+    if (!found)
+        return SD_ERR_INTERNAL;
+    *why = CHAT_START_OK;
     return chat_store_get(conn, id, actor, role, out);
 }
 
@@ -346,7 +354,7 @@ sd_err chat_store_restriction(struct db_conn *conn, int64_t user_id, json_t **ou
 }
 
 sd_err chat_store_repeats(struct db_conn *conn, int64_t author, const char *text,
-                          int64_t except_buyer, int64_t *buyers, int *retry_after_s)
+                          int64_t except_buyer, int limit, int64_t *buyers, int *retry_after_s)
 {
     char a[24], b[24];
     sd_err e = SD_OK;
@@ -354,8 +362,10 @@ sd_err chat_store_repeats(struct db_conn *conn, int64_t author, const char *text
     PGresult *r = db_exec(conn, &chat_q_repeats, 3, p, &e);
     if (!r)
         return e;
-    *buyers = db_get_i64(r, 0, 0);
-    *retry_after_s = (int)db_get_i64(r, 0, 1);
+    int n = PQntuples(r);
+    *buyers = n;
+    /* the count falls below the limit when the (n - limit + 1)-th soonest buyer drops out */
+    *retry_after_s = n >= limit && limit > 0 ? (int)db_get_i64(r, n - limit, 0) : 0;
     PQclear(r);
     return SD_OK;
 }

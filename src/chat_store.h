@@ -81,10 +81,10 @@ sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t before
 /* Active restriction of a user: *out {reason, until} or NULL when chat is allowed. */
 sd_err chat_store_restriction(struct db_conn *conn, int64_t user_id, json_t **out);
 
-/* Anti-spam: how many other buyers got this same typed text from author in the last hour,
- * and in how many seconds the oldest of those leaves the window. */
+/* Anti-spam: how many other buyers got this same text from author in the last hour, and, when
+ * that is limit or more, in how many seconds it falls below the limit. */
 sd_err chat_store_repeats(struct db_conn *conn, int64_t author, const char *text,
-                          int64_t except_buyer, int64_t *buyers, int *retry_after_s);
+                          int64_t except_buyer, int limit, int64_t *buyers, int *retry_after_s);
 
 /* Which of the attachment ids (a "{1,2}" array) were not uploaded by author: the first such
  * id in *bad, 0 when all are the author's. */

@@ -456,6 +456,31 @@ START_TEST(test_expired_restriction_lets_chat)
 }
 END_TEST
 
+/* The longest reason in a two-byte script still gives a whole problem with code and reason. */
+START_TEST(test_long_reason_in_refusal)
+{
+    struct api_user buyer, seller, support;
+    api_new_user(&buyer, "buyer");
+    api_new_user(&seller, "seller");
+    api_demo_user(&support, SUPPORT_EMAIL);
+    char *reason = api_repeat("\xd0\x96", 500); /* Ж */
+    json_t *body = json_pack("{s:s}", "reason", reason);
+    char *text = json_dumps(body, JSON_COMPACT);
+    struct api_resp *r = cr_put(support.token, buyer.id, text);
+    ck_assert_status(r, 200);
+    api_free(r);
+    r = api_postf("/v1/chats", buyer.token, "{s:s, s:I}", "kind", "buyer_seller", "product_id",
+                  (json_int_t)api_make_product(&seller, 1000, 5));
+    ck_assert_problem(r, 403, "chat_disabled");
+    ck_assert_str_eq(api_str(r, "reason"), reason);
+    ck_assert_msg(json_is_null(json_object_get(r->json, "until")), "until: %s", r->body);
+    api_free(r);
+    free(text);
+    json_decref(body);
+    free(reason);
+}
+END_TEST
+
 Suite *chat_restrictions_suite(void)
 {
     Suite *s = suite_create("chat_restrictions");
@@ -472,6 +497,7 @@ Suite *chat_restrictions_suite(void)
     tcase_add_test(tc, test_put_rejects_malformed_body);
     tcase_add_test(tc, test_restricted_user_cannot_chat);
     tcase_add_test(tc, test_expired_restriction_lets_chat);
+    tcase_add_test(tc, test_long_reason_in_refusal);
     suite_add_tcase(s, tc);
     return s;
 }

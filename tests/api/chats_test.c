@@ -485,6 +485,8 @@ START_TEST(test_seller_starts_about_posting)
     json_int_t id = api_int(r, "id");
     ck_assert_str_eq(api_str(r, "reason"), "availability");
     ck_assert_str_eq(api_jstr(json_object_get(r->json, "context"), "posting_number"), d.pn);
+    /* a posting's context names its (first) product too */
+    ck_assert_int_eq(api_jint(json_object_get(r->json, "context"), "product_id"), d.product);
     assert_counterpart(r->json, d.buyer.id, "buyer", display_name_of(&d.buyer, name, sizeof name));
     api_free(r);
 
@@ -1565,20 +1567,48 @@ START_TEST(test_repeat_limit)
     ck_assert_uint_eq(message_count(buyers[10].token, chats[10]), 1);
     /* and the same text once more to a buyer who already has it: 9 other buyers */
     send_ok(seller.token, chats[0], spam);
-    /* a canned reply is what a seller sends to many buyers on purpose: not limited */
+    /* the spam saved as a template is still the same text to an 11th buyer */
+    char path[64];
+    r = api_postf("/v1/templates", seller.token, "{s:s, s:s}", "title", "Promo", "text", spam);
+    ck_assert_status(r, 201);
+    json_int_t same = api_int(r, "id");
+    api_free(r);
+    snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)chats[10]);
+    r = api_postf(path, seller.token, "{s:I}", "template_id", same);
+    ck_assert_problem(r, 429, "rate_limited");
+    api_free(r);
+    /* a personalised canned reply is what a seller sends to many buyers on purpose: even
+     * where two buyers have the same name and so get the same words, it is not limited */
     r = api_postf("/v1/templates", seller.token, "{s:s, s:s}", "title", "Thanks", "text",
-                  "Thank you for your order!");
+                  "Thank you for your order, {buyer_name}!");
     ck_assert_status(r, 201);
     json_int_t tpl = api_int(r, "id");
     api_free(r);
     for (int i = 0; i < 11; i++) {
-        char path[64];
         snprintf(path, sizeof path, "/v1/chats/%lld/messages", (long long)chats[i]);
         r = api_postf(path, seller.token, "{s:I}", "template_id", tpl);
         ck_assert_status(r, 201);
-        ck_assert_str_eq(api_str(r, "text"), "Thank you for your order!");
+        ck_assert_str_eq(api_str(r, "text"), "Thank you for your order, Test User!");
         api_free(r);
     }
+}
+END_TEST
+
+/* A name of 100 characters in a wide script (up to 400 bytes) still fits the notification: it
+ * is cut at a character, never inside one (PostgreSQL refused the message with a 500). */
+START_TEST(test_wide_display_name)
+{
+    struct api_user buyer, seller;
+    char *name = api_repeat("\xe6\xbc\xa2", 100); /* 漢 */
+    api_new_user_named(&buyer, "buyer", name);
+    api_new_user(&seller, "seller");
+    json_int_t chat =
+        start_expect(api_postf("/v1/chats", buyer.token, "{s:s, s:I}", "kind", "buyer_seller",
+                               "product_id", (json_int_t)api_make_product(&seller, 1000, 5)),
+                     201);
+    send_ok(buyer.token, chat, "Is it available in blue?");
+    ck_assert_uint_eq(message_count(seller.token, chat), 1);
+    free(name);
 }
 END_TEST
 
@@ -1741,6 +1771,7 @@ Suite *chats_suite(void)
     tcase_add_test(tc, test_list_order_and_filters);
     tcase_add_test(tc, test_idempotent_send);
     tcase_add_test(tc, test_template_messages);
+    tcase_add_test(tc, test_wide_display_name);
     suite_add_tcase(s, tc);
 
     tc = api_tcase("counters");

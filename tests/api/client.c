@@ -177,6 +177,11 @@ static void api_login_into(struct api_user *u)
 
 void api_new_user(struct api_user *u, const char *role)
 {
+    api_new_user_named(u, role, "Test User");
+}
+
+void api_new_user_named(struct api_user *u, const char *role, const char *display_name)
+{
     char local[64];
     memset(u, 0, sizeof *u);
     snprintf(u->email, sizeof u->email, "%s@test.sellerdesk.dev",
@@ -185,7 +190,7 @@ void api_new_user(struct api_user *u, const char *role)
     snprintf(u->role, sizeof u->role, "%s", role);
     struct api_resp *r =
         api_postf("/v1/auth/register", NULL, "{s:s, s:s, s:s, s:s}", "email", u->email, "password",
-                  u->password, "role", role, "display_name", "Test User");
+                  u->password, "role", role, "display_name", display_name);
     ck_assert_status(r, 201);
     u->id = api_int(r, "id");
     api_free(r);

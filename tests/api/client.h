@@ -46,6 +46,7 @@ struct api_user {
     char refresh[128];
 };
 void api_new_user(struct api_user *u, const char *role);
+void api_new_user_named(struct api_user *u, const char *role, const char *display_name);
 /* Logs in a demo account (password demo-password-1); fills token and id. */
 void api_demo_user(struct api_user *u, const char *email);
 /* A unique string for names (e-mails, offer ids). */
