@@ -124,7 +124,7 @@ HANDLER(auth_register)
     args.role = auth_role_parse(role);
     if (role && args.role != ROLE_BUYER && args.role != ROLE_SELLER)
         http_field_error(errors, "role", "invalid_enum", "must be buyer or seller");
-    if (args.display_name && http_blank(args.display_name))
+    if (args.display_name && utf8_blank(args.display_name))
         http_field_error(errors, "display_name", "too_short", "must not be blank");
     if (json_array_size(errors)) {
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,

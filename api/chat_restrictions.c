@@ -63,7 +63,7 @@ HANDLER(chat_restriction_put)
     http_check_fields(body, rules, NULL, errors);
     const char *reason = json_string_value(json_object_get(body, "reason"));
     const char *until_in = json_string_value(json_object_get(body, "until"));
-    if (reason && http_blank(reason) && !json_array_size(errors))
+    if (reason && utf8_blank(reason) && !json_array_size(errors))
         http_field_error(errors, "reason", "too_short", "must not be blank");
     if (until_in && *until_in && ts_parse_rfc3339(until_in, &t) != 0)
         http_field_error(errors, "until", "invalid_format",

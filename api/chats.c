@@ -125,7 +125,7 @@ static int start_validate(struct http_ctx *ctx, const json_t *body, struct chat_
     if (s->reason && !in_list(s->reason, reasons))
         http_field_error(errors, "reason", "invalid_enum",
                          "must be order_details, delivery_problem, availability or buyer_request");
-    if (s->topic && http_blank(s->topic))
+    if (s->topic && utf8_blank(s->topic))
         http_field_error(errors, "topic", "too_short", "must not be blank");
     return 0;
 }
@@ -393,7 +393,7 @@ static char *template_text(struct http_ctx *ctx, struct db_conn *conn, int64_t t
         *e = SD_ERR_INTERNAL;
         return NULL;
     }
-    if (!text || http_utf8_length(text) > MESSAGE_MAX_CHARS) {
+    if (!text || utf8_length(text) > MESSAGE_MAX_CHARS) {
         errors = json_array();
         if (missing)
             http_field_error(errors, "template_id", "placeholder_unavailable",
@@ -446,7 +446,7 @@ static void notify_message(struct http_ctx *ctx, struct db_conn *conn,
         return;
     snprintf(title, sizeof title, "New message from %s",
              json_string_value(json_object_get(ctx->user, "display_name")));
-    http_utf8_cut(title); /* a long name in a wide script does not fit */
+    utf8_cut(title); /* a long name in a wide script does not fit */
     if (!text) {
         snprintf(body, sizeof body, "Sent an attachment.");
     } else {
@@ -579,7 +579,7 @@ static void message_validate(const json_t *body, json_t *errors)
     if (!text && !json_array_size(ids) && !given(body, "template_id"))
         http_field_error(errors, "text", "required",
                          "give text, attachment_ids or template_id (at least one)");
-    if (text && http_blank(text))
+    if (text && utf8_blank(text))
         http_field_error(errors, "text", "too_short", "must not be blank");
     if (text && given(body, "template_id"))
         http_field_error(errors, "template_id", "not_allowed",

@@ -156,21 +156,6 @@ int http_no_content(struct http_ctx *ctx)
     return U_CALLBACK_COMPLETE;
 }
 
-void http_utf8_cut(char *s)
-{
-    size_t len = strlen(s), i = len, back = 0;
-    while (i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
-        i--;
-        back++;
-    }
-    if (i == 0)
-        return;
-    unsigned char lead = (unsigned char)s[i - 1];
-    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (lead >= 0x80 && back + 1 < need)
-        s[i - 1] = '\0';
-}
-
 static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json_t *extra,
                           const char *fmt, va_list ap)
 {
@@ -178,7 +163,7 @@ static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json
     int status = err_http_status(e);
     code = code ? code : err_code(e);
     vsnprintf(detail, sizeof detail, fmt, ap);
-    http_utf8_cut(detail); /* a long detail may have been cut inside a character */
+    utf8_cut(detail); /* a long detail may have been cut inside a character */
     snprintf(type, sizeof type, PROBLEM_TYPE_PREFIX "%s", code);
     json_t *p =
         json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "type", type, "title", err_title(e), "status",
@@ -292,43 +277,6 @@ void http_field_error(json_t *errors, const char *field, const char *code, const
         errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "message", msg));
 }
 
-/* The code point at *s (valid UTF-8, as Jansson guarantees), advancing *s. */
-static unsigned utf8_next(const unsigned char **s)
-{
-    const unsigned char *p = *s;
-    unsigned c = *p++;
-    int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-    c &= more == 3 ? 0x07 : more == 2 ? 0x0F : more == 1 ? 0x1F : 0x7F;
-    while (more-- > 0 && (*p & 0xC0) == 0x80)
-        c = (c << 6) | (*p++ & 0x3F);
-    *s = p;
-    return c;
-}
-
-static int unicode_space(unsigned c)
-{
-    return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200D) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-           c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
-}
-
-int http_blank(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p)
-        if (!unicode_space(utf8_next(&p)))
-            return 0;
-    return 1;
-}
-
-size_t http_utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static const char *http_type_name(enum field_type t)
 {
     switch (t) {
@@ -370,7 +318,7 @@ static void http_check_range(const json_t *v, const struct field_rule *r, const 
     const char *unit;
     switch (r->type) {
     case FT_STRING:
-        n = (long long)http_utf8_length(json_string_value(v));
+        n = (long long)utf8_length(json_string_value(v));
         unit = "characters";
         break;
     case FT_INT:

@@ -10,6 +10,7 @@
 #include "../src/auth.h"
 #include "../src/db.h"
 #include "../src/err.h"
+#include "../src/utf8.h"
 #include "app.h"
 
 struct route;
@@ -92,13 +93,6 @@ void http_check_fields(const json_t *obj, const struct field_rule *rules, const 
                        json_t *errors);
 void http_field_error(json_t *errors, const char *field, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-size_t http_utf8_length(const char *s);
-/* Nothing but white space, Unicode's included (no-break and ideographic spaces, zero-width
- * characters): a text that shows nothing. */
-int http_blank(const char *s);
-/* After snprintf truncated s, drops a character it cut in the middle (JSON and PostgreSQL
- * refuse invalid UTF-8). */
-void http_utf8_cut(char *s);
 
 /* Query parameters: only the allowed names; limit within [1,max]; cursor of this list. */
 int http_check_query(struct http_ctx *ctx, const char *const *allowed, json_t *errors);

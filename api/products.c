@@ -47,7 +47,7 @@ static int product_parse(json_t *body, const struct field_rule *rules, struct pr
             strlen(a->f.offer_id))
         http_field_error(errors, "offer_id", "invalid_format",
                          "may contain only Latin letters, digits and . _ - /");
-    if (a->f.name && http_blank(a->f.name))
+    if (a->f.name && utf8_blank(a->f.name))
         http_field_error(errors, "name", "too_short", "must not be blank");
     if ((v = json_object_get(body, "price")) && json_is_integer(v))
         a->f.price = db_i64(a->price, json_integer_value(v));

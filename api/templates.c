@@ -44,9 +44,9 @@ static int template_parse(json_t *body, const struct field_rule *rules, struct t
     http_check_fields(body, rules, NULL, errors);
     a->title = json_string_value(json_object_get(body, "title"));
     a->text = json_string_value(json_object_get(body, "text"));
-    if (a->title && *a->title && http_blank(a->title))
+    if (a->title && *a->title && utf8_blank(a->title))
         http_field_error(errors, "title", "too_short", "must not be blank");
-    if (a->text && *a->text && http_blank(a->text))
+    if (a->text && *a->text && utf8_blank(a->text))
         http_field_error(errors, "text", "too_short", "must not be blank");
     if (a->text && chat_template_check(a->text, bad, sizeof bad) != 0) {
         char known[128] = "";

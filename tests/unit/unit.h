@@ -10,5 +10,6 @@ Suite *rules_suite(void);
 Suite *moderation_suite(void);
 Suite *chat_template_suite(void);
 Suite *file_type_suite(void);
+Suite *utf8_suite(void);
 
 #endif

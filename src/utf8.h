@@ -1,0 +1,17 @@
+#ifndef SD_UTF8_H
+#define SD_UTF8_H
+
+#include <stddef.h>
+
+/* Texts here are valid UTF-8 (Jansson guarantees it for JSON strings). */
+
+/* Characters, not bytes: the unit of every length limit of the API. */
+size_t utf8_length(const char *s);
+/* Nothing but white space, Unicode's included (no-break and ideographic spaces, zero-width
+ * characters): a text that shows nothing. */
+int utf8_blank(const char *s);
+/* After snprintf truncated s, drops a character it cut in the middle (JSON and PostgreSQL
+ * refuse invalid UTF-8). */
+void utf8_cut(char *s);
+
+#endif
