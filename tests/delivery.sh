@@ -96,14 +96,16 @@ mode ok 0
 
 echo "# a pending delivery survives a restart and is sent once"
 kill -TERM "$s2"; wait "$s2" 2>/dev/null
-mode fail500 1
+# two failures: on a loaded machine the 1 s back-off may run out before the server has
+# stopped, and the second attempt must then fail too, so the delivery is pending either way
+mode fail500 2
 p3=$(new_posting); move "$p3" delivering
 push5=$(last_delivery push)
-until_true 5 bash -c "[ \"\$(psql '$DATABASE_URL' -qAtX -c \"SELECT attempts FROM notification_deliveries WHERE id = $push5\")\" = 1 ]"
+until_true 20 bash -c "[ \"\$(psql '$DATABASE_URL' -qAtX -c \"SELECT attempts FROM notification_deliveries WHERE id = $push5\")\" -ge 1 ]"
 kill -TERM "$s1"; wait "$s1" 2>/dev/null
-check "after the first failure, with the server stopped, it is still pending" [ "$(status_of "$push5")" = "pending 1" ]
+check "after the first failure, with the server stopped, it is still pending" grep -Eq '^pending [12]$' <<<"$(status_of "$push5")"
 start_server "$api1"; s1=$server_pid; pids+=($s1)
-check "after the restart it is sent" until_true 10 bash -c "[ \"\$(psql '$DATABASE_URL' -qAtX -c \"SELECT status FROM notification_deliveries WHERE id = $push5\")\" = sent ]"
+check "after the restart it is sent" until_true 20 bash -c "[ \"\$(psql '$DATABASE_URL' -qAtX -c \"SELECT status FROM notification_deliveries WHERE id = $push5\")\" = sent ]"
 check "and received with 200 exactly once" [ "$(grep "\"delivery\": \"$push5\"" "$TMP/push.jsonl" | grep -c '"status": 200')" = 1 ]
 
 echo "# a channel the user switched off gets no delivery"
