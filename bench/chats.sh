@@ -6,7 +6,8 @@
 # latency as chat_messages grows 10k -> 100k -> 1M. See bench/README.md, "Chats (issue 5)".
 #
 # Steps: make build (release) in this tree; start a throwaway cluster of its own with
-# scripts/pg.sh on a free port (max_connections raised for 256 pgbench clients); migrate;
+# scripts/pg.sh on a free port (max_connections raised for 256 pgbench clients); a fresh
+# database; migrate;
 # bench/gen --reset (users, products, orders, postings); bench/gen-chats seed (support agents,
 # chats, sides, the plan of every message) and grow to the first size; start bin/sellerdesk
 # serve on a free port; mint access tokens for the users whose chats are measured. Then:
@@ -106,6 +107,10 @@ if [ "$(psql_ -c 'show max_connections')" -lt 320 ]; then
 fi
 echo "postgresql:  $(psql_ -c 'show server_version') ($DATABASE_URL), shared_buffers $(psql_ -c 'show shared_buffers'), max_connections $(psql_ -c 'show max_connections'), fsync $(psql_ -c 'show fsync'), synchronous_commit $(psql_ -c 'show synchronous_commit'), jit $(psql_ -c 'show jit')" |
     tee -a "$OUT/machine.txt" >&2
+# a fresh database every run: migrations are unreleased and may have changed since the last
+admin_url=${DATABASE_URL%/*}/postgres
+psql "$admin_url" -v ON_ERROR_STOP=1 -qAtX -c "DROP DATABASE IF EXISTS sellerdesk WITH (FORCE)" \
+    -c "CREATE DATABASE sellerdesk OWNER sellerdesk" >/dev/null
 "$SELLERDESK_BIN" migrate >"$OUT/migrate.log" 2>&1 || { cat "$OUT/migrate.log" >&2; die "migrate failed"; }
 
 log "bench/gen --reset (buyers=$BUYERS sellers=$SELLERS products=$PRODUCTS orders=$ORDERS)"
@@ -283,7 +288,7 @@ if [ "$MESSAGES" -gt "$have" ]; then
     bench/gen-chats grow "$MESSAGES" 2>&1 | tee -a "$OUT/gen.txt" >&2
 fi
 psql_ -F ' ' <<SQL | tee "$OUT/sizes.txt" >&2
-select 'chats', count(*), string_agg(kind || ' ' || n, ', ' order by kind) from (select kind, count(*) n from chats group by 1) s, (select count(*) from chats) t group by t.count;
+select 'chats', t.count, string_agg(kind || ' ' || n, ', ' order by kind) from (select kind, count(*) n from chats group by 1) s, (select count(*) from chats) t group by t.count;
 select 'chat_messages', count(*), pg_size_pretty(pg_total_relation_size('chat_messages')) from chat_messages;
 select 'messages per chat', 'median ' || percentile_disc(0.5) within group (order by n), 'p90 ' || percentile_disc(0.9) within group (order by n) || ', p99 ' || percentile_disc(0.99) within group (order by n) || ', max ' || max(n) || ', chats with 10k+: ' || count(*) filter (where n >= 10000) || ', none: ' || count(*) filter (where n = 0) from (select c.id, count(m.id) n from chats c left join chat_messages m on m.chat_id = c.id group by 1) s;
 select 'heavy seller', $heavy_id, (select count(*) from chat_sides where user_id = $heavy_id) || ' chats, ' || (select count(*) from chat_sides where user_id = $heavy_id and unread > 0) || ' with unread';
