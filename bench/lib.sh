@@ -1,13 +1,14 @@
-# Shared by bench/run.sh and bench/notifications.sh (sourced): CPU accounting per request
+# Shared by bench/run.sh, bench/notifications.sh and bench/chats.sh (sourced): CPU accounting per request
 # and wrk's percentiles. Uses the caller's server_pid, PG_DIR and OUT.
 tick_hz=$(getconf CLK_TCK)
 server_cpu() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
 pg_cpu() {
     local pm c
     pm=$(head -n 1 "$PG_DIR/postmaster.pid")
+    # one cat for all the backends: with 256 of them, an awk per backend took seconds
     {
         awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pm/stat"
-        for c in $(pgrep -P "$pm"); do awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || true; done
+        { pgrep -P "$pm" | sed 's|.*|/proc/&/stat|' | xargs -r cat 2>/dev/null || true; } | awk '{ print $14 + $15 }'
     } | awk '{ s += $1 } END { print s }'
 }
 # all CPUs busy (user nice system irq softirq steal), and this shell's finished children
@@ -35,4 +36,66 @@ wrk_pct() {
         v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
         if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000
         printf "%.2f", v }' "$2"
+}
+
+# One measured load-generator run with the CPU accounting above (used by bench/chats.sh):
+#   measured_wrk KEY OUTFILE wrk ARGS...
+#   measured_pgbench KEY OUTFILE SKIP pgbench ARGS... (with -T DURATION+SKIP --progress=1)
+# The command line goes first into OUTFILE, then its output. Fills, per KEY, the caller's
+# associative arrays: WRK_RPS WRK_P50 WRK_P99 WRK_BAD WRK_REQS CPU_SRV CPU_PG_WRK CPU_WRK
+# OTHER_WRK LOAD_WRK, or PGB_TPS PGB_P50 PGB_P99 PGB_FAIL PGB_TXS CPU_PG_PGB CPU_PGB OTHER_PGB
+# LOAD_PGB (LOAD_*: the 1-minute load average when the run started).
+# pgbench: its first SKIP seconds are left out of every figure. Each new backend loads its
+# catalog caches and plans every statement a few times before its plans settle, which costs
+# tens of milliseconds of CPU per client (seconds, with 256 clients on 2 CPUs), while the
+# server's pooled connections are warm. tps is the mean of the --progress lines after SKIP;
+# percentiles come from the per-transaction log (pass -l --sampling-rate=R
+# --log-prefix=$OUT/pgbench_log.KEY), transactions that ended after SKIP.
+loadavg1() { cut -d' ' -f1 /proc/loadavg; }
+measured_wrk() {
+    local key=$1 f=$2 s0 p0 c0 b0 t0 b1 c1 t1
+    shift 2
+    echo "\$ $*" >"$f"
+    LOAD_WRK[$key]=$(loadavg1)
+    children_cpu
+    s0=$(server_cpu) p0=$(pg_cpu) c0=$CHILD_TICKS b0=$(machine_busy) t0=$(date +%s.%N)
+    "$@" >>"$f"
+    children_cpu
+    b1=$(machine_busy) c1=$CHILD_TICKS t1=$(date +%s.%N)
+    CPU_SRV[$key]=$(($(server_cpu) - s0)) CPU_PG_WRK[$key]=$(($(pg_cpu) - p0)) CPU_WRK[$key]=$((c1 - c0))
+    OTHER_WRK[$key]=$(other_pct $((b1 - b0)) $((CPU_SRV[$key] + CPU_PG_WRK[$key] + CPU_WRK[$key])) "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    WRK_REQS[$key]=$(awk '/requests in/ { print $1 }' "$f")
+    WRK_RPS[$key]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$f")
+    WRK_P50[$key]=$(wrk_pct 50 "$f")
+    WRK_P99[$key]=$(wrk_pct 99 "$f")
+    WRK_BAD[$key]=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { n += 1 } END { print n + 0 }' "$f")
+}
+measured_pgbench() {
+    local key=$1 f=$2 skip=$3 pid p0 c0 b0 t0 b1 c1 t1 cskip
+    shift 3
+    echo "\$ $*" >"$f"
+    LOAD_PGB[$key]=$(loadavg1)
+    children_cpu
+    c0=$CHILD_TICKS
+    "$@" >>"$f" 2>&1 &
+    pid=$!
+    sleep "$skip"
+    cskip=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    p0=$(pg_cpu) b0=$(machine_busy) t0=$(date +%s.%N)
+    wait "$pid" || true
+    children_cpu
+    b1=$(machine_busy) c1=$CHILD_TICKS t1=$(date +%s.%N)
+    CPU_PG_PGB[$key]=$(($(pg_cpu) - p0)) CPU_PGB[$key]=$((c1 - c0 - cskip))
+    OTHER_PGB[$key]=$(other_pct $((b1 - b0)) $((CPU_PG_PGB[$key] + CPU_PGB[$key])) "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    # "progress: 5.0 s, 1234.5 tps, lat ..." once a second
+    read -r PGB_TPS[$key] PGB_TXS[$key] < <(awk -v s="$skip" '/^progress:/ { t = $2 + 0; v = $4 + 0
+        if (t > s + 0.5) { n++; sum += v } } END { if (n) printf "%.0f %.0f\n", sum / n, sum; else print "- 0" }' "$f")
+    PGB_FAIL[$key]=$(awk '/number of failed transactions:/ { print $5 } /^pgbench: error:/ { e = 1 } END { if (e) print "error" }' "$f" | tail -n 1)
+    # per-transaction log (a sample): field 3 the latency in microseconds, 5 the end (epoch s)
+    read -r PGB_P50[$key] PGB_P99[$key] < <(cat "$OUT"/pgbench_log."$key".* 2>/dev/null |
+        awk -v t0="${t0%.*}" '$5 >= t0 { print $3 }' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR == 0) { print "- -"; exit }
+             i50 = int(NR * 0.50); i99 = int(NR * 0.99); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
+             printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000 }')
+    rm -f "$OUT"/pgbench_log."$key".*
 }

@@ -69,18 +69,23 @@ DB_STMT(chat_q_lock, "SELECT s.side, c.kind, c.status, coalesce(c.buyer_id, 0),"
                      " coalesce(c.seller_id, 0), coalesce(c.assigned_to, 0)"
                      " FROM chats c JOIN chat_sides s ON s.chat_id = c.id"
                      " WHERE c.id = $1 AND " VIEWER_SIDE " FOR NO KEY UPDATE OF c, s");
+/* Ordered by (chat_id, id), which only chat_messages_chat_idx gives: ordered by id alone, the
+ * generic plan of a small table walked the primary key from the newest message of all chats,
+ * filtering on chat_id (bench/README.md, "Chats"). */
 DB_STMT(chat_q_messages_before,
         "WITH sides AS (SELECT side, last_read_id FROM chat_sides WHERE chat_id = $1)"
         " SELECT m.id, chat_message_json(m, (SELECT last_read_id FROM sides"
-        "                                    WHERE side <> m.side))::text"
-        " FROM chat_messages m WHERE m.chat_id = $1 AND " DB_BEFORE(
-            "m.id", "$2") " ORDER BY m.id DESC LIMIT $3");
+        "                                    WHERE side <> m.side), u.display_name)::text"
+        " FROM chat_messages m JOIN users u ON u.id = m.author_id"
+        " WHERE m.chat_id = $1 AND " DB_BEFORE(
+            "m.id", "$2") " ORDER BY m.chat_id DESC, m.id DESC LIMIT $3");
 DB_STMT(chat_q_messages_after,
         "WITH sides AS (SELECT side, last_read_id FROM chat_sides WHERE chat_id = $1)"
         " SELECT m.id, chat_message_json(m, (SELECT last_read_id FROM sides"
-        "                                    WHERE side <> m.side))::text"
-        " FROM chat_messages m WHERE m.chat_id = $1 AND m.id > $2"
-        " ORDER BY m.id LIMIT $3");
+        "                                    WHERE side <> m.side), u.display_name)::text"
+        " FROM chat_messages m JOIN users u ON u.id = m.author_id"
+        " WHERE m.chat_id = $1 AND m.id > $2"
+        " ORDER BY m.chat_id, m.id LIMIT $3");
 DB_STMT(chat_q_restriction,
         "SELECT json_build_object('reason', reason, 'until', sd_ts(until))::text"
         " FROM chat_restrictions WHERE user_id = $1 AND (until IS NULL OR until > now())");
@@ -124,8 +129,8 @@ DB_STMT(chat_q_add_message,
         "        FROM m WHERE chats.id = m.chat_id RETURNING 1),"
         " f AS (INSERT INTO chat_files (file_id, chat_id)"
         "        SELECT unnest(m.attachment_ids), m.chat_id FROM m ON CONFLICT DO NOTHING)"
-        " SELECT chat_message_json(ROW(m.*)::chat_messages,"
-        "                          (SELECT last_read_id FROM theirs))::text"
+        " SELECT chat_message_json(ROW(m.*)::chat_messages, (SELECT last_read_id FROM theirs),"
+        "                          (SELECT display_name FROM users WHERE id = m.author_id))::text"
         "   FROM m WHERE (SELECT count(*) FROM mine) + (SELECT count(*) FROM c) = 2");
 DB_STMT(chat_q_read_check, "SELECT 1 FROM chat_messages WHERE id = $2 AND chat_id = $1");
 DB_STMT(chat_q_read,

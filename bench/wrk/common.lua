@@ -19,6 +19,19 @@ function common.init(args)
     math.randomseed(os.time() * 1000 + (_G.thread_no or 0))
 end
 
+-- Pairs of a chat and a token of one of its participants, "CHAT_ID TOKEN [EXTRA]" per line
+-- (bench/chats.sh writes them): requests go to that user's own chats.
+function common.load_pairs(path)
+    local pairs = {}
+    for line in io.lines(path) do
+        local chat, token, extra = line:match("^(%d+)%s+(%S+)%s*(%S*)")
+        if chat then pairs[#pairs + 1] = { chat = chat, token = token, extra = extra } end
+    end
+    assert(#pairs > 0, "no chat/token pairs in " .. path)
+    math.randomseed(os.time() * 1000 + (_G.thread_no or 0))
+    return pairs
+end
+
 function common.headers()
     return { ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)] }
 end
