@@ -329,7 +329,7 @@ HANDLER(chat_messages_list)
 {
     static const char *const allowed[] = {"before", "after", "cursor", "limit", NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors = json_array(), *items = NULL, *chat = NULL;
+    json_t *errors = json_array(), *items = NULL;
     char scope[64];
     int has_more = 0, limit;
     int64_t before = 0, after = 0, last = 0;
@@ -352,9 +352,8 @@ HANDLER(chat_messages_list)
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
     /* another person's chat is 404 before anything of it is read */
-    if ((e = chat_store_get(conn, id, ctx->user_id, ctx->role, &chat)) == SD_ERR_NOT_FOUND)
+    if ((e = chat_store_can_read(conn, id, ctx->user_id, ctx->role)) == SD_ERR_NOT_FOUND)
         return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
-    json_decref(chat);
     if (e != SD_OK || (e = chat_store_messages(conn, id, before, after, limit, &items, &has_more,
                                                &last)) != SD_OK)
         return http_store_error(ctx, e);

@@ -331,7 +331,7 @@ list_sql=$(stmt chat_list.sql 'SELECT s.activity' | sed -e "s/NULLIF(:none, 'all
     -e 's/:uid/$1/g' -e 's/:before/$2/g' -e 's/:unread/$5/g' -e 's/:awaiting/$6/g' -e 's/:lim/$8/g')
 total_sql=$(stmt chat_list.sql 'SELECT coalesce(sum' | sed -e "s/NULLIF(:none, 'all')::text/\$2::text/" \
     -e "s/NULLIF(:none, 'all')::text/\$2/" -e 's/:uid/$1/g')
-get_sql=$(stmt chat_messages.sql 'SELECT chat_json' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:uid/$2/g' -e 's/:role/$3/g')
+get_sql=$(stmt chat_messages.sql 'SELECT 1 FROM chat_sides' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:uid/$2/g' -e 's/:role/$3/g')
 msgs_sql=$(stmt chat_messages.sql 'WITH sides' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:before/$2/g' -e 's/:lim/$3/g')
 lock_sql=$(stmt chat_post.sql 'SELECT s.side' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:uid/$2/g' -e 's/:role/$3/g')
 add_sql=$(stmt chat_post.sql 'WITH m AS' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:uid/$2/g' \
@@ -342,7 +342,7 @@ hside=$(awk -F'\t' '$1 == "history" { print ($6 == 1 ? "seller" : "buyer"); exit
 {
     explain "GET /v1/chats: chat_q_total_user (heavy seller $heavy_id)" "$total_sql" "$heavy_id, NULL"
     explain "GET /v1/chats: chat_q_list_user (heavy seller $heavy_id, first page)" "$list_sql" "$heavy_id, 0, NULL, NULL, false, -1, NULL, 21"
-    explain "GET /v1/chats/$hchat/messages: chat_q_get" "$get_sql" "$hchat, $huid, 'buyer'"
+    explain "GET /v1/chats/$hchat/messages: chat_q_can_read" "$get_sql" "$hchat, $huid, 'buyer'"
     explain "GET /v1/chats/$hchat/messages: chat_q_messages_before (newest page)" "$msgs_sql" "$hchat, 0, 51"
     explain "GET /v1/chats/$dchat/messages?before=$dbefore: chat_q_messages_before (deep page)" "$msgs_sql" "$dchat, $dbefore, 51"
     explain "POST /v1/chats/$hchat/messages: chat_q_lock" "$lock_sql" "$hchat, $huid, 'buyer'"

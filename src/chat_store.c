@@ -33,6 +33,7 @@ DB_STMT(chat_q_open_of_context,
         "SELECT id FROM chats WHERE kind = 'buyer_seller' AND status = 'open' AND buyer_id = $1"
         " AND seller_id = $2 AND coalesce(posting_number, '') = coalesce($3, '')"
         " AND coalesce(product_id, 0) = coalesce($4::bigint, 0)");
+DB_STMT(chat_q_can_read, "SELECT 1 FROM chat_sides s WHERE s.chat_id = $1 AND " VIEWER_SIDE);
 DB_STMT(chat_q_get,
         "SELECT chat_json(c, s)::text FROM chats c JOIN chat_sides s ON s.chat_id = c.id"
         " WHERE c.id = $1 AND " VIEWER_SIDE);
@@ -266,6 +267,16 @@ sd_err chat_store_get(struct db_conn *conn, int64_t chat_id, int64_t viewer, aut
     char c[24], v[24];
     const char *p[] = {db_i64(c, chat_id), db_i64(v, viewer), auth_role_name(role)};
     return db_json_one(conn, &chat_q_get, 3, p, out);
+}
+
+sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role)
+{
+    char c[24], v[24];
+    int64_t one = 0;
+    int found = 0;
+    const char *p[] = {db_i64(c, chat_id), db_i64(v, viewer), auth_role_name(role)};
+    sd_err e = one_i64(conn, &chat_q_can_read, 3, p, &one, &found);
+    return e != SD_OK ? e : found ? SD_OK : SD_ERR_NOT_FOUND;
 }
 
 sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, json_t **items,

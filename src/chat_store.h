@@ -40,6 +40,9 @@ sd_err chat_store_start(struct db_conn *conn, int64_t actor, auth_role role,
 sd_err chat_store_get(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
                       json_t **out);
 
+/* SD_OK when viewer may read the chat (the check of chat_store_get, without building it). */
+sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role);
+
 struct chat_list_query {
     int64_t viewer;
     auth_role role;
