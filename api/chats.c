@@ -233,7 +233,8 @@ HANDLER(chats_list)
                                           "assigned", "limit",  "cursor",      NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
     struct chat_list_query q = {.viewer = ctx->user_id, .role = ctx->role, .awaiting = -1};
-    json_t *errors = json_array(), *items = NULL;
+    json_t *errors = json_array();
+    char *items = NULL;
     char scope[96];
     int has_more = 0;
     int64_t last = 0, total = 0;
@@ -329,7 +330,8 @@ HANDLER(chat_messages_list)
 {
     static const char *const allowed[] = {"before", "after", "cursor", "limit", NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors = json_array(), *items = NULL;
+    json_t *errors = json_array();
+    char *items = NULL;
     char scope[64];
     int has_more = 0, limit;
     int64_t before = 0, after = 0, last = 0;

@@ -437,24 +437,41 @@ int64_t http_path_id(struct http_ctx *ctx, const char *name)
     return v > 0 ? v : -1;
 }
 
-int http_page(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id, const char *scope)
+int http_page(struct http_ctx *ctx, char *items, int has_more, int64_t last_id, const char *scope)
 {
     return http_page_with(ctx, items, has_more, last_id, scope, NULL);
 }
 
-int http_page_with(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
+int http_page_with(struct http_ctx *ctx, char *items, int has_more, int64_t last_id,
                    const char *scope, json_t *members)
 {
     char cur[CURSOR_MAX_LEN];
-    json_t *page = members ? members : json_object();
-    json_object_set_new(page, "items", items);
+    json_t *rest = members ? members : json_object();
     if (has_more) {
         cursor_encode(scope, last_id, cur);
-        json_object_set_new(page, "next_cursor", json_string(cur));
+        json_object_set_new(rest, "next_cursor", json_string(cur));
     } else {
-        json_object_set_new(page, "next_cursor", json_null());
+        json_object_set_new(rest, "next_cursor", json_null());
     }
-    return http_json(ctx, 200, page);
+    /* {"items":<the rows as PostgreSQL wrote them>,<the other members>} */
+    char *tail = json_dumps(rest, JSON_COMPACT);
+    json_decref(rest);
+    size_t ni = strlen(items), nt = tail ? strlen(tail) : 0;
+    char *body = tail ? malloc(ni + nt + 16) : NULL;
+    int rc;
+    if (!body) {
+        rc = http_store_error(ctx, SD_ERR_INTERNAL);
+    } else {
+        memcpy(body, "{\"items\":", 9);
+        memcpy(body + 9, items, ni);
+        body[9 + ni] = ',';
+        memcpy(body + 10 + ni, tail + 1, nt); /* tail without its '{', with its NUL */
+        rc = http_json_text(ctx, 200, body);
+    }
+    free(body);
+    free(tail);
+    free(items);
+    return rc;
 }
 
 static void http_request_hash(struct http_ctx *ctx, const char *scope, char out[65])

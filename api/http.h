@@ -102,11 +102,11 @@ const char *http_query(struct http_ctx *ctx, const char *name);
 /* Positive integer path parameter, or -1 (the caller answers 404). */
 int64_t http_path_id(struct http_ctx *ctx, const char *name);
 
-/* {items, next_cursor}: items stolen; next_cursor from last_id when has_more. */
-int http_page(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
-              const char *scope);
+/* {items, next_cursor}: items is the JSON array text of a db_json_page (freed here);
+ * next_cursor from last_id when has_more. */
+int http_page(struct http_ctx *ctx, char *items, int has_more, int64_t last_id, const char *scope);
 /* Same, with more members of the answer (an object, stolen), e.g. a total. */
-int http_page_with(struct http_ctx *ctx, json_t *items, int has_more, int64_t last_id,
+int http_page_with(struct http_ctx *ctx, char *items, int has_more, int64_t last_id,
                    const char *scope, json_t *members);
 
 /* A creating POST: runs create in a transaction on the request's connection and answers

@@ -17,7 +17,8 @@ HANDLER(notifications_list)
     static const char *const allowed[] = {"tab", "unread_only", "limit", "cursor", NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
     struct feed_query q = {ctx->user_id, NULL, 0, 0, FEED_DEFAULT};
-    json_t *errors = json_array(), *items = NULL;
+    json_t *errors = json_array();
+    char *items = NULL;
     char scope[64];
     int has_more = 0;
     int64_t last = 0;

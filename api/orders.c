@@ -112,7 +112,8 @@ HANDLER(orders_list)
     static const char *const buyer_params[] = {"limit", "cursor", NULL};
     static const char *const seller_params[] = {"limit", "cursor", "status", NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors = json_array(), *items = NULL;
+    json_t *errors = json_array();
+    char *items = NULL;
     int has_more = 0;
     int64_t last = 0;
     struct db_conn *conn;

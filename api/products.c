@@ -98,7 +98,8 @@ HANDLER(products_list)
 {
     static const char *const allowed[] = {"limit", "cursor", "mine", NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors = json_array(), *items = NULL;
+    json_t *errors = json_array();
+    char *items = NULL;
     int has_more = 0;
     int64_t last = 0;
     struct db_conn *conn;

@@ -105,7 +105,8 @@ HANDLER(templates_list)
 {
     static const char *const allowed[] = {"limit", "cursor", NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors, *items = NULL;
+    json_t *errors;
+    char *items = NULL;
     int has_more = 0;
     int64_t last = 0;
     struct db_conn *conn;

@@ -279,7 +279,7 @@ sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer
     return e != SD_OK ? e : found ? SD_OK : SD_ERR_NOT_FOUND;
 }
 
-sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, json_t **items,
+sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, char **items,
                        int *has_more, int64_t *last)
 {
     char v[24], b[24], aw[8], lim[24];
@@ -348,7 +348,7 @@ sd_err chat_store_lock(struct db_conn *conn, int64_t chat_id, int64_t viewer, au
 }
 
 sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t before, int64_t after,
-                           int limit, json_t **items, int *has_more, int64_t *last)
+                           int limit, char **items, int *has_more, int64_t *last)
 {
     char c[24], k[24], lim[24];
     const char *p[] = {db_i64(c, chat_id), db_i64(k, after > 0 ? after : before),

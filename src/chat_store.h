@@ -55,7 +55,7 @@ struct chat_list_query {
     int limit;
 };
 /* Most recent activity first. */
-sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, json_t **items,
+sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, char **items,
                        int *has_more, int64_t *last);
 /* Unread messages over the viewer's chats (of one kind, or all). */
 sd_err chat_store_total_unread(struct db_conn *conn, int64_t viewer, auth_role role,
@@ -79,7 +79,7 @@ sd_err chat_store_lock(struct db_conn *conn, int64_t chat_id, int64_t viewer, au
 /* Messages of a chat the viewer may read (check with chat_store_get/lock first): newest first
  * below `before`, or oldest first above `after` (when after > 0). */
 sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t before, int64_t after,
-                           int limit, json_t **items, int *has_more, int64_t *last);
+                           int limit, char **items, int *has_more, int64_t *last);
 
 /* Active restriction of a user: *out {reason, until} or NULL when chat is allowed. */
 sd_err chat_store_restriction(struct db_conn *conn, int64_t user_id, json_t **out);

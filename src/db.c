@@ -360,7 +360,7 @@ sd_err db_json_one(struct db_conn *c, const db_stmt *st, int n, const char *cons
 }
 
 sd_err db_json_page(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
-                    int limit, json_t **items, int *has_more, int64_t *last_id)
+                    int limit, char **items, int *has_more, int64_t *last_id)
 {
     sd_err e = SD_OK;
     PGresult *r = db_exec(c, st, n, params, &e);
@@ -369,12 +369,28 @@ sd_err db_json_page(struct db_conn *c, const db_stmt *st, int n, const char *con
     int rows = PQntuples(r);
     *has_more = rows > limit;
     rows = rows > limit ? limit : rows;
-    *items = json_array();
+    size_t len = 3;
+    for (int i = 0; i < rows; i++)
+        len += (size_t)PQgetlength(r, i, 1) + 1;
+    char *out = malloc(len), *p = out;
     *last_id = 0;
+    if (!out) {
+        PQclear(r);
+        return SD_ERR_INTERNAL;
+    }
+    /* PostgreSQL built each item as JSON already: joined as they are, never parsed and
+     * printed again (that was half the server's time on a page; bench/README.md, "Chats") */
+    *p++ = '[';
     for (int i = 0; i < rows; i++) {
-        json_array_append_new(*items, json_loads(PQgetvalue(r, i, 1), 0, NULL));
+        size_t n = (size_t)PQgetlength(r, i, 1);
+        if (i)
+            *p++ = ',';
+        memcpy(p, PQgetvalue(r, i, 1), n);
+        p += n;
         *last_id = db_get_i64(r, i, 0);
     }
+    memcpy(p, "]", 2);
+    *items = out;
     PQclear(r);
     return SD_OK;
 }

@@ -78,10 +78,11 @@ const char *db_i64(char *buf, int64_t v);
 sd_err db_json_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
                    const char *const *params, json_t **out);
 /* Keyset page: the statement returns (id, json) rows, at most limit + 1 of them (the caller
- * passes limit + 1 as its LIMIT). *items gets up to limit objects; *has_more tells whether the
- * extra row came back; *last_id is the id of the last item returned. */
+ * passes limit + 1 as its LIMIT). *items gets up to limit objects as the text of a JSON array
+ * (malloc'd); *has_more tells whether the extra row came back; *last_id is the id of the last
+ * item returned. */
 sd_err db_json_page(struct db_conn *conn, const db_stmt *stmt, int nparams,
-                    const char *const *params, int limit, json_t **items, int *has_more,
+                    const char *const *params, int limit, char **items, int *has_more,
                     int64_t *last_id);
 
 #endif

@@ -130,7 +130,7 @@ sd_err notification_store_create_unlisted(struct db_conn *conn, int64_t user_id,
     return create(conn, user_id, event, title, body, data, 0);
 }
 
-sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, json_t **items,
+sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, char **items,
                                int *has_more, int64_t *last_id)
 {
     char uid[24], after[24], lim[24];

@@ -22,7 +22,7 @@ struct feed_query {
     int limit;
 };
 /* Personal notifications and the broadcasts meant for the user, newest first. */
-sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, json_t **items,
+sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, char **items,
                                int *has_more, int64_t *last_id);
 /* {tab: unread} for every tab with unread items. */
 sd_err notification_store_counters(struct db_conn *conn, int64_t user_id, json_t **counts);

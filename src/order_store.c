@@ -140,7 +140,7 @@ cleanup:
 }
 
 sd_err order_store_list(struct db_conn *conn, int64_t buyer_id, int64_t after_id, int limit,
-                        json_t **items, int *has_more, int64_t *last_id)
+                        char **items, int *has_more, int64_t *last_id)
 {
     char b[24], a[24], l[24];
     const char *p[] = {db_i64(b, buyer_id), db_i64(a, after_id), db_i64(l, limit + 1)};
@@ -150,7 +150,7 @@ sd_err order_store_list(struct db_conn *conn, int64_t buyer_id, int64_t after_id
 }
 
 sd_err order_store_list_postings(struct db_conn *conn, int64_t seller_id, const char *status,
-                                 int64_t after_id, int limit, json_t **items, int *has_more,
+                                 int64_t after_id, int limit, char **items, int *has_more,
                                  int64_t *last_id)
 {
     char s[24], a[24], l[24];

@@ -20,10 +20,10 @@ sd_err order_store_create(struct db_conn *conn, int64_t buyer_id, const struct o
                           size_t n, json_t **out, size_t *bad_line);
 /* Orders, newest first: buyer_id 0 lists everyone's (support). */
 sd_err order_store_list(struct db_conn *conn, int64_t buyer_id, int64_t after_id, int limit,
-                        json_t **items, int *has_more, int64_t *last_id);
+                        char **items, int *has_more, int64_t *last_id);
 /* A seller's postings, newest first, optionally of one status. */
 sd_err order_store_list_postings(struct db_conn *conn, int64_t seller_id, const char *status,
-                                 int64_t after_id, int limit, json_t **items, int *has_more,
+                                 int64_t after_id, int limit, char **items, int *has_more,
                                  int64_t *last_id);
 /* The posting if the viewer is its buyer or seller, or support; SD_ERR_NOT_FOUND otherwise. */
 sd_err order_store_get_posting(struct db_conn *conn, const char *posting_number, int64_t viewer_id,

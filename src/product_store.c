@@ -58,7 +58,7 @@ sd_err product_store_update(struct db_conn *conn, int64_t id, int64_t seller_id,
 }
 
 sd_err product_store_list(struct db_conn *conn, int64_t seller_id, int64_t after_id, int limit,
-                          json_t **items, int *has_more, int64_t *last_id)
+                          char **items, int *has_more, int64_t *last_id)
 {
     char sid[24], aid[24], lim[24];
     const char *p[] = {db_i64(sid, seller_id), db_i64(aid, after_id), db_i64(lim, limit + 1)};

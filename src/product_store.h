@@ -22,6 +22,6 @@ sd_err product_store_update(struct db_conn *conn, int64_t id, int64_t seller_id,
 /* Newest first, ids below after_id (0 = from the top); seller_id 0 = all sellers. Returns up
  * to limit items and whether more follow. */
 sd_err product_store_list(struct db_conn *conn, int64_t seller_id, int64_t after_id, int limit,
-                          json_t **items, int *has_more, int64_t *last_id);
+                          char **items, int *has_more, int64_t *last_id);
 
 #endif

@@ -21,6 +21,6 @@ sd_err template_store_update(struct db_conn *conn, int64_t id, int64_t owner_id,
 sd_err template_store_delete(struct db_conn *conn, int64_t id, int64_t owner_id);
 /* Newest first, ids below after_id (0 = from the top). */
 sd_err template_store_list(struct db_conn *conn, int64_t owner_id, int64_t after_id, int limit,
-                           json_t **items, int *has_more, int64_t *last_id);
+                           char **items, int *has_more, int64_t *last_id);
 
 #endif
