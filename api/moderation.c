@@ -23,11 +23,19 @@ static json_t *finding_json(const struct mod_finding *f, const char *field)
 
 int moderation_guard(struct http_ctx *ctx, const json_t *body, const char *const *fields)
 {
+    return moderation_guard_flags(ctx, body, fields, NULL);
+}
+
+int moderation_guard_flags(struct http_ctx *ctx, const json_t *body, const char *const *fields,
+                           json_t **soft)
+{
     struct mod_result results[GUARD_MAX_FIELDS];
     const struct mod_result *refused[GUARD_MAX_FIELDS];
     size_t nrefused = 0;
     json_t *violations = json_array();
     char endpoint[160];
+    if (soft)
+        *soft = json_array();
     for (size_t i = 0; fields[i] && i < GUARD_MAX_FIELDS; i++) {
         const char *text = json_string_value(json_object_get(body, fields[i]));
         if (!text)
@@ -38,8 +46,11 @@ int moderation_guard(struct http_ctx *ctx, const json_t *body, const char *const
             json_decref(violations);
             http_problem(ctx, SD_ERR_VALIDATION, NULL,
                          "The field %s cannot be checked (too long or not text).", fields[i]);
-            return -1;
+            goto refused;
         }
+        for (size_t k = 0; soft && k < results[i].nfindings; k++)
+            if (!results[i].findings[k].hard)
+                json_array_append_new(*soft, finding_json(&results[i].findings[k], fields[i]));
         if (results[i].allowed)
             continue;
         refused[nrefused++] = &results[i];
@@ -56,7 +67,7 @@ int moderation_guard(struct http_ctx *ctx, const json_t *body, const char *const
     struct db_conn *conn = http_conn(ctx);
     if (!conn) {
         json_decref(violations);
-        return -1;
+        goto refused;
     }
     sd_err e = moderation_store_record(conn, ctx->user_id, endpoint, refused, nrefused);
     if (e != SD_OK)
@@ -66,6 +77,11 @@ int moderation_guard(struct http_ctx *ctx, const json_t *body, const char *const
                       "The text breaks the platform's rules (contacts, payment or sales outside "
                       "the platform, requests for codes or passwords, or abusive language). "
                       "Nothing was saved.");
+refused:
+    if (soft) {
+        json_decref(*soft);
+        *soft = NULL;
+    }
     return -1;
 }
 

@@ -10,5 +10,9 @@
  * (who, which rules, which endpoint; not the text), answers 422 content_violation with
  * violations [{field, rule, fragment}] and returns -1. 0 when all fields may be stored. */
 int moderation_guard(struct http_ctx *ctx, const json_t *body, const char *const *fields);
+/* Same; when the text may be stored, *soft gets the soft signals found ([{field, rule,
+ * fragment}], caller decrefs) for the moderators. On a refusal *soft is released. */
+int moderation_guard_flags(struct http_ctx *ctx, const json_t *body, const char *const *fields,
+                           json_t **soft);
 
 #endif

@@ -8,6 +8,8 @@
 
 #include <sodium.h>
 
+#include "moderation_policy.h"
+
 enum kind { K_STR, K_INT, K_SIZE, K_ULL, K_ALG, K_LEVEL };
 
 struct setting {
@@ -53,6 +55,10 @@ static const struct setting settings[] = {
     {"SELLERDESK_CHAT_SELLER_WINDOW_HOURS", K_INT, OFF(chat_seller_window_h), 0, 24 * 365},
     {"SELLERDESK_CHAT_MESSAGE_RATE", K_INT, OFF(chat_messages_per_minute), 1, 100000},
     {"SELLERDESK_CHAT_REPEAT_LIMIT", K_INT, OFF(chat_repeat_limit), 1, 100000},
+    {"SELLERDESK_MODERATION_POLICY_QUESTIONS", K_STR, OFF(moderation_policy_questions), 0, 0},
+    {"SELLERDESK_MODERATION_POLICY_ANSWERS", K_STR, OFF(moderation_policy_answers), 0, 0},
+    {"SELLERDESK_MODERATION_DAYS", K_INT, OFF(moderation_days), 0, 365},
+    {"SELLERDESK_MODERATION_HOLIDAYS", K_STR, OFF(moderation_holidays), 0, 0},
     {"SELLERDESK_PUSH_URL", K_STR, OFF(push_url), 0, 0},
     {"SELLERDESK_PUSH_SECRET", K_STR, OFF(push_secret), 0, 0},
     {"SELLERDESK_SMTP_URL", K_STR, OFF(smtp_url), 0, 0},
@@ -103,6 +109,10 @@ void config_defaults(struct sd_config *cfg)
     cfg->chat_seller_window_h = 72;
     cfg->chat_messages_per_minute = 30;
     cfg->chat_repeat_limit = 10;
+    cfg->moderation_policy_questions = strdup("auto");
+    cfg->moderation_policy_answers = strdup("manual");
+    cfg->moderation_days = 7;
+    cfg->moderation_holidays = strdup("");
     cfg->smtp_from = strdup("noreply@sellerdesk.dev");
     cfg->delivery_max_attempts = 8;
     cfg->delivery_backoff_s = 30;
@@ -295,13 +305,36 @@ static int config_split_domains(struct sd_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* The moderation policies and the holiday list, parsed once. */
+static int config_moderation(struct sd_config *cfg, char *err, size_t errlen)
+{
+    moderation_policy q, a;
+    char bad[32];
+    if (moderation_policy_parse(cfg->moderation_policy_questions, &q) != 0 ||
+        moderation_policy_parse(cfg->moderation_policy_answers, &a) != 0) {
+        snprintf(err, errlen,
+                 "SELLERDESK_MODERATION_POLICY_QUESTIONS and _ANSWERS must be manual or auto");
+        return -1;
+    }
+    cfg->moderation_question_policy = q;
+    cfg->moderation_answer_policy = a;
+    free(cfg->moderation_holiday_days);
+    cfg->moderation_holiday_days = NULL;
+    if (moderation_holidays_parse(cfg->moderation_holidays, &cfg->moderation_holiday_days,
+                                  &cfg->nmoderation_holidays, bad, sizeof bad) != 0) {
+        snprintf(err, errlen, "SELLERDESK_MODERATION_HOLIDAYS: '%s' is not a date YYYY-MM-DD", bad);
+        return -1;
+    }
+    return 0;
+}
+
 int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errlen)
 {
     if (!cfg->database_url || !*cfg->database_url) {
         snprintf(err, errlen, "DATABASE_URL is required");
         return -1;
     }
-    if (config_split_domains(cfg, err, errlen) != 0)
+    if (config_split_domains(cfg, err, errlen) != 0 || config_moderation(cfg, err, errlen) != 0)
         return -1;
     if (cfg->push_url && (!cfg->push_secret || strlen(cfg->push_secret) < 16)) {
         snprintf(err, errlen,
@@ -350,6 +383,9 @@ void config_free(struct sd_config *cfg)
             *slot = NULL;
         }
     }
+    free(cfg->moderation_holiday_days);
+    cfg->moderation_holiday_days = NULL;
+    cfg->nmoderation_holidays = 0;
     for (size_t i = 0; i < cfg->nplatform_domains; i++)
         free((char *)cfg->platform_domain_list[i]);
     free(cfg->platform_domain_list);

@@ -2,6 +2,7 @@
 #define SD_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log.h"
 
@@ -43,9 +44,16 @@ struct sd_config {
     int chat_seller_window_h;        /* a seller may start a chat until this long after delivery */
     int chat_messages_per_minute;    /* chat messages per user */
     int chat_repeat_limit; /* a seller's same typed text reaches at most this many buyers/hour */
-    char *push_url;        /* push gateway; unset: push deliveries are skipped */
-    char *push_secret;     /* HMAC key of the push signature */
-    char *smtp_url;        /* smtp://relay:port; unset: e-mail deliveries skipped */
+    char *moderation_policy_questions; /* manual | auto */
+    char *moderation_policy_answers;
+    int moderation_days;       /* business days a moderator has for a text */
+    char *moderation_holidays; /* "YYYY-MM-DD,..." not counted as business days */
+    int moderation_question_policy, moderation_answer_policy; /* parsed moderation_policy */
+    int32_t *moderation_holiday_days;                         /* parsed, sorted */
+    size_t nmoderation_holidays;
+    char *push_url;    /* push gateway; unset: push deliveries are skipped */
+    char *push_secret; /* HMAC key of the push signature */
+    char *smtp_url;    /* smtp://relay:port; unset: e-mail deliveries skipped */
     char *smtp_from;
     int delivery_max_attempts;
     int delivery_backoff_s;

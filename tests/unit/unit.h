@@ -11,5 +11,6 @@ Suite *moderation_suite(void);
 Suite *chat_template_suite(void);
 Suite *file_type_suite(void);
 Suite *utf8_suite(void);
+Suite *moderation_policy_suite(void);
 
 #endif

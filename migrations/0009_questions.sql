@@ -1,0 +1,73 @@
+-- Product questions, their answers, and the moderation workflow every public text goes
+-- through (reviews and review comments will reuse it).
+--
+-- Questions and answers take their ids from one sequence: the moderation queue is one keyset
+-- over both, and an id names one item whatever its kind.
+CREATE SEQUENCE moderation_item_seq;
+
+CREATE TABLE questions (
+    id                bigint      PRIMARY KEY DEFAULT nextval('moderation_item_seq'),
+    product_id        bigint      NOT NULL REFERENCES products (id),
+    seller_id         bigint      NOT NULL REFERENCES users (id), -- the product's seller
+    buyer_id          bigint      NOT NULL REFERENCES users (id), -- who asked
+    text              text        NOT NULL,
+    -- the seller's workflow: new (not yet seen), viewed; processed while an answer is published
+    status            text        NOT NULL DEFAULT 'new'
+                      CHECK (status IN ('new', 'viewed', 'processed')),
+    published_answers integer     NOT NULL DEFAULT 0 CHECK (published_answers >= 0),
+    moderation_status text        NOT NULL
+                      CHECK (moderation_status IN ('pending', 'approved', 'rejected')),
+    moderation_reason text,
+    moderated_by      bigint      REFERENCES users (id), -- NULL with approved: the system (auto)
+    moderated_at      timestamptz,
+    moderation_due_at timestamptz NOT NULL,
+    flags             jsonb       NOT NULL DEFAULT '[]', -- soft signals found at submission
+    -- the question's words and the product's name at the time it was asked
+    search            tsvector    NOT NULL,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    CHECK ((status = 'processed') = (published_answers > 0))
+);
+-- the seller's lists: newest first, per status, only what moderation let through
+CREATE INDEX questions_seller_idx ON questions (seller_id, id DESC)
+    WHERE moderation_status = 'approved';
+CREATE INDEX questions_seller_status_idx ON questions (seller_id, status, id DESC)
+    WHERE moderation_status = 'approved';
+CREATE INDEX questions_buyer_idx ON questions (buyer_id, id DESC);
+CREATE INDEX questions_product_idx ON questions (product_id, id DESC)
+    WHERE moderation_status = 'approved';
+CREATE INDEX questions_search_idx ON questions USING gin (search);
+CREATE INDEX questions_pending_idx ON questions (id) WHERE moderation_status = 'pending';
+
+CREATE TABLE answers (
+    id                bigint      PRIMARY KEY DEFAULT nextval('moderation_item_seq'),
+    question_id       bigint      NOT NULL REFERENCES questions (id),
+    seller_id         bigint      NOT NULL REFERENCES users (id), -- the author
+    text              text        NOT NULL,
+    moderation_status text        NOT NULL
+                      CHECK (moderation_status IN ('pending', 'approved', 'rejected')),
+    moderation_reason text,
+    moderated_by      bigint      REFERENCES users (id),
+    moderated_at      timestamptz,
+    moderation_due_at timestamptz NOT NULL,
+    flags             jsonb       NOT NULL DEFAULT '[]',
+    deleted_at        timestamptz, -- withdrawn (pending) or unpublished (approved) by its author
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX answers_question_idx ON answers (question_id, id);
+CREATE INDEX answers_pending_idx ON answers (id)
+    WHERE moderation_status = 'pending' AND deleted_at IS NULL;
+
+-- Every moderation decision: who decided what, when and why.
+CREATE TABLE moderation_decisions (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind       text        NOT NULL CHECK (kind IN ('question', 'answer')),
+    item_id    bigint      NOT NULL,
+    decision   text        NOT NULL CHECK (decision IN ('approve', 'reject')),
+    reason     text,
+    decided_by bigint      REFERENCES users (id), -- NULL: the system (auto policy)
+    decided_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (kind, item_id),
+    CHECK (decision = 'approve' OR reason IS NOT NULL)
+);
