@@ -21,42 +21,49 @@ DB_STMT(question_q_create,
         "   FROM q JOIN products p ON p.id = q.product_id");
 
 /* Who sees which questions, over the row alias a ($1 is the caller). */
+/* clang-format off */
 #define SCOPE_SELLER(a)  a ".seller_id = $1 AND " a ".moderation_status = 'approved'"
 #define SCOPE_BUYER(a)   a ".buyer_id = $1"
 #define SCOPE_SUPPORT(a) "$1::bigint > 0"
+/* the products a seller's q may name: the (seller_id, offer_id) key finds them */
+#define PRODUCTS_SELLER  "p.seller_id = $1 AND "
+#define PRODUCTS_ANY     ""
+/* Leading with the scope's column keeps the planner on the scope's index: ordered by id
+ * alone, it may walk the primary key backwards filtering other sellers' rows, which it
+ * did on generated data (230 ms instead of 0.4 ms for a seller whose questions are old). */
+#define ORDER_SELLER  " ORDER BY q.seller_id, q.id DESC"
+#define ORDER_BUYER   " ORDER BY q.buyer_id, q.id DESC"
+#define ORDER_SUPPORT " ORDER BY q.id DESC"
 
 /* ($1 user, $2 after, $3 limit + 1, $4 status, $5 product_id, $6 sku, $7 date_from,
  * $8 date_to, $9 show moderation); a NULL filter folds away in the plan of each call */
 #define LIST_FILTERS                                                                               \
     " AND " DB_BEFORE("q.id", "$2") " AND ($4::text IS NULL OR q.status = $4)"                     \
-                                    " AND ($5::bigint IS NULL OR q.product_id = $5)"               \
-                                    " AND ($6::bigint IS NULL OR q.product_id = (SELECT id FROM "  \
-                                    "products WHERE sku = $6))"                                    \
-                                    " AND ($7::date IS NULL OR q.created_at >= "                   \
-                                    "($7::date::timestamp AT TIME ZONE 'UTC'))"                    \
-                                    " AND ($8::date IS NULL OR q.created_at < (($8::date + "       \
-                                    "1)::timestamp AT TIME ZONE 'UTC'))"
-#define LIST_SQL(scope)                                                                            \
-    "SELECT q.id, question_json(q, $9) FROM questions q WHERE " scope("q") LIST_FILTERS            \
-        " ORDER BY q.id DESC LIMIT $3"
+    " AND ($5::bigint IS NULL OR q.product_id = $5)"                                               \
+    " AND ($6::bigint IS NULL OR q.product_id = (SELECT id FROM products WHERE sku = $6))"        \
+    " AND ($7::date IS NULL OR q.created_at >= ($7::date::timestamp AT TIME ZONE 'UTC'))"        \
+    " AND ($8::date IS NULL OR q.created_at < (($8::date + 1)::timestamp AT TIME ZONE 'UTC'))"
+#define LIST_SQL(scope, order)                                                                     \
+    "SELECT q.id, question_json(q, $9) FROM questions q WHERE " scope("q") LIST_FILTERS order     \
+    " LIMIT $3"
 /* q ($10, $11 the same when it is all digits): the words of the question or the product's
  * name, or exactly the product's sku or offer_id. Two index lookups joined by UNION rather
  * than one OR, which no index serves. */
-#define SEARCH_SQL(scope)                                                                          \
-    "SELECT q.id, question_json(q, $9) FROM questions q WHERE " scope("q") LIST_FILTERS            \
-        " AND q.id IN (SELECT s.id FROM questions s WHERE " scope(                                 \
-            "s") " AND s.search @@"                                                                \
-                 "   (websearch_to_tsquery('russian', $10) || websearch_to_tsquery('english', "    \
-                 "$10))"                                                                           \
-                 "  UNION ALL SELECT s.id FROM products p JOIN questions s ON s.product_id = p.id" \
-                 "   WHERE " scope("s") " AND (p.sku = $11::bigint OR p.offer_id = $10))"          \
-                                        " ORDER BY q.id DESC LIMIT $3"
-DB_STMT(question_q_list_seller, LIST_SQL(SCOPE_SELLER));
-DB_STMT(question_q_list_buyer, LIST_SQL(SCOPE_BUYER));
-DB_STMT(question_q_list_support, LIST_SQL(SCOPE_SUPPORT));
-DB_STMT(question_q_search_seller, SEARCH_SQL(SCOPE_SELLER));
-DB_STMT(question_q_search_buyer, SEARCH_SQL(SCOPE_BUYER));
-DB_STMT(question_q_search_support, SEARCH_SQL(SCOPE_SUPPORT));
+#define SEARCH_MATCH(scope, products)                                                              \
+    " AND q.id IN (SELECT s.id FROM questions s WHERE " scope("s") " AND s.search @@"           \
+    " (websearch_to_tsquery('russian', $10) || websearch_to_tsquery('english', $10))"            \
+    " UNION ALL SELECT s.id FROM products p JOIN questions s ON s.product_id = p.id"              \
+    " WHERE " products scope("s") " AND (p.sku = $11::bigint OR p.offer_id = $10))"
+#define SEARCH_SQL(scope, products, order)                                                         \
+    "SELECT q.id, question_json(q, $9) FROM questions q WHERE " scope("q") LIST_FILTERS           \
+    SEARCH_MATCH(scope, products) order " LIMIT $3"
+DB_STMT(question_q_list_seller, LIST_SQL(SCOPE_SELLER, ORDER_SELLER));
+DB_STMT(question_q_list_buyer, LIST_SQL(SCOPE_BUYER, ORDER_BUYER));
+DB_STMT(question_q_list_support, LIST_SQL(SCOPE_SUPPORT, ORDER_SUPPORT));
+DB_STMT(question_q_search_seller, SEARCH_SQL(SCOPE_SELLER, PRODUCTS_SELLER, ORDER_SELLER));
+DB_STMT(question_q_search_buyer, SEARCH_SQL(SCOPE_BUYER, PRODUCTS_ANY, ORDER_BUYER));
+DB_STMT(question_q_search_support, SEARCH_SQL(SCOPE_SUPPORT, PRODUCTS_ANY, ORDER_SUPPORT));
+/* clang-format on */
 
 #define COUNTS_SQL(scope)                                                                          \
     "SELECT json_build_object('all', count(*),"                                                    \
