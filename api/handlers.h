@@ -23,6 +23,13 @@ HANDLER(products_create);
 HANDLER(products_list);
 HANDLER(products_get);
 HANDLER(products_update);
+/* api/questions.c */
+HANDLER(questions_create);
+HANDLER(product_questions_list);
+HANDLER(questions_list);
+HANDLER(questions_counts);
+HANDLER(questions_get);
+HANDLER(questions_set_status);
 /* api/orders.c */
 HANDLER(orders_create);
 HANDLER(orders_list);

@@ -36,7 +36,11 @@ CREATE INDEX questions_seller_status_idx ON questions (seller_id, status, id DES
 CREATE INDEX questions_buyer_idx ON questions (buyer_id, id DESC);
 CREATE INDEX questions_product_idx ON questions (product_id, id DESC)
     WHERE moderation_status = 'approved';
-CREATE INDEX questions_search_idx ON questions USING gin (search);
+-- q search: one GIN over (seller_id, search) (btree_gin, trusted since PostgreSQL 13) finds a
+-- seller's matches without reading the rest of the table, so a search costs what it finds,
+-- not how many questions exist; support's search uses it on search alone.
+CREATE EXTENSION IF NOT EXISTS btree_gin;
+CREATE INDEX questions_search_idx ON questions USING gin (seller_id, search);
 CREATE INDEX questions_pending_idx ON questions (id) WHERE moderation_status = 'pending';
 
 CREATE TABLE answers (
@@ -71,3 +75,33 @@ CREATE TABLE moderation_decisions (
     UNIQUE (kind, item_id),
     CHECK (decision = 'approve' OR reason IS NOT NULL)
 );
+
+-- A question as the API shows it. The moderation state is for the author and support only
+-- (show_moderation); everyone else gets moderation: null. answers_count counts what the
+-- public sees: approved answers not deleted.
+CREATE FUNCTION question_json(q questions, show_moderation boolean) RETURNS json
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS
+$$ BEGIN RETURN (SELECT json_build_object(
+     'id', q.id,
+     'product', json_build_object('id', p.id, 'sku', p.sku, 'offer_id', p.offer_id,
+                                  'name', p.name),
+     'author', json_build_object('id', u.id, 'display_name', u.display_name),
+     'text', q.text, 'status', q.status,
+     'answers_count', (SELECT count(*) FROM answers a WHERE a.question_id = q.id
+                          AND a.moderation_status = 'approved' AND a.deleted_at IS NULL),
+     'moderation', CASE WHEN show_moderation THEN json_build_object(
+                       'status', q.moderation_status, 'reason', q.moderation_reason,
+                       'due_at', sd_ts(q.moderation_due_at), 'flags', q.flags) END,
+     'created_at', sd_ts(q.created_at), 'updated_at', sd_ts(q.updated_at))
+   FROM products p, users u WHERE p.id = q.product_id AND u.id = q.buyer_id);
+END $$;
+
+-- The product page: the question with its published answers, oldest first.
+CREATE FUNCTION question_page_json(q questions, show_moderation boolean) RETURNS json
+LANGUAGE sql STABLE PARALLEL SAFE AS
+$$ SELECT (question_json(q, show_moderation)::jsonb || jsonb_build_object('answers',
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'text', a.text,
+                                                     'created_at', sd_ts(a.created_at))
+                                  ORDER BY a.id), '[]'::jsonb)
+          FROM answers a WHERE a.question_id = q.id AND a.moderation_status = 'approved'
+           AND a.deleted_at IS NULL)))::json $$;

@@ -95,5 +95,6 @@ Suite *templates_suite(void);
 Suite *chat_restrictions_suite(void);
 Suite *files_suite(void);
 Suite *chats_suite(void);
+Suite *questions_suite(void);
 
 #endif

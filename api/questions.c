@@ -1,0 +1,367 @@
+/* Product questions: buyers ask (POST /v1/products/{id}/questions), sellers work through them
+ * (lists, counts, opening marks viewed, bulk marking), everyone reads the approved ones on the
+ * product page. Answers and moderators' decisions live in api/answers.c and api/moderation.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../src/moderation_policy.h"
+#include "../src/notification_store.h"
+#include "../src/product_store.h"
+#include "../src/question_store.h"
+#include "handlers.h"
+#include "http.h"
+#include "moderation.h"
+
+#define QUESTION_MIN      2
+#define QUESTION_MAX      1000
+#define QUESTIONS_DEFAULT 20
+#define QUESTIONS_MAX     100
+#define STATUS_IDS_MAX    100
+#define NOTIFY_NAME_MAX   120
+
+static enum question_scope scope_of(const struct http_ctx *ctx)
+{
+    return ctx->role == ROLE_SELLER  ? QUESTION_SELLER
+           : ctx->role == ROLE_BUYER ? QUESTION_BUYER
+                                     : QUESTION_SUPPORT;
+}
+
+struct question_args {
+    struct question_new q;
+    char due[32];
+    char *flags;
+};
+
+/* The seller hears of a question only once the public may see it: approved at once here, or
+ * later by a moderator's decision (api/moderation.c). */
+static sd_err question_notify(struct db_conn *conn, int64_t seller_id, int64_t question_id,
+                              int64_t product_id, const char *product_name)
+{
+    char body[NOTIFY_NAME_MAX + 64];
+    snprintf(body, sizeof body, "A buyer asked a question about \"%.*s\".", NOTIFY_NAME_MAX,
+             product_name);
+    utf8_cut(body);
+    json_t *data = json_pack("{s:I, s:I}", "question_id", (json_int_t)question_id, "product_id",
+                             (json_int_t)product_id);
+    sd_err e = notification_store_create(conn, seller_id, "question.new", "New product question",
+                                         body, data);
+    json_decref(data);
+    return e;
+}
+
+static sd_err question_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg,
+                                 json_t **out, int *answered)
+{
+    struct question_args *a = arg;
+    int64_t qid = 0, seller = 0;
+    char *name = NULL;
+    sd_err e = question_store_create(conn, &a->q, out, &qid, &seller, &name);
+    if (e == SD_ERR_NOT_FOUND) {
+        *answered = 1;
+        http_problem(ctx, e, NULL, "No such product.");
+    }
+    if (e == SD_OK && strcmp(a->q.moderation_status, "approved") == 0 &&
+        (e = question_notify(conn, seller, qid, a->q.product_id, name)) != SD_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    free(name);
+    return e;
+}
+
+HANDLER(questions_create)
+{
+    static const struct field_rule rules[] = {
+        {"text", FT_STRING, 1, QUESTION_MIN, QUESTION_MAX},
+        FIELD_RULES_END,
+    };
+    static const char *const guarded[] = {"text", NULL};
+    struct http_ctx *ctx = http_ctx_of(resp);
+    const struct sd_config *cfg = &ctx->app->cfg;
+    struct question_args a = {0};
+    struct db_conn *conn;
+    json_t *body = NULL, *errors = NULL, *soft = NULL, *product = NULL;
+    int64_t id = http_path_id(ctx, "id");
+    int rc = U_CALLBACK_COMPLETE;
+    sd_err e;
+    struct tm tm;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, ROLE_BUYER) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such product.");
+    if (!(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    http_check_fields(body, rules, NULL, errors);
+    a.q.text = json_string_value(json_object_get(body, "text"));
+    if (a.q.text && utf8_blank(a.q.text))
+        http_field_error(errors, "text", "too_short", "must not be blank");
+    if (json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                 "The question has invalid fields.");
+        errors = NULL;
+        goto cleanup;
+    }
+    /* an unknown product is 404 before the text is judged: no refusal is recorded for it */
+    if (!(conn = http_conn(ctx)))
+        goto cleanup;
+    if ((e = product_store_get(conn, id, &product)) != SD_OK) {
+        rc = e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such product.")
+                                   : http_store_error(ctx, e);
+        goto cleanup;
+    }
+    if (moderation_guard_flags(ctx, body, guarded, &soft) != 0)
+        goto cleanup;
+    time_t due = moderation_due(time(NULL), cfg->moderation_days, cfg->moderation_holiday_days,
+                                cfg->nmoderation_holidays);
+    gmtime_r(&due, &tm);
+    strftime(a.due, sizeof a.due, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    a.flags = json_dumps(soft, JSON_COMPACT);
+    a.q.buyer_id = ctx->user_id;
+    a.q.product_id = id;
+    a.q.due_at = a.due;
+    a.q.flags = a.flags;
+    a.q.moderation_status = moderation_initial_status(
+        (moderation_policy)cfg->moderation_question_policy, json_array_size(soft) > 0);
+    rc = http_idempotent_create(ctx, "questions", question_create_tx, &a);
+cleanup:
+    free(a.flags);
+    json_decref(soft);
+    json_decref(product);
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}
+
+/* YYYY-MM-DD naming a real day; NULL when absent, "" (after an error) when invalid. */
+static const char *query_date(struct http_ctx *ctx, const char *name, json_t *errors)
+{
+    const char *s = http_query(ctx, name);
+    struct tm tm = {0};
+    char back[16];
+    if (!s)
+        return NULL;
+    if (strlen(s) == 10 && s[4] == '-' && s[7] == '-' && strspn(s, "0123456789-") == 10 &&
+        sscanf(s, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        time_t t = timegm(&tm);
+        struct tm norm;
+        gmtime_r(&t, &norm);
+        strftime(back, sizeof back, "%Y-%m-%d", &norm);
+        if (strcmp(back, s) == 0)
+            return s;
+    }
+    http_field_error(errors, name, "invalid_format", "must be a date YYYY-MM-DD");
+    return "";
+}
+
+/* A positive integer query parameter as text; NULL when absent. */
+static const char *query_id(struct http_ctx *ctx, const char *name, json_t *errors)
+{
+    const char *s = http_query(ctx, name);
+    if (!s)
+        return NULL;
+    if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18 || s[0] == '0') {
+        http_field_error(errors, name, "invalid_format", "must be a positive integer");
+        return NULL;
+    }
+    return s;
+}
+
+HANDLER(questions_list)
+{
+    static const char *const allowed[] = {"status",  "product_id", "sku",   "q", "date_from",
+                                          "date_to", "cursor",     "limit", NULL};
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct question_filter f = {0};
+    json_t *errors = json_array();
+    char *items = NULL;
+    int has_more = 0;
+    int64_t last = 0;
+    struct db_conn *conn;
+    (void)req;
+    (void)app;
+    http_check_query(ctx, allowed, errors);
+    f.scope = scope_of(ctx);
+    f.user_id = ctx->user_id;
+    f.status = http_query(ctx, "status");
+    if (f.status && strcmp(f.status, "new") && strcmp(f.status, "viewed") &&
+        strcmp(f.status, "processed") && strcmp(f.status, "all"))
+        http_field_error(errors, "status", "invalid_enum", "must be new, viewed, processed or all");
+    if (f.status && strcmp(f.status, "all") == 0)
+        f.status = NULL;
+    f.product_id = query_id(ctx, "product_id", errors);
+    f.sku = query_id(ctx, "sku", errors);
+    f.q = http_query(ctx, "q");
+    if (f.q && (utf8_blank(f.q) || utf8_length(f.q) > 200)) {
+        http_field_error(errors, "q", "invalid_length", "must be 1 to 200 characters, not blank");
+        f.q = NULL;
+    }
+    /* all digits may be an item number (sku) as well as words */
+    if (f.q && strspn(f.q, "0123456789") == strlen(f.q) && strlen(f.q) <= 18)
+        f.q_sku = f.q;
+    f.date_from = query_date(ctx, "date_from", errors);
+    f.date_to = query_date(ctx, "date_to", errors);
+    if (f.date_from && f.date_to && *f.date_from && *f.date_to &&
+        strcmp(f.date_from, f.date_to) > 0)
+        http_field_error(errors, "date_to", "invalid_range", "must not be before date_from");
+    f.limit = http_query_limit(ctx, QUESTIONS_DEFAULT, QUESTIONS_MAX, errors);
+    f.after_id = http_query_cursor(ctx, "questions", errors);
+    if (json_array_size(errors))
+        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                   "The query has invalid parameters.");
+    json_decref(errors);
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    sd_err e = question_store_list(conn, &f, &items, &has_more, &last);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_page(ctx, items, has_more, last, "questions");
+}
+
+HANDLER(questions_counts)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    json_t *out = NULL;
+    (void)req;
+    (void)app;
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    sd_err e = question_store_counts(conn, scope_of(ctx), ctx->user_id, &out);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_json(ctx, 200, out);
+}
+
+HANDLER(questions_get)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    json_t *out = NULL;
+    int64_t id = http_path_id(ctx, "id");
+    (void)req;
+    (void)app;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such question.");
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    sd_err e = question_store_get(conn, scope_of(ctx), ctx->user_id, id, &out);
+    if (e == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "No such question.");
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_json(ctx, 200, out);
+}
+
+/* question_ids: 1 to 100 distinct positive ids, as a PostgreSQL array literal (malloc'd). */
+static char *status_ids(json_t *ids, json_t *errors)
+{
+    size_t i, len = 0, cap = json_array_size(ids) * 21 + 3;
+    json_t *id;
+    char *out;
+    if (!json_is_array(ids))
+        return NULL; /* http_check_fields reported it */
+    json_array_foreach(ids, i, id)
+    {
+        if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+            http_field_error(errors, "question_ids", "wrong_type", "must hold positive integers");
+            return NULL;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (json_integer_value(json_array_get(ids, k)) == json_integer_value(id)) {
+                http_field_error(errors, "question_ids", "duplicate", "holds %lld twice",
+                                 (long long)json_integer_value(id));
+                return NULL;
+            }
+    }
+    out = malloc(cap);
+    out[len++] = '{';
+    json_array_foreach(ids, i, id)
+    {
+        len += (size_t)snprintf(out + len, cap - len, "%s%lld", i ? "," : "",
+                                (long long)json_integer_value(id));
+    }
+    snprintf(out + len, cap - len, "}");
+    return out;
+}
+
+HANDLER(questions_set_status)
+{
+    static const struct field_rule rules[] = {
+        {"question_ids", FT_ARRAY, 1, 1, STATUS_IDS_MAX},
+        {"status", FT_STRING, 1, 1, 16},
+        FIELD_RULES_END,
+    };
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    json_t *body, *errors, *results = NULL;
+    char *ids = NULL;
+    int rc = U_CALLBACK_COMPLETE;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, ROLE_SELLER) != 0 || !(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    http_check_fields(body, rules, NULL, errors);
+    const char *status = json_string_value(json_object_get(body, "status"));
+    /* processed follows published answers; it is never set by hand */
+    if (status && strcmp(status, "new") && strcmp(status, "viewed"))
+        http_field_error(errors, "status", "invalid_enum", "must be new or viewed");
+    if (!json_array_size(errors))
+        ids = status_ids(json_object_get(body, "question_ids"), errors);
+    if (json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "Invalid request.");
+        errors = NULL;
+        goto cleanup;
+    }
+    if (!(conn = http_conn(ctx)))
+        goto cleanup;
+    sd_err e = question_store_set_status(conn, ctx->user_id, ids, status, &results);
+    rc = e == SD_OK ? http_json(ctx, 200, json_pack("{s:o}", "results", results))
+                    : http_store_error(ctx, e);
+cleanup:
+    free(ids);
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}
+
+HANDLER(product_questions_list)
+{
+    static const char *const allowed[] = {"cursor", "limit", NULL};
+    struct http_ctx *ctx = http_ctx_of(resp);
+    json_t *errors = json_array();
+    char *items = NULL, scope[48];
+    int has_more = 0;
+    int64_t last = 0, id = http_path_id(ctx, "id");
+    struct db_conn *conn;
+    (void)req;
+    (void)app;
+    if (id < 0) {
+        json_decref(errors);
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such product.");
+    }
+    snprintf(scope, sizeof scope, "product-questions:%lld", (long long)id);
+    http_check_query(ctx, allowed, errors);
+    int limit = http_query_limit(ctx, QUESTIONS_DEFAULT, QUESTIONS_MAX, errors);
+    int64_t after = http_query_cursor(ctx, scope, errors);
+    if (json_array_size(errors))
+        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                   "The query has invalid parameters.");
+    json_decref(errors);
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    sd_err e = question_store_product_page(conn, id, ctx->user_id, ctx->role == ROLE_SUPPORT, after,
+                                           limit, &items, &has_more, &last);
+    if (e == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "No such product.");
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_page(ctx, items, has_more, last, scope);
+}

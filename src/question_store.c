@@ -1,0 +1,212 @@
+#include "question_store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Approved at once (auto policy), the system's decision is recorded with the question: the
+ * decision log is complete whoever decided. */
+DB_STMT(question_q_create,
+        "WITH q AS ("
+        "  INSERT INTO questions (product_id, seller_id, buyer_id, text, moderation_status,"
+        "                         moderated_at, moderation_due_at, flags, search)"
+        "  SELECT p.id, p.seller_id, $2, $3, $4, CASE WHEN $4 = 'approved' THEN now() END,"
+        "         $5::timestamptz, $6::jsonb,"
+        "         to_tsvector('russian', $3) || to_tsvector('english', $3)"
+        "         || to_tsvector('russian', p.name) || to_tsvector('english', p.name)"
+        "    FROM products p WHERE p.id = $1"
+        "  RETURNING *),"
+        " d AS (INSERT INTO moderation_decisions (kind, item_id, decision)"
+        "       SELECT 'question', q.id, 'approve' FROM q WHERE q.moderation_status = 'approved')"
+        " SELECT question_json(q, true), q.id, q.seller_id, p.name"
+        "   FROM q JOIN products p ON p.id = q.product_id");
+
+/* Who sees which questions, over the row alias a ($1 is the caller). */
+/* clang-format off */
+#define SCOPE_SELLER(a)  a ".seller_id = $1 AND " a ".moderation_status = 'approved'"
+#define SCOPE_BUYER(a)   a ".buyer_id = $1"
+#define SCOPE_SUPPORT(a) "$1::bigint > 0"
+/* the products a seller's q may name: the (seller_id, offer_id) key finds them */
+#define PRODUCTS_SELLER  "p.seller_id = $1 AND "
+#define PRODUCTS_ANY     ""
+/* Leading with the scope's column keeps the planner on the scope's index: ordered by id
+ * alone, it may walk the primary key backwards filtering other sellers' rows, which it
+ * did on generated data (230 ms instead of 0.4 ms for a seller whose questions are old). */
+#define ORDER_SELLER  " ORDER BY q.seller_id, q.id DESC"
+#define ORDER_BUYER   " ORDER BY q.buyer_id, q.id DESC"
+#define ORDER_SUPPORT " ORDER BY q.id DESC"
+
+/* ($1 user, $2 after, $3 limit + 1, $4 status, $5 product_id, $6 sku, $7 date_from,
+ * $8 date_to, $9 show moderation); a NULL filter folds away in the plan of each call */
+#define LIST_FILTERS                                                                               \
+    " AND " DB_BEFORE("q.id", "$2") " AND ($4::text IS NULL OR q.status = $4)"                     \
+    " AND ($5::bigint IS NULL OR q.product_id = $5)"                                               \
+    " AND ($6::bigint IS NULL OR q.product_id = (SELECT id FROM products WHERE sku = $6))"        \
+    " AND ($7::date IS NULL OR q.created_at >= ($7::date::timestamp AT TIME ZONE 'UTC'))"        \
+    " AND ($8::date IS NULL OR q.created_at < (($8::date + 1)::timestamp AT TIME ZONE 'UTC'))"
+#define LIST_SQL(scope, order)                                                                     \
+    "SELECT q.id, question_json(q, $9) FROM questions q WHERE " scope("q") LIST_FILTERS order     \
+    " LIMIT $3"
+/* q ($10, $11 the same when it is all digits): the words of the question or the product's
+ * name, or exactly the product's sku or offer_id. Two index lookups joined by UNION rather
+ * than one OR, which no index serves. */
+#define SEARCH_MATCH(scope, products)                                                              \
+    " AND q.id IN (SELECT s.id FROM questions s WHERE " scope("s") " AND s.search @@"           \
+    " (websearch_to_tsquery('russian', $10) || websearch_to_tsquery('english', $10))"            \
+    " UNION ALL SELECT s.id FROM products p JOIN questions s ON s.product_id = p.id"              \
+    " WHERE " products scope("s") " AND (p.sku = $11::bigint OR p.offer_id = $10))"
+#define SEARCH_SQL(scope, products, order)                                                         \
+    "SELECT q.id, question_json(q, $9) FROM questions q WHERE " scope("q") LIST_FILTERS           \
+    SEARCH_MATCH(scope, products) order " LIMIT $3"
+DB_STMT(question_q_list_seller, LIST_SQL(SCOPE_SELLER, ORDER_SELLER));
+DB_STMT(question_q_list_buyer, LIST_SQL(SCOPE_BUYER, ORDER_BUYER));
+DB_STMT(question_q_list_support, LIST_SQL(SCOPE_SUPPORT, ORDER_SUPPORT));
+DB_STMT(question_q_search_seller, SEARCH_SQL(SCOPE_SELLER, PRODUCTS_SELLER, ORDER_SELLER));
+DB_STMT(question_q_search_buyer, SEARCH_SQL(SCOPE_BUYER, PRODUCTS_ANY, ORDER_BUYER));
+DB_STMT(question_q_search_support, SEARCH_SQL(SCOPE_SUPPORT, PRODUCTS_ANY, ORDER_SUPPORT));
+/* clang-format on */
+
+#define COUNTS_SQL(scope)                                                                          \
+    "SELECT json_build_object('all', count(*),"                                                    \
+    " 'new', count(*) FILTER (WHERE q.status = 'new'),"                                            \
+    " 'viewed', count(*) FILTER (WHERE q.status = 'viewed'),"                                      \
+    " 'processed', count(*) FILTER (WHERE q.status = 'processed'))"                                \
+    " FROM questions q WHERE " scope("q")
+DB_STMT(question_q_counts_seller, COUNTS_SQL(SCOPE_SELLER));
+DB_STMT(question_q_counts_buyer, COUNTS_SQL(SCOPE_BUYER));
+DB_STMT(question_q_counts_support, COUNTS_SQL(SCOPE_SUPPORT));
+
+DB_STMT(question_q_open,
+        "UPDATE questions SET status = 'viewed', updated_at = now()"
+        " WHERE id = $2 AND seller_id = $1 AND status = 'new' AND moderation_status = 'approved'");
+#define GET_SQL(scope, show)                                                                       \
+    "SELECT question_json(q, " show ") FROM questions q WHERE q.id = $2 AND " scope("q")
+DB_STMT(question_q_get_seller, GET_SQL(SCOPE_SELLER, "false"));
+DB_STMT(question_q_get_buyer, GET_SQL(SCOPE_BUYER, "true"));
+DB_STMT(question_q_get_support, GET_SQL(SCOPE_SUPPORT, "true"));
+
+/* Rows are locked before they are judged: a question published meanwhile (processed) is
+ * reported as such, never moved back by hand. */
+DB_STMT(question_q_set_status,
+        "WITH i AS (SELECT id, n FROM unnest($2::bigint[]) WITH ORDINALITY AS i(id, n)),"
+        " cur AS (SELECT q.id, q.status FROM questions q JOIN i ON i.id = q.id"
+        "          WHERE q.seller_id = $1 AND q.moderation_status = 'approved' FOR UPDATE OF q),"
+        " upd AS (UPDATE questions q SET status = $3, updated_at = now() FROM cur"
+        "          WHERE q.id = cur.id AND cur.status <> 'processed' AND cur.status <> $3"
+        "          RETURNING q.id)"
+        " SELECT coalesce(json_agg(json_build_object('id', i.id, 'result',"
+        "        CASE WHEN cur.id IS NULL THEN 'not_found' WHEN cur.status = 'processed'"
+        "             THEN 'processed' WHEN upd.id IS NOT NULL THEN 'updated'"
+        "             ELSE 'unchanged' END) ORDER BY i.n), '[]')"
+        "   FROM i LEFT JOIN cur ON cur.id = i.id LEFT JOIN upd ON upd.id = i.id");
+
+DB_STMT(question_q_product_exists, "SELECT 1 FROM products WHERE id = $1");
+/* ($1 product, $2 after, $3 limit + 1, $4 viewer, $5 viewer is support) */
+DB_STMT(question_q_product_page,
+        "SELECT q.id, question_page_json(q, $5::bool OR q.buyer_id = $4) FROM questions q"
+        " WHERE q.product_id = $1 AND q.moderation_status = 'approved'"
+        " AND " DB_BEFORE("q.id", "$2") " ORDER BY q.id DESC LIMIT $3");
+
+sd_err question_store_create(struct db_conn *conn, const struct question_new *q, json_t **out,
+                             int64_t *question_id, int64_t *seller_id, char **product_name)
+{
+    char pid[24], bid[24];
+    sd_err e = SD_OK;
+    const char *p[] = {db_i64(pid, q->product_id),
+                       db_i64(bid, q->buyer_id),
+                       q->text,
+                       q->moderation_status,
+                       q->due_at,
+                       q->flags};
+    json_error_t jerr;
+    PGresult *r = db_exec(conn, &question_q_create, 6, p, &e);
+    if (!r)
+        return e;
+    if (PQntuples(r) != 1) {
+        e = SD_ERR_NOT_FOUND;
+    } else if (!(*out = json_loads(db_get_str(r, 0, 0), 0, &jerr))) {
+        e = SD_ERR_INTERNAL;
+    } else {
+        *question_id = db_get_i64(r, 0, 1);
+        *seller_id = db_get_i64(r, 0, 2);
+        *product_name = strdup(db_get_str(r, 0, 3));
+    }
+    PQclear(r);
+    return e;
+}
+
+sd_err question_store_list(struct db_conn *conn, const struct question_filter *f, char **items,
+                           int *has_more, int64_t *last_id)
+{
+    static const db_stmt *const lists[] = {&question_q_list_seller, &question_q_list_buyer,
+                                           &question_q_list_support};
+    static const db_stmt *const searches[] = {&question_q_search_seller, &question_q_search_buyer,
+                                              &question_q_search_support};
+    char uid[24], aid[24], lim[24];
+    const char *p[] = {db_i64(uid, f->user_id),
+                       db_i64(aid, f->after_id),
+                       db_i64(lim, f->limit + 1),
+                       f->status,
+                       f->product_id,
+                       f->sku,
+                       f->date_from,
+                       f->date_to,
+                       f->scope == QUESTION_SELLER ? "false" : "true",
+                       f->q,
+                       f->q_sku};
+    if (f->q)
+        return db_json_page(conn, searches[f->scope], 11, p, f->limit, items, has_more, last_id);
+    return db_json_page(conn, lists[f->scope], 9, p, f->limit, items, has_more, last_id);
+}
+
+sd_err question_store_counts(struct db_conn *conn, enum question_scope scope, int64_t user_id,
+                             json_t **out)
+{
+    static const db_stmt *const counts[] = {&question_q_counts_seller, &question_q_counts_buyer,
+                                            &question_q_counts_support};
+    char uid[24];
+    const char *p[] = {db_i64(uid, user_id)};
+    return db_json_one(conn, counts[scope], 1, p, out);
+}
+
+sd_err question_store_get(struct db_conn *conn, enum question_scope scope, int64_t user_id,
+                          int64_t id, json_t **out)
+{
+    static const db_stmt *const gets[] = {&question_q_get_seller, &question_q_get_buyer,
+                                          &question_q_get_support};
+    char uid[24], qid[24];
+    sd_err e = SD_OK;
+    const char *p[] = {db_i64(uid, user_id), db_i64(qid, id)};
+    if (scope == QUESTION_SELLER) {
+        PGresult *r = db_exec(conn, &question_q_open, 2, p, &e);
+        if (!r)
+            return e;
+        PQclear(r);
+    }
+    return db_json_one(conn, gets[scope], 2, p, out);
+}
+
+sd_err question_store_set_status(struct db_conn *conn, int64_t seller_id, const char *ids,
+                                 const char *status, json_t **results)
+{
+    char sid[24];
+    const char *p[] = {db_i64(sid, seller_id), ids, status};
+    return db_json_one(conn, &question_q_set_status, 3, p, results);
+}
+
+sd_err question_store_product_page(struct db_conn *conn, int64_t product_id, int64_t viewer_id,
+                                   int viewer_support, int64_t after_id, int limit, char **items,
+                                   int *has_more, int64_t *last_id)
+{
+    char pid[24], aid[24], lim[24], vid[24];
+    sd_err e = SD_OK;
+    const char *p[] = {db_i64(pid, product_id), db_i64(aid, after_id), db_i64(lim, limit + 1),
+                       db_i64(vid, viewer_id), viewer_support ? "true" : "false"};
+    PGresult *r = db_exec(conn, &question_q_product_exists, 1, p, &e);
+    if (!r)
+        return e;
+    e = PQntuples(r) == 1 ? SD_OK : SD_ERR_NOT_FOUND;
+    PQclear(r);
+    if (e != SD_OK)
+        return e;
+    return db_json_page(conn, &question_q_product_page, 5, p, limit, items, has_more, last_id);
+}
