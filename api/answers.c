@@ -11,8 +11,8 @@
 #include "http.h"
 #include "moderation.h"
 
-#define ANSWER_TEXT_MIN     2
-#define ANSWER_TEXT_MAX     3000
+#define ANSWER_TEXT_MIN      2
+#define ANSWER_TEXT_MAX      3000
 #define ANSWERS_PAGE_DEFAULT 20
 #define ANSWERS_PAGE_MAX     100
 
@@ -22,8 +22,8 @@ struct answer_args {
     struct answer_new a;
 };
 
-static sd_err answer_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg,
-                               json_t **out, int *answered)
+static sd_err answer_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg, json_t **out,
+                               int *answered)
 {
     struct answer_args *args = arg;
     sd_err e = answer_store_create(conn, &args->a, out);

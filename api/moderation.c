@@ -183,9 +183,9 @@ HANDLER(moderation_offenders)
  * The moderation workflow: the support queue and the decisions
  * ------------------------------------------------------------------------------------------- */
 
-#define QUEUE_DEFAULT      20
-#define QUEUE_MAX          100
-#define DECISIONS_MAX      100
+#define QUEUE_DEFAULT       20
+#define QUEUE_MAX           100
+#define DECISIONS_MAX       100
 #define DECISION_REASON_MIN 3
 #define DECISION_REASON_MAX 500
 
@@ -244,8 +244,7 @@ struct decision {
 };
 
 /* Validates one decision object (prefix names it inside a batch) into d. */
-static void decision_parse(const json_t *o, const char *prefix, struct decision *d,
-                           json_t *errors)
+static void decision_parse(const json_t *o, const char *prefix, struct decision *d, json_t *errors)
 {
     static const struct field_rule rules[] = {
         {"kind", FT_STRING, 1, 1, 16},
@@ -265,7 +264,8 @@ static void decision_parse(const json_t *o, const char *prefix, struct decision 
     d->reason = json_string_value(json_object_get(o, "reason"));
     decision = json_string_value(json_object_get(o, "decision"));
     d->approve = strcmp(decision, "approve") == 0;
-#define DECISION_FIELD(name) (snprintf(field, sizeof field, "%s%s" name, prefix ? prefix : "", prefix ? "." : ""), field)
+#define DECISION_FIELD(name)                                                                       \
+    (snprintf(field, sizeof field, "%s%s" name, prefix ? prefix : "", prefix ? "." : ""), field)
     if (strcmp(d->kind, "question") != 0 && strcmp(d->kind, "answer") != 0)
         http_field_error(errors, DECISION_FIELD("kind"), "invalid_enum",
                          "must be question or answer");
@@ -363,9 +363,9 @@ static int decisions_batch(struct http_ctx *ctx, json_t *body)
             json_array_append_new(results, out);
         } else if (e == SD_ERR_NOT_FOUND || e == SD_ERR_CONFLICT) {
             json_array_append_new(
-                results, json_pack("{s:s, s:I, s:s}", "kind", d[i].kind, "id", (json_int_t)d[i].id,
-                                   "result", e == SD_ERR_CONFLICT ? "already_decided"
-                                                                  : "not_found"));
+                results,
+                json_pack("{s:s, s:I, s:s}", "kind", d[i].kind, "id", (json_int_t)d[i].id, "result",
+                          e == SD_ERR_CONFLICT ? "already_decided" : "not_found"));
         } else {
             /* the items before this one stay decided; a retry reports them already_decided */
             json_decref(results);

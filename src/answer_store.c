@@ -24,9 +24,8 @@ DB_STMT(answer_q_create,
         " WHERE q.id = $1 AND q.seller_id = $2 AND q.moderation_status = 'approved'"
         " RETURNING id");
 DB_STMT(answer_q_get, "SELECT " ANSWER_JSON("a") " FROM answers a WHERE a.id = $1");
-DB_STMT(answer_q_access,
-        "SELECT q.seller_id = $2 OR $3::bool FROM questions q WHERE q.id = $1"
-        " AND (q.moderation_status = 'approved' OR q.buyer_id = $2 OR $3::bool)");
+DB_STMT(answer_q_access, "SELECT q.seller_id = $2 OR $3::bool FROM questions q WHERE q.id = $1"
+                         " AND (q.moderation_status = 'approved' OR q.buyer_id = $2 OR $3::bool)");
 DB_STMT(answer_q_list_all,
         "SELECT a.id, " ANSWER_JSON("a") " FROM answers a WHERE a.question_id = $1"
                                          " AND " DB_BEFORE("a.id", "$2") " ORDER BY a.id DESC"

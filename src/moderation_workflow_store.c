@@ -14,28 +14,30 @@
 #define QUEUE_COMMON(t)                                                                            \
     "'text', " t ".text, 'flags', " t ".flags, 'submitted_at', sd_ts(" t ".created_at),"           \
     " 'due_at', sd_ts(" t ".moderation_due_at), 'overdue', " t ".moderation_due_at < now(),"       \
-    " 'author', json_build_object('id', u.id, 'role', u.role, 'display_name', u.display_name),"   \
+    " 'author', json_build_object('id', u.id, 'role', u.role, 'display_name', u.display_name),"    \
     " 'product', json_build_object('id', p.id, 'sku', p.sku, 'name', p.name)"
 
-DB_STMT(mwf_q_queue,
-        "SELECT id, j FROM ("
-        " (SELECT q.id, json_build_object('kind', 'question', 'id', q.id, " QUEUE_COMMON(
-            "q") ") AS j"
-                 " FROM questions q JOIN users u ON u.id = q.buyer_id"
-                 " JOIN products p ON p.id = q.product_id"
-                 " WHERE q.moderation_status = 'pending' AND coalesce($1::text, 'question') = "
-                 "'question'" QUEUE_FILTERS(
-                     "q") " ORDER BY q.id LIMIT $5)"
-                          " UNION ALL"
-                          " (SELECT a.id, json_build_object('kind', 'answer', 'id', a.id, " QUEUE_COMMON(
-                              "a") ", 'question', json_build_object('id', q.id, 'text', q.text)) AS j"
-                                   " FROM answers a JOIN questions q ON q.id = a.question_id"
-                                   " JOIN users u ON u.id = a.seller_id"
-                                   " JOIN products p ON p.id = q.product_id"
-                                   " WHERE a.moderation_status = 'pending' AND a.deleted_at IS NULL"
-                                   " AND coalesce($1::text, 'answer') = 'answer'" QUEUE_FILTERS(
-                                       "a") " ORDER BY a.id LIMIT $5)"
-                                            ") x ORDER BY id LIMIT $5");
+DB_STMT(
+    mwf_q_queue,
+    "SELECT id, j FROM ("
+    " (SELECT q.id, json_build_object('kind', 'question', 'id', q.id, " QUEUE_COMMON(
+        "q") ") AS j"
+             " FROM questions q JOIN users u ON u.id = q.buyer_id"
+             " JOIN products p ON p.id = q.product_id"
+             " WHERE q.moderation_status = 'pending' AND coalesce($1::text, 'question') = "
+             "'question'" QUEUE_FILTERS(
+                 "q") " ORDER BY q.id LIMIT $5)"
+                      " UNION ALL"
+                      " (SELECT a.id, json_build_object('kind', 'answer', 'id', "
+                      "a.id, " QUEUE_COMMON(
+                          "a") ", 'question', json_build_object('id', q.id, 'text', q.text)) AS j"
+                               " FROM answers a JOIN questions q ON q.id = a.question_id"
+                               " JOIN users u ON u.id = a.seller_id"
+                               " JOIN products p ON p.id = q.product_id"
+                               " WHERE a.moderation_status = 'pending' AND a.deleted_at IS NULL"
+                               " AND coalesce($1::text, 'answer') = 'answer'" QUEUE_FILTERS(
+                                   "a") " ORDER BY a.id LIMIT $5)"
+                                        ") x ORDER BY id LIMIT $5");
 
 /* The item and who a decision concerns, locked until commit: a second decision waits here and
  * then finds the item decided. */
@@ -72,11 +74,9 @@ sd_err moderation_workflow_queue(struct db_conn *conn, const struct moderation_q
 {
     char after[24], lim[24];
     const char *tf[] = {"false", "true"};
-    const char *p[] = {q->kind,
-                       db_i64(after, q->after_id),
+    const char *p[] = {q->kind, db_i64(after, q->after_id),
                        q->flagged < 0 ? NULL : tf[q->flagged != 0],
-                       q->overdue < 0 ? NULL : tf[q->overdue != 0],
-                       db_i64(lim, q->limit + 1)};
+                       q->overdue < 0 ? NULL : tf[q->overdue != 0], db_i64(lim, q->limit + 1)};
     return db_json_page(conn, &mwf_q_queue, 5, p, q->limit, items, has_more, last_id);
 }
 
@@ -128,21 +128,21 @@ static sd_err mwf_effects(struct db_conn *conn, const struct mwf_item *it, int a
                 mwf_printf("A buyer asked a question about \"%s\".", it->product_name),
                 json_pack("{s:I, s:I}", "question_id", (json_int_t)it->id, "product_id",
                           (json_int_t)it->product_id));
-        return mwf_notify(
-            conn, it->buyer_id, "question.rejected", "Question rejected by moderation",
-            mwf_printf("Your question about \"%s\" was not published: %s", it->product_name,
-                       reason),
-            json_pack("{s:I, s:I, s:s}", "question_id", (json_int_t)it->id, "product_id",
-                      (json_int_t)it->product_id, "reason", reason));
+        return mwf_notify(conn, it->buyer_id, "question.rejected",
+                          "Question rejected by moderation",
+                          mwf_printf("Your question about \"%s\" was not published: %s",
+                                     it->product_name, reason),
+                          json_pack("{s:I, s:I, s:s}", "question_id", (json_int_t)it->id,
+                                    "product_id", (json_int_t)it->product_id, "reason", reason));
     }
     if (!approve)
-        return mwf_notify(
-            conn, it->seller_id, "question.answer_rejected", "Answer rejected by moderation",
-            mwf_printf("Your answer to a question about \"%s\" was rejected: %s",
-                       it->product_name, reason),
-            json_pack("{s:I, s:I, s:I, s:s}", "question_id", (json_int_t)it->question_id,
-                      "answer_id", (json_int_t)it->id, "product_id", (json_int_t)it->product_id,
-                      "reason", reason));
+        return mwf_notify(conn, it->seller_id, "question.answer_rejected",
+                          "Answer rejected by moderation",
+                          mwf_printf("Your answer to a question about \"%s\" was rejected: %s",
+                                     it->product_name, reason),
+                          json_pack("{s:I, s:I, s:I, s:s}", "question_id",
+                                    (json_int_t)it->question_id, "answer_id", (json_int_t)it->id,
+                                    "product_id", (json_int_t)it->product_id, "reason", reason));
     PGresult *r = db_exec(conn, &mwf_q_publish, 1, p, &e);
     if (!r)
         return e;
@@ -151,12 +151,11 @@ static sd_err mwf_effects(struct db_conn *conn, const struct mwf_item *it, int a
     /* the buyer hears once the question turns answered, not for every further answer */
     if (published != 1)
         return SD_OK;
-    return mwf_notify(conn, it->buyer_id, "question.answer_published", "Your question was answered",
-                      mwf_printf("The seller answered your question about \"%s\".",
-                                 it->product_name),
-                      json_pack("{s:I, s:I, s:I}", "question_id", (json_int_t)it->question_id,
-                                "answer_id", (json_int_t)it->id, "product_id",
-                                (json_int_t)it->product_id));
+    return mwf_notify(
+        conn, it->buyer_id, "question.answer_published", "Your question was answered",
+        mwf_printf("The seller answered your question about \"%s\".", it->product_name),
+        json_pack("{s:I, s:I, s:I}", "question_id", (json_int_t)it->question_id, "answer_id",
+                  (json_int_t)it->id, "product_id", (json_int_t)it->product_id));
 }
 
 sd_err moderation_workflow_decide(struct db_conn *conn, const char *kind, int64_t id, int approve,
@@ -174,7 +173,7 @@ sd_err moderation_workflow_decide(struct db_conn *conn, const char *kind, int64_
     if (PQntuples(r) == 0 || strcmp(db_get_str(r, 0, 1), "t") == 0) {
         /* an answer withdrawn while pending has left the queue: nothing to decide */
         e = PQntuples(r) && strcmp(db_get_str(r, 0, 0), "pending") != 0 ? SD_ERR_CONFLICT
-                                                                           : SD_ERR_NOT_FOUND;
+                                                                        : SD_ERR_NOT_FOUND;
         PQclear(r);
         return e;
     }

@@ -95,5 +95,7 @@ Suite *templates_suite(void);
 Suite *chat_restrictions_suite(void);
 Suite *files_suite(void);
 Suite *chats_suite(void);
+Suite *answers_suite(void);
+Suite *moderation_workflow_suite(void);
 
 #endif

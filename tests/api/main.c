@@ -17,6 +17,8 @@ int main(void)
     srunner_add_suite(sr, chat_restrictions_suite());
     srunner_add_suite(sr, files_suite());
     srunner_add_suite(sr, chats_suite());
+    srunner_add_suite(sr, answers_suite());
+    srunner_add_suite(sr, moderation_workflow_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
