@@ -408,7 +408,10 @@ Suite *moderation_workflow_suite(void)
     tcase_add_test(alone, test_unknown_items_not_found);
     suite_add_tcase(s, alone);
 
+    /* runs by default; CK_EXCLUDE_TAGS=needs_questions leaves it out on a branch without the
+     * questions endpoints */
     TCase *nq = api_tcase("needs_questions");
+    tcase_set_tags(nq, "needs_questions");
     tcase_add_test(nq, test_flagged_question_waits_in_queue);
     tcase_add_test(nq, test_approve_question_notifies_seller_once);
     tcase_add_test(nq, test_reject_question_notifies_buyer);
