@@ -161,6 +161,13 @@ json_t *qa_queue_find(const char *token, const char *query, const char *kind, in
     return NULL;
 }
 
+int qa_queued(const char *token, const char *query, const char *kind, int64_t id)
+{
+    json_t *it = qa_queue_find(token, query, kind, id);
+    json_decref(it);
+    return it != NULL;
+}
+
 json_t *qa_find_id(json_t *list, int64_t id)
 {
     size_t i;

@@ -42,6 +42,8 @@ int qa_notifications(const char *token, const char *event, const char *key, int6
 /* The pending item of the queue with this kind and id (caller decrefs), or NULL; walks every
  * page of the query (e.g. "kind=question"), checking ids ascend. */
 json_t *qa_queue_find(const char *token, const char *query, const char *kind, int64_t id);
+/* Whether qa_queue_find finds it. */
+int qa_queued(const char *token, const char *query, const char *kind, int64_t id);
 /* An answer of a list by id (borrowed), or NULL. */
 json_t *qa_find_id(json_t *list, int64_t id);
 
