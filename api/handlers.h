@@ -38,6 +38,12 @@ HANDLER(postings_set_status);
 /* api/moderation.c */
 HANDLER(moderation_check);
 HANDLER(moderation_offenders);
+HANDLER(moderation_queue);
+HANDLER(moderation_decisions);
+/* api/answers.c */
+HANDLER(answers_create);
+HANDLER(answers_list);
+HANDLER(answers_delete);
 /* api/notifications.c */
 HANDLER(notifications_list);
 HANDLER(notifications_counters);

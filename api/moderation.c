@@ -1,10 +1,12 @@
 #include "moderation.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../src/log.h"
 #include "../src/moderation_store.h"
+#include "../src/moderation_workflow_store.h"
 #include "../src/ratelimit_store.h"
 #include "handlers.h"
 #include "routes.h"
@@ -175,4 +177,214 @@ HANDLER(moderation_offenders)
     if (e != SD_OK)
         return http_store_error(ctx, e);
     return http_json(ctx, 200, json_pack("{s:o, s:i}", "items", items, "days", days));
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * The moderation workflow: the support queue and the decisions
+ * ------------------------------------------------------------------------------------------- */
+
+#define QUEUE_DEFAULT       20
+#define QUEUE_MAX           100
+#define DECISIONS_MAX       100
+#define DECISION_REASON_MIN 3
+#define DECISION_REASON_MAX 500
+
+/* "true" / "false" of a query flag into *out (-1 when absent). */
+static void query_bool(struct http_ctx *ctx, const char *name, int *out, json_t *errors)
+{
+    const char *v = http_query(ctx, name);
+    *out = -1;
+    if (!v)
+        return;
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+        *out = strcmp(v, "true") == 0;
+    else
+        http_field_error(errors, name, "invalid_enum", "must be true or false");
+}
+
+HANDLER(moderation_queue)
+{
+    static const char *const allowed[] = {"kind", "flagged", "overdue", "limit", "cursor", NULL};
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct moderation_queue_query q = {0};
+    struct db_conn *conn;
+    json_t *errors;
+    char *items = NULL;
+    int has_more = 0;
+    int64_t last = 0;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, ROLE_SUPPORT) != 0)
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    http_check_query(ctx, allowed, errors);
+    q.limit = http_query_limit(ctx, QUEUE_DEFAULT, QUEUE_MAX, errors);
+    q.after_id = http_query_cursor(ctx, "moderation_queue", errors);
+    q.kind = http_query(ctx, "kind");
+    if (q.kind && strcmp(q.kind, "question") != 0 && strcmp(q.kind, "answer") != 0)
+        http_field_error(errors, "kind", "invalid_enum", "must be question or answer");
+    query_bool(ctx, "flagged", &q.flagged, errors);
+    query_bool(ctx, "overdue", &q.overdue, errors);
+    if (json_array_size(errors))
+        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                   "The query has invalid parameters.");
+    json_decref(errors);
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    sd_err e = moderation_workflow_queue(conn, &q, &items, &has_more, &last);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_page(ctx, items, has_more, last, "moderation_queue");
+}
+
+struct decision {
+    const char *kind, *reason;
+    int64_t id;
+    int approve;
+};
+
+/* Validates one decision object (prefix names it inside a batch) into d. */
+static void decision_parse(const json_t *o, const char *prefix, struct decision *d, json_t *errors)
+{
+    static const struct field_rule rules[] = {
+        {"kind", FT_STRING, 1, 1, 16},
+        {"id", FT_INT, 1, 1, INT64_MAX},
+        {"decision", FT_STRING, 1, 1, 16},
+        {"reason", FT_STRING, 0, DECISION_REASON_MIN, DECISION_REASON_MAX},
+        FIELD_RULES_END,
+    };
+    char field[64];
+    size_t before = json_array_size(errors);
+    const char *decision;
+    http_check_fields(o, rules, prefix, errors);
+    if (json_array_size(errors) > before)
+        return;
+    d->kind = json_string_value(json_object_get(o, "kind"));
+    d->id = json_integer_value(json_object_get(o, "id"));
+    d->reason = json_string_value(json_object_get(o, "reason"));
+    decision = json_string_value(json_object_get(o, "decision"));
+    d->approve = strcmp(decision, "approve") == 0;
+#define DECISION_FIELD(name)                                                                       \
+    (snprintf(field, sizeof field, "%s%s" name, prefix ? prefix : "", prefix ? "." : ""), field)
+    if (strcmp(d->kind, "question") != 0 && strcmp(d->kind, "answer") != 0)
+        http_field_error(errors, DECISION_FIELD("kind"), "invalid_enum",
+                         "must be question or answer");
+    if (!d->approve && strcmp(decision, "reject") != 0)
+        http_field_error(errors, DECISION_FIELD("decision"), "invalid_enum",
+                         "must be approve or reject");
+    else if (!d->approve && !d->reason)
+        http_field_error(errors, DECISION_FIELD("reason"), "required",
+                         "is required to reject: the author is told why");
+    if (d->reason && utf8_blank(d->reason))
+        http_field_error(errors, DECISION_FIELD("reason"), "too_short", "must not be blank");
+#undef DECISION_FIELD
+}
+
+/* One decision in its own transaction. */
+static sd_err decision_apply(struct http_ctx *ctx, struct db_conn *conn, const struct decision *d,
+                             json_t **out)
+{
+    sd_err e = db_begin(conn);
+    if (e != SD_OK)
+        return e;
+    e = moderation_workflow_decide(conn, d->kind, d->id, d->approve, d->reason, ctx->user_id, out);
+    if (e == SD_OK && (e = db_commit(conn)) != SD_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    if (e != SD_OK)
+        db_rollback(conn);
+    return e;
+}
+
+static const char *const decision_texts[] = {"reason", NULL};
+
+static int decisions_single(struct http_ctx *ctx, json_t *body)
+{
+    struct decision d = {0};
+    struct db_conn *conn;
+    json_t *errors = json_array(), *out = NULL;
+    decision_parse(body, NULL, &d, errors);
+    if (json_array_size(errors))
+        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                   "The decision is invalid; nothing was decided.");
+    json_decref(errors);
+    if (moderation_guard(ctx, body, decision_texts) != 0 || !(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    sd_err e = decision_apply(ctx, conn, &d, &out);
+    if (e == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "No such %s waiting for moderation.", d.kind);
+    if (e == SD_ERR_CONFLICT)
+        return http_problem(ctx, e, "already_decided", "This %s was decided already.", d.kind);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_json(ctx, 200, out);
+}
+
+/* Every item is validated and guarded before any is decided; then each is decided in its own
+ * transaction and answered with its own result. */
+static int decisions_batch(struct http_ctx *ctx, json_t *body)
+{
+    static const struct field_rule rules[] = {
+        {"items", FT_ARRAY, 1, 1, DECISIONS_MAX},
+        FIELD_RULES_END,
+    };
+    struct decision d[DECISIONS_MAX];
+    struct db_conn *conn;
+    json_t *errors = json_array(), *items = json_object_get(body, "items"), *it, *results;
+    char prefix[32];
+    size_t i, n;
+    http_check_fields(body, rules, NULL, errors);
+    n = json_array_size(errors) ? 0 : json_array_size(items);
+    for (i = 0; i < n; i++) {
+        snprintf(prefix, sizeof prefix, "items[%zu]", i);
+        it = json_array_get(items, i);
+        memset(&d[i], 0, sizeof d[i]);
+        if (!json_is_object(it))
+            http_field_error(errors, prefix, "wrong_type", "must be an object");
+        else
+            decision_parse(it, prefix, &d[i], errors);
+    }
+    if (json_array_size(errors))
+        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                   "Some decisions are invalid; nothing was decided.");
+    json_decref(errors);
+    for (i = 0; i < n; i++)
+        if (moderation_guard(ctx, json_array_get(items, i), decision_texts) != 0)
+            return U_CALLBACK_COMPLETE;
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    results = json_array();
+    for (i = 0; i < n; i++) {
+        json_t *out = NULL;
+        sd_err e = decision_apply(ctx, conn, &d[i], &out);
+        if (e == SD_OK) {
+            json_object_set_new(out, "result", json_string("decided"));
+            json_array_append_new(results, out);
+        } else if (e == SD_ERR_NOT_FOUND || e == SD_ERR_CONFLICT) {
+            json_array_append_new(
+                results,
+                json_pack("{s:s, s:I, s:s}", "kind", d[i].kind, "id", (json_int_t)d[i].id, "result",
+                          e == SD_ERR_CONFLICT ? "already_decided" : "not_found"));
+        } else {
+            /* the items before this one stay decided; a retry reports them already_decided */
+            json_decref(results);
+            return http_store_error(ctx, e);
+        }
+    }
+    return http_json(ctx, 200, json_pack("{s:o}", "results", results));
+}
+
+HANDLER(moderation_decisions)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    json_t *body;
+    int rc;
+    (void)req;
+    (void)app;
+    if (http_require_role(ctx, ROLE_SUPPORT) != 0 || !(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    rc = json_object_get(body, "items") ? decisions_batch(ctx, body) : decisions_single(ctx, body);
+    json_decref(body);
+    return rc;
 }

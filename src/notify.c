@@ -6,6 +6,7 @@
 
 static const struct notify_event events[] = {
     {"question.new", "buyers", "New product question", ROLE_SELLER, 0, 1, 0},
+    {"question.rejected", "main", "Question rejected by moderation", ROLE_BUYER, 0, 1, 0},
     {"question.answer_published", "main", "Your question was answered", ROLE_BUYER, 0, 1, 1},
     {"question.answer_rejected", "main", "Answer rejected by moderation", ROLE_SELLER, 0, 1, 1},
     {"review.new", "buyers", "New review of your product", ROLE_SELLER, 0, 1, 0},

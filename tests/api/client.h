@@ -96,5 +96,7 @@ Suite *chat_restrictions_suite(void);
 Suite *files_suite(void);
 Suite *chats_suite(void);
 Suite *questions_suite(void);
+Suite *answers_suite(void);
+Suite *moderation_workflow_suite(void);
 
 #endif

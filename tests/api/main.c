@@ -18,6 +18,8 @@ int main(void)
     srunner_add_suite(sr, files_suite());
     srunner_add_suite(sr, chats_suite());
     srunner_add_suite(sr, questions_suite());
+    srunner_add_suite(sr, answers_suite());
+    srunner_add_suite(sr, moderation_workflow_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -76,7 +76,8 @@ START_TEST(notification_registry)
         "question.new",      "question.answer_published", "question.answer_rejected",
         "review.new",        "review.comment_published",  "chat.message_new",
         "promotion.started", "promotion.ending",          "dispute.opened",
-        "dispute.updated",   "order.status_changed",      "platform.broadcast"};
+        "dispute.updated",   "order.status_changed",      "platform.broadcast",
+        "question.rejected"};
     for (size_t i = 0; i < sizeof issue_events / sizeof issue_events[0]; i++)
         ck_assert_msg(notify_event_find(issue_events[i]) != NULL, "%s is not registered",
                       issue_events[i]);
@@ -92,6 +93,13 @@ START_TEST(notification_registry)
     ck_assert_int_eq(notify_event_find("platform.broadcast")->mandatory, 1);
     ck_assert_int_eq(notify_event_for_role(notify_event_find("question.new"), ROLE_SELLER), 1);
     ck_assert_int_eq(notify_event_for_role(notify_event_find("question.new"), ROLE_BUYER), 0);
+    /* a rejected question is the asking buyer's news: in the app and by push, not by e-mail */
+    const struct notify_event *rejected = notify_event_find("question.rejected");
+    ck_assert_str_eq(rejected->tab, "main");
+    ck_assert_uint_eq(rejected->roles, ROLE_BUYER);
+    ck_assert_int_eq(rejected->mandatory, 0);
+    ck_assert_int_eq(rejected->default_push, 1);
+    ck_assert_int_eq(rejected->default_email, 0);
     ck_assert_int_eq(notify_channel_parse("push"), NOTIFY_PUSH);
     ck_assert_int_eq(notify_channel_parse("email"), NOTIFY_EMAIL);
     ck_assert_int_eq(notify_channel_parse("in_app"), -1);

@@ -1,0 +1,167 @@
+/* Sellers' answers to product questions: POST/GET /v1/questions/{id}/answers and
+ * DELETE /v1/answers/{id}. Every answer goes through moderation (api/moderation.c decides). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../src/answer_store.h"
+#include "../src/moderation_policy.h"
+#include "handlers.h"
+#include "http.h"
+#include "moderation.h"
+
+#define ANSWER_TEXT_MIN      2
+#define ANSWER_TEXT_MAX      3000
+#define ANSWERS_PAGE_DEFAULT 20
+#define ANSWERS_PAGE_MAX     100
+
+static const char *const answer_texts[] = {"text", NULL};
+
+struct answer_args {
+    struct answer_new a;
+};
+
+static sd_err answer_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg, json_t **out,
+                               int *answered)
+{
+    struct answer_args *args = arg;
+    sd_err e = answer_store_create(conn, &args->a, out);
+    if (e == SD_ERR_NOT_FOUND) {
+        *answered = 1;
+        http_problem(ctx, e, NULL, "No such question on your products.");
+    }
+    return e;
+}
+
+HANDLER(answers_create)
+{
+    static const struct field_rule rules[] = {
+        {"text", FT_STRING, 1, ANSWER_TEXT_MIN, ANSWER_TEXT_MAX},
+        FIELD_RULES_END,
+    };
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct sd_app *a = app;
+    struct answer_args args = {0};
+    struct db_conn *conn;
+    json_t *body, *errors, *soft = NULL;
+    char *flags = NULL, due[32];
+    int64_t qid = http_path_id(ctx, "id");
+    int rc;
+    sd_err e;
+    (void)req;
+    if (http_require_role(ctx, ROLE_SELLER) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (qid < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such question on your products.");
+    if (!(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    http_check_fields(body, rules, NULL, errors);
+    const char *text = json_string_value(json_object_get(body, "text"));
+    if (!json_array_size(errors) && utf8_blank(text))
+        http_field_error(errors, "text", "too_short", "must not be blank");
+    if (json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "The answer is invalid.");
+        goto cleanup_body;
+    }
+    json_decref(errors);
+    /* someone else's question is 404 whatever the text says */
+    if (!(conn = http_conn(ctx))) {
+        rc = U_CALLBACK_COMPLETE;
+        goto cleanup_body;
+    }
+    if ((e = answer_store_answerable(conn, qid, ctx->user_id)) != SD_OK) {
+        rc = e == SD_ERR_NOT_FOUND
+                 ? http_problem(ctx, e, NULL, "No such question on your products.")
+                 : http_store_error(ctx, e);
+        goto cleanup_body;
+    }
+    if (moderation_guard_flags(ctx, body, answer_texts, &soft) != 0) {
+        rc = U_CALLBACK_COMPLETE;
+        goto cleanup_body;
+    }
+    time_t now = time(NULL), at;
+    struct tm tm;
+    at = moderation_due(now, a->cfg.moderation_days, a->cfg.moderation_holiday_days,
+                        a->cfg.nmoderation_holidays);
+    gmtime_r(&at, &tm);
+    strftime(due, sizeof due, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int flagged = json_array_size(soft) > 0;
+    flags = json_dumps(soft, JSON_COMPACT);
+    args.a = (struct answer_new){
+        .question_id = qid,
+        .seller_id = ctx->user_id,
+        .text = text,
+        .flags = flags,
+        .due_at = due,
+        .publish = strcmp(moderation_initial_status(
+                              (moderation_policy)a->cfg.moderation_answer_policy, flagged),
+                          "approved") == 0,
+    };
+    rc = flags ? http_idempotent_create(ctx, "answers", answer_create_tx, &args)
+               : http_store_error(ctx, SD_ERR_INTERNAL);
+    free(flags);
+    json_decref(soft);
+cleanup_body:
+    json_decref(body);
+    return rc;
+}
+
+HANDLER(answers_list)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    json_t *errors;
+    char *items = NULL;
+    int has_more = 0, all = 0;
+    int64_t last = 0, qid = http_path_id(ctx, "id");
+    sd_err e;
+    (void)req;
+    (void)app;
+    if (qid < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such question.");
+    errors = json_array();
+    http_check_query(ctx, allowed, errors);
+    int limit = http_query_limit(ctx, ANSWERS_PAGE_DEFAULT, ANSWERS_PAGE_MAX, errors);
+    int64_t after = http_query_cursor(ctx, "answers", errors);
+    if (json_array_size(errors))
+        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                   "The query has invalid parameters.");
+    json_decref(errors);
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    e = answer_store_question_access(conn, qid, ctx->user_id, ctx->role == ROLE_SUPPORT, &all);
+    if (e == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "No such question.");
+    if (e == SD_OK)
+        e = answer_store_list(conn, qid, all, after, limit, &items, &has_more, &last);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_page(ctx, items, has_more, last, "answers");
+}
+
+HANDLER(answers_delete)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_conn *conn;
+    int64_t id = http_path_id(ctx, "id");
+    sd_err e;
+    (void)req;
+    (void)app;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such answer among yours.");
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    if ((e = db_begin(conn)) != SD_OK)
+        return http_store_error(ctx, e);
+    if ((e = answer_store_delete(conn, id, ctx->user_id)) == SD_OK)
+        e = db_commit(conn);
+    if (e != SD_OK) {
+        db_rollback(conn);
+        return e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such answer among yours.")
+                                     : http_store_error(ctx, e);
+    }
+    return http_no_content(ctx);
+}
