@@ -48,6 +48,9 @@ HANDLER(auth_authenticate)
     struct db_conn *conn;
     sd_err e;
 
+    /* two route patterns matching one path run this twice (see routes_dispatch) */
+    if (ctx->user)
+        return U_CALLBACK_CONTINUE;
     http_client_address(ctx, ip, sizeof ip);
     if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
         log_security("Missing bearer token at IP Address %s for %s %s", ip, ctx->method,

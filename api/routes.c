@@ -75,6 +75,17 @@ static const struct route routes[] = {
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 
+/* Where two patterns match one path (/v1/questions/counts and /v1/questions/:id) Ulfius runs
+ * the callbacks of both; the handler is the one routes_match chose in http_begin, so the
+ * table's order decides, not Ulfius' ordering of equal priorities. */
+static int routes_dispatch(const struct _u_request *req, struct _u_response *resp, void *app)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    if (!ctx || ctx->route_index < 0)
+        return U_CALLBACK_CONTINUE;
+    return routes[ctx->route_index].handler(req, resp, app);
+}
+
 int routes_register(struct _u_instance *in, struct sd_app *app)
 {
     int rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_BEGIN, http_begin, app);
@@ -84,8 +95,8 @@ int routes_register(struct _u_instance *in, struct sd_app *app)
             rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_AUTH,
                                             auth_authenticate, app);
         if (rc == U_OK)
-            rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_APP, r->handler,
-                                            app);
+            rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_APP,
+                                            routes_dispatch, app);
     }
     if (rc == U_OK)
         rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_FALLBACK, http_fallback, app);

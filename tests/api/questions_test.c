@@ -320,7 +320,9 @@ START_TEST(test_ask_bad_input_writes_nothing)
     api_free(r);
     assert_counts(s.buyer.token, 0, 0, 0, 0);
     assert_counts(s.seller.token, 0, 0, 0, 0);
-    ck_assert_int_eq(json_integer_value(json_object_get(counts(s.buyer.token), "all")), 0);
+    json_t *c = counts(s.buyer.token);
+    ck_assert_int_eq(json_integer_value(json_object_get(c, "all")), 0);
+    json_decref(c);
 }
 END_TEST
 
