@@ -7,6 +7,7 @@
 
 #include "../src/answer_store.h"
 #include "../src/moderation_policy.h"
+#include "../src/timestamp.h"
 #include "handlers.h"
 #include "http.h"
 #include "moderation.h"
@@ -81,12 +82,9 @@ HANDLER(answers_create)
         rc = U_CALLBACK_COMPLETE;
         goto cleanup_body;
     }
-    time_t now = time(NULL), at;
-    struct tm tm;
-    at = moderation_due(now, a->cfg.moderation_days, a->cfg.moderation_holiday_days,
-                        a->cfg.nmoderation_holidays);
-    gmtime_r(&at, &tm);
-    strftime(due, sizeof due, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ts_format_utc(moderation_due(time(NULL), a->cfg.moderation_days, a->cfg.moderation_holiday_days,
+                                 a->cfg.nmoderation_holidays),
+                  due, sizeof due);
     int flagged = json_array_size(soft) > 0;
     flags = json_dumps(soft, JSON_COMPACT);
     args.a = (struct answer_new){

@@ -421,23 +421,6 @@ static char *template_text(struct http_ctx *ctx, struct db_conn *conn, int64_t t
     return text;
 }
 
-/* "{1,2}" from the validated attachment_ids array, or NULL. */
-static char *ids_array(const json_t *ids)
-{
-    size_t i, n = json_array_size(ids), used = 1;
-    json_t *v;
-    if (!n)
-        return NULL;
-    char *out = malloc(n * 21 + 3);
-    if (!out)
-        return NULL;
-    out[0] = '{';
-    json_array_foreach(ids, i, v) used +=
-        (size_t)sprintf(out + used, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
-    memcpy(out + used, "}", 2);
-    return out;
-}
-
 static void notify_message(struct http_ctx *ctx, struct db_conn *conn,
                            const struct chat_side_info *side, const json_t *msg, sd_err *e)
 {
@@ -546,7 +529,7 @@ static sd_err send_create(struct http_ctx *ctx, struct db_conn *conn, void *arg,
                        &e) ||
         e != SD_OK)
         goto done;
-    if (json_array_size(ids) && !(idtext = ids_array(ids))) {
+    if (json_array_size(ids) && !(idtext = db_id_array(ids))) {
         e = SD_ERR_INTERNAL;
         goto done;
     }

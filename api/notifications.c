@@ -313,10 +313,8 @@ static void broadcast_audience(json_t *aud, struct broadcast_args *a, json_t *er
                          "must be all, buyers, sellers or {\"user_ids\": [1 to 1000 ids]}");
         return;
     }
-    size_t i, len = 0, cap = json_array_size(ids) * 21 + 3;
+    size_t i;
     json_t *id;
-    a->user_ids = malloc(cap);
-    a->user_ids[len++] = '{';
     json_array_foreach(ids, i, id)
     {
         if (!json_is_integer(id) || json_integer_value(id) <= 0) {
@@ -324,10 +322,8 @@ static void broadcast_audience(json_t *aud, struct broadcast_args *a, json_t *er
                              "must hold positive integers");
             return;
         }
-        len += (size_t)snprintf(a->user_ids + len, cap - len, "%s%lld", i ? "," : "",
-                                (long long)json_integer_value(id));
     }
-    snprintf(a->user_ids + len, cap - len, "}");
+    a->user_ids = db_id_array(ids);
     a->audience = "users";
 }
 

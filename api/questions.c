@@ -10,6 +10,7 @@
 #include "../src/notification_store.h"
 #include "../src/product_store.h"
 #include "../src/question_store.h"
+#include "../src/timestamp.h"
 #include "handlers.h"
 #include "http.h"
 #include "moderation.h"
@@ -86,7 +87,6 @@ HANDLER(questions_create)
     int64_t id = http_path_id(ctx, "id");
     int rc = U_CALLBACK_COMPLETE;
     sd_err e;
-    struct tm tm;
     (void)req;
     (void)app;
     if (http_require_role(ctx, ROLE_BUYER) != 0)
@@ -116,10 +116,9 @@ HANDLER(questions_create)
     }
     if (moderation_guard_flags(ctx, body, guarded, &soft) != 0)
         goto cleanup;
-    time_t due = moderation_due(time(NULL), cfg->moderation_days, cfg->moderation_holiday_days,
-                                cfg->nmoderation_holidays);
-    gmtime_r(&due, &tm);
-    strftime(a.due, sizeof a.due, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ts_format_utc(moderation_due(time(NULL), cfg->moderation_days, cfg->moderation_holiday_days,
+                                 cfg->nmoderation_holidays),
+                  a.due, sizeof a.due);
     a.flags = json_dumps(soft, JSON_COMPACT);
     a.q.buyer_id = ctx->user_id;
     a.q.product_id = id;
@@ -262,9 +261,8 @@ HANDLER(questions_get)
 /* question_ids: 1 to 100 distinct positive ids, as a PostgreSQL array literal (malloc'd). */
 static char *status_ids(json_t *ids, json_t *errors)
 {
-    size_t i, len = 0, cap = json_array_size(ids) * 21 + 3;
+    size_t i;
     json_t *id;
-    char *out;
     if (!json_is_array(ids))
         return NULL; /* http_check_fields reported it */
     json_array_foreach(ids, i, id)
@@ -280,15 +278,7 @@ static char *status_ids(json_t *ids, json_t *errors)
                 return NULL;
             }
     }
-    out = malloc(cap);
-    out[len++] = '{';
-    json_array_foreach(ids, i, id)
-    {
-        len += (size_t)snprintf(out + len, cap - len, "%s%lld", i ? "," : "",
-                                (long long)json_integer_value(id));
-    }
-    snprintf(out + len, cap - len, "}");
-    return out;
+    return db_id_array(ids);
 }
 
 HANDLER(questions_set_status)

@@ -394,3 +394,17 @@ sd_err db_json_page(struct db_conn *c, const db_stmt *st, int n, const char *con
     PQclear(r);
     return SD_OK;
 }
+
+char *db_id_array(const json_t *ids)
+{
+    size_t i, used = 1, cap = json_array_size(ids) * 21 + 3;
+    const json_t *v;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    out[0] = '{';
+    json_array_foreach(ids, i, v) used += (size_t)snprintf(
+        out + used, cap - used, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
+    snprintf(out + used, cap - used, "}");
+    return out;
+}

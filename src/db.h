@@ -70,6 +70,9 @@ PGconn *db_pg(struct db_conn *conn);
 /* Result helpers. */
 int64_t db_get_i64(const PGresult *res, int row, int col);
 const char *db_get_str(const PGresult *res, int row, int col); /* NULL for SQL NULL */
+/* The integers of a JSON array (validated by the caller) as a PostgreSQL array literal
+ * "{1,2,3}" for a bigint[] parameter; malloc'd, NULL when out of memory. */
+char *db_id_array(const json_t *ids);
 /* Writes v in decimal into buf (at least 24 bytes) and returns buf. */
 const char *db_i64(char *buf, int64_t v);
 
