@@ -130,7 +130,8 @@ HANDLER(answers_list)
     json_decref(errors);
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
-    e = answer_store_question_access(conn, qid, ctx->user_id, ctx->role == ROLE_SUPPORT, &all);
+    e = answer_store_question_access(conn, qid, ctx->user_id, ctx->role == ROLE_SUPPORT,
+                                     ctx->role == ROLE_SELLER, &all);
     if (e == SD_ERR_NOT_FOUND)
         return http_problem(ctx, e, NULL, "No such question.");
     if (e == SD_OK)

@@ -172,6 +172,8 @@ static const char *query_id(struct http_ctx *ctx, const char *name, json_t *erro
     return s;
 }
 
+#define S(v) ((v) ? (v) : "")
+
 HANDLER(questions_list)
 {
     static const char *const allowed[] = {"status",  "product_id", "sku",   "q", "date_from",
@@ -180,6 +182,7 @@ HANDLER(questions_list)
     struct question_filter f = {0};
     json_t *errors = json_array();
     char *items = NULL;
+    char scope[1100]; /* q: at most 200 characters of up to 4 bytes */
     int has_more = 0;
     int64_t last = 0;
     struct db_conn *conn;
@@ -210,7 +213,11 @@ HANDLER(questions_list)
         strcmp(f.date_from, f.date_to) > 0)
         http_field_error(errors, "date_to", "invalid_range", "must not be before date_from");
     f.limit = http_query_limit(ctx, QUESTIONS_DEFAULT, QUESTIONS_MAX, errors);
-    f.after_id = http_query_cursor(ctx, "questions", errors);
+    /* a cursor belongs to one list: the same filters; q goes last because it may hold any
+     * character, the others cannot hold the separator */
+    snprintf(scope, sizeof scope, "questions:%s:%s:%s:%s:%s:%s", S(f.status), S(f.product_id),
+             S(f.sku), S(f.date_from), S(f.date_to), S(f.q));
+    f.after_id = http_query_cursor(ctx, scope, errors);
     if (json_array_size(errors))
         return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                    "The query has invalid parameters.");
@@ -220,7 +227,7 @@ HANDLER(questions_list)
     sd_err e = question_store_list(conn, &f, &items, &has_more, &last);
     if (e != SD_OK)
         return http_store_error(ctx, e);
-    return http_page(ctx, items, has_more, last, "questions");
+    return http_page(ctx, items, has_more, last, scope);
 }
 
 HANDLER(questions_counts)

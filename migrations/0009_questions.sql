@@ -41,7 +41,67 @@ CREATE INDEX questions_product_idx ON questions (product_id, id DESC)
 -- not how many questions exist; support's search uses it on search alone.
 CREATE EXTENSION IF NOT EXISTS btree_gin;
 CREATE INDEX questions_search_idx ON questions USING gin (seller_id, search);
+-- support's q may be an offer_id of any seller: (seller_id, offer_id) cannot find it
+CREATE INDEX products_offer_id_idx ON products (offer_id);
 CREATE INDEX questions_pending_idx ON questions (id) WHERE moderation_status = 'pending';
+
+-- Each seller's questions by status, split by whether moderation let them through, so that
+-- GET /v1/questions/counts reads one row however many questions a seller has (counting the
+-- rows took 24 ms at 20k questions per seller and 353 ms at 200k). Statement triggers keep
+-- it: a bulk change updates each seller's row once, in seller order so that two statements
+-- touching the same sellers cannot deadlock.
+CREATE TABLE question_counts (
+    seller_id bigint  NOT NULL REFERENCES users (id),
+    approved  boolean NOT NULL,
+    new       bigint  NOT NULL DEFAULT 0,
+    viewed    bigint  NOT NULL DEFAULT 0,
+    processed bigint  NOT NULL DEFAULT 0,
+    PRIMARY KEY (seller_id, approved)
+);
+
+-- what a question adds to or takes from its seller's counts
+CREATE TYPE question_count_key AS (seller_id bigint, approved boolean, status text);
+
+CREATE FUNCTION question_counts_apply() RETURNS trigger
+LANGUAGE plpgsql AS
+$$ DECLARE
+    -- the rows a statement added count +1, those it removed -1 (an UPDATE does both); the
+    -- transition table an event lacks must not be named, hence the two arrays
+    added   question_count_key[] := '{}';
+    removed question_count_key[] := '{}';
+BEGIN
+    IF TG_OP <> 'DELETE' THEN
+        added := ARRAY(SELECT (seller_id, moderation_status = 'approved', status)::question_count_key
+                         FROM new_rows);
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        removed := ARRAY(SELECT (seller_id, moderation_status = 'approved', status)::question_count_key
+                           FROM old_rows);
+    END IF;
+    INSERT INTO question_counts AS c (seller_id, approved, new, viewed, processed)
+    SELECT seller_id, approved, coalesce(sum(d) FILTER (WHERE status = 'new'), 0),
+           coalesce(sum(d) FILTER (WHERE status = 'viewed'), 0),
+           coalesce(sum(d) FILTER (WHERE status = 'processed'), 0)
+      FROM (SELECT k.*, 1 AS d FROM unnest(added) k
+            UNION ALL SELECT k.*, -1 FROM unnest(removed) k) delta
+     GROUP BY seller_id, approved
+    HAVING sum(d) FILTER (WHERE status = 'new') <> 0
+        OR sum(d) FILTER (WHERE status = 'viewed') <> 0
+        OR sum(d) FILTER (WHERE status = 'processed') <> 0
+     ORDER BY seller_id, approved
+    ON CONFLICT (seller_id, approved) DO UPDATE
+       SET new = c.new + excluded.new, viewed = c.viewed + excluded.viewed,
+           processed = c.processed + excluded.processed;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER questions_count_insert AFTER INSERT ON questions
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION question_counts_apply();
+CREATE TRIGGER questions_count_update AFTER UPDATE ON questions
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION question_counts_apply();
+CREATE TRIGGER questions_count_delete AFTER DELETE ON questions
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION question_counts_apply();
 
 CREATE TABLE answers (
     id                bigint      PRIMARY KEY DEFAULT nextval('moderation_item_seq'),

@@ -89,6 +89,10 @@ stage "smoke: the README walkthrough"
 tests/smoke.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/smoke.out"
 count_plain "$TMP/smoke.out"
 
+stage "database invariants: kept figures equal a recount"
+tests/invariants.sh 2>&1 | tee "$TMP/invariants.out"
+count_plain "$TMP/invariants.out"
+
 stage "resilience: PostgreSQL restart, pool exhaustion, SIGTERM drain, idle clients"
 SERVER_PID=$SERVER_PID BIN=$BIN tests/resilience.sh 2>&1 | tee "$TMP/resilience.out"
 count_plain "$TMP/resilience.out"

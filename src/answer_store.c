@@ -24,8 +24,11 @@ DB_STMT(answer_q_create,
         " WHERE q.id = $1 AND q.seller_id = $2 AND q.moderation_status = 'approved'"
         " RETURNING id");
 DB_STMT(answer_q_get, "SELECT " ANSWER_JSON("a") " FROM answers a WHERE a.id = $1");
+/* Another seller's question is 404 here as in GET /v1/questions/{id}; its published answers
+ * are public on the product page. ($4: the caller is a seller) */
 DB_STMT(answer_q_access, "SELECT q.seller_id = $2 OR $3::bool FROM questions q WHERE q.id = $1"
-                         " AND (q.moderation_status = 'approved' OR q.buyer_id = $2 OR $3::bool)");
+                         " AND (q.moderation_status = 'approved' OR q.buyer_id = $2 OR $3::bool)"
+                         " AND (NOT $4::bool OR q.seller_id = $2)");
 DB_STMT(answer_q_list_all,
         "SELECT a.id, " ANSWER_JSON("a") " FROM answers a WHERE a.question_id = $1"
                                          " AND " DB_BEFORE("a.id", "$2") " ORDER BY a.id DESC"
@@ -81,12 +84,13 @@ sd_err answer_store_create(struct db_conn *conn, const struct answer_new *a, jso
 }
 
 sd_err answer_store_question_access(struct db_conn *conn, int64_t question_id, int64_t user_id,
-                                    int support, int *all)
+                                    int support, int seller, int *all)
 {
     char qid[24], uid[24];
     sd_err e = SD_OK;
-    const char *p[] = {db_i64(qid, question_id), db_i64(uid, user_id), support ? "true" : "false"};
-    PGresult *r = db_exec(conn, &answer_q_access, 3, p, &e);
+    const char *p[] = {db_i64(qid, question_id), db_i64(uid, user_id), support ? "true" : "false",
+                       seller ? "true" : "false"};
+    PGresult *r = db_exec(conn, &answer_q_access, 4, p, &e);
     if (!r)
         return e;
     if (PQntuples(r) == 0) {

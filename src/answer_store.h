@@ -27,10 +27,10 @@ struct answer_new {
 sd_err answer_store_create(struct db_conn *conn, const struct answer_new *a, json_t **out);
 
 /* The question as the caller sees it: SD_ERR_NOT_FOUND when it is invisible to them (not
- * approved and they are neither its buyer nor support). *all tells whether the caller sees
- * every answer (the product's seller, support). */
+ * approved and they are neither its buyer nor support, or it is another seller's). *all
+ * tells whether the caller sees every answer (the product's seller, support). */
 sd_err answer_store_question_access(struct db_conn *conn, int64_t question_id, int64_t user_id,
-                                    int support, int *all);
+                                    int support, int seller, int *all);
 /* Newest first, ids below after_id (0 from the top). */
 sd_err answer_store_list(struct db_conn *conn, int64_t question_id, int all, int64_t after_id,
                          int limit, char **items, int *has_more, int64_t *last_id);

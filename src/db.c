@@ -237,6 +237,8 @@ static PGresult *db_exec_once(struct db_conn *c, const db_stmt *st, int n,
                               const char *const *params, const int *lengths, const int *formats,
                               int result_format)
 {
+    if (st->per_call)
+        return PQexecParams(c->pg, st->sql, n, NULL, params, lengths, formats, result_format);
     if (!db_is_prepared(c, st)) {
         PGresult *pr = PQprepare(c->pg, st->name, st->sql, 0, NULL);
         if (PQresultStatus(pr) != PGRES_COMMAND_OK)

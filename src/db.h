@@ -12,9 +12,15 @@
 typedef struct {
     const char *name;
     const char *sql;
+    int per_call; /* planned at every call, never prepared (DB_QUERY) */
 } db_stmt;
 
-#define DB_STMT(var, text) static const db_stmt var = {#var, text}
+#define DB_STMT(var, text) static const db_stmt var = {#var, text, 0}
+/* For lists whose optional filters ("$n IS NULL OR col = $n") decide which index serves
+ * them: a prepared statement switches to one generic plan after five calls, and that plan
+ * cannot use an index for a filter that may be absent, so a rare product's questions were
+ * found by walking the whole seller's list. Planned per call, an absent filter folds away. */
+#define DB_QUERY(var, text) static const db_stmt var = {#var, text, 1}
 
 /* The keyset condition of a newest-first page: rows below the cursor id, every row when the
  * cursor is 0. Written so the cursor bounds the index scan; "($2 = 0 OR id < $2)" does not,

@@ -36,7 +36,7 @@ DB_STMT(question_q_create,
 #define ORDER_SUPPORT " ORDER BY q.id DESC"
 
 /* ($1 user, $2 after, $3 limit + 1, $4 status, $5 product_id, $6 sku, $7 date_from,
- * $8 date_to, $9 show moderation); a NULL filter folds away in the plan of each call */
+ * $8 date_to, $9 show moderation); planned per call (DB_QUERY), a NULL filter folds away */
 #define LIST_FILTERS                                                                               \
     " AND " DB_BEFORE("q.id", "$2") " AND ($4::text IS NULL OR q.status = $4)"                     \
     " AND ($5::bigint IS NULL OR q.product_id = $5)"                                               \
@@ -57,23 +57,36 @@ DB_STMT(question_q_create,
 #define SEARCH_SQL(scope, products, order)                                                         \
     "SELECT q.id, question_json(q, $9) FROM questions q WHERE " scope("q") LIST_FILTERS           \
     SEARCH_MATCH(scope, products) order " LIMIT $3"
-DB_STMT(question_q_list_seller, LIST_SQL(SCOPE_SELLER, ORDER_SELLER));
-DB_STMT(question_q_list_buyer, LIST_SQL(SCOPE_BUYER, ORDER_BUYER));
-DB_STMT(question_q_list_support, LIST_SQL(SCOPE_SUPPORT, ORDER_SUPPORT));
-DB_STMT(question_q_search_seller, SEARCH_SQL(SCOPE_SELLER, PRODUCTS_SELLER, ORDER_SELLER));
-DB_STMT(question_q_search_buyer, SEARCH_SQL(SCOPE_BUYER, PRODUCTS_ANY, ORDER_BUYER));
-DB_STMT(question_q_search_support, SEARCH_SQL(SCOPE_SUPPORT, PRODUCTS_ANY, ORDER_SUPPORT));
+DB_QUERY(question_q_list_seller, LIST_SQL(SCOPE_SELLER, ORDER_SELLER));
+DB_QUERY(question_q_list_buyer, LIST_SQL(SCOPE_BUYER, ORDER_BUYER));
+DB_QUERY(question_q_list_support, LIST_SQL(SCOPE_SUPPORT, ORDER_SUPPORT));
+DB_QUERY(question_q_search_seller, SEARCH_SQL(SCOPE_SELLER, PRODUCTS_SELLER, ORDER_SELLER));
+DB_QUERY(question_q_search_buyer, SEARCH_SQL(SCOPE_BUYER, PRODUCTS_ANY, ORDER_BUYER));
+DB_QUERY(question_q_search_support, SEARCH_SQL(SCOPE_SUPPORT, PRODUCTS_ANY, ORDER_SUPPORT));
 /* clang-format on */
 
-#define COUNTS_SQL(scope)                                                                          \
-    "SELECT json_build_object('all', count(*),"                                                    \
-    " 'new', count(*) FILTER (WHERE q.status = 'new'),"                                            \
-    " 'viewed', count(*) FILTER (WHERE q.status = 'viewed'),"                                      \
-    " 'processed', count(*) FILTER (WHERE q.status = 'processed'))"                                \
-    " FROM questions q WHERE " scope("q")
-DB_STMT(question_q_counts_seller, COUNTS_SQL(SCOPE_SELLER));
-DB_STMT(question_q_counts_buyer, COUNTS_SQL(SCOPE_BUYER));
-DB_STMT(question_q_counts_support, COUNTS_SQL(SCOPE_SUPPORT));
+/* A seller's and support's counts read the counters the triggers of question_counts keep:
+ * one row, or one per seller for support, however many questions there are. A buyer's own
+ * questions are few and counted. */
+#define COUNTS_JSON(all, n, viewed, processed)                                                     \
+    "SELECT json_build_object('all', " all ", 'new', " n ", 'viewed', " viewed                     \
+    ", 'processed', " processed ")"
+DB_STMT(question_q_counts_seller,
+        COUNTS_JSON("coalesce(c.new + c.viewed + c.processed, 0)", "coalesce(c.new, 0)",
+                    "coalesce(c.viewed, 0)",
+                    "coalesce(c.processed, 0)") " FROM (SELECT $1::bigint AS id) s"
+                                                " LEFT JOIN question_counts c ON c.seller_id = "
+                                                "s.id AND c.approved");
+DB_STMT(question_q_counts_buyer,
+        COUNTS_JSON("count(*)", "count(*) FILTER (WHERE q.status = 'new')",
+                    "count(*) FILTER (WHERE q.status = 'viewed')",
+                    "count(*) FILTER (WHERE q.status = 'processed')") " FROM questions q "
+                                                                      "WHERE " SCOPE_BUYER("q"));
+DB_STMT(
+    question_q_counts_support,
+    COUNTS_JSON("coalesce(sum(c.new + c.viewed + c.processed), 0)", "coalesce(sum(c.new), 0)",
+                "coalesce(sum(c.viewed), 0)",
+                "coalesce(sum(c.processed), 0)") " FROM question_counts c WHERE $1::bigint > 0");
 
 DB_STMT(question_q_open,
         "UPDATE questions SET status = 'viewed', updated_at = now()"

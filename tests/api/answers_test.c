@@ -264,6 +264,17 @@ START_TEST(test_other_sellers_question_not_found)
     json_t *l = qa_answers(w.seller.token, q, &status);
     ck_assert_uint_eq(json_array_size(l), 0);
     json_decref(l);
+    /* nor may another seller read its answers, published or not; a buyer may read the
+     * published ones, as on the product page */
+    json_decref(qa_answer(w.seller.token, q, "Yes, it is waterproof to 1 m."));
+    json_decref(qa_answers(other.token, q, &status));
+    ck_assert_int_eq(status, 404);
+    struct api_user other_buyer;
+    api_new_user(&other_buyer, "buyer");
+    l = qa_answers(other_buyer.token, q, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_uint_eq(json_array_size(l), 0); /* still pending */
+    json_decref(l);
 }
 END_TEST
 

@@ -462,6 +462,27 @@ START_TEST(test_list_filters_and_paging)
     ck_assert_int_eq(api_jint(json_array_get(json_object_get(r->json, "items"), 0), "id"), a);
     ck_assert(json_is_null(json_object_get(r->json, "next_cursor")));
     api_free(r);
+    /* a cursor belongs to its filters: the unfiltered list's cursor is refused by the
+     * status=new list, whose own cursor carries on within it */
+    r = api_get("/v1/questions?limit=1", s.seller.token);
+    char other[512];
+    snprintf(other, sizeof other, "/v1/questions?status=new&limit=1&cursor=%s",
+             api_str(r, "next_cursor"));
+    api_free(r);
+    r = api_get(other, s.seller.token);
+    assert_bad_field(r, "cursor");
+    api_free(r);
+    r = api_get("/v1/questions?status=new&limit=1", s.seller.token);
+    ck_assert_status(r, 200);
+    snprintf(other, sizeof other, "/v1/questions?status=new&limit=1&cursor=%s",
+             api_str(r, "next_cursor"));
+    api_free(r);
+    r = api_get(other, s.seller.token);
+    ck_assert_status(r, 200);
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    ck_assert_str_eq(api_jstr(json_array_get(json_object_get(r->json, "items"), 0), "status"),
+                     "new");
+    api_free(r);
 }
 END_TEST
 
