@@ -169,26 +169,9 @@ for i in $(seq 101); do
 done
 url="http://127.0.0.1:$PORT"
 
-# Access tokens for every user of a pair, minted as the server signs them (HS256 with its
-# secret, the claims of src/auth.c auth_jwt_issue), in one query (pgcrypto's hmac): logging
-# 300 users in through the API (Argon2 and a committed refresh token each) took about a
-# minute on the loaded machine, and minting them with openssl in a shell loop 40 s.
-psql_ -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" 2>/dev/null
-psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAtX -F $'\t' -v secret="$SELLERDESK_JWT_SECRET" \
-    -v iss="${SELLERDESK_JWT_ISSUER:-sellerdesk}" -v ids="$(cut -f3 "$OUT/pairs.tsv" | sort -un | paste -sd,)" \
-    >"$OUT/tokens.tsv" <<'SQL'
-CREATE FUNCTION pg_temp.b64url(b bytea) RETURNS text LANGUAGE sql AS
-$$ SELECT rtrim(translate(encode(b, 'base64'), E'+/\n', '-_'), '=') $$;
-WITH t AS (
-    SELECT id, pg_temp.b64url(convert_to('{"alg":"HS256","typ":"JWT"}', 'UTF8')) || '.' ||
-               pg_temp.b64url(convert_to(json_build_object(
-                   'sub', id::text, 'role', role, 'iss', :'iss', 'jti', 'bench' || id || extract(epoch FROM now())::bigint,
-                   'iat', extract(epoch FROM now())::bigint,
-                   'exp', extract(epoch FROM now())::bigint + 7200)::text, 'UTF8')) AS hp
-    FROM users WHERE id = ANY (string_to_array(:'ids', ',')::bigint[]))
-SELECT id, hp || '.' || pg_temp.b64url(hmac(convert_to(hp, 'UTF8'), convert_to(:'secret', 'UTF8'), 'sha256'))
-FROM t ORDER BY id;
-SQL
+# Access tokens for every user of a pair, minted in SQL (bench/lib.sh mint_tokens)
+. bench/lib.sh
+mint_tokens "$(cut -f3 "$OUT/pairs.tsv" | sort -un | paste -sd,)" >"$OUT/tokens.tsv"
 [ "$(wc -l <"$OUT/tokens.tsv")" = "$(cut -f3 "$OUT/pairs.tsv" | sort -u | wc -l)" ] || die "minting tokens failed"
 log "minted tokens for $(wc -l <"$OUT/tokens.tsv") users"
 # wrk inputs: "CHAT TOKEN [BEFORE]" per pair; the list's token alone

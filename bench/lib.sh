@@ -1,4 +1,4 @@
-# Shared by bench/run.sh, bench/notifications.sh and bench/chats.sh (sourced): CPU accounting per request
+# Shared by bench/run.sh, bench/notifications.sh, bench/chats.sh and bench/questions.sh (sourced): CPU accounting per request
 # and wrk's percentiles. Uses the caller's server_pid, PG_DIR and OUT.
 tick_hz=$(getconf CLK_TCK)
 server_cpu() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
@@ -98,4 +98,27 @@ measured_pgbench() {
              i50 = int(NR * 0.50); i99 = int(NR * 0.99); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
              printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000 }')
     rm -f "$OUT"/pgbench_log."$key".*
+}
+
+# Access tokens for the users IDS (comma-separated), minted as the server signs them (HS256
+# with SELLERDESK_JWT_SECRET, the claims of src/auth.c auth_jwt_issue), in one query (pgcrypto's
+# hmac), as "ID<TAB>TOKEN" lines on stdout: logging 300 users in through the API (Argon2 and a
+# committed refresh token each) took about a minute on the loaded machine, and minting them
+# with openssl in a shell loop 40 s. Uses DATABASE_URL. (bench/chats.sh, bench/questions.sh)
+mint_tokens() { # IDS
+    psql "$DATABASE_URL" -qAtX -c "CREATE EXTENSION IF NOT EXISTS pgcrypto" 2>/dev/null
+    psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -qAtX -F $'\t' -v secret="$SELLERDESK_JWT_SECRET" \
+        -v iss="${SELLERDESK_JWT_ISSUER:-sellerdesk}" -v ids="$1" <<'SQL'
+CREATE FUNCTION pg_temp.b64url(b bytea) RETURNS text LANGUAGE sql AS
+$$ SELECT rtrim(translate(encode(b, 'base64'), E'+/\n', '-_'), '=') $$;
+WITH t AS (
+    SELECT id, pg_temp.b64url(convert_to('{"alg":"HS256","typ":"JWT"}', 'UTF8')) || '.' ||
+               pg_temp.b64url(convert_to(json_build_object(
+                   'sub', id::text, 'role', role, 'iss', :'iss', 'jti', 'bench' || id || extract(epoch FROM now())::bigint,
+                   'iat', extract(epoch FROM now())::bigint,
+                   'exp', extract(epoch FROM now())::bigint + 7200)::text, 'UTF8')) AS hp
+    FROM users WHERE id = ANY (string_to_array(:'ids', ',')::bigint[]))
+SELECT id, hp || '.' || pg_temp.b64url(hmac(convert_to(hp, 'UTF8'), convert_to(:'secret', 'UTF8'), 'sha256'))
+FROM t ORDER BY id;
+SQL
 }
