@@ -104,7 +104,7 @@ fi
 # The server's statements, from the preprocessed source.
 server_sql() { # statement name
     cc -E -P -I/usr/include/postgresql -D_DEFAULT_SOURCE src/question_store.c 2>/dev/null |
-        awk -v name="$1" 'index($0, "db_stmt " name " = {") { on = 1 } on { print } on && /}/ { exit }' |
+        awk -v name="$1" 'index($0, "db_stmt " name " = {") && !done { on = 1 } on { print } on && /}/ { on = 0; done = 1 }' |
         grep -o '"\([^"\\]\|\\.\)*"' | sed '1d; s/^"//; s/"$//' | tr -d '\n'
 }
 # Each parameter, $n[::type] in the server's text and :var[::type] or NULLIF(:var, 'all')[::type]
@@ -332,7 +332,7 @@ EOF
 }
 [ -n "$(server_sql question_q_search_seller)" ] || die "cannot read the statements from src/question_store.c"
 probe1=$(awk -F'\t' '$1 == "probe" { print $2; exit }' "$OUT/who.tsv")
-L="NULL, NULL, NULL, NULL" # sku, date_from, date_to, then show moderation after
+L="NULL, NULL, NULL" # sku, date_from, date_to
 {
     echo "questions: $have"
     explain "GET /v1/questions?status=new (heavy seller $heavy_id)" question_q_list_seller "$heavy_id, 0, 21, 'new', NULL, $L, false" custom
