@@ -167,5 +167,57 @@ check "the buyer reads the conversation" 200 \
     '.items[0].text == "Yes, the 250 g pack is back next week."' \
     '.items[1].read_by_counterpart == true' '.items[0].read_by_counterpart == false'
 
+# --- 10. the buyer asks about the product ---------------------------------------------------
+req "$BASE/v1/products/$PRODUCT_ID/questions" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"text":"Is this tea from the spring harvest?"}'
+check "the buyer asks a question" 201 \
+    ".product.id == ${PRODUCT_ID:-null}" '.status == "new"' '.moderation.status == "approved"' \
+    '.moderation.due_at != null' '.author.display_name == "Anna"'
+QUESTION_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+
+# --- 11. the seller finds the new question and answers it ----------------------------------
+req "$BASE/v1/questions/counts" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the seller counts one new question" 200 \
+    '. == {"all":1,"new":1,"viewed":0,"processed":0}'
+req "$BASE/v1/questions?status=new&q=harvest" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the seller finds it by a word" 200 \
+    ".items | length == 1 and .[0].id == ${QUESTION_ID:-null}" '.items[0].status == "new"'
+req "$BASE/v1/questions/$QUESTION_ID/answers" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"text":"It is cheaper at www.teashop-example.ru"}'
+check "an answer with a link is refused" 422 \
+    '.code == "content_violation"' '[.violations[].rule] | index("url") != null'
+req "$BASE/v1/questions/$QUESTION_ID/answers" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"text":"Yes, it is the first flush, picked in April and May."}'
+check "the seller answers; the answer waits for moderation" 201 \
+    ".question_id == ${QUESTION_ID:-null}" '.moderation_status == "pending"' \
+    '.moderation_due_at != null' '.published == false'
+ANSWER_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+
+# --- 12. support approves the answer --------------------------------------------------------
+req "$BASE/v1/auth/login" -H 'Content-Type: application/json' \
+  -d '{"email":"support@demo.sellerdesk.dev","password":"demo-password-1"}'
+check "support logs in" 200 '.access_token | length > 0'
+SUPPORT_TOKEN=$(jq -r '.access_token // empty' <<<"$BODY" 2>/dev/null)
+req "$BASE/v1/moderation/queue?kind=answer&limit=100" -H "Authorization: Bearer $SUPPORT_TOKEN"
+check "the answer is in the moderation queue" 200 \
+    "[.items[] | select(.id == ${ANSWER_ID:-null})] | length == 1 and .[0].question.id == ${QUESTION_ID:-null}"
+req "$BASE/v1/moderation/decisions" -H "Authorization: Bearer $SUPPORT_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"kind\":\"answer\",\"id\":$ANSWER_ID,\"decision\":\"approve\"}"
+check "support approves it" 200 '.moderation_status == "approved"' '.decided_by != null'
+
+# --- 13. the buyer sees the answer -----------------------------------------------------------
+req "$BASE/v1/products/$PRODUCT_ID/questions" -H "Authorization: Bearer $BUYER_TOKEN"
+check "the product page shows the published answer" 200 \
+    '.items | length == 1' '.items[0].status == "processed"' \
+    '.items[0].answers | map(.text) == ["Yes, it is the first flush, picked in April and May."]'
+req "$BASE/v1/notifications?limit=1" -H "Authorization: Bearer $BUYER_TOKEN"
+check "the buyer is notified" 200 '.items[0].event == "question.answer_published"'
+req "$BASE/v1/questions/counts" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the question is processed for the seller" 200 \
+    '. == {"all":1,"new":0,"viewed":0,"processed":1}'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
