@@ -109,11 +109,14 @@ server_sql() { # statement name
 }
 # Each parameter, $n[::type] in the server's text and :var[::type] or NULLIF(:var, 'all')[::type]
 # in the pgbench file, becomes P: what is left must be the same text.
-skeleton() { perl -pe 's/NULLIF\(:\w+, \x27all\x27\)(::\w+)?/P/g; s/(?<!:):\w+(::\w+)?/P/g; s/\$\d+(::\w+)?/P/g; s/;\s*$//'; }
-for pair in list:question_q_list_seller search:question_q_search_seller counts:question_q_counts_seller \
-    counts_support:question_q_counts_support; do
+skeleton() { perl -pe 's/ AS prods / /; s/\s*\\gset\s*$//; s/NULLIF\(:\w+, \x27all\x27\)(::\w+(\[\])?)?/P/g; s/(?<!:):\w+(::\w+(\[\])?)?/P/g; s/\$\d+(::\w+(\[\])?)?/P/g; s/;\s*$//'; }
+# (the statements of each file: the user lookup first, then these, one a line)
+for pair in list:2:question_q_list_seller search:2:question_q_search_products_seller \
+    search:3:question_q_search_seller counts:2:question_q_counts_seller \
+    counts_support:2:question_q_counts_support; do
     f=bench/pgbench/question_${pair%%:*}.sql
-    a=$(grep -v '^--' "$f" | tail -n 1 | skeleton)
+    a=$(grep -v '^--' "$f" | sed -n "$(cut -d: -f2 <<<"$pair")p" | skeleton)
+    pair=${pair%%:*}:${pair##*:}
     b=$(server_sql "${pair#*:}" | skeleton)
     [ -n "$b" ] && [ "$a" = "$b" ] || die "$f is not ${pair#*:} of src/question_store.c (skeletons: $a /// $b)"
 done
@@ -339,10 +342,11 @@ L="NULL, NULL, NULL" # sku, date_from, date_to
     explain "GET /v1/questions?product_id=$heavy_product (heavy seller)" question_q_list_seller "$heavy_id, 0, 21, NULL, $heavy_product, NULL, NULL, NULL, false" custom
     explain "GET /v1/questions?date_from=$date_from&date_to=$date_to (heavy seller)" question_q_list_seller "$heavy_id, 0, 21, NULL, NULL, NULL, '$date_from', '$date_to', false" custom
     explain "GET /v1/questions (heavy seller, no filter)" question_q_list_seller "$heavy_id, 0, 21, NULL, NULL, $L, false" custom
-    explain "GET /v1/questions?q=$BROAD (heavy seller)" question_q_search_seller "$heavy_id, 0, 21, NULL, NULL, $L, false, '$BROAD', NULL" custom
-    explain "GET /v1/questions?q=$RARE (heavy seller)" question_q_search_seller "$heavy_id, 0, 21, NULL, NULL, $L, false, '$RARE', NULL" custom
-    explain "GET /v1/questions?q=$BROAD (probe seller $probe1)" question_q_search_seller "$probe1, 0, 21, NULL, NULL, $L, false, '$BROAD', NULL" custom
-    explain "GET /v1/questions?q=$RARE (probe seller $probe1)" question_q_search_seller "$probe1, 0, 21, NULL, NULL, $L, false, '$RARE', NULL" custom
+    explain "GET /v1/questions?q=$BROAD (heavy seller)" question_q_search_seller "$heavy_id, 0, 21, NULL, NULL, $L, false, '$BROAD', '{}'" custom
+    explain "GET /v1/questions?q=$RARE (heavy seller)" question_q_search_seller "$heavy_id, 0, 21, NULL, NULL, $L, false, '$RARE', '{}'" custom
+    explain "GET /v1/questions?q=$BROAD (probe seller $probe1)" question_q_search_seller "$probe1, 0, 21, NULL, NULL, $L, false, '$BROAD', '{}'" custom
+    explain "GET /v1/questions?q=$RARE (probe seller $probe1)" question_q_search_seller "$probe1, 0, 21, NULL, NULL, $L, false, '$RARE', '{}'" custom
+    explain "GET /v1/questions?q=$BROAD (heavy seller): the products named by q" question_q_search_products_seller "$heavy_id, '$BROAD', NULL" generic
     explain "GET /v1/questions/counts (heavy seller)" question_q_counts_seller "$heavy_id" generic
     explain "GET /v1/questions/counts (support)" question_q_counts_support "$support_id" generic
 } >"$OUT/explain.txt" 2>&1
