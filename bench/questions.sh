@@ -111,7 +111,8 @@ server_sql() { # statement name
 # in the pgbench file, becomes P: what is left must be the same text.
 skeleton() { perl -pe 's/ AS prods / /; s/\s*\\gset\s*$//; s/NULLIF\(:\w+, \x27all\x27\)(::\w+(\[\])?)?/P/g; s/(?<!:):\w+(::\w+(\[\])?)?/P/g; s/\$\d+(::\w+(\[\])?)?/P/g; s/;\s*$//'; }
 # (the statements of each file: the user lookup first, then these, one a line)
-for pair in list:2:question_q_list_seller search:2:question_q_search_products_seller \
+for pair in list:2:question_q_list_seller list_product:2:question_q_list_product_seller \
+    search:2:question_q_search_products_seller \
     search:3:question_q_search_seller counts:2:question_q_counts_seller \
     counts_support:2:question_q_counts_support; do
     f=bench/pgbench/question_${pair%%:*}.sql
@@ -189,7 +190,7 @@ done
 ep() {
     case $1 in
     list-new) echo "heavy /v1/questions?status=new list extended status=new" ;;
-    list-product) echo "heavy /v1/questions?product_id=$heavy_product list extended product=$heavy_product" ;;
+    list-product) echo "heavy /v1/questions?product_id=$heavy_product list_product extended product=$heavy_product" ;;
     list-dates) echo "heavy /v1/questions?date_from=$date_from&date_to=$date_to list extended dfrom=$date_from,dto=$date_to" ;;
     search-broad) echo "heavy /v1/questions?q=$broad_uri search extended q=$BROAD" ;;
     search-rare) echo "heavy /v1/questions?q=$rare_uri search extended q=$RARE" ;;
@@ -339,7 +340,7 @@ L="NULL, NULL, NULL" # sku, date_from, date_to
 {
     echo "questions: $have"
     explain "GET /v1/questions?status=new (heavy seller $heavy_id)" question_q_list_seller "$heavy_id, 0, 21, 'new', NULL, $L, false" custom
-    explain "GET /v1/questions?product_id=$heavy_product (heavy seller)" question_q_list_seller "$heavy_id, 0, 21, NULL, $heavy_product, NULL, NULL, NULL, false" custom
+    explain "GET /v1/questions?product_id=$heavy_product (heavy seller)" question_q_list_product_seller "$heavy_id, 0, 21, NULL, $heavy_product, NULL, NULL, NULL, false" custom
     explain "GET /v1/questions?date_from=$date_from&date_to=$date_to (heavy seller)" question_q_list_seller "$heavy_id, 0, 21, NULL, NULL, NULL, '$date_from', '$date_to', false" custom
     explain "GET /v1/questions (heavy seller, no filter)" question_q_list_seller "$heavy_id, 0, 21, NULL, NULL, $L, false" custom
     explain "GET /v1/questions?q=$BROAD (heavy seller)" question_q_search_seller "$heavy_id, 0, 21, NULL, NULL, $L, false, '$BROAD', '{}'" custom

@@ -28,15 +28,19 @@ CREATE TABLE questions (
     updated_at        timestamptz NOT NULL DEFAULT now(),
     CHECK ((status = 'processed') = (published_answers > 0))
 );
--- the seller's lists: newest first, per status, only what moderation let through
-CREATE INDEX questions_seller_idx ON questions (seller_id, id DESC)
+-- Every list is newest first by (created_at, id) (src/question_store.c, NEWEST), so each
+-- index ends with them: a status or a date range is then a range of the index a page walks.
+CREATE INDEX questions_seller_idx ON questions (seller_id, created_at DESC, id DESC)
     WHERE moderation_status = 'approved';
-CREATE INDEX questions_seller_status_idx ON questions (seller_id, status, id DESC)
+CREATE INDEX questions_seller_status_idx ON questions (seller_id, status, created_at DESC, id DESC)
     WHERE moderation_status = 'approved';
-CREATE INDEX questions_buyer_idx ON questions (buyer_id, id DESC);
--- the product page (approved only) and support's search by sku or offer_id (any state: a
--- partial index could not serve it, and that search read the whole table)
-CREATE INDEX questions_product_idx ON questions (product_id, id DESC);
+CREATE INDEX questions_buyer_idx ON questions (buyer_id, created_at DESC, id DESC);
+-- the product page (approved only), a product's questions in every list, and support's search
+-- by sku or offer_id (any state: a partial index could not serve it, and that search read the
+-- whole table)
+CREATE INDEX questions_product_idx ON questions (product_id, created_at DESC, id DESC);
+-- support's list and date ranges over every seller
+CREATE INDEX questions_created_idx ON questions (created_at DESC, id DESC);
 -- q search: one GIN over (seller_id, search) (btree_gin, trusted since PostgreSQL 13) finds a
 -- seller's matches without reading the rest of the table, so a search costs what it finds,
 -- not how many questions exist; support's search uses it on search alone.

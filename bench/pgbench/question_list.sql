@@ -1,4 +1,4 @@
--- GET /v1/questions[?status=&product_id=&sku=&date_from=&date_to=] as a seller, first page
+-- GET /v1/questions[?status=&date_from=&date_to=] as a seller, first page
 -- (default limit 20): auth_authenticate's user lookup (src/user_store.c user_q_get), then
 -- src/question_store.c question_q_list_seller, verbatim, with the handler's parameters: $1 the
 -- seller, $2 the cursor's id (0 = first page), $3 limit + 1 (21), $4 status, $5 product_id,
@@ -10,4 +10,4 @@
 -- variable as its own $n, so where the server's second occurrence of $n takes its type from
 -- the first, the cast is written again.
 SELECT role, user_json(u) FROM users u WHERE id = :uid;
-SELECT q.id, question_json(q, :show) FROM questions q WHERE q.seller_id = :uid AND q.moderation_status = 'approved' AND q.id < coalesce(nullif(:after::bigint, 0), 9223372036854775807) AND (NULLIF(:status, 'all')::text IS NULL OR q.status = NULLIF(:status, 'all')::text) AND (NULLIF(:product, 'all')::bigint IS NULL OR q.product_id = NULLIF(:product, 'all')::bigint) AND (NULLIF(:sku, 'all')::bigint IS NULL OR q.product_id = (SELECT id FROM products WHERE sku = NULLIF(:sku, 'all')::bigint)) AND (NULLIF(:dfrom, 'all')::date IS NULL OR q.created_at >= (NULLIF(:dfrom, 'all')::date::timestamp AT TIME ZONE 'UTC')) AND (NULLIF(:dto, 'all')::date IS NULL OR q.created_at < ((NULLIF(:dto, 'all')::date + 1)::timestamp AT TIME ZONE 'UTC')) ORDER BY q.seller_id, q.id DESC LIMIT :lim;
+SELECT q.id, question_json(q, :show) FROM questions q WHERE q.seller_id = :uid AND q.moderation_status = 'approved' AND (q.created_at, q.id) < ((SELECT coalesce(max(c.created_at), 'infinity') FROM questions c WHERE c.id = :after), (SELECT coalesce(max(c.id), 9223372036854775807) FROM questions c WHERE c.id = :after)) AND (NULLIF(:status, 'all')::text IS NULL OR q.status = NULLIF(:status, 'all')::text) AND (NULLIF(:dfrom, 'all')::date IS NULL OR q.created_at >= (NULLIF(:dfrom, 'all')::date::timestamp AT TIME ZONE 'UTC')) AND (NULLIF(:dto, 'all')::date IS NULL OR q.created_at < ((NULLIF(:dto, 'all')::date + 1)::timestamp AT TIME ZONE 'UTC')) AND (NULLIF(:product, 'all')::bigint IS NULL OR q.product_id = NULLIF(:product, 'all')::bigint) AND (NULLIF(:sku, 'all')::bigint IS NULL OR q.product_id = (SELECT id FROM products WHERE sku = NULLIF(:sku, 'all')::bigint)) ORDER BY q.created_at DESC, q.id DESC LIMIT :lim;
