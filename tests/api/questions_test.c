@@ -434,6 +434,30 @@ START_TEST(test_list_filters_and_paging)
     items = list(s.seller.token, q);
     ck_assert_int_eq(json_array_size(items), 2);
     json_decref(items);
+    /* a product filter names one product: both filters must agree, and it must be the
+     * caller's own (another seller's product lists nothing, support sees its questions) */
+    snprintf(q, sizeof q, "product_id=%lld&sku=%lld", (long long)p2, (long long)s.sku);
+    items = list(s.seller.token, q);
+    ck_assert_int_eq(json_array_size(items), 0);
+    json_decref(items);
+    snprintf(q, sizeof q, "product_id=%lld&status=viewed", (long long)p2);
+    items = list(s.seller.token, q);
+    ck_assert_int_eq(json_array_size(items), 1);
+    json_decref(items);
+    struct api_user rival, support;
+    api_new_user(&rival, "seller");
+    api_demo_user(&support, SUPPORT_EMAIL);
+    snprintf(q, sizeof q, "product_id=%lld", (long long)s.product);
+    items = list(rival.token, q);
+    ck_assert_int_eq(json_array_size(items), 0);
+    json_decref(items);
+    snprintf(q, sizeof q, "sku=%lld", (long long)s.sku);
+    items = list(rival.token, q);
+    ck_assert_int_eq(json_array_size(items), 0);
+    json_decref(items);
+    items = list(support.token, q);
+    ck_assert_int_eq(json_array_size(items), 2);
+    json_decref(items);
     /* dates: today (UTC) holds them all, a day long past none */
     char today[16];
     time_t now = time(NULL);
