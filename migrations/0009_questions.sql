@@ -8,7 +8,9 @@ CREATE SEQUENCE moderation_item_seq;
 CREATE TABLE questions (
     id                bigint      PRIMARY KEY DEFAULT nextval('moderation_item_seq'),
     product_id        bigint      NOT NULL REFERENCES products (id),
-    seller_id         bigint      NOT NULL REFERENCES users (id), -- the product's seller
+    -- the product's seller, copied when asked: a product never changes seller, and a
+    -- seller's product-filtered list relies on it (question_q_list_product_seller)
+    seller_id         bigint      NOT NULL REFERENCES users (id),
     buyer_id          bigint      NOT NULL REFERENCES users (id), -- who asked
     text              text        NOT NULL,
     -- the seller's workflow: new (not yet seen), viewed; processed while an answer is published
@@ -111,6 +113,15 @@ CREATE TRIGGER questions_count_update AFTER UPDATE ON questions
     FOR EACH STATEMENT EXECUTE FUNCTION question_counts_apply();
 CREATE TRIGGER questions_count_delete AFTER DELETE ON questions
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION question_counts_apply();
+-- TRUNCATE fires no row triggers and has no transition table: it empties the counters too
+CREATE FUNCTION question_counts_clear() RETURNS trigger
+LANGUAGE plpgsql AS
+$$ BEGIN
+    TRUNCATE question_counts;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER questions_count_truncate AFTER TRUNCATE ON questions
+    FOR EACH STATEMENT EXECUTE FUNCTION question_counts_clear();
 
 CREATE TABLE answers (
     id                bigint      PRIMARY KEY DEFAULT nextval('moderation_item_seq'),

@@ -35,12 +35,14 @@ DB_STMT(question_q_create,
  * so that a date range is a range of the index the page walks: ordered by id, a month half a
  * year back was found by walking everything newer (1.1-2.9 s at 2M questions, 5 ms now).
  * The cursor keeps an id; the page continues below that question's (created_at, id), whose
- * two values the plan reads first, so they bound the index scan. $2 = 0: from the top. */
+ * two values the plan reads first, so they bound the index scan. $2 = 0: from the top; a
+ * cursor whose question is gone ends the list rather than starting it again. */
 #define NEWEST " ORDER BY q.created_at DESC, q.id DESC"
 #define KEYSET                                                                                     \
-    " AND (q.created_at, q.id) < ((SELECT coalesce(max(c.created_at), 'infinity') FROM"           \
-    " questions c WHERE c.id = $2), (SELECT coalesce(max(c.id), 9223372036854775807) FROM"        \
-    " questions c WHERE c.id = $2))"
+    " AND (q.created_at, q.id) < ((SELECT coalesce(max(c.created_at), CASE WHEN $2::bigint = 0"   \
+    " THEN 'infinity'::timestamptz ELSE '-infinity' END) FROM questions c WHERE c.id = $2),"      \
+    " (SELECT coalesce(max(c.id), CASE WHEN $2::bigint = 0 THEN 9223372036854775807 ELSE 0 END)"  \
+    " FROM questions c WHERE c.id = $2))"
 
 /* ($1 user, $2 after, $3 limit + 1, $4 status, $5 product_id, $6 sku, $7 date_from,
  * $8 date_to, $9 show moderation); planned per call (DB_QUERY), a NULL filter folds away */
@@ -51,6 +53,8 @@ DB_STMT(question_q_create,
 #define PRODUCT_FILTERS                                                                            \
     " AND ($5::bigint IS NULL OR q.product_id = $5)"                                               \
     " AND ($6::bigint IS NULL OR q.product_id = (SELECT id FROM products WHERE sku = $6))"
+/* (in LIST_SQL the product filters are always NULL, as a product filter takes
+ * LIST_PRODUCT_SQL, and fold away; they stay so that $5 and $6 have a type) */
 #define LIST_SQL(scope)                                                                            \
     "SELECT q.id, question_json(q, $9) FROM questions q WHERE " scope("q") LIST_FILTERS           \
     PRODUCT_FILTERS NEWEST " LIMIT $3"

@@ -262,18 +262,29 @@ START_TEST(test_other_sellers_question_not_found)
     api_free(r);
     long status;
     json_t *l = qa_answers(w.seller.token, q, &status);
+    ck_assert_int_eq(status, 200);
     ck_assert_uint_eq(json_array_size(l), 0);
     json_decref(l);
-    /* nor may another seller read its answers, published or not; a buyer may read the
-     * published ones, as on the product page */
-    json_decref(qa_answer(w.seller.token, q, "Yes, it is waterproof to 1 m."));
-    json_decref(qa_answers(other.token, q, &status));
-    ck_assert_int_eq(status, 404);
+    /* nor may another seller read its answers, pending or published; another buyer reads
+     * the published ones only, as on the product page */
+    json_t *a = qa_answer(w.seller.token, q, "Yes, it is waterproof to 1 m.");
+    int64_t answer = api_jint(a, "id");
+    json_decref(a);
     struct api_user other_buyer;
     api_new_user(&other_buyer, "buyer");
+    json_decref(qa_answers(other.token, q, &status));
+    ck_assert_int_eq(status, 404);
     l = qa_answers(other_buyer.token, q, &status);
     ck_assert_int_eq(status, 200);
     ck_assert_uint_eq(json_array_size(l), 0); /* still pending */
+    json_decref(l);
+    qa_decide_ok(w.support.token, "answer", answer, "approve", NULL);
+    json_decref(qa_answers(other.token, q, &status));
+    ck_assert_int_eq(status, 404);
+    l = qa_answers(other_buyer.token, q, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_uint_eq(json_array_size(l), 1);
+    ck_assert_int_eq(api_jint(json_array_get(l, 0), "id"), answer);
     json_decref(l);
 }
 END_TEST
