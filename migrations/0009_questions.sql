@@ -114,10 +114,11 @@ CREATE TRIGGER questions_count_update AFTER UPDATE ON questions
 CREATE TRIGGER questions_count_delete AFTER DELETE ON questions
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION question_counts_apply();
 -- TRUNCATE fires no row triggers and has no transition table: it empties the counters too
+-- (DELETE: a TRUNCATE ... CASCADE may be truncating question_counts in the same statement)
 CREATE FUNCTION question_counts_clear() RETURNS trigger
 LANGUAGE plpgsql AS
 $$ BEGIN
-    TRUNCATE question_counts;
+    DELETE FROM question_counts;
     RETURN NULL;
 END $$;
 CREATE TRIGGER questions_count_truncate AFTER TRUNCATE ON questions
