@@ -124,11 +124,7 @@ HANDLER(answers_list)
     http_check_query(ctx, allowed, errors);
     int limit = http_query_limit(ctx, ANSWERS_PAGE_DEFAULT, ANSWERS_PAGE_MAX, errors);
     int64_t after = http_query_cursor(ctx, "answers", errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     e = answer_store_question_access(conn, qid, ctx->user_id, ctx->role == ROLE_SUPPORT,
                                      ctx->role == ROLE_SELLER, &all);

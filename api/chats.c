@@ -262,11 +262,7 @@ HANDLER(chats_list)
              q.status ? q.status : "", q.unread_only, q.awaiting, q.assigned ? q.assigned : "");
     q.limit = http_query_limit(ctx, CHATS_DEFAULT, CHATS_MAX, errors);
     q.before = http_query_cursor(ctx, scope, errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     if ((e = chat_store_total_unread(conn, ctx->user_id, ctx->role, q.kind, &total)) != SD_OK ||
         (e = chat_store_list(conn, &q, &items, &has_more, &last)) != SD_OK)
@@ -347,11 +343,7 @@ HANDLER(chat_messages_list)
     http_check_query(ctx, allowed, errors);
     messages_position(ctx, id, &before, &after, scope, sizeof scope, errors);
     limit = http_query_limit(ctx, MESSAGES_DEFAULT, MESSAGES_MAX, errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     /* another person's chat is 404 before anything of it is read */
     if ((e = chat_store_can_read(conn, id, ctx->user_id, ctx->role)) == SD_ERR_NOT_FOUND)

@@ -119,6 +119,17 @@ struct db_conn *http_conn(struct http_ctx *ctx)
     return ctx->conn;
 }
 
+struct db_conn *http_query_conn(struct http_ctx *ctx, json_t *errors)
+{
+    if (json_array_size(errors)) {
+        http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                            "The query has invalid parameters.");
+        return NULL;
+    }
+    json_decref(errors);
+    return http_conn(ctx);
+}
+
 void http_conn_release(struct http_ctx *ctx)
 {
     if (ctx->conn) {

@@ -52,6 +52,9 @@ int http_fallback(const struct _u_request *req, struct _u_response *resp, void *
  * ends. NULL means the answer (503) has been sent already. */
 struct db_conn *http_conn(struct http_ctx *ctx);
 void http_conn_release(struct http_ctx *ctx);
+/* Ends the checks of a list's query: with errors gathered (stolen), answers 400
+ * validation_failed and gives NULL; otherwise the request's connection (NULL: 503 sent). */
+struct db_conn *http_query_conn(struct http_ctx *ctx, json_t *errors);
 
 /* Answers; each returns U_CALLBACK_COMPLETE so handlers can `return http_...(...)`. */
 int http_json(struct http_ctx *ctx, int status, json_t *body);          /* steals body */

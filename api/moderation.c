@@ -167,11 +167,7 @@ HANDLER(moderation_offenders)
         else
             days = (int)v;
     }
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = moderation_store_offenders(conn, days, limit, &items);
     if (e != SD_OK)
@@ -225,11 +221,7 @@ HANDLER(moderation_queue)
         http_field_error(errors, "kind", "invalid_enum", "must be question or answer");
     query_bool(ctx, "flagged", &q.flagged, errors);
     query_bool(ctx, "overdue", &q.overdue, errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = moderation_workflow_queue(conn, &q, &items, &has_more, &last);
     if (e != SD_OK)

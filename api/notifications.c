@@ -41,11 +41,7 @@ HANDLER(notifications_list)
     snprintf(scope, sizeof scope, "notifications:%s:%d", q.tab ? q.tab : "", q.unread_only);
     q.limit = http_query_limit(ctx, FEED_DEFAULT, FEED_MAX, errors);
     q.after_id = http_query_cursor(ctx, scope, errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = notification_store_feed(conn, &q, &items, &has_more, &last);
     if (e != SD_OK)

@@ -134,11 +134,7 @@ HANDLER(orders_list)
              status ? status : "");
     int limit = http_query_limit(ctx, ORDERS_PAGE_DEFAULT, ORDERS_PAGE_MAX, errors);
     int64_t after = http_query_cursor(ctx, scope, errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     if (seller)
         e = order_store_list_postings(conn, ctx->user_id, status, after, limit, &items, &has_more,

@@ -218,11 +218,7 @@ HANDLER(questions_list)
     snprintf(scope, sizeof scope, "questions:%s:%s:%s:%s:%s:%s", S(f.status), S(f.product_id),
              S(f.sku), S(f.date_from), S(f.date_to), S(f.q));
     f.after_id = http_query_cursor(ctx, scope, errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = question_store_list(conn, &f, &items, &has_more, &last);
     if (e != SD_OK)
@@ -348,11 +344,7 @@ HANDLER(product_questions_list)
     http_check_query(ctx, allowed, errors);
     int limit = http_query_limit(ctx, QUESTIONS_DEFAULT, QUESTIONS_MAX, errors);
     int64_t after = http_query_cursor(ctx, scope, errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = question_store_product_page(conn, id, ctx->user_id, ctx->role == ROLE_SUPPORT, after,
                                            limit, &items, &has_more, &last);

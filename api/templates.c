@@ -118,11 +118,7 @@ HANDLER(templates_list)
     http_check_query(ctx, allowed, errors);
     int limit = http_query_limit(ctx, TEMPLATES_PAGE_DEFAULT, TEMPLATES_PAGE_MAX, errors);
     int64_t after = http_query_cursor(ctx, "templates", errors);
-    if (json_array_size(errors))
-        return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                   "The query has invalid parameters.");
-    json_decref(errors);
-    if (!(conn = http_conn(ctx)))
+    if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = template_store_list(conn, ctx->user_id, after, limit, &items, &has_more, &last);
     if (e != SD_OK)
