@@ -49,7 +49,9 @@ $(BUILD)/openapi.o: openapi.yaml
 $(BIN): $(BUILD)/src/main.o $(CORE_OBJ) $(API_OBJ) $(BUILD)/openapi.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c)) $(CORE_OBJ)
+# the HTTP layer's pure request checks are unit-tested too
+UNIT_API_OBJ := $(BUILD)/api/uri.o $(BUILD)/api/head.o
+$(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c)) $(CORE_OBJ) $(UNIT_API_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
 
 $(API_TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/api/*.c))

@@ -12,6 +12,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "moderation.h"
+#include "routes.h"
 
 #define PASSWORD_MIN 10
 #define PASSWORD_MAX 128
@@ -30,6 +31,30 @@ static int email_valid(const char *e)
     return 1;
 }
 
+/* "account:" and the SHA-256 of the address, ASCII letters lowered: every address, however
+ * long or multibyte, has one key of its own and a fixed length. */
+#define AUTH_THROTTLE_KEY (8 + 2 * crypto_hash_sha256_BYTES + 1)
+static void auth_throttle_key(const char *email, char out[AUTH_THROTTLE_KEY])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    for (const char *p = email; *p; p++) {
+        unsigned char c = (unsigned char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
+        crypto_hash_sha256_update(&st, &c, 1);
+    }
+    crypto_hash_sha256_final(&st, h);
+    memcpy(out, "account:", 8);
+    sodium_bin2hex(out + 8, 2 * crypto_hash_sha256_BYTES + 1, h, sizeof h);
+}
+
+/* Every place for a password hash stayed taken: 503, retry shortly. */
+static int auth_busy(struct http_ctx *ctx)
+{
+    return http_problem(ctx, SD_ERR_UNAVAILABLE, "busy",
+                        "Too many sign-ins are being checked at once; retry shortly.");
+}
+
 /* 401 with the challenge RFC 6750 asks for */
 static int auth_refuse(struct http_ctx *ctx, const char *code, const char *detail)
 {
@@ -44,23 +69,21 @@ HANDLER(auth_authenticate)
     struct sd_app *a = app;
     struct auth_claims claims;
     char ip[64];
-    const char *h = u_map_get_case(req->map_header, "Authorization");
+    const char *h = http_header(ctx, "Authorization");
     struct db_conn *conn;
     sd_err e;
 
-    /* two route patterns matching one path run this twice (see routes_dispatch) */
-    if (ctx->user)
-        return U_CALLBACK_CONTINUE;
+    (void)req;
     http_client_address(ctx, ip, sizeof ip);
     if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
-        log_security("Missing bearer token at IP Address %s for %s %s", ip, ctx->method,
-                     req->url_path);
+        log_security(ip, "missing_token", "Missing bearer token for %s %s", ctx->method,
+                     routes_label(ctx->route_index));
         return auth_refuse(ctx, "missing_token",
                            "Send an access token: Authorization: Bearer <token>.");
     }
     auth_token_status st = auth_jwt_verify(&a->cfg, h + 7, time(NULL), &claims);
     if (st != AUTH_TOKEN_OK) {
-        log_security("Invalid access token at IP Address %s: %s", ip, auth_token_status_text(st));
+        log_security(ip, "invalid_token", "Invalid access token: %s", auth_token_status_text(st));
         return st == AUTH_TOKEN_EXPIRED
                    ? auth_refuse(ctx, "token_expired", "The access token has expired; refresh it.")
                    : auth_refuse(ctx, "invalid_token", "The access token is not valid.");
@@ -69,13 +92,14 @@ HANDLER(auth_authenticate)
         return U_CALLBACK_COMPLETE;
     e = user_store_get(conn, claims.user_id, &ctx->role, &ctx->user);
     if (e == SD_ERR_NOT_FOUND || (e == SD_OK && ctx->role != claims.role)) {
-        log_security("Access token for a missing or changed account %lld at IP Address %s",
-                     (long long)claims.user_id, ip);
+        log_security(ip, "invalid_token", "Access token for a missing or changed account %lld",
+                     (long long)claims.user_id);
         return auth_refuse(ctx, "invalid_token", "The access token is not valid.");
     }
     if (e != SD_OK)
         return http_store_error(ctx, e);
     ctx->user_id = claims.user_id;
+    ctx->authenticated = 1;
     return U_CALLBACK_CONTINUE;
 }
 
@@ -143,7 +167,14 @@ HANDLER(auth_register)
         rc = U_CALLBACK_COMPLETE;
         goto cleanup;
     }
-    if (auth_password_hash(password, a->cfg.pwhash_opslimit, a->cfg.pwhash_memlimit, args.hash)) {
+    if (auth_pwhash_begin(a->cfg.pwhash_wait_ms) != 0) {
+        rc = auth_busy(ctx);
+        goto cleanup;
+    }
+    int hashed =
+        auth_password_hash(password, a->cfg.pwhash_opslimit, a->cfg.pwhash_memlimit, args.hash);
+    auth_pwhash_end();
+    if (hashed != 0) {
         rc = http_problem(ctx, SD_ERR_INTERNAL, NULL, "Could not hash the password.");
         goto cleanup;
     }
@@ -194,7 +225,7 @@ HANDLER(auth_login)
     struct http_ctx *ctx = http_ctx_of(resp);
     struct sd_app *a = app;
     struct sd_config *cfg = &a->cfg;
-    char account_key[300], client_key[80], ip[64], hash[128], refresh[64];
+    char account_key[AUTH_THROTTLE_KEY], client_key[80], ip[64], hash[128], refresh[64];
     int64_t user_id = 0;
     auth_role role = ROLE_NONE;
     int retry = 0, rc;
@@ -207,9 +238,7 @@ HANDLER(auth_login)
     const char *email = json_string_value(json_object_get(body, "email"));
     const char *password = json_string_value(json_object_get(body, "password"));
     http_client_address(ctx, ip, sizeof ip);
-    snprintf(account_key, sizeof account_key, "account:%s", email);
-    for (char *p = account_key; *p; p++)
-        *p = (*p >= 'A' && *p <= 'Z') ? (char)(*p + 32) : *p;
+    auth_throttle_key(email, account_key);
     snprintf(client_key, sizeof client_key, "client:%s", ip);
 
     if (!(conn = http_conn(ctx))) {
@@ -221,7 +250,7 @@ HANDLER(auth_login)
         goto cleanup;
     }
     if (retry > 0) {
-        log_security("Login refused while locked for %s at IP Address %s", email, ip);
+        log_security(ip, "login_locked", "Login refused while locked for %s", email);
         rc = http_rate_limited(ctx, retry, "Too many failed logins; try again later.");
         goto cleanup;
     }
@@ -232,15 +261,20 @@ HANDLER(auth_login)
     }
     /* hashing is slow: do not hold a database connection meanwhile */
     http_conn_release(ctx);
+    if (auth_pwhash_begin(cfg->pwhash_wait_ms) != 0) {
+        rc = auth_busy(ctx);
+        goto cleanup;
+    }
     int ok = e == SD_OK && auth_password_verify(password, hash);
     if (e != SD_OK)
         auth_password_dummy_verify(password);
+    auth_pwhash_end();
     if (!(conn = http_conn(ctx))) {
         rc = U_CALLBACK_COMPLETE;
         goto cleanup;
     }
     if (!ok) {
-        log_security("Authorization invalid for username %s at IP Address %s", email, ip);
+        log_security(ip, "login_failed", "Authorization invalid for username %s", email);
         if ((e = throttle_store_fail(conn, account_key, cfg->login_max_failures_account,
                                      cfg->login_window_s, cfg->login_lockout_s)) != SD_OK ||
             (e = throttle_store_fail(conn, client_key, cfg->login_max_failures_client,
@@ -302,15 +336,15 @@ HANDLER(auth_refresh)
         rc = token_answer(ctx, user_id, role, refresh);
         break;
     case TOKEN_REUSED:
-        log_security("Spent refresh token presented again for user %lld at IP Address %s; "
-                     "its family is revoked",
-                     (long long)user_id, ip);
+        log_security(ip, "refresh_reused",
+                     "Spent refresh token presented again for user %lld; its family is revoked",
+                     (long long)user_id);
         rc = http_problem(ctx, SD_ERR_UNAUTHORIZED, "refresh_token_reused",
                           "This refresh token was already used; all sessions descending from "
                           "the same login are revoked. Log in again.");
         break;
     default:
-        log_security("Invalid refresh token at IP Address %s", ip);
+        log_security(ip, "refresh_invalid", "Invalid refresh token");
         rc = http_problem(ctx, SD_ERR_UNAUTHORIZED, "invalid_refresh_token",
                           "The refresh token is unknown, expired or revoked. Log in again.");
     }

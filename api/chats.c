@@ -296,15 +296,11 @@ static void messages_position(struct http_ctx *ctx, int64_t chat_id, int64_t *be
     const char *names[] = {"before", "after"};
     int64_t *vals[] = {before, after};
     for (int i = 0; i < 2; i++) {
-        const char *v = http_query(ctx, names[i]);
-        char *end;
-        if (!v)
-            continue;
-        long long n = strtoll(v, &end, 10);
-        if (!*v || *end || n <= 0)
+        json_t *bad = json_array();
+        *vals[i] = http_query_int(ctx, names[i], 0, 1, INT64_MAX, bad);
+        if (json_array_size(bad))
             http_field_error(errors, names[i], "invalid_format", "must be a message id");
-        else
-            *vals[i] = n;
+        json_decref(bad);
     }
     if (*before && *after)
         http_field_error(errors, "after", "not_allowed", "give before or after, not both");

@@ -63,7 +63,7 @@ HANDLER(files_upload)
     struct file_upload u = {0};
     unsigned char digest[crypto_hash_sha256_BYTES];
     (void)app;
-    const char *declared = u_map_get_case(req->map_header, "Content-Type");
+    const char *declared = http_header(ctx, "Content-Type");
     if (!(u.content_type = file_type_allowed(declared)))
         return file_unsupported(ctx, declared);
     u.data = req->binary_body;
@@ -103,12 +103,12 @@ HANDLER(files_get)
     struct file_blob b;
     char etags[FILE_MAX_ETAGS * (FILE_SHA256_HEX + 1) + 1], disposition[64];
     int64_t id = http_path_id(ctx, "id");
+    (void)req;
     (void)app;
     if (id < 0)
         return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such file.");
     /* more tags than that: compare none and send the file */
-    if (file_if_none_match(u_map_get_case(req->map_header, "If-None-Match"), etags, sizeof etags) !=
-        0)
+    if (file_if_none_match(http_header(ctx, "If-None-Match"), etags, sizeof etags) != 0)
         etags[0] = '\0';
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;

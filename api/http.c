@@ -22,90 +22,9 @@ struct http_ctx *http_ctx_of(struct _u_response *resp)
     return (struct http_ctx *)resp->shared_data;
 }
 
-static double http_elapsed(const struct http_ctx *ctx)
+const char *http_header(struct http_ctx *ctx, const char *name)
 {
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - ctx->start.tv_sec) +
-           (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
-}
-
-/* Runs after the answer is queued (Ulfius frees shared data at the end of the callbacks). */
-static void http_done(void *data)
-{
-    struct http_ctx *ctx = data;
-    double secs = http_elapsed(ctx);
-    int status = (int)ctx->resp->status;
-    json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f}", "level", "info", "msg", "request",
-                             "request_id", ctx->request_id, "method", ctx->method, "status", status,
-                             "duration_ms", secs * 1000.0);
-    json_object_set_new(line, "route", json_string(routes_label(ctx->route_index)));
-    json_object_set_new(line, "user_id", ctx->user_id ? json_integer(ctx->user_id) : json_null());
-    log_json(line);
-    metrics_observe(ctx->app->metrics, ctx->route_index, status, secs);
-    http_conn_release(ctx);
-    json_decref(ctx->user);
-    atomic_fetch_sub(&ctx->app->inflight, 1);
-    free(ctx);
-}
-
-static int http_request_id_ok(const char *id)
-{
-    size_t n = id ? strlen(id) : 0;
-    if (n == 0 || n >= 40)
-        return 0;
-    return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
-}
-
-int http_begin(const struct _u_request *req, struct _u_response *resp, void *user_data)
-{
-    struct sd_app *app = user_data;
-    struct http_ctx *ctx = calloc(1, sizeof *ctx);
-    char allow[128];
-    const char *incoming = u_map_get_case(req->map_header, "X-Request-Id");
-    clock_gettime(CLOCK_MONOTONIC, &ctx->start);
-    ctx->app = app;
-    ctx->req = req;
-    ctx->resp = resp;
-    snprintf(ctx->method, sizeof ctx->method, "%s", req->http_verb);
-    if (http_request_id_ok(incoming)) {
-        snprintf(ctx->request_id, sizeof ctx->request_id, "%s", incoming);
-    } else {
-        unsigned char rnd[12];
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(ctx->request_id, sizeof ctx->request_id, rnd, sizeof rnd);
-    }
-    atomic_fetch_add(&app->inflight, 1);
-    ulfius_set_response_shared_data(resp, ctx, http_done);
-    u_map_put(resp->map_header, "X-Request-Id", ctx->request_id);
-
-    ctx->route_index = routes_match(req->http_verb, req->url_path, allow, sizeof allow);
-    /* Ulfius truncates oversized bodies (it was given the larger limit + 1) instead of
-     * refusing them */
-    size_t limit =
-        routes_takes_upload(ctx->route_index) ? app->cfg.max_upload_bytes : app->cfg.max_body_bytes;
-    if (req->binary_body_length > limit)
-        return http_problem(ctx, SD_ERR_TOO_LARGE, NULL, "The request body exceeds %zu bytes.",
-                            limit);
-    if (ctx->route_index == ROUTES_METHOD_NOT_ALLOWED) {
-        u_map_put(resp->map_header, "Allow", allow);
-        return http_problem(ctx, SD_ERR_METHOD, NULL, "%s is not allowed here; allowed: %s.",
-                            ctx->method, allow);
-    }
-    if (ctx->route_index < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such endpoint: %s %s.", ctx->method,
-                            req->url_path);
-    return U_CALLBACK_CONTINUE;
-}
-
-int http_fallback(const struct _u_request *req, struct _u_response *resp, void *user_data)
-{
-    struct http_ctx *ctx = http_ctx_of(resp);
-    (void)user_data;
-    if (!ctx || ctx->answered)
-        return U_CALLBACK_COMPLETE;
-    return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such endpoint: %s %s.", ctx->method,
-                        req->url_path);
+    return MHD_lookup_connection_value(ctx->connection, MHD_HEADER_KIND, name);
 }
 
 struct db_conn *http_conn(struct http_ctx *ctx)
@@ -248,7 +167,7 @@ int http_require_role(struct http_ctx *ctx, unsigned mask)
 
 json_t *http_body_object(struct http_ctx *ctx)
 {
-    const char *ct = u_map_get_case(ctx->req->map_header, "Content-Type");
+    const char *ct = http_header(ctx, "Content-Type");
     json_error_t jerr;
     size_t ctlen = strlen("application/json");
     if (!ct || strncasecmp(ct, "application/json", ctlen) != 0 ||
@@ -279,13 +198,26 @@ json_t *http_body_object(struct http_ctx *ctx)
 
 void http_field_error(json_t *errors, const char *field, const char *code, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[512], name[128];
+    size_t n = json_array_size(errors);
     va_list ap;
+    /* a body of a thousand unknown members gets a short answer, not a thousand errors */
+    if (n > HTTP_MAX_FIELD_ERRORS)
+        return;
+    if (n == HTTP_MAX_FIELD_ERRORS) {
+        json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", "(more)", "code",
+                                                "too_many_errors", "message",
+                                                "further errors are not listed"));
+        return;
+    }
+    snprintf(name, sizeof name, "%s", field);
+    utf8_cut(name);
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_cut(msg);
     json_array_append_new(
-        errors, json_pack("{s:s, s:s, s:s}", "field", field, "code", code, "message", msg));
+        errors, json_pack("{s:s, s:s, s:s}", "field", name, "code", code, "message", msg));
 }
 
 static const char *http_type_name(enum field_type t)
@@ -387,41 +319,46 @@ void http_check_fields(const json_t *obj, const struct field_rule *rules, const 
 
 const char *http_query(struct http_ctx *ctx, const char *name)
 {
-    return u_map_get(ctx->req->map_url, name);
+    return uri_param(&ctx->uri, name);
 }
 
 int http_check_query(struct http_ctx *ctx, const char *const *allowed, json_t *errors)
 {
-    const char **keys = u_map_enum_keys(ctx->req->map_url);
     int bad = 0;
-    for (int i = 0; keys && keys[i]; i++) {
+    for (int i = 0; i < ctx->uri.nparams; i++) {
+        const char *name = ctx->uri.params[i].name;
         const char *const *a = allowed;
-        /* path parameters share the map with the query string */
-        if (routes_has_path_param(ctx->route_index, keys[i]))
-            continue;
-        while (*a && strcmp(*a, keys[i]) != 0)
+        while (*a && strcmp(*a, name) != 0)
             a++;
         if (!*a) {
-            http_field_error(errors, keys[i], "unknown_parameter", "is not a known parameter");
+            http_field_error(errors, name, "unknown_parameter", "is not a known parameter");
             bad = 1;
         }
     }
     return bad ? -1 : 0;
 }
 
-int http_query_limit(struct http_ctx *ctx, int def, int max, json_t *errors)
+int64_t http_query_int(struct http_ctx *ctx, const char *name, int64_t def, int64_t min,
+                       int64_t max, json_t *errors)
 {
-    const char *s = http_query(ctx, "limit");
+    const char *s = http_query(ctx, name);
     char *end;
     if (!s)
         return def;
     errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 1 || v > max) {
-        http_field_error(errors, "limit", "out_of_range", "must be an integer from 1 to %d", max);
+    long long v = strtoll(s, &end, 10);
+    /* digits only: strtoll would also take spaces, a sign and a value past int64 (clamped) */
+    if (errno || end == s || *end || s[0] < '0' || s[0] > '9' || v < min || v > max) {
+        http_field_error(errors, name, "out_of_range", "must be an integer from %lld to %lld",
+                         (long long)min, (long long)max);
         return def;
     }
-    return (int)v;
+    return v;
+}
+
+int http_query_limit(struct http_ctx *ctx, int def, int max, json_t *errors)
+{
+    return (int)http_query_int(ctx, "limit", def, 1, max, errors);
 }
 
 int64_t http_query_cursor(struct http_ctx *ctx, const char *scope, json_t *errors)
@@ -438,9 +375,14 @@ int64_t http_query_cursor(struct http_ctx *ctx, const char *scope, json_t *error
     return id;
 }
 
+const char *http_path_param(struct http_ctx *ctx, const char *name)
+{
+    return routes_path_param(ctx->route_index, &ctx->uri, name);
+}
+
 int64_t http_path_id(struct http_ctx *ctx, const char *name)
 {
-    const char *s = u_map_get(ctx->req->map_url, name);
+    const char *s = http_path_param(ctx, name);
     char *end;
     if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
         return -1;
@@ -500,7 +442,7 @@ static void http_request_hash(struct http_ctx *ctx, const char *scope, char out[
 int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_fn create,
                            void *arg)
 {
-    const char *key = u_map_get_case(ctx->req->map_header, "Idempotency-Key");
+    const char *key = http_header(ctx, "Idempotency-Key");
     char hash[65], keyscope[96];
     struct db_conn *conn;
     json_t *out = NULL;

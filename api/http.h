@@ -13,28 +13,35 @@
 #include "../src/utf8.h"
 #include "app.h"
 
-struct route;
+#include "uri.h"
 
-/* Callback priorities, lowest runs first: every request is opened (request id, body limit,
- * route lookup), authenticated where the route needs it, then handled. */
-enum {
-    PRIORITY_BEGIN = 0,
-    PRIORITY_AUTH = 1,
-    PRIORITY_APP = 2,
-    PRIORITY_FALLBACK = 3,
-};
-
-/* Per-request state, attached with ulfius_set_response_shared_data; its destructor writes
- * the access log line and the metrics once the answer is queued. */
+/* Per-request state: made when the request line arrives (dispatch.c), freed when the answer
+ * has been sent or the request abandoned. Handlers get its req and resp, with the Ulfius
+ * callback signature; http_ctx_of(resp) leads back here. */
 struct http_ctx {
     struct sd_app *app;
+    struct MHD_Connection *connection;
     const struct _u_request *req;
     struct _u_response *resp;
+    struct _u_request request; /* verb, path, client address, body */
+    struct _u_response response;
+    char *raw_uri; /* the request target as received */
+    struct uri uri;
+    int uri_ok;
     int route_index; /* -1 when no route matched */
-    int answered;
+    int head_seen;   /* the first call (head complete) has run */
+    int heading;     /* the head is arriving: in this thread's list (dispatch.c) */
+    struct http_ctx *heading_prev, *heading_next;
+    int answered;      /* an answer is in response */
+    int queued;        /* the answer is handed to libmicrohttpd */
+    int close_after;   /* answer with Connection: close */
+    int authenticated; /* the principal below is set */
     char request_id[40];
     char method[16];
     struct timespec start;
+    int64_t content_length; /* -1: none */
+    char *body;
+    size_t body_len;
     struct db_conn *conn;
     /* the authenticated principal */
     int64_t user_id;
@@ -45,8 +52,8 @@ struct http_ctx {
 
 struct http_ctx *http_ctx_of(struct _u_response *resp);
 
-int http_begin(const struct _u_request *req, struct _u_response *resp, void *app);
-int http_fallback(const struct _u_request *req, struct _u_response *resp, void *app);
+/* A request header's value (the first, case-insensitive name), or NULL. */
+const char *http_header(struct http_ctx *ctx, const char *name);
 
 /* The request's database connection, acquired on first use and released when the request
  * ends. NULL means the answer (503) has been sent already. */
@@ -94,14 +101,22 @@ struct field_rule {
  * appended to errors as {field, code, message}; prefix names nested objects ("items[2]"). */
 void http_check_fields(const json_t *obj, const struct field_rule *rules, const char *prefix,
                        json_t *errors);
+/* Appends {field, code, message}; past HTTP_MAX_FIELD_ERRORS one last {"field":"(more)",
+ * "code":"too_many_errors"} and nothing more. */
+#define HTTP_MAX_FIELD_ERRORS 20
 void http_field_error(json_t *errors, const char *field, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Query parameters: only the allowed names; limit within [1,max]; cursor of this list. */
 int http_check_query(struct http_ctx *ctx, const char *const *allowed, json_t *errors);
 int http_query_limit(struct http_ctx *ctx, int def, int max, json_t *errors);
+/* An integer parameter (decimal digits) in [min, max]; def when absent; an error otherwise. */
+int64_t http_query_int(struct http_ctx *ctx, const char *name, int64_t def, int64_t min,
+                       int64_t max, json_t *errors);
 int64_t http_query_cursor(struct http_ctx *ctx, const char *scope, json_t *errors);
 const char *http_query(struct http_ctx *ctx, const char *name);
+/* The decoded path segment named :name in the route's pattern. */
+const char *http_path_param(struct http_ctx *ctx, const char *name);
 /* Positive integer path parameter, or -1 (the caller answers 404). */
 int64_t http_path_id(struct http_ctx *ctx, const char *name);
 

@@ -158,15 +158,7 @@ HANDLER(moderation_offenders)
     }
     http_check_query(ctx, allowed, errors);
     int limit = http_query_limit(ctx, OFFENDERS_DEFAULT, OFFENDERS_MAX, errors);
-    const char *d = http_query(ctx, "days");
-    if (d) {
-        char *end;
-        long v = strtol(d, &end, 10);
-        if (end == d || *end || v < 1 || v > 365)
-            http_field_error(errors, "days", "out_of_range", "must be an integer from 1 to 365");
-        else
-            days = (int)v;
-    }
+    days = (int)http_query_int(ctx, "days", days, 1, 365, errors);
     if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = moderation_store_offenders(conn, days, limit, &items);

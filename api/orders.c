@@ -149,7 +149,7 @@ HANDLER(orders_list)
 
 static const char *posting_number_param(struct http_ctx *ctx)
 {
-    const char *pn = http_query(ctx, "posting_number");
+    const char *pn = http_path_param(ctx, "posting_number");
     if (!pn || !*pn || strlen(pn) > 32 || strspn(pn, "0123456789-") != strlen(pn))
         return NULL;
     return pn;

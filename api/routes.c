@@ -6,8 +6,13 @@
 #include "handlers.h"
 #include "http.h"
 
-/* flags: who may call it, and whether its body is an uploaded file (a larger limit) */
+/* flags: who may call it, and what its body may be: a file (SELLERDESK_MAX_UPLOAD_BYTES), or
+ * for an unauthenticated route a small JSON document, or else JSON up to
+ * SELLERDESK_MAX_BODY_BYTES */
 enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2 };
+
+/* An unauthenticated body: the largest (register) is under 2 KiB. */
+#define ROUTES_PUBLIC_BODY_MAX 16384
 
 struct route {
     const char *method;
@@ -75,66 +80,57 @@ static const struct route routes[] = {
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 
-/* Where two patterns match one path (/v1/questions/counts and /v1/questions/:id) Ulfius runs
- * the callbacks of both; the handler is the one routes_match chose in http_begin, so the
- * table's order decides, not Ulfius' ordering of equal priorities. */
-static int routes_dispatch(const struct _u_request *req, struct _u_response *resp, void *app)
+int routes_call(int i, const struct _u_request *req, struct _u_response *resp, void *app)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
-    if (!ctx || ctx->route_index < 0)
-        return U_CALLBACK_CONTINUE;
-    return routes[ctx->route_index].handler(req, resp, app);
+    return routes[i].handler(req, resp, app);
 }
 
-int routes_register(struct _u_instance *in, struct sd_app *app)
+/* Segment i of a pattern: its text and length. */
+static size_t routes_segment(const char *pattern, int i, const char **seg)
 {
-    int rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_BEGIN, http_begin, app);
-    for (int i = 0; i < NROUTES && rc == U_OK; i++) {
-        const struct route *r = &routes[i];
-        if (r->flags & AUTHENTICATED)
-            rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_AUTH,
-                                            auth_authenticate, app);
-        if (rc == U_OK)
-            rc = ulfius_add_endpoint_by_val(in, r->method, NULL, r->path, PRIORITY_APP,
-                                            routes_dispatch, app);
+    const char *p = pattern + 1;
+    for (; i > 0; i--) {
+        p = strchr(p, '/');
+        if (!p)
+            return (size_t)-1;
+        p++;
     }
-    if (rc == U_OK)
-        rc = ulfius_add_endpoint_by_val(in, "*", NULL, "*", PRIORITY_FALLBACK, http_fallback, app);
-    return rc == U_OK ? 0 : -1;
+    *seg = p;
+    const char *e = strchr(p, '/');
+    return e ? (size_t)(e - p) : strlen(p);
 }
 
-/* Next non-empty segment of a path; returns its length and advances *p. */
-static size_t next_segment(const char **p, const char **seg)
+static int routes_path_matches(const char *pattern, const struct uri *u)
 {
-    while (**p == '/')
-        (*p)++;
-    *seg = *p;
-    while (**p && **p != '/')
-        (*p)++;
-    return (size_t)(*p - *seg);
-}
-
-static int path_matches(const char *pattern, const char *path)
-{
-    const char *ps, *us;
-    for (;;) {
-        size_t pl = next_segment(&pattern, &ps), ul = next_segment(&path, &us);
-        if (pl == 0 || ul == 0)
-            return pl == ul;
-        if (ps[0] != ':' && (pl != ul || memcmp(ps, us, pl) != 0))
+    int nseg = 1;
+    for (const char *p = pattern + 1; *p; p++)
+        nseg += *p == '/';
+    if (nseg != u->nsegments)
+        return 0;
+    for (int i = 0; i < nseg; i++) {
+        const char *seg;
+        size_t n = routes_segment(pattern, i, &seg);
+        if (seg[0] == ':')
+            continue; /* a parameter takes any segment; its handler judges the value */
+        if (strlen(u->segments[i]) != n || memcmp(seg, u->segments[i], n) != 0)
             return 0;
     }
+    return 1;
 }
 
-int routes_match(const char *method, const char *path, char *allow, size_t allowlen)
+/* The table's order decides where two patterns match one path (/v1/questions/counts before
+ * /v1/questions/:id). */
+int routes_match(const char *method, const struct uri *u, char *allow, size_t allowlen)
 {
     size_t used = 0;
     allow[0] = '\0';
     for (int i = 0; i < NROUTES; i++) {
-        if (!path_matches(routes[i].path, path))
+        if (!routes_path_matches(routes[i].path, u))
             continue;
         if (strcmp(routes[i].method, method) == 0)
             return i;
+        if (strstr(allow, routes[i].method))
+            continue;
         used += (size_t)snprintf(allow + used, allowlen - used, "%s%s", used ? ", " : "",
                                  routes[i].method);
         if (used >= allowlen)
@@ -143,9 +139,32 @@ int routes_match(const char *method, const char *path, char *allow, size_t allow
     return used ? ROUTES_METHOD_NOT_ALLOWED : ROUTES_NOT_FOUND;
 }
 
-int routes_takes_upload(int i)
+const char *routes_path_param(int i, const struct uri *u, const char *name)
 {
-    return i >= 0 && i < NROUTES && (routes[i].flags & UPLOAD);
+    size_t n = strlen(name);
+    if (i < 0 || i >= NROUTES)
+        return NULL;
+    for (int k = 0; k < u->nsegments; k++) {
+        const char *seg;
+        size_t len = routes_segment(routes[i].path, k, &seg);
+        if (len == n + 1 && seg[0] == ':' && memcmp(seg + 1, name, n) == 0)
+            return u->segments[k];
+    }
+    return NULL;
+}
+
+int routes_authenticated(int i)
+{
+    return i >= 0 && i < NROUTES && (routes[i].flags & AUTHENTICATED);
+}
+
+size_t routes_body_limit(int i, const struct sd_config *cfg)
+{
+    if (i >= 0 && i < NROUTES && (routes[i].flags & UPLOAD))
+        return cfg->max_upload_bytes;
+    if (i >= 0 && i < NROUTES && !(routes[i].flags & AUTHENTICATED))
+        return ROUTES_PUBLIC_BODY_MAX;
+    return cfg->max_body_bytes;
 }
 
 int routes_count(void)
@@ -161,16 +180,4 @@ const char *routes_label(int i)
 const char *routes_method(int i)
 {
     return i >= 0 && i < NROUTES ? routes[i].method : "";
-}
-
-int routes_has_path_param(int i, const char *name)
-{
-    const char *p;
-    size_t n = strlen(name);
-    if (i < 0 || i >= NROUTES)
-        return 0;
-    for (p = strchr(routes[i].path, ':'); p; p = strchr(p + 1, ':'))
-        if (strncmp(p + 1, name, n) == 0 && (p[n + 1] == '/' || p[n + 1] == '\0'))
-            return 1;
-    return 0;
 }

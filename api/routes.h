@@ -6,20 +6,24 @@
 #include <ulfius.h>
 
 #include "app.h"
+#include "uri.h"
 
 #define ROUTES_NOT_FOUND          (-1)
 #define ROUTES_METHOD_NOT_ALLOWED (-2)
 
-/* Registers every endpoint on the instance. */
-int routes_register(struct _u_instance *instance, struct sd_app *app);
-/* Index of the route for method and path; ROUTES_METHOD_NOT_ALLOWED (with the allowed
- * methods written to allow) when only the path matches; ROUTES_NOT_FOUND otherwise. */
-int routes_match(const char *method, const char *path, char *allow, size_t allowlen);
+/* Index of the route for method and the parsed target; ROUTES_METHOD_NOT_ALLOWED (with the
+ * allowed methods written to allow) when only the path matches; ROUTES_NOT_FOUND otherwise. */
+int routes_match(const char *method, const struct uri *u, char *allow, size_t allowlen);
+/* Runs route i's handler. */
+int routes_call(int i, const struct _u_request *req, struct _u_response *resp, void *app);
 int routes_count(void);
 const char *routes_label(int index);  /* the path pattern, "unmatched" for -1 */
 const char *routes_method(int index); /* "" for -1 */
-int routes_has_path_param(int index, const char *name);
-/* Its body is a file (SELLERDESK_MAX_UPLOAD_BYTES), not JSON (SELLERDESK_MAX_BODY_BYTES). */
-int routes_takes_upload(int index);
+/* The decoded path segment where route i's pattern has :name, or NULL. */
+const char *routes_path_param(int index, const struct uri *u, const char *name);
+/* Needs an access token. */
+int routes_authenticated(int index);
+/* The largest body route i takes: a file, a public (unauthenticated) JSON body, or JSON. */
+size_t routes_body_limit(int index, const struct sd_config *cfg);
 
 #endif

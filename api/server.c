@@ -2,16 +2,83 @@
 
 #include <arpa/inet.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
-#include <ulfius.h>
-#include <unistd.h>
 
 #include "../src/cursor.h"
 #include "../src/log.h"
-#include "routes.h"
+#include "conn.h"
+#include "dispatch.h"
+
+/* Each connection's memory for its request head (libmicrohttpd's pool: mapped, touched only
+ * as far as a head fills it). Heads up to half of it reach the server's own checks, which
+ * refuse anything over HEAD_MAX_BYTES or URI_MAX_BYTES with a problem document; only a
+ * head larger than the pool meets libmicrohttpd's own plain 414/431 page. */
+#define SERVER_HEAD_POOL (128 * 1024)
+/* File descriptors kept for the database pool, the delivery worker and the process itself. */
+#define SERVER_FD_RESERVE 128
+
+static void server_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    unsigned status = 0;
+    (void)cls;
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\n")] = '\0';
+    /* the library's own answers to heads it cannot take; dispatch.c sends a problem instead */
+    if (strstr(msg, "Failed to parse `Content-Length' header"))
+        dispatch_library_refused(SD_ERR_BAD_REQUEST, "invalid_content_length",
+                                 "Content-Length must be a decimal number of bytes.");
+    else if (strstr(msg, "Too large value of 'Content-Length' header"))
+        dispatch_library_refused(SD_ERR_TOO_LARGE, "payload_too_large",
+                                 "Content-Length is larger than any body the server accepts.");
+    else if (sscanf(msg, "Error processing request (HTTP response code is %u", &status) == 1 &&
+             status == 431)
+        dispatch_library_refused(SD_ERR_HEADERS_TOO_LARGE, "headers_too_large",
+                                 "The request has more or larger header fields than the server "
+                                 "accepts.");
+    /* mostly a client's malformed request: worth seeing when debugging, not in every log */
+    log_debug("libmicrohttpd: %s", msg);
+}
+
+/* libmicrohttpd decodes the path in place after the request line; the server reads the
+ * target as it arrived (dispatch.c), so this decoding is skipped. */
+static size_t server_no_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+/* Raises the open-file limit to what the system allows, and fits the connection limit
+ * under it. */
+static void server_fit_connections(struct sd_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t room = rl.rlim_cur > SERVER_FD_RESERVE + (rlim_t)cfg->db_pool_size
+                      ? rl.rlim_cur - SERVER_FD_RESERVE - (rlim_t)cfg->db_pool_size
+                      : 16;
+    if ((rlim_t)cfg->max_connections > room) {
+        log_warn("SELLERDESK_MAX_CONNECTIONS %d is more than the open-file limit allows (%llu); "
+                 "serving at most %llu connections",
+                 cfg->max_connections, (unsigned long long)rl.rlim_cur, (unsigned long long)room);
+        cfg->max_connections = (int)room;
+    }
+    if (cfg->max_connections_per_client > cfg->max_connections)
+        cfg->max_connections_per_client = cfg->max_connections;
+}
 
 static void server_wait_for_drain(struct sd_app *app)
 {
@@ -28,62 +95,72 @@ static void server_wait_for_drain(struct sd_app *app)
 
 int server_run(struct sd_app *app)
 {
-    struct _u_instance instance;
+    struct sd_config *cfg = &app->cfg;
     struct sockaddr_in addr;
     sigset_t sigs;
-    int sig = 0, rc = -1;
+    int sig = 0;
 
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)app->cfg.port);
-    if (inet_pton(AF_INET, app->cfg.bind_address, &addr.sin_addr) != 1) {
-        log_error("SELLERDESK_BIND_ADDRESS '%s' is not an IPv4 address", app->cfg.bind_address);
+    addr.sin_port = htons((uint16_t)cfg->port);
+    if (inet_pton(AF_INET, cfg->bind_address, &addr.sin_addr) != 1) {
+        log_error("SELLERDESK_BIND_ADDRESS '%s' is not an IPv4 address", cfg->bind_address);
         return -1;
     }
-    if (ulfius_init_instance(&instance, (unsigned int)app->cfg.port, &addr, NULL) != U_OK) {
-        log_error("cannot initialise the HTTP server");
-        return -1;
-    }
-    /* one byte over the limit, so an oversized body is visible as such (Ulfius truncates) */
-    instance.max_post_body_size =
-        (app->cfg.max_upload_bytes > app->cfg.max_body_bytes ? app->cfg.max_upload_bytes
-                                                             : app->cfg.max_body_bytes) +
-        1;
-    instance.timeout = (unsigned int)app->cfg.connection_timeout_s;
-    instance.check_utf8 = 1;
-    /* bodies are JSON or raw bytes; never let Ulfius parse forms into maps */
-    instance.allowed_post_processor = U_POST_PROCESS_NONE;
-    cursor_set_key(app->cfg.cursor_secret);
+    cursor_set_key(cfg->cursor_secret);
+    server_fit_connections(cfg);
 
-    /* signals are taken synchronously by this thread; request threads inherit the mask */
+    /* signals are taken synchronously by this thread; every other thread inherits the mask */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (routes_register(&instance, app) != 0) {
-        log_error("cannot register the routes");
-        goto cleanup;
+    struct conn_limits limits = {cfg->max_connections, cfg->max_connections_per_client,
+                                 cfg->request_head_timeout_s * 1000, (int64_t)cfg->min_body_rate};
+    if (conn_start(&limits) != 0)
+        return -1;
+    /* Connections are multiplexed over a pool of threads with epoll, so an idle or slow
+     * connection costs a little memory, not a thread; conn.c bounds how many and how long. */
+    struct MHD_OptionItem options[] = {
+        {MHD_OPTION_SOCK_ADDR, 0, &addr},
+        {MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + 16 * cfg->http_threads, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SERVER_HEAD_POOL, NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_notify, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)dispatch_started, app},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)dispatch_done, app},
+        {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)server_no_unescape, NULL},
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_mhd_log, NULL},
+        {MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)cfg->port,
+        conn_accept, NULL, dispatch_access, app, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+    if (!d) {
+        log_error("cannot listen on %s:%d (is the port in use?)", cfg->bind_address, cfg->port);
+        conn_stop();
+        return -1;
     }
-    if (ulfius_start_framework(&instance) != U_OK) {
-        log_error("cannot listen on %s:%d (is the port in use?)", app->cfg.bind_address,
-                  app->cfg.port);
-        goto cleanup;
-    }
-    log_info("sellerdesk listening on http://%s:%d", app->cfg.bind_address, app->cfg.port);
+    log_info("sellerdesk listening on http://%s:%d (%d threads, at most %d connections, %d per "
+             "client)",
+             cfg->bind_address, cfg->port, cfg->http_threads, cfg->max_connections,
+             cfg->max_connections_per_client);
     sigwait(&sigs, &sig);
     log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    /* From here a new request on an open connection is answered 503 with Connection: close
+     * (dispatch.c), and new connections are refused: the listening socket is closed at once
+     * rather than left to complete handshakes nobody will serve. */
     atomic_store(&app->draining, 1);
-    /* stop accepting; connections already open finish their requests */
-    MHD_socket listener = MHD_quiesce_daemon(instance.mhd_daemon);
-    server_wait_for_drain(app);
-    ulfius_stop_framework(&instance);
+    MHD_socket listener = MHD_quiesce_daemon(d);
     if (listener != MHD_INVALID_SOCKET)
         close(listener);
+    server_wait_for_drain(app);
+    MHD_stop_daemon(d); /* closes the idle kept-alive connections */
+    conn_stop();
     log_info("stopped");
-    rc = 0;
-cleanup:
-    ulfius_clean_instance(&instance);
-    return rc;
+    return 0;
 }

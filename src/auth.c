@@ -1,6 +1,7 @@
 #include "auth.h"
 
 #include <errno.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,10 +14,15 @@
 #define AUTH_LEEWAY_S 30
 
 static char dummy_hash[crypto_pwhash_STRBYTES];
+/* Password hashes running at once: each takes SELLERDESK_PWHASH_MEMLIMIT (64 MiB by default)
+ * and a core for tens of milliseconds, on behalf of a caller nobody has authenticated yet. */
+static sem_t pwhash_slots;
 
-int auth_init(unsigned long long opslimit, size_t memlimit)
+int auth_init(unsigned long long opslimit, size_t memlimit, int concurrency)
 {
     if (sodium_init() < 0)
+        return -1;
+    if (sem_init(&pwhash_slots, 0, (unsigned)(concurrency > 0 ? concurrency : 1)) != 0)
         return -1;
     return crypto_pwhash_str(dummy_hash, "not a real password", 19, opslimit, memlimit) == 0 ? 0
                                                                                              : -1;
@@ -47,6 +53,27 @@ const char *auth_role_name(auth_role r)
     default:
         return "none";
     }
+}
+
+int auth_pwhash_begin(int wait_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (sem_timedwait(&pwhash_slots, &until) != 0)
+        if (errno != EINTR)
+            return -1;
+    return 0;
+}
+
+void auth_pwhash_end(void)
+{
+    sem_post(&pwhash_slots);
 }
 
 int auth_password_hash(const char *password, unsigned long long opslimit, size_t memlimit,

@@ -39,6 +39,11 @@ static const struct setting settings[] = {
     {"SELLERDESK_DB_CONNECT_TIMEOUT", K_INT, OFF(db_connect_timeout_s), 1, 60},
     {"SELLERDESK_MAX_BODY_BYTES", K_SIZE, OFF(max_body_bytes), 1024, 64LL << 20},
     {"SELLERDESK_CONNECTION_TIMEOUT", K_INT, OFF(connection_timeout_s), 1, 3600},
+    {"SELLERDESK_HTTP_THREADS", K_INT, OFF(http_threads), 1, 256},
+    {"SELLERDESK_MAX_CONNECTIONS", K_INT, OFF(max_connections), 16, 1000000},
+    {"SELLERDESK_MAX_CONNECTIONS_PER_CLIENT", K_INT, OFF(max_connections_per_client), 1, 1000000},
+    {"SELLERDESK_REQUEST_HEAD_TIMEOUT", K_INT, OFF(request_head_timeout_s), 1, 3600},
+    {"SELLERDESK_MIN_BODY_RATE", K_SIZE, OFF(min_body_rate), 1, 1LL << 30},
     {"SELLERDESK_SHUTDOWN_GRACE", K_INT, OFF(shutdown_grace_s), 0, 600},
     {"SELLERDESK_LOG_LEVEL", K_LEVEL, OFF(log_level), 0, 0},
     {"SELLERDESK_LOGIN_MAX_FAILURES_ACCOUNT", K_INT, OFF(login_max_failures_account), 1, 1000},
@@ -48,6 +53,8 @@ static const struct setting settings[] = {
     {"SELLERDESK_IDEMPOTENCY_TTL", K_INT, OFF(idempotency_ttl_s), 60, 30 * 86400},
     {"SELLERDESK_PWHASH_OPSLIMIT", K_ULL, OFF(pwhash_opslimit), 1, 64},
     {"SELLERDESK_PWHASH_MEMLIMIT", K_SIZE, OFF(pwhash_memlimit), 8LL << 20, 4LL << 30},
+    {"SELLERDESK_PWHASH_CONCURRENCY", K_INT, OFF(pwhash_concurrency), 1, 256},
+    {"SELLERDESK_PWHASH_WAIT_MS", K_INT, OFF(pwhash_wait_ms), 0, 60000},
     {"SELLERDESK_MIGRATIONS_DIR", K_STR, OFF(migrations_dir), 0, 0},
     {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
     {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
@@ -93,6 +100,11 @@ void config_defaults(struct sd_config *cfg)
     cfg->db_connect_timeout_s = 3;
     cfg->max_body_bytes = 1 << 20;
     cfg->connection_timeout_s = 30;
+    cfg->http_threads = 16;
+    cfg->max_connections = 10000;
+    cfg->max_connections_per_client = 512;
+    cfg->request_head_timeout_s = 10;
+    cfg->min_body_rate = 16384;
     cfg->shutdown_grace_s = 20;
     cfg->log_level = LOG_INFO;
     cfg->login_max_failures_account = 5;
@@ -102,6 +114,8 @@ void config_defaults(struct sd_config *cfg)
     cfg->idempotency_ttl_s = 86400;
     cfg->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     cfg->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    cfg->pwhash_concurrency = 2;
+    cfg->pwhash_wait_ms = 2000;
     cfg->migrations_dir = strdup("migrations");
     cfg->platform_domains = strdup("sellerdesk.dev");
     cfg->moderation_check_per_minute = 60;

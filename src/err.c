@@ -18,6 +18,9 @@ static const struct {
     [SD_ERR_METHOD] = {405, "method_not_allowed", "Method not allowed"},
     [SD_ERR_RATE_LIMITED] = {429, "rate_limited", "Too many requests"},
     [SD_ERR_UNAVAILABLE] = {503, "service_unavailable", "Service unavailable"},
+    [SD_ERR_LENGTH_REQUIRED] = {411, "length_required", "Length required"},
+    [SD_ERR_URI_TOO_LONG] = {414, "uri_too_long", "URI too long"},
+    [SD_ERR_HEADERS_TOO_LARGE] = {431, "headers_too_large", "Request header fields too large"},
     [SD_ERR_INTERNAL] = {500, "internal_error", "Internal server error"},
 };
 

@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,17 +68,23 @@ void log_msg(log_level level, const char *fmt, ...)
     log_emit(json_pack("{s:s, s:s, s:s}", "ts", ts, "level", level_names[level], "msg", msg));
 }
 
-void log_security(const char *fmt, ...)
+void log_security(const char *ip, const char *event, const char *fmt, ...)
 {
     char msg[1024], ts[40];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_cut(msg);
     log_timestamp(ts, sizeof ts);
-    flockfile(stderr);
-    fprintf(stderr, "%s Security - %s\n", ts, msg);
-    funlockfile(stderr);
+    /* JSON escapes whatever the client chose to send (a newline in an e-mail address forges
+     * no line); the address and event come first, written by the server, so a pattern
+     * anchored on them cannot match text from the client */
+    json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ts", ts, "level", "warn", "security",
+                             event, "ip", ip, "msg", "");
+    json_t *m = json_string(msg);
+    json_object_set_new(line, "msg", m ? m : json_string("(not UTF-8)"));
+    log_emit(line);
 }
 
 void log_json(json_t *obj)

@@ -8,8 +8,10 @@ typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
 void log_set_level(log_level level);
 int log_parse_level(const char *s, log_level *out);
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Authentication failures, in the "Security - " form fail2ban-style tools grep for. */
-void log_security(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Authentication failures, one JSON line each: {"ts", "level":"warn", "security":event,
+ * "ip", "msg"}, in that order, for fail2ban-style tools to match on "security" and "ip". */
+void log_security(const char *ip, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Writes one JSON object as one line; takes ownership of obj. */
 void log_json(json_t *obj);
 

@@ -182,7 +182,7 @@ int main(int argc, char **argv)
     if (load_config(&cfg, file, strcmp(cmd, "serve") == 0) != 0)
         return 1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (auth_init(cfg.pwhash_opslimit, cfg.pwhash_memlimit) != 0) {
+    if (auth_init(cfg.pwhash_opslimit, cfg.pwhash_memlimit, cfg.pwhash_concurrency) != 0) {
         fprintf(stderr, "sellerdesk: libsodium failed to initialise\n");
         config_free(&cfg);
         return 1;

@@ -53,3 +53,35 @@ void utf8_cut(char *s)
     if (lead >= 0x80 && back + 1 < need)
         s[i - 1] = '\0';
 }
+
+int utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned c = *p++;
+        int more;
+        unsigned min;
+        if (c < 0x80)
+            continue;
+        if (c >= 0xC2 && c <= 0xDF) {
+            more = 1, min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            more = 2, min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            more = 3, min = 0x10000;
+        } else {
+            return 0; /* a continuation byte first, an overlong lead (C0, C1) or past F4 */
+        }
+        unsigned cp = c & (0x3Fu >> more);
+        if (end - p < more)
+            return 0;
+        for (int i = 0; i < more; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (*p & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0; /* overlong, past Unicode, or a surrogate */
+    }
+    return 1;
+}

@@ -13,5 +13,8 @@ int utf8_blank(const char *s);
 /* After snprintf truncated s, drops a character it cut in the middle (JSON and PostgreSQL
  * refuse invalid UTF-8). */
 void utf8_cut(char *s);
+/* n bytes of s are well-formed UTF-8: no overlong forms, surrogates or code points past
+ * U+10FFFF. NUL bytes pass; callers that need C strings check for them. */
+int utf8_valid(const char *s, size_t n);
 
 #endif

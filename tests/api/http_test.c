@@ -178,21 +178,25 @@ static long post_chunked(const char *path, const char *body)
     return status;
 }
 
-START_TEST(oversized_chunked_body_is_413)
+/* Bodies must declare their length: a chunked body, small or large, is refused with 411
+ * before it is read, and nothing is written. */
+START_TEST(chunked_body_is_411_and_nothing_written)
 {
-    char local[64], email[128];
+    char local[64], email[128], small[512];
     snprintf(email, sizeof email, "%s@test.sellerdesk.dev",
              api_unique("chunk", local, sizeof local));
     char *body = big_register_body((1u << 20) + 5000, email);
-    ck_assert_int_eq(post_chunked("/v1/auth/register", body), 413);
+    ck_assert_int_eq(post_chunked("/v1/auth/register", body), 411);
     free(body);
-    /* a small chunked body is an ordinary request */
-    char small[512];
     snprintf(small, sizeof small,
              "{\"email\":\"%s\",\"password\":\"long enough pw\",\"role\":\"buyer\","
              "\"display_name\":\"Chunky\"}",
              email);
-    ck_assert_int_eq(post_chunked("/v1/auth/register", small), 201);
+    ck_assert_int_eq(post_chunked("/v1/auth/register", small), 411);
+    struct api_resp *r = api_postf("/v1/auth/login", NULL, "{s:s, s:s}", "email", email, "password",
+                                   "long enough pw");
+    ck_assert_problem(r, 401, "invalid_credentials");
+    api_free(r);
 }
 END_TEST
 
@@ -271,7 +275,7 @@ Suite *http_suite(void)
     tcase_add_test(tc, json_body_required);
     tcase_add_test(tc, malformed_and_non_object_bodies);
     tcase_add_test(tc, oversized_body_is_413_and_nothing_written);
-    tcase_add_test(tc, oversized_chunked_body_is_413);
+    tcase_add_test(tc, chunked_body_is_411_and_nothing_written);
     tcase_add_test(tc, operational_endpoints);
     tcase_add_test(tc, metrics_count_requests);
     tcase_add_test(tc, protected_routes_need_a_token);

@@ -12,5 +12,6 @@ Suite *chat_template_suite(void);
 Suite *file_type_suite(void);
 Suite *utf8_suite(void);
 Suite *moderation_policy_suite(void);
+Suite *request_suite(void);
 
 #endif

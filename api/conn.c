@@ -1,0 +1,291 @@
+#include "conn.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../src/log.h"
+
+#define CONN_BUCKETS  4096
+#define CONN_SWEEP_MS 200
+
+enum conn_phase { PHASE_HEAD, PHASE_BODY, PHASE_HANDLER };
+
+struct conn_client {
+    struct conn_client *next; /* in its bucket */
+    unsigned char addr[16];
+    int count;
+};
+
+struct conn_slot {
+    struct conn_slot *prev, *next; /* the registry, oldest first */
+    int fd;
+    struct conn_client *client;
+    int closing;                 /* shut down by us: no longer counted */
+    _Atomic int phase;           /* enum conn_phase */
+    _Atomic int64_t deadline_ms; /* 0: none */
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct conn_slot *head, *tail;
+    struct conn_client *buckets[CONN_BUCKETS];
+    int open; /* counted connections (not closing) */
+    struct conn_limits limits;
+    pthread_t sweeper;
+    int running;
+    pthread_cond_t wake;
+    atomic_int evicted, timed_out, refused;
+} reg = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static int64_t conn_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An IPv4 address as its IPv4-mapped IPv6 form, so both families share one key. */
+static void conn_addr_key(const struct sockaddr *sa, unsigned char key[16])
+{
+    memset(key, 0, 16);
+    if (sa && sa->sa_family == AF_INET) {
+        key[10] = key[11] = 0xff;
+        memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+    }
+}
+
+static unsigned conn_hash(const unsigned char key[16])
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ key[i]) * 16777619u;
+    return h % CONN_BUCKETS;
+}
+
+/* Under reg.lock. */
+static struct conn_client *conn_client_find(const unsigned char key[16], int create)
+{
+    struct conn_client **b = &reg.buckets[conn_hash(key)], *c;
+    for (c = *b; c; c = c->next)
+        if (memcmp(c->addr, key, 16) == 0)
+            return c;
+    if (!create || !(c = calloc(1, sizeof *c)))
+        return NULL;
+    memcpy(c->addr, key, 16);
+    c->next = *b;
+    *b = c;
+    return c;
+}
+
+/* Under reg.lock: the slot no longer counts (it is closing or closed). */
+static void conn_uncount(struct conn_slot *s)
+{
+    if (s->closing)
+        return;
+    s->closing = 1;
+    reg.open--;
+    if (s->client && --s->client->count == 0) {
+        struct conn_client **b = &reg.buckets[conn_hash(s->client->addr)];
+        while (*b != s->client)
+            b = &(*b)->next;
+        *b = s->client->next;
+        free(s->client);
+    }
+    s->client = NULL;
+}
+
+/* Under reg.lock. libmicrohttpd sees the end of the stream and closes the connection in its
+ * own thread; the fd stays valid until then, as the close notification takes reg.lock. */
+static void conn_shut(struct conn_slot *s)
+{
+    conn_uncount(s);
+    shutdown(s->fd, SHUT_RDWR);
+}
+
+/* Under reg.lock: the oldest connection only waiting for a request head (of client, unless
+ * NULL), shut down to make room. */
+static int conn_evict(const struct conn_client *client)
+{
+    for (struct conn_slot *s = reg.head; s; s = s->next) {
+        if (s->closing || atomic_load(&s->phase) != PHASE_HEAD)
+            continue;
+        if (client && s->client != client)
+            continue;
+        conn_shut(s);
+        atomic_fetch_add(&reg.evicted, 1);
+        return 0;
+    }
+    return -1;
+}
+
+enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    unsigned char key[16];
+    int ok = 1;
+    (void)cls;
+    (void)addrlen;
+    conn_addr_key(addr, key);
+    pthread_mutex_lock(&reg.lock);
+    struct conn_client *c = conn_client_find(key, 0);
+    if (c && c->count >= reg.limits.per_client)
+        ok = conn_evict(c) == 0;
+    if (ok && reg.open >= reg.limits.total)
+        ok = conn_evict(NULL) == 0;
+    pthread_mutex_unlock(&reg.lock);
+    if (!ok)
+        atomic_fetch_add(&reg.refused, 1);
+    return ok ? MHD_YES : MHD_NO;
+}
+
+static struct conn_slot *conn_slot_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                 enum MHD_ConnectionNotificationCode code)
+{
+    struct conn_slot *s = *socket_context;
+    (void)cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *ad =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        unsigned char key[16];
+        if (!(s = calloc(1, sizeof *s)))
+            return;
+        s->fd = fd ? fd->connect_fd : -1;
+        conn_addr_key(ad ? ad->client_addr : NULL, key);
+        atomic_store(&s->phase, PHASE_HEAD);
+        atomic_store(&s->deadline_ms, conn_now_ms() + reg.limits.head_timeout_ms);
+        pthread_mutex_lock(&reg.lock);
+        s->client = conn_client_find(key, 1);
+        if (s->client)
+            s->client->count++;
+        reg.open++;
+        s->prev = reg.tail;
+        if (reg.tail)
+            reg.tail->next = s;
+        else
+            reg.head = s;
+        reg.tail = s;
+        pthread_mutex_unlock(&reg.lock);
+        *socket_context = s;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && s) {
+        pthread_mutex_lock(&reg.lock);
+        conn_uncount(s);
+        if (s->prev)
+            s->prev->next = s->next;
+        else
+            reg.head = s->next;
+        if (s->next)
+            s->next->prev = s->prev;
+        else
+            reg.tail = s->prev;
+        pthread_mutex_unlock(&reg.lock);
+        free(s);
+        *socket_context = NULL;
+    }
+}
+
+void conn_head_received(struct MHD_Connection *c, int64_t body_bytes)
+{
+    struct conn_slot *s = conn_slot_of(c);
+    if (!s)
+        return;
+    if (body_bytes <= 0) {
+        atomic_store(&s->deadline_ms, 0);
+        atomic_store(&s->phase, PHASE_HANDLER);
+        return;
+    }
+    int64_t rate = reg.limits.min_body_rate > 0 ? reg.limits.min_body_rate : 1;
+    atomic_store(&s->deadline_ms,
+                 conn_now_ms() + reg.limits.head_timeout_ms + body_bytes * 1000 / rate);
+    atomic_store(&s->phase, PHASE_BODY);
+}
+
+void conn_body_received(struct MHD_Connection *c)
+{
+    struct conn_slot *s = conn_slot_of(c);
+    if (!s)
+        return;
+    atomic_store(&s->deadline_ms, 0);
+    atomic_store(&s->phase, PHASE_HANDLER);
+}
+
+void conn_request_done(struct MHD_Connection *c)
+{
+    struct conn_slot *s = conn_slot_of(c);
+    if (!s)
+        return;
+    atomic_store(&s->deadline_ms, conn_now_ms() + reg.limits.head_timeout_ms);
+    atomic_store(&s->phase, PHASE_HEAD);
+}
+
+static void *conn_sweep(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&reg.lock);
+    while (reg.running) {
+        int64_t now = conn_now_ms();
+        for (struct conn_slot *s = reg.head; s; s = s->next) {
+            int64_t d = atomic_load(&s->deadline_ms);
+            if (s->closing || d == 0 || now < d || atomic_load(&s->phase) == PHASE_HANDLER)
+                continue;
+            conn_shut(s);
+            atomic_fetch_add(&reg.timed_out, 1);
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += CONN_SWEEP_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&reg.wake, &reg.lock, &until);
+    }
+    pthread_mutex_unlock(&reg.lock);
+    return NULL;
+}
+
+int conn_start(const struct conn_limits *limits)
+{
+    reg.limits = *limits;
+    reg.running = 1;
+    if (pthread_create(&reg.sweeper, NULL, conn_sweep, NULL) != 0) {
+        log_error("cannot start the connection sweeper thread");
+        reg.running = 0;
+        return -1;
+    }
+    return 0;
+}
+
+void conn_stop(void)
+{
+    pthread_mutex_lock(&reg.lock);
+    int was = reg.running;
+    reg.running = 0;
+    pthread_cond_signal(&reg.wake);
+    pthread_mutex_unlock(&reg.lock);
+    if (was)
+        pthread_join(reg.sweeper, NULL);
+}
+
+void conn_get_stats(struct conn_stats *st)
+{
+    pthread_mutex_lock(&reg.lock);
+    st->open = reg.open;
+    pthread_mutex_unlock(&reg.lock);
+    st->evicted_total = atomic_load(&reg.evicted);
+    st->timed_out_total = atomic_load(&reg.timed_out);
+    st->refused_total = atomic_load(&reg.refused);
+}

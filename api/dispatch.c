@@ -1,0 +1,401 @@
+/* The libmicrohttpd access handler: every request passes here.
+ *
+ * Ulfius 2.7's own dispatcher reads a request's whole body before any callback runs, and
+ * libmicrohttpd decodes the target leniently; neither can refuse ambiguous framing, an
+ * oversized or unauthenticated body, or a malformed target before work is spent on them.
+ * So the server drives libmicrohttpd itself and checks each request in stages, answering at
+ * the first that refuses it:
+ *   1. request line (dispatch_started): the raw target is kept for strict parsing;
+ *   2. head (dispatch_head): framing, header limits, target, route, body limit, and for a
+ *      request with a body, authentication: nothing unauthenticated or oversized is read;
+ *   3. body: appended, never beyond the declared Content-Length the head accepted;
+ *   4. complete (dispatch_run): authentication, then the route's handler, with the Ulfius
+ *      request and response of the Ulfius callback signature.
+ * An answer given at the head closes the connection when a body was announced (the body is
+ * not read) or the framing was in doubt; otherwise connections are kept alive. */
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <sodium.h>
+
+#include "../src/log.h"
+#include "conn.h"
+#include "handlers.h"
+#include "head.h"
+#include "http.h"
+#include "routes.h"
+
+struct head_fields {
+    struct head_field f[HEAD_MAX_FIELDS];
+    int n, total;
+    size_t bytes;
+};
+
+static enum MHD_Result dispatch_collect(void *cls, enum MHD_ValueKind kind, const char *key,
+                                        size_t key_size, const char *value, size_t value_size)
+{
+    struct head_fields *h = cls;
+    (void)kind;
+    h->total++;
+    h->bytes += key_size + value_size + 4;
+    if (h->n < HEAD_MAX_FIELDS)
+        h->f[h->n++] =
+            (struct head_field){key, value ? value : "", key_size, value ? value_size : 0};
+    return MHD_YES;
+}
+
+/* Requests of this thread whose head is still arriving, newest first. libmicrohttpd's log
+ * messages name no connection; when exactly one is here, a message about a request head is
+ * about this one (see dispatch_library_refused). */
+static _Thread_local struct http_ctx *heading;
+
+static void dispatch_heading_add(struct http_ctx *ctx)
+{
+    ctx->heading_prev = NULL;
+    ctx->heading_next = heading;
+    if (heading)
+        heading->heading_prev = ctx;
+    heading = ctx;
+    ctx->heading = 1;
+}
+
+static void dispatch_heading_remove(struct http_ctx *ctx)
+{
+    if (!ctx->heading)
+        return;
+    if (ctx->heading_prev)
+        ctx->heading_prev->heading_next = ctx->heading_next;
+    else
+        heading = ctx->heading_next;
+    if (ctx->heading_next)
+        ctx->heading_next->heading_prev = ctx->heading_prev;
+    ctx->heading = 0;
+}
+
+static int dispatch_request_id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n >= 40)
+        return 0;
+    return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct sd_app *app = cls;
+    struct http_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+    ctx->app = app;
+    ctx->connection = c;
+    ctx->req = &ctx->request;
+    ctx->resp = &ctx->response;
+    ctx->route_index = ROUTES_NOT_FOUND;
+    ctx->content_length = -1;
+    snprintf(ctx->method, sizeof ctx->method, "-");
+    uri = uri ? uri : "";
+    /* a target longer than the limit is refused; a copy of limit + 1 bytes shows it is */
+    ctx->raw_uri = strndup(uri, URI_MAX_BYTES + 1);
+    /* libmicrohttpd would parse the query too, after this callback: into the connection's
+     * fixed memory pool (a flood of parameters exhausts it, and the connection closes with no
+     * answer) and leniently (an invalid escape or %00 decodes to other bytes). The server
+     * parses the copy strictly instead, so the query ends here for libmicrohttpd. */
+    char *q = strchr((char *)uri, '?');
+    if (q && q[1])
+        q[1] = '\0';
+    if (!ctx->raw_uri || ulfius_init_response(&ctx->response) != U_OK) {
+        free(ctx->raw_uri);
+        free(ctx);
+        return NULL;
+    }
+    ctx->response.shared_data = ctx;
+    ctx->request.http_url = ctx->raw_uri;
+    dispatch_heading_add(ctx);
+    atomic_fetch_add(&app->inflight, 1);
+    return ctx;
+}
+
+/* The answer in ctx->response, handed to libmicrohttpd. */
+static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
+{
+    struct _u_response *r = &ctx->response;
+    struct MHD_Response *m = MHD_create_response_from_buffer(r->binary_body_length, r->binary_body,
+                                                             MHD_RESPMEM_MUST_FREE);
+    if (!m)
+        return MHD_NO;
+    r->binary_body = NULL; /* libmicrohttpd frees it */
+    r->binary_body_length = 0;
+    const char **keys = u_map_enum_keys(r->map_header), **vals = u_map_enum_values(r->map_header);
+    for (int i = 0; keys && keys[i]; i++)
+        MHD_add_response_header(m, keys[i], vals[i]);
+    if (ctx->close_after || atomic_load(&ctx->app->draining))
+        MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result rc = MHD_queue_response(ctx->connection, (unsigned)r->status, m);
+    MHD_destroy_response(m);
+    ctx->queued = rc == MHD_YES;
+    return rc;
+}
+
+/* The answer in ctx->response, written to the socket directly, which is then closed for
+ * sending. */
+static void dispatch_write_direct(struct http_ctx *ctx)
+{
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct _u_response *r = &ctx->response;
+    const char *ct = u_map_get(r->map_header, "Content-Type");
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %ld %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+                     "X-Request-Id: %s\r\nConnection: close\r\n\r\n",
+                     r->status, MHD_get_reason_phrase_for((unsigned)r->status), ct ? ct : "",
+                     r->binary_body_length, ctx->request_id);
+    if (!fd || n <= 0 || (size_t)n >= sizeof head)
+        return;
+    struct iovec iov[2] = {{head, (size_t)n}, {r->binary_body, r->binary_body_length}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+    if (sendmsg(fd->connect_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+        ctx->queued = 1;
+    shutdown(fd->connect_fd, SHUT_WR);
+}
+
+void dispatch_library_refused(sd_err e, const char *code, const char *detail)
+{
+    struct http_ctx *ctx = heading;
+    /* libmicrohttpd 0.9.75 answers a head it cannot take (larger than the connection's
+     * memory, or with a Content-Length it cannot parse) with an HTML page of its own, and for
+     * a bad Content-Length writes that page's head twice. It logs the refusal just before,
+     * in the connection's thread, and the page is not sent yet: the problem document goes out
+     * in its place, and with the socket closed for sending, the page never leaves. Where more
+     * than one head is arriving in this thread, which one is meant is unknown: the library's
+     * page goes out then. */
+    if (!ctx || ctx->heading_next || ctx->queued)
+        return;
+    unsigned char rnd[12];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(ctx->request_id, sizeof ctx->request_id, rnd, sizeof rnd);
+    u_map_put(ctx->resp->map_header, "X-Request-Id", ctx->request_id);
+    ctx->close_after = 1;
+    http_problem(ctx, e, code, "%s", detail);
+    dispatch_write_direct(ctx);
+}
+
+static void dispatch_request_id(struct http_ctx *ctx)
+{
+    const char *incoming = http_header(ctx, "X-Request-Id");
+    if (dispatch_request_id_ok(incoming)) {
+        snprintf(ctx->request_id, sizeof ctx->request_id, "%s", incoming);
+    } else {
+        unsigned char rnd[12];
+        randombytes_buf(rnd, sizeof rnd);
+        sodium_bin2hex(ctx->request_id, sizeof ctx->request_id, rnd, sizeof rnd);
+    }
+    u_map_put(ctx->resp->map_header, "X-Request-Id", ctx->request_id);
+}
+
+/* The target, parsed strictly; answers 400/414 and returns -1 when it is malformed. */
+static int dispatch_target(struct http_ctx *ctx)
+{
+    char where[80];
+    uri_status s = uri_parse(ctx->raw_uri, &ctx->uri, where, sizeof where);
+    if (s == URI_OK) {
+        ctx->uri_ok = 1;
+        return 0;
+    }
+    if (s == URI_TOO_LONG) {
+        http_problem(ctx, SD_ERR_URI_TOO_LONG, NULL, "The request target exceeds %d bytes.",
+                     URI_MAX_BYTES);
+        return -1;
+    }
+    json_t *errors = json_array();
+    http_field_error(errors, where, "invalid_uri", "%s", uri_status_text(s));
+    http_problem_errors(ctx, SD_ERR_BAD_REQUEST, "invalid_uri", errors, "%s", uri_status_text(s));
+    return -1;
+}
+
+/* Route, method and declared body size; answers and returns -1 when they do not fit. */
+static int dispatch_route(struct http_ctx *ctx)
+{
+    char allow[128];
+    ctx->route_index = routes_match(ctx->method, &ctx->uri, allow, sizeof allow);
+    if (ctx->route_index == ROUTES_METHOD_NOT_ALLOWED) {
+        u_map_put(ctx->resp->map_header, "Allow", allow);
+        http_problem(ctx, SD_ERR_METHOD, NULL, "%s is not allowed here; allowed: %s.", ctx->method,
+                     allow);
+        return -1;
+    }
+    if (ctx->route_index < 0) {
+        http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such endpoint: %s %s.", ctx->method,
+                     ctx->request.url_path);
+        return -1;
+    }
+    size_t limit = routes_body_limit(ctx->route_index, &ctx->app->cfg);
+    if (ctx->content_length > 0 && (uint64_t)ctx->content_length > limit) {
+        http_problem(ctx, SD_ERR_TOO_LARGE, NULL, "The request body exceeds %zu bytes.", limit);
+        return -1;
+    }
+    return 0;
+}
+
+/* Stage 2: the head is complete and no body byte has been read. */
+static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *method, const char *version)
+{
+    struct head_fields *h = malloc(sizeof *h);
+    struct head_verdict v;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+    ctx->head_seen = 1;
+    dispatch_heading_remove(ctx);
+    snprintf(ctx->method, sizeof ctx->method, "%s", method);
+    ctx->request.http_verb = ctx->method;
+    ctx->request.http_protocol = (char *)version;
+    ctx->request.client_address = ci ? ci->client_addr : NULL;
+    dispatch_request_id(ctx);
+    if (!h)
+        return MHD_NO;
+    h->n = h->total = 0;
+    h->bytes = 0;
+    MHD_get_connection_values_n(ctx->connection, MHD_HEADER_KIND, dispatch_collect, h);
+    head_check(h->f, h->n, strcmp(version, MHD_HTTP_VERSION_1_0) != 0, &v);
+    head_check_size(h->total, h->bytes, &v);
+    free(h);
+    ctx->content_length = v.content_length;
+
+    if (v.err != SD_OK) {
+        ctx->close_after = 1;
+        http_problem(ctx, v.err, v.code, "%s", v.detail);
+    } else if (atomic_load(&ctx->app->draining)) {
+        ctx->close_after = 1;
+        http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down",
+                     "The server is stopping; retry on a new connection.");
+    } else if (dispatch_target(ctx) == 0) {
+        ctx->request.url_path = ctx->raw_uri;
+        char *q = strchr(ctx->raw_uri, '?');
+        if (q)
+            *q = '\0'; /* url_path: the raw path, valid UTF-8 now that it parsed */
+        dispatch_route(ctx);
+    }
+    int64_t body = ctx->content_length > 0 ? ctx->content_length : 0;
+    if (!ctx->answered && body > 0 && !(ctx->body = malloc((size_t)body + 1)))
+        return MHD_NO;
+    if (!ctx->answered && body > 0 && routes_authenticated(ctx->route_index)) {
+        /* before the body: an unauthenticated upload costs its head only */
+        auth_authenticate(ctx->req, ctx->resp, ctx->app);
+        http_conn_release(ctx); /* not held while the body trickles in */
+    }
+    if (ctx->answered && (body > 0 || ctx->close_after)) {
+        ctx->close_after = 1;
+        conn_body_received(ctx->connection); /* no deadline while the answer goes out */
+        return dispatch_queue(ctx);
+    }
+    conn_head_received(ctx->connection, ctx->answered ? 0 : body);
+    return MHD_YES;
+}
+
+/* Stage 4: the whole request is here. */
+static void dispatch_run(struct http_ctx *ctx)
+{
+    int i = ctx->route_index;
+    ctx->request.binary_body = ctx->body;
+    ctx->request.binary_body_length = ctx->body_len;
+    if (routes_authenticated(i) && !ctx->authenticated)
+        auth_authenticate(ctx->req, ctx->resp, ctx->app);
+    if (!ctx->answered)
+        routes_call(i, ctx->req, ctx->resp, ctx->app);
+    if (!ctx->answered) {
+        log_error("%s %s returned without an answer", ctx->method, routes_label(i));
+        http_problem(ctx, SD_ERR_INTERNAL, NULL,
+                     "An unexpected error occurred; quote the request id when reporting it.");
+    }
+}
+
+enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char *url,
+                                const char *method, const char *version, const char *upload_data,
+                                size_t *upload_data_size, void **con_cls)
+{
+    struct http_ctx *ctx = *con_cls;
+    (void)cls;
+    (void)url;
+    if (!ctx)
+        return MHD_NO; /* out of memory when the request line came */
+    if (!ctx->head_seen)
+        return dispatch_head(ctx, method, version);
+    if (*upload_data_size) {
+        /* libmicrohttpd delivers at most the Content-Length the head accepted */
+        size_t n = *upload_data_size;
+        if (ctx->body && ctx->body_len + n <= (size_t)ctx->content_length) {
+            memcpy(ctx->body + ctx->body_len, upload_data, n);
+            ctx->body_len += n;
+            ctx->body[ctx->body_len] = '\0';
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (ctx->queued)
+        return MHD_YES;
+    conn_body_received(c);
+    if (!ctx->answered)
+        dispatch_run(ctx);
+    return dispatch_queue(ctx);
+}
+
+static const char *dispatch_outcome(enum MHD_RequestTerminationCode toe)
+{
+    switch (toe) {
+    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
+        return "completed";
+    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
+        return "timeout";
+    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
+        return "shutdown";
+    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
+        return "client_abort";
+    case MHD_REQUEST_TERMINATED_READ_ERROR:
+        return "read_error";
+    default:
+        return "error";
+    }
+}
+
+void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                   enum MHD_RequestTerminationCode toe)
+{
+    struct http_ctx *ctx = *con_cls;
+    (void)cls;
+    if (!ctx)
+        return;
+    dispatch_heading_remove(ctx);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double secs =
+        (double)(now.tv_sec - ctx->start.tv_sec) + (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
+    int status = ctx->queued ? (int)ctx->response.status : 0;
+    json_t *line =
+        json_pack("{s:s, s:s, s:s, s:s}", "level", "info", "msg", "request", "request_id",
+                  ctx->request_id[0] ? ctx->request_id : "-", "method", ctx->method);
+    json_object_set_new(line, "route", json_string(routes_label(ctx->route_index)));
+    json_object_set_new(line, "status", status ? json_integer(status) : json_null());
+    json_object_set_new(line, "duration_ms", json_real(secs * 1000.0));
+    json_object_set_new(line, "user_id", ctx->user_id ? json_integer(ctx->user_id) : json_null());
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        json_object_set_new(line, "outcome", json_string(dispatch_outcome(toe)));
+    log_json(line);
+    metrics_observe(ctx->app->metrics, ctx->route_index, status, secs);
+    conn_request_done(c);
+    http_conn_release(ctx);
+    json_decref(ctx->user);
+    uri_free(&ctx->uri);
+    free(ctx->raw_uri);
+    free(ctx->body);
+    ulfius_clean_response(&ctx->response);
+    atomic_fetch_sub(&ctx->app->inflight, 1);
+    free(ctx);
+    *con_cls = NULL;
+}

@@ -1,0 +1,36 @@
+#ifndef SD_HEAD_H
+#define SD_HEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/err.h"
+
+/* Limits of a request head (RFC 9112 leaves them to the server; 431 above them). */
+#define HEAD_MAX_FIELDS 100
+#define HEAD_MAX_BYTES  16384
+
+struct head_field {
+    const char *name, *value;
+    size_t name_len, value_len;
+};
+
+/* What the head says about the request, or why it must be refused. */
+struct head_verdict {
+    sd_err err;             /* SD_OK: acceptable; otherwise what to answer, then close */
+    const char *code;       /* the problem's code */
+    const char *detail;     /* one sentence */
+    int64_t content_length; /* -1: none */
+};
+
+/* Checks the framing and syntax of a request head (RFC 9112 sections 2-6): every field
+ * name a token, no control characters in values, bounded count and size, exactly one Host
+ * on HTTP/1.1, and an unambiguous body length. A body length that is not exactly one
+ * Content-Length is refused: Transfer-Encoding with Content-Length, several Content-Length
+ * fields, unknown or repeated codings answer 400; chunked alone answers 411, as the API takes
+ * bodies of a declared length only. */
+void head_check(const struct head_field *f, int n, int http11, struct head_verdict *v);
+/* The whole head: nfields fields of bytes in all, of which the first n are in f. */
+void head_check_size(int nfields, size_t bytes, struct head_verdict *v);
+
+#endif
