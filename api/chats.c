@@ -695,13 +695,7 @@ static json_t *close_locked(struct http_ctx *ctx, struct db_conn *conn, int64_t 
 HANDLER(chats_close)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
+    (void)req;
     (void)app;
-    /* no body is expected; one that is there must still be JSON */
-    if (req->binary_body_length > 0) {
-        json_t *body = http_body_object(ctx);
-        if (!body)
-            return U_CALLBACK_COMPLETE;
-        json_decref(body);
-    }
     return with_locked_chat(ctx, http_path_id(ctx, "id"), close_locked, NULL);
 }

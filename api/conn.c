@@ -124,6 +124,20 @@ static int conn_evict(const struct conn_client *client)
     return -1;
 }
 
+/* A connection conn_accept let in and counted, until its start notification takes it over;
+ * libmicrohttpd accepts and starts a connection in the same thread. Counting at acceptance
+ * keeps two threads accepting at once from both taking a client's last place. */
+static _Thread_local struct conn_client *reserved;
+
+/* Under reg.lock: a reservation whose connection never started (it failed to set up). */
+static void conn_unreserve(void)
+{
+    struct conn_slot gone = {.client = reserved};
+    if (reserved)
+        conn_uncount(&gone);
+    reserved = NULL;
+}
+
 enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     unsigned char key[16];
@@ -132,11 +146,17 @@ enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr, socklen_t ad
     (void)addrlen;
     conn_addr_key(addr, key);
     pthread_mutex_lock(&reg.lock);
+    conn_unreserve();
     struct conn_client *c = conn_client_find(key, 0);
     if (c && c->count >= reg.limits.per_client)
         ok = conn_evict(c) == 0;
     if (ok && reg.open >= reg.limits.total)
         ok = conn_evict(NULL) == 0;
+    if (ok && (c = conn_client_find(key, 1)) != NULL) {
+        c->count++;
+        reg.open++;
+        reserved = c;
+    }
     pthread_mutex_unlock(&reg.lock);
     if (!ok)
         atomic_fetch_add(&reg.refused, 1);
@@ -168,10 +188,15 @@ void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
         atomic_store(&s->phase, PHASE_HEAD);
         atomic_store(&s->deadline_ms, conn_now_ms() + reg.limits.head_timeout_ms);
         pthread_mutex_lock(&reg.lock);
-        s->client = conn_client_find(key, 1);
-        if (s->client)
-            s->client->count++;
-        reg.open++;
+        if (reserved && memcmp(reserved->addr, key, 16) == 0) {
+            s->client = reserved; /* counted when accepted */
+            reserved = NULL;
+        } else {
+            conn_unreserve();
+            if ((s->client = conn_client_find(key, 1)) != NULL)
+                s->client->count++;
+            reg.open++;
+        }
         s->prev = reg.tail;
         if (reg.tail)
             reg.tail->next = s;

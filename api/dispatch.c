@@ -235,6 +235,16 @@ static int dispatch_route(struct http_ctx *ctx)
                      ctx->request.url_path);
         return -1;
     }
+    if (ctx->uri.nparams && !routes_takes_query(ctx->route_index)) {
+        /* a parameter nobody reads would pass silently: the client meant something by it */
+        json_t *errors = json_array();
+        for (int i = 0; i < ctx->uri.nparams; i++)
+            http_field_error(errors, ctx->uri.params[i].name, "unknown_parameter",
+                             "is not a known parameter");
+        http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                            "This operation takes no query parameters.");
+        return -1;
+    }
     size_t limit = routes_body_limit(ctx->route_index, &ctx->app->cfg);
     if (ctx->content_length > 0 && (uint64_t)ctx->content_length > limit) {
         http_problem(ctx, SD_ERR_TOO_LARGE, NULL, "The request body exceeds %zu bytes.", limit);
@@ -299,6 +309,20 @@ static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *method, c
     return MHD_YES;
 }
 
+/* A body sent to an operation that takes none: it may be "{}" (some clients always send a
+ * body with POST); anything else would be ignored silently, so it is refused. */
+static void dispatch_refuse_body(struct http_ctx *ctx)
+{
+    json_t *body =
+        json_loadb(ctx->body, ctx->body_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+    if (!body)
+        http_problem(ctx, SD_ERR_BAD_REQUEST, "malformed_json", "The body is not valid JSON.");
+    else if (!json_is_object(body) || json_object_size(body) > 0)
+        http_problem(ctx, SD_ERR_BAD_REQUEST, "unexpected_body",
+                     "This operation takes no body (an empty JSON object at most).");
+    json_decref(body);
+}
+
 /* Stage 4: the whole request is here. */
 static void dispatch_run(struct http_ctx *ctx)
 {
@@ -307,6 +331,8 @@ static void dispatch_run(struct http_ctx *ctx)
     ctx->request.binary_body_length = ctx->body_len;
     if (routes_authenticated(i) && !ctx->authenticated)
         auth_authenticate(ctx->req, ctx->resp, ctx->app);
+    if (!ctx->answered && ctx->body_len > 0 && !routes_takes_body(i))
+        dispatch_refuse_body(ctx);
     if (!ctx->answered)
         routes_call(i, ctx->req, ctx->resp, ctx->app);
     if (!ctx->answered) {

@@ -6,13 +6,13 @@
 #include "handlers.h"
 #include "http.h"
 
-/* flags: who may call it, and what its body may be: a file (SELLERDESK_MAX_UPLOAD_BYTES), or
- * for an unauthenticated route a small JSON document, or else JSON up to
- * SELLERDESK_MAX_BODY_BYTES */
-enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2 };
+/* flags: who may call it (PUBLIC, AUTHENTICATED); whether it reads query parameters (QUERY);
+ * what body it takes: a JSON object (BODY: up to SELLERDESK_MAX_BODY_BYTES, or a small one on
+ * a public route), a file (UPLOAD: SELLERDESK_MAX_UPLOAD_BYTES), or none (at most "{}") */
+enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2, QUERY = 4, BODY = 8 };
 
-/* An unauthenticated body: the largest (register) is under 2 KiB. */
-#define ROUTES_PUBLIC_BODY_MAX 16384
+/* An unauthenticated body (the largest, register, is under 2 KiB) or one where none is taken. */
+#define ROUTES_SMALL_BODY_MAX 16384
 
 struct route {
     const char *method;
@@ -27,52 +27,52 @@ static const struct route routes[] = {
     {"GET", "/readyz", PUBLIC, ops_readyz},
     {"GET", "/metrics", PUBLIC, ops_metrics},
     {"GET", "/openapi.yaml", PUBLIC, ops_openapi},
-    {"POST", "/v1/auth/register", PUBLIC, auth_register},
-    {"POST", "/v1/auth/login", PUBLIC, auth_login},
-    {"POST", "/v1/auth/refresh", PUBLIC, auth_refresh},
-    {"POST", "/v1/auth/logout", PUBLIC, auth_logout},
+    {"POST", "/v1/auth/register", PUBLIC | BODY, auth_register},
+    {"POST", "/v1/auth/login", PUBLIC | BODY, auth_login},
+    {"POST", "/v1/auth/refresh", PUBLIC | BODY, auth_refresh},
+    {"POST", "/v1/auth/logout", PUBLIC | BODY, auth_logout},
     {"GET", "/v1/me", AUTHENTICATED, me_get},
-    {"POST", "/v1/products", AUTHENTICATED, products_create},
-    {"GET", "/v1/products", AUTHENTICATED, products_list},
+    {"POST", "/v1/products", AUTHENTICATED | BODY, products_create},
+    {"GET", "/v1/products", AUTHENTICATED | QUERY, products_list},
     {"GET", "/v1/products/:id", AUTHENTICATED, products_get},
-    {"PATCH", "/v1/products/:id", AUTHENTICATED, products_update},
-    {"POST", "/v1/products/:id/questions", AUTHENTICATED, questions_create},
-    {"GET", "/v1/products/:id/questions", AUTHENTICATED, product_questions_list},
-    {"GET", "/v1/questions", AUTHENTICATED, questions_list},
+    {"PATCH", "/v1/products/:id", AUTHENTICATED | BODY, products_update},
+    {"POST", "/v1/products/:id/questions", AUTHENTICATED | BODY, questions_create},
+    {"GET", "/v1/products/:id/questions", AUTHENTICATED | QUERY, product_questions_list},
+    {"GET", "/v1/questions", AUTHENTICATED | QUERY, questions_list},
     {"GET", "/v1/questions/counts", AUTHENTICATED, questions_counts},
-    {"POST", "/v1/questions/status", AUTHENTICATED, questions_set_status},
+    {"POST", "/v1/questions/status", AUTHENTICATED | BODY, questions_set_status},
     {"GET", "/v1/questions/:id", AUTHENTICATED, questions_get},
-    {"POST", "/v1/orders", AUTHENTICATED, orders_create},
-    {"GET", "/v1/orders", AUTHENTICATED, orders_list},
+    {"POST", "/v1/orders", AUTHENTICATED | BODY, orders_create},
+    {"GET", "/v1/orders", AUTHENTICATED | QUERY, orders_list},
     {"GET", "/v1/postings/:posting_number", AUTHENTICATED, postings_get},
-    {"POST", "/v1/postings/:posting_number/status", AUTHENTICATED, postings_set_status},
-    {"POST", "/v1/moderation/check", AUTHENTICATED, moderation_check},
-    {"GET", "/v1/moderation/offenders", AUTHENTICATED, moderation_offenders},
-    {"GET", "/v1/moderation/queue", AUTHENTICATED, moderation_queue},
-    {"POST", "/v1/moderation/decisions", AUTHENTICATED, moderation_decisions},
-    {"POST", "/v1/questions/:id/answers", AUTHENTICATED, answers_create},
-    {"GET", "/v1/questions/:id/answers", AUTHENTICATED, answers_list},
+    {"POST", "/v1/postings/:posting_number/status", AUTHENTICATED | BODY, postings_set_status},
+    {"POST", "/v1/moderation/check", AUTHENTICATED | BODY, moderation_check},
+    {"GET", "/v1/moderation/offenders", AUTHENTICATED | QUERY, moderation_offenders},
+    {"GET", "/v1/moderation/queue", AUTHENTICATED | QUERY, moderation_queue},
+    {"POST", "/v1/moderation/decisions", AUTHENTICATED | BODY, moderation_decisions},
+    {"POST", "/v1/questions/:id/answers", AUTHENTICATED | BODY, answers_create},
+    {"GET", "/v1/questions/:id/answers", AUTHENTICATED | QUERY, answers_list},
     {"DELETE", "/v1/answers/:id", AUTHENTICATED, answers_delete},
-    {"GET", "/v1/notifications", AUTHENTICATED, notifications_list},
+    {"GET", "/v1/notifications", AUTHENTICATED | QUERY, notifications_list},
     {"GET", "/v1/notifications/counters", AUTHENTICATED, notifications_counters},
-    {"POST", "/v1/notifications/read-all", AUTHENTICATED, notifications_read_all},
+    {"POST", "/v1/notifications/read-all", AUTHENTICATED | BODY, notifications_read_all},
     {"POST", "/v1/notifications/:id/read", AUTHENTICATED, notifications_read},
     {"GET", "/v1/notification-settings", AUTHENTICATED, notification_settings_get},
-    {"PATCH", "/v1/notification-settings", AUTHENTICATED, notification_settings_patch},
-    {"POST", "/v1/broadcasts", AUTHENTICATED, broadcasts_create},
-    {"POST", "/v1/chats", AUTHENTICATED, chats_create},
-    {"GET", "/v1/chats", AUTHENTICATED, chats_list},
+    {"PATCH", "/v1/notification-settings", AUTHENTICATED | BODY, notification_settings_patch},
+    {"POST", "/v1/broadcasts", AUTHENTICATED | BODY, broadcasts_create},
+    {"POST", "/v1/chats", AUTHENTICATED | BODY, chats_create},
+    {"GET", "/v1/chats", AUTHENTICATED | QUERY, chats_list},
     {"GET", "/v1/chats/:id", AUTHENTICATED, chats_get},
-    {"GET", "/v1/chats/:id/messages", AUTHENTICATED, chat_messages_list},
-    {"POST", "/v1/chats/:id/messages", AUTHENTICATED, chat_messages_create},
-    {"POST", "/v1/chats/:id/read", AUTHENTICATED, chats_read},
+    {"GET", "/v1/chats/:id/messages", AUTHENTICATED | QUERY, chat_messages_list},
+    {"POST", "/v1/chats/:id/messages", AUTHENTICATED | BODY, chat_messages_create},
+    {"POST", "/v1/chats/:id/read", AUTHENTICATED | BODY, chats_read},
     {"POST", "/v1/chats/:id/close", AUTHENTICATED, chats_close},
-    {"GET", "/v1/templates", AUTHENTICATED, templates_list},
-    {"POST", "/v1/templates", AUTHENTICATED, templates_create},
+    {"GET", "/v1/templates", AUTHENTICATED | QUERY, templates_list},
+    {"POST", "/v1/templates", AUTHENTICATED | BODY, templates_create},
     {"GET", "/v1/templates/:id", AUTHENTICATED, templates_get},
-    {"PATCH", "/v1/templates/:id", AUTHENTICATED, templates_update},
+    {"PATCH", "/v1/templates/:id", AUTHENTICATED | BODY, templates_update},
     {"DELETE", "/v1/templates/:id", AUTHENTICATED, templates_delete},
-    {"PUT", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_put},
+    {"PUT", "/v1/users/:id/chat-restriction", AUTHENTICATED | BODY, chat_restriction_put},
     {"GET", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_get},
     {"DELETE", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_delete},
     {"POST", "/v1/files", AUTHENTICATED | UPLOAD, files_upload},
@@ -153,6 +153,11 @@ const char *routes_path_param(int i, const struct uri *u, const char *name)
     return NULL;
 }
 
+int routes_takes_query(int i)
+{
+    return i >= 0 && i < NROUTES && (routes[i].flags & QUERY);
+}
+
 int routes_authenticated(int i)
 {
     return i >= 0 && i < NROUTES && (routes[i].flags & AUTHENTICATED);
@@ -160,11 +165,17 @@ int routes_authenticated(int i)
 
 size_t routes_body_limit(int i, const struct sd_config *cfg)
 {
-    if (i >= 0 && i < NROUTES && (routes[i].flags & UPLOAD))
+    int f = i >= 0 && i < NROUTES ? routes[i].flags : 0;
+    if (f & UPLOAD)
         return cfg->max_upload_bytes;
-    if (i >= 0 && i < NROUTES && !(routes[i].flags & AUTHENTICATED))
-        return ROUTES_PUBLIC_BODY_MAX;
-    return cfg->max_body_bytes;
+    if ((f & BODY) && (f & AUTHENTICATED))
+        return cfg->max_body_bytes;
+    return ROUTES_SMALL_BODY_MAX; /* public, or no body: "{}" at most */
+}
+
+int routes_takes_body(int i)
+{
+    return i >= 0 && i < NROUTES && (routes[i].flags & (BODY | UPLOAD));
 }
 
 int routes_count(void)

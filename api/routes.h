@@ -21,8 +21,12 @@ const char *routes_label(int index);  /* the path pattern, "unmatched" for -1 */
 const char *routes_method(int index); /* "" for -1 */
 /* The decoded path segment where route i's pattern has :name, or NULL. */
 const char *routes_path_param(int index, const struct uri *u, const char *name);
+/* Reads query parameters (its handler checks which); any parameter to another is refused. */
+int routes_takes_query(int index);
 /* Needs an access token. */
 int routes_authenticated(int index);
+/* It reads a body (JSON or a file); another takes none, or "{}". */
+int routes_takes_body(int index);
 /* The largest body route i takes: a file, a public (unauthenticated) JSON body, or JSON. */
 size_t routes_body_limit(int index, const struct sd_config *cfg);
 

@@ -47,6 +47,8 @@ count_plain() {
     failed=$((failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")))
 }
 stage() { echo; echo "=== $* ==="; }
+# Debian's python3 with python3-yaml (scripts/deps.sh), not whatever python3 is first on PATH
+PYTHON=python3; [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 
 pg_port=$(free_port) || exit 1
 export DATABASE_URL=$(scripts/pg.sh start "$TMP/pg" "$pg_port") || exit 1
@@ -88,6 +90,15 @@ count_check "$TMP/api.out"
 stage "smoke: the README walkthrough"
 tests/smoke.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/smoke.out"
 count_plain "$TMP/smoke.out"
+
+stage "hostile: generated requests from openapi.yaml, transport abuse, slow clients"
+# under valgrind every request is ~50x slower: a smaller crowd keeps the stage bounded
+slow_crowd=2000; [ "$MEMCHECK" = 1 ] && slow_crowd=300
+# the memory bound is the release build's: sanitizers and valgrind add their own
+rss_bound=128; { [ "$MEMCHECK" = 1 ] || [ "$BUILD_DIR" != build/release ]; } && rss_bound=0
+SD_SERVER_PID=$SERVER_PID HOSTILE_SLOW_CONNECTIONS=$slow_crowd HOSTILE_RSS_BOUND_MB=$rss_bound \
+    $PYTHON tests/hostile/main.py 2>&1 | tee "$TMP/hostile.out"
+count_plain "$TMP/hostile.out"
 
 stage "database invariants: kept figures equal a recount"
 tests/invariants.sh 2>&1 | tee "$TMP/invariants.out"

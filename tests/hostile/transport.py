@@ -1,0 +1,300 @@
+"""Raw-socket cases: request smuggling, bad lengths, chunk extensions, oversized heads, slow
+heads and bodies, and thousands of slow connections while a normal client is served."""
+import os
+import resource
+import socket
+import threading
+import time
+import urllib.parse
+
+from common import HOST, PORT, Client, problem_defect, psql
+
+HEAD_TIMEOUT = float(os.environ.get("SELLERDESK_REQUEST_HEAD_TIMEOUT", "10"))
+SMUGGLED = b"GET /v1/smuggled-request HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def parse_responses(raw):
+    """The answers in raw, in order; leftover bytes that are not an answer are returned too."""
+    out = []
+    while raw:
+        end = raw.find(b"\r\n\r\n")
+        if end < 0 or not raw.startswith(b"HTTP/1."):
+            break
+        head, rest = raw[:end].decode("latin-1"), raw[end + 4:]
+        lines = head.split("\r\n")
+        status = int(lines[0].split()[1])
+        hdrs = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            hdrs[k.strip().lower()] = v.strip()
+        n = int(hdrs.get("content-length", "0"))
+        out.append((status, hdrs, rest[:n]))
+        raw = rest[n:]
+    return out, raw
+
+
+def exchange(data, wait=3.0):
+    """Sends data on a new connection; reads until the server closes or wait passes."""
+    s = socket.create_connection((HOST, PORT), timeout=5)
+    s.sendall(data)
+    s.settimeout(wait)
+    raw, closed = b"", False
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                closed = True
+                break
+            raw += d
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        closed = True
+    s.close()
+    answers, leftover = parse_responses(raw)
+    return answers, closed, leftover
+
+
+def head(method, target, headers, body=b"", version=b"HTTP/1.1"):
+    lines = [b"%s %s %s" % (method.encode(), target.encode(), version)]
+    lines += [h if isinstance(h, bytes) else h.encode() for h in headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+SMUGGLING = [
+    ("Content-Length with Transfer-Encoding", ["Host: x", "Content-Length: 5", "Transfer-Encoding: chunked"], b"0\r\n\r\n"),
+    ("Transfer-Encoding before Content-Length", ["Host: x", "Transfer-Encoding: chunked", "Content-Length: 5"], b"0\r\n\r\n"),
+    ("two different Content-Length", ["Host: x", "Content-Length: 2", "Content-Length: 47"], b"{}"),
+    ("two equal Content-Length", ["Host: x", "Content-Length: 2", "Content-Length: 2"], b"{}"),
+    ("space before the colon", ["Host: x", "Transfer-Encoding : chunked"], b"0\r\n\r\n"),
+    ("chunked and a second coding line", ["Host: x", "Transfer-Encoding: chunked", "Transfer-Encoding: x"], b"0\r\n\r\n"),
+    ("xchunked", ["Host: x", "Transfer-Encoding: xchunked"], b"0\r\n\r\n"),
+    ("chunked, identity", ["Host: x", "Transfer-Encoding: chunked, identity"], b"0\r\n\r\n"),
+    ("tab before chunked, with Content-Length", ["Host: x", "Content-Length: 5", "Transfer-Encoding:\tchunked"], b"0\r\n\r\n"),
+    ("Content-Length with a sign", ["Host: x", "Content-Length: +2"], b"{}"),
+    ("Content-Length list", ["Host: x", "Content-Length: 2, 2"], b"{}"),
+    ("Content-Length not a number", ["Host: x", "Content-Length: abc"], b""),
+    ("Content-Length negative", ["Host: x", "Content-Length: -1"], b""),
+    ("Content-Length past 64 bits", ["Host: x", "Content-Length: 99999999999999999999999"], b""),
+]
+
+
+def smuggling(tally):
+    for what, hdrs, body in SMUGGLING:
+        data = head("POST", "/v1/auth/login", hdrs + ["Content-Type: application/json"], body) + SMUGGLED
+        answers, closed, leftover = exchange(data)
+        name = "smuggling: %s" % what
+        tally.record(name + ": one answer", len(answers) == 1, "%d answers, leftover %r" % (len(answers), leftover[:80]))
+        if answers:
+            st, h, b = answers[0]
+            tally.record(name + ": 4xx problem", 400 <= st < 500 and problem_defect(st, h, b) is None,
+                         "%d %s %r" % (st, problem_defect(st, h, b), b[:120]))
+        tally.record(name + ": connection closed", closed, "still open")
+    # the bytes after an ambiguous request would create an account if they were served
+    email = "smuggled-%d@test.sellerdesk.dev" % os.getpid()
+    body = b'{"email":"%s","password":"long enough pw","role":"buyer","display_name":"S"}' % email.encode()
+    inner = head("POST", "/v1/auth/register", ["Host: x", "Content-Type: application/json",
+                                                "Content-Length: %d" % len(body)], body)
+    data = head("POST", "/v1/auth/login", ["Host: x", "Content-Length: 5", "Transfer-Encoding: chunked",
+                                           "Content-Type: application/json"], b"0\r\n\r\n") + inner
+    exchange(data)
+    n = psql("select count(*) from users where email = '%s'" % email)
+    tally.record("smuggling: a request hidden after an ambiguous one writes nothing", n == "0", "%s accounts" % n)
+
+
+def framing(tally):
+    cases = [
+        ("chunked body", ["Host: x", "Transfer-Encoding: chunked", "Content-Type: application/json"],
+         b"2\r\n{}\r\n0\r\n\r\n", 411, True),
+        ("60 KB chunk extension", ["Host: x", "Transfer-Encoding: chunked", "Content-Type: application/json"],
+         b"2;" + b"e" * 60000 + b"\r\n{}\r\n0\r\n\r\n", 411, True),
+        ("body over the public limit", ["Host: x", "Content-Length: 5000000", "Content-Type: application/json"],
+         b"{", 413, True),
+        ("no Host on HTTP/1.1", [], b"", 400, True),
+        ("two Hosts", ["Host: a", "Host: b"], b"", 400, True),
+        ("duplicate Authorization", ["Host: x", "Authorization: Bearer a", "Authorization: Bearer b"], b"", 400, True),
+        ("control character in a header", ["Host: x", b"X-A: a\x01b"], b"", 400, True),
+        ("40 KiB header", ["Host: x", "X-Big: " + "y" * 40960], b"", 431, True),
+        ("200 KiB header", ["Host: x", "X-Big: " + "y" * 204800], b"", 431, True),
+        ("300 header fields", ["Host: x"] + ["X-H%d: v" % i for i in range(300)], b"", 431, True),
+    ]
+    for what, hdrs, body, want, close in cases:
+        answers, closed, leftover = exchange(head("POST", "/v1/auth/login", hdrs, body) + SMUGGLED)
+        name = "framing: %s" % what
+        got = answers[0] if answers else (0, {}, b"")
+        tally.record(name + ": %d problem" % want,
+                     len(answers) == 1 and got[0] == want and problem_defect(*got) is None,
+                     "%d answers, first %d %s %r" % (len(answers), got[0], problem_defect(*got), got[2][:100]))
+        if close:
+            tally.record(name + ": connection closed", closed, "still open")
+    targets = [
+        ("40 KiB target", "/v1/products?q=" + "x" * 40960, 414),
+        ("100 KiB target", "/v1/products?q=" + "x" * 102400, 414),
+        ("1000 query parameters", "/v1/products?" + "&".join("p%d=1" % i for i in range(1000)), 400),
+        ("absolute-form target", "http://x/healthz", 400),
+        ("a fragment", "/healthz#x", 400),
+        ("a raw space", "/health z", 400),
+    ]
+    for what, target, want in targets:
+        answers, closed, _ = exchange(head("GET", target, ["Host: x"]), wait=1.0)
+        got = answers[0] if answers else (0, {}, b"")
+        tally.record("target: %s: %d problem" % (what, want),
+                     len(answers) == 1 and got[0] == want and problem_defect(*got) is None,
+                     "%d answers, first %d %s" % (len(answers), got[0], problem_defect(*got)))
+    answers, closed, _ = exchange(head("GET", "/healthz", ["Host: x"]) + head("GET", "/healthz", ["Host: x"]), wait=1.0)
+    tally.record("keep-alive: two pipelined requests, two answers, connection kept",
+                 [a[0] for a in answers] == [200, 200] and not closed, "%r closed=%s" % ([a[0] for a in answers], closed))
+    answers, _, _ = exchange(head("GET", "/healthz", [], version=b"HTTP/1.0"), wait=1.0)
+    tally.record("HTTP/1.0 without Host is served", [a[0] for a in answers] == [200], repr([a[0] for a in answers]))
+
+
+def connect_from(source, timeout=5):
+    """A connection from another loopback address (127.0.0.0/8 is all this host's): the server
+    counts connections per client address."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect((HOST, PORT))
+    return s
+
+
+def closed_within(sock, seconds):
+    """Seconds until the server closed sock while it trickled a header, or None."""
+    t0 = time.time()
+    sock.settimeout(0.5)
+    while time.time() - t0 < seconds:
+        try:
+            sock.send(b"X")
+            if sock.recv(4096) == b"":
+                return time.time() - t0
+        except socket.timeout:
+            continue
+        except OSError:
+            return time.time() - t0
+    return None
+
+
+def slow_single(results):
+    s = connect_from("127.0.0.90")
+    s.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    results["head"] = closed_within(s, HEAD_TIMEOUT + 6)
+    s.close()
+    s = connect_from("127.0.0.91")
+    s.send(head("POST", "/v1/auth/login", ["Host: x", "Content-Type: application/json",
+                                           "Content-Length: 10000"], b"{"))
+    t0 = time.time()
+    s.settimeout(HEAD_TIMEOUT + 8)
+    try:
+        s.recv(4096)
+        results["body"] = time.time() - t0
+    except socket.timeout:
+        results["body"] = None
+    except OSError:
+        results["body"] = time.time() - t0
+    s.close()
+
+
+def still_open(socks):
+    n = 0
+    for s in socks:
+        try:
+            if s.recv(1) != b"":
+                n += 1
+        except BlockingIOError:
+            n += 1
+        except OSError:
+            pass
+    return n
+
+
+def open_crowd(count, sources):
+    crowd = []
+    for i in range(count):
+        try:
+            s = connect_from(sources[i % len(sources)])
+            s.setblocking(False)
+            s.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            crowd.append(s)
+        except OSError:
+            break
+    return crowd
+
+
+def slow_crowd(tally, count):
+    """count connections, from four client addresses, that trickle a header line every second
+    and never finish their heads; a normal client meanwhile, from a fifth address."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, count + 1024)), hard))
+    single = {}
+    t = threading.Thread(target=slow_single, args=(single,))
+    t.start()
+    crowd = open_crowd(count, ["127.0.0.%d" % i for i in range(10, 14)])
+    time.sleep(0.5)
+    tally.record("slow clients: %d slow connections open at once" % count,
+                 len(crowd) == count and still_open(crowd) == count,
+                 "%d opened, %d open" % (len(crowd), still_open(crowd)))
+    normal, worst, answered = Client(timeout=5), 0.0, 0
+    rounds = int(HEAD_TIMEOUT) + 3
+    for _ in range(rounds):
+        for s in crowd:
+            try:
+                s.send(b"X-Trickle: 1\r\n")
+            except OSError:
+                pass
+        t0 = time.time()
+        try:
+            st, _, _ = normal.request("GET", "/healthz")
+            answered += st == 200
+            worst = max(worst, time.time() - t0)
+        except Exception:
+            normal.close()
+        time.sleep(max(0.0, 1.0 - (time.time() - t0)))
+    normal.close()
+    tally.record("slow clients: a normal client is served all along (%d of %d, worst %.0f ms)"
+                 % (answered, rounds, worst * 1000), answered == rounds and worst < 2.0,
+                 "%d of %d answered, worst %.3f s" % (answered, rounds, worst))
+    left = still_open(crowd)
+    for s in crowd:
+        s.close()
+    tally.record("slow clients: heads not complete within %g s are closed" % HEAD_TIMEOUT,
+                 left == 0, "%d of %d still open after %d s" % (left, len(crowd), rounds))
+    t.join()
+    h, b = single.get("head"), single.get("body")
+    tally.record("slow head: closed after the head timeout (%s s)" % (h and "%.1f" % h),
+                 h is not None and HEAD_TIMEOUT - 1 <= h <= HEAD_TIMEOUT + 3, "closed after %r s" % h)
+    tally.record("slow body: closed when it falls below the minimum rate (%s s)" % (b and "%.1f" % b),
+                 b is not None and b <= HEAD_TIMEOUT + 4, "closed after %r s" % b)
+
+
+def one_client_over_its_limit(tally, per_client):
+    """More slow connections from one address than it may hold: the oldest give way, and a
+    normal request from that same address is still served."""
+    crowd = open_crowd(per_client + 100, ["127.0.0.20"])
+    time.sleep(0.5)
+    left = still_open(crowd)
+    s = connect_from("127.0.0.20")
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.settimeout(5)
+    raw = b""
+    try:
+        while True:
+            d = s.recv(4096)
+            if not d:
+                break
+            raw += d
+    except OSError:
+        pass
+    s.close()
+    for c in crowd:
+        c.close()
+    tally.record("per client: %d slow connections from one address, at most %d stay open (%d)"
+                 % (len(crowd), per_client, left), left <= per_client, "%d open" % left)
+    tally.record("per client: a normal request from that address is served",
+                 raw.startswith(b"HTTP/1.1 200"), repr(raw[:60]))
+
+
+def run(tally, slow_count, per_client):
+    smuggling(tally)
+    framing(tally)
+    one_client_over_its_limit(tally, per_client)
+    slow_crowd(tally, slow_count)
