@@ -76,7 +76,29 @@ if read -r -t 2 line <&3; then closed=0; else rc=$?; [ $rc -gt 128 ] && closed=0
 exec 3<&- 3>&-
 check "an idle connection is closed by the server after the connection timeout" [ "$closed" = 1 ]
 
+# one answer on fd 4: sets status (its first line), conn (Connection) and code
+read_answer() {
+    local line n=0
+    status= conn= code=
+    IFS= read -r -t 3 status <&4 || return 1
+    status=${status%$'\r'}
+    while IFS= read -r -t 3 line <&4; do
+        line=${line%$'\r'}
+        [ -z "$line" ] && break
+        case "${line,,}" in
+        content-length:*) n=${line#*: } ;;
+        connection:*) conn=${line#*: } ;;
+        esac
+    done
+    [ "$n" -gt 0 ] && IFS= read -r -t 3 -N "$n" line <&4 && code=$(jq -r '.code // empty' <<<"$line" 2>/dev/null)
+    return 0
+}
+
 echo "# SIGTERM with a request in flight"
+exec 4<>"/dev/tcp/127.0.0.1/$port" # a kept-alive client, answered once before the signal
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&4
+read_answer
+check "a kept-alive connection is served before the signal ($status)" [ "${status:9:3}" = 200 ]
 hold_lock 2
 status_of "$small/v1/me" "${auth[@]}" >/tmp/res-b.$$ &
 inflight=$!
@@ -84,6 +106,13 @@ sleep 0.3
 kill -TERM $pid
 sleep 0.2
 check "new connections are refused while draining" [ "$(status_of "$small/healthz")" = 000 ]
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&4
+read_answer
+check "a new request on a kept-alive connection gets 503 shutting_down and Connection: close ($status, $conn, $code)" \
+    [ "${status:9:3}" = 503 ] && [ "${conn,,}" = close ] && [ "$code" = shutting_down ]
+if IFS= read -r -t 2 line <&4; then eof=0; else rc=$?; [ $rc -gt 128 ] && eof=0 || eof=1; fi
+exec 4<&- 4>&-
+check "then that connection is closed" [ "$eof" = 1 ]
 wait $inflight
 check "the in-flight request finishes with 200 after SIGTERM" [ "$(cat /tmp/res-b.$$)" = 200 ]
 wait $pid
