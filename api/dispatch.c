@@ -125,12 +125,17 @@ void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
 static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
 {
     struct _u_response *r = &ctx->response;
-    struct MHD_Response *m = MHD_create_response_from_buffer(r->binary_body_length, r->binary_body,
-                                                             MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *m =
+        ctx->static_body ? MHD_create_response_from_buffer(
+                               ctx->static_len, (void *)ctx->static_body, MHD_RESPMEM_PERSISTENT)
+                         : MHD_create_response_from_buffer(r->binary_body_length, r->binary_body,
+                                                           MHD_RESPMEM_MUST_FREE);
     if (!m)
         return MHD_NO;
-    r->binary_body = NULL; /* libmicrohttpd frees it */
-    r->binary_body_length = 0;
+    if (!ctx->static_body) {
+        r->binary_body = NULL; /* libmicrohttpd frees it */
+        r->binary_body_length = 0;
+    }
     const char **keys = u_map_enum_keys(r->map_header), **vals = u_map_enum_values(r->map_header);
     for (int i = 0; keys && keys[i]; i++)
         MHD_add_response_header(m, keys[i], vals[i]);
@@ -253,8 +258,17 @@ static int dispatch_route(struct http_ctx *ctx)
     return 0;
 }
 
+/* The target as libmicrohttpd read it ends where the protocol begins: a raw NUL byte in it
+ * would have cut the copy taken in dispatch_started short, and the rest would be ignored. */
+static int dispatch_target_intact(struct http_ctx *ctx, const char *url, const char *version)
+{
+    size_t n = strlen(ctx->raw_uri);
+    return n > URI_MAX_BYTES || (url + n + 1 == version && version[-1] == '\0');
+}
+
 /* Stage 2: the head is complete and no body byte has been read. */
-static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *method, const char *version)
+static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, const char *method,
+                                     const char *version)
 {
     struct head_fields *h = malloc(sizeof *h);
     struct head_verdict v;
@@ -275,6 +289,18 @@ static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *method, c
     MHD_get_connection_values_n(ctx->connection, MHD_HEADER_KIND, dispatch_collect, h);
     head_check(h->f, h->n, strcmp(version, MHD_HTTP_VERSION_1_0) != 0, &v);
     head_check_size(h->total, h->bytes, &v);
+    if (v.err == SD_OK && h->total <= HEAD_MAX_FIELDS &&
+        head_layout_intact(version, h->f, h->n) != 0) {
+        v.err = SD_ERR_BAD_REQUEST;
+        v.code = "invalid_header";
+        v.detail = "The request head has a NUL byte, a folded line (obs-fold), a line without a "
+                   "field name, or a line not ended by CR LF.";
+    }
+    if (v.err == SD_OK && !dispatch_target_intact(ctx, url, version)) {
+        v.err = SD_ERR_BAD_REQUEST;
+        v.code = "invalid_uri";
+        v.detail = "The request target contains a raw NUL byte.";
+    }
     free(h);
     ctx->content_length = v.content_length;
 
@@ -348,11 +374,10 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
 {
     struct http_ctx *ctx = *con_cls;
     (void)cls;
-    (void)url;
     if (!ctx)
         return MHD_NO; /* out of memory when the request line came */
     if (!ctx->head_seen)
-        return dispatch_head(ctx, method, version);
+        return dispatch_head(ctx, url, method, version);
     if (*upload_data_size) {
         /* libmicrohttpd delivers at most the Content-Length the head accepted */
         size_t n = *upload_data_size;

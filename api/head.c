@@ -156,3 +156,33 @@ void head_check_size(int nfields, size_t bytes, struct head_verdict *v)
     v->code = "headers_too_large";
     v->detail = "The request has more or larger header fields than the server accepts.";
 }
+
+/* The n bytes at p are the NULs libmicrohttpd left of line ends, and nothing else. */
+static int head_all_zero(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != '\0')
+            return 0;
+    return 1;
+}
+
+int head_layout_intact(const char *version, const struct head_field *f, int n)
+{
+    const char *end = version + strlen(version); /* the end of the previous line */
+    for (int i = 0; i < n; i++) {
+        /* the line end: CR LF as two NULs, and the next name right after them */
+        if (f[i].name != end + 2 || !head_all_zero(end, 2))
+            return -1;
+        /* name, the colon's NUL, optional blanks, value */
+        const char *p = f[i].name + f[i].name_len;
+        if (*p++ != '\0' || f[i].value < p)
+            return -1;
+        while (p < f[i].value && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p != f[i].value)
+            return -1;
+        end = f[i].value + f[i].value_len;
+    }
+    /* the last line's CR LF and the empty line's */
+    return head_all_zero(end, 4) ? 0 : -1;
+}

@@ -79,6 +79,17 @@ int http_json(struct http_ctx *ctx, int status, json_t *body)
     return rc;
 }
 
+int http_static(struct http_ctx *ctx, int status, const char *content_type, const void *data,
+                size_t len)
+{
+    ulfius_set_empty_body_response(ctx->resp, (unsigned int)status);
+    u_map_put(ctx->resp->map_header, "Content-Type", content_type);
+    ctx->static_body = data;
+    ctx->static_len = len;
+    ctx->answered = 1;
+    return U_CALLBACK_COMPLETE;
+}
+
 int http_no_content(struct http_ctx *ctx)
 {
     ulfius_set_empty_body_response(ctx->resp, 204);

@@ -42,6 +42,8 @@ struct http_ctx {
     int64_t content_length; /* -1: none */
     char *body;
     size_t body_len;
+    const void *static_body; /* an answer from static memory, sent without a copy */
+    size_t static_len;
     struct db_conn *conn;
     /* the authenticated principal */
     int64_t user_id;
@@ -67,6 +69,10 @@ struct db_conn *http_query_conn(struct http_ctx *ctx, json_t *errors);
 int http_json(struct http_ctx *ctx, int status, json_t *body);          /* steals body */
 int http_json_text(struct http_ctx *ctx, int status, const char *body); /* already JSON */
 int http_no_content(struct http_ctx *ctx);
+/* An answer whose bytes live as long as the process (the embedded contract): not copied, so
+ * a client that does not read it costs no memory per request. */
+int http_static(struct http_ctx *ctx, int status, const char *content_type, const void *data,
+                size_t len);
 int http_problem(struct http_ctx *ctx, sd_err e, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Same, with an errors array [{field, code, message}] (stolen). */

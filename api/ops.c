@@ -53,13 +53,8 @@ HANDLER(ops_metrics)
 
 HANDLER(ops_openapi)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
     (void)req;
     (void)app;
-    ulfius_set_binary_body_response(
-        resp, 200, _binary_openapi_yaml_start,
-        (size_t)(_binary_openapi_yaml_end - _binary_openapi_yaml_start));
-    u_map_put(resp->map_header, "Content-Type", "application/yaml");
-    ctx->answered = 1;
-    return U_CALLBACK_COMPLETE;
+    return http_static(http_ctx_of(resp), 200, "application/yaml", _binary_openapi_yaml_start,
+                       (size_t)(_binary_openapi_yaml_end - _binary_openapi_yaml_start));
 }

@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,11 +16,14 @@
 #include "conn.h"
 #include "dispatch.h"
 
-/* Each connection's memory for its request head (libmicrohttpd's pool: mapped, touched only
- * as far as a head fills it). Heads up to half of it reach the server's own checks, which
- * refuse anything over HEAD_MAX_BYTES or URI_MAX_BYTES with a problem document; only a
- * head larger than the pool meets libmicrohttpd's own plain 414/431 page. */
-#define SERVER_HEAD_POOL (128 * 1024)
+/* Each connection's memory for its request head (libmicrohttpd's pool, mapped). libmicrohttpd
+ * zeroes all of it after every request of a kept-alive connection, so a connection that has
+ * been answered once holds all of it: this is the main cost of an open connection. Heads up
+ * to about half of it reach the server's own checks, which refuse anything over
+ * HEAD_MAX_BYTES or URI_MAX_BYTES with a problem document; a head larger than the pool is
+ * refused by libmicrohttpd (a request line with its own plain 414 page; header fields with
+ * a problem document, see dispatch_library_refused). */
+#define SERVER_HEAD_POOL (64 * 1024)
 /* File descriptors kept for the database pool, the delivery worker and the process itself. */
 #define SERVER_FD_RESERVE 128
 
@@ -109,6 +113,11 @@ int server_run(struct sd_app *app)
     }
     cursor_set_key(cfg->cursor_secret);
     server_fit_connections(cfg);
+    /* Answers and bodies above 128 KiB get their own mapping, returned to the system when
+     * freed. glibc would otherwise raise this threshold after the first such block is freed,
+     * and a burst of large answers held by clients that do not read them would leave the
+     * memory in the heap for good. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
     /* signals are taken synchronously by this thread; every other thread inherits the mask */
     sigemptyset(&sigs);

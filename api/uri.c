@@ -108,6 +108,10 @@ static uri_status uri_parse_query(const char *q, size_t n, struct uri *u, char *
         }
         size_t name_end = eq == (size_t)-1 ? j : eq;
         uri_where(where, wherelen, q + i, name_end - i);
+        if (j == i) { /* "a=1&&b=2", "?&a=1", "?a=1&": an empty part names nothing */
+            i = j + 1;
+            continue;
+        }
         if (name_end == i)
             return URI_EMPTY_NAME;
         if (u->nparams == URI_MAX_PARAMS)

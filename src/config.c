@@ -101,7 +101,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->max_body_bytes = 1 << 20;
     cfg->connection_timeout_s = 30;
     cfg->http_threads = 16;
-    cfg->max_connections = 10000;
+    cfg->max_connections = 4096;
     cfg->max_connections_per_client = 512;
     cfg->request_head_timeout_s = 10;
     cfg->min_body_rate = 16384;
@@ -115,7 +115,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     cfg->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
     cfg->pwhash_concurrency = 2;
-    cfg->pwhash_wait_ms = 2000;
+    cfg->pwhash_wait_ms = 100;
     cfg->migrations_dir = strdup("migrations");
     cfg->platform_domains = strdup("sellerdesk.dev");
     cfg->moderation_check_per_minute = 60;

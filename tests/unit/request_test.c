@@ -25,7 +25,9 @@ static const struct {
     {"/v1/products?q=%ED%A0%80", URI_BAD_UTF8}, /* a surrogate */
     {"/v1/products?limit=1&limit=2", URI_DUPLICATE},
     {"/v1/products?=1", URI_EMPTY_NAME},
-    {"/v1/products?a=1&&b=2", URI_EMPTY_NAME},
+    {"/v1/products?a=1&&b=2", URI_OK}, /* an empty part names nothing, wherever it is */
+    {"/v1/products?&a=1&", URI_OK},
+    {"/v1/products?=&a=1", URI_EMPTY_NAME},
     {"/v1/products#frag", URI_NOT_ORIGIN},
     {"http://host/v1/products", URI_NOT_ORIGIN},
     {"*", URI_NOT_ORIGIN},
@@ -203,6 +205,34 @@ START_TEST(test_head_size)
 }
 END_TEST
 
+/* A head as libmicrohttpd leaves it in its buffer: line ends and colons turned into NULs. */
+static const char laid_out[] = "GET / HTTP/1.1\0\0Host\0 a\0\0X-B\0\tb c \0\0X-C\0\0\0\0\0";
+
+START_TEST(test_head_layout)
+{
+    const char *b = laid_out, *version = b + 6;
+    struct head_field f[] = {
+        {b + 16, b + 22, 4, 1}, /* Host: a */
+        {b + 25, b + 30, 3, 4}, /* X-B: "b c " after a tab */
+        {b + 36, b + 40, 3, 0}, /* X-C: "" */
+    };
+    ck_assert_int_eq(head_layout_intact(version, f, 3), 0);
+    ck_assert_int_eq(head_layout_intact(version, f, 0) == 0, 0); /* lines skipped */
+    /* a value cut by a raw NUL: "Host: a\0z" leaves z between the records */
+    static const char cut[] = "GET / HTTP/1.1\0\0Host\0 a\0z\0\0\0\0";
+    struct head_field g = {cut + 16, cut + 22, 4, 1};
+    ck_assert_int_eq(head_layout_intact(cut + 6, &g, 1), -1);
+    /* a folded line: the name was moved elsewhere */
+    static const char moved[] = "Content-Length58";
+    struct head_field h[] = {{b + 16, b + 22, 4, 1}, {moved, b + 30, 16, 4}};
+    ck_assert_int_eq(head_layout_intact(version, h, 2), -1);
+    /* bare LF line ends leave one NUL where CR LF leave two */
+    static const char lf[] = "GET / HTTP/1.1\0Host\0 a\0\0";
+    struct head_field k = {lf + 15, lf + 21, 4, 1};
+    ck_assert_int_eq(head_layout_intact(lf + 6, &k, 1), -1);
+}
+END_TEST
+
 START_TEST(test_utf8_valid)
 {
     ck_assert(utf8_valid("", 0));
@@ -230,6 +260,7 @@ Suite *request_suite(void)
     tcase_add_loop_test(tc, test_head_verdicts, 0, (int)(sizeof heads / sizeof heads[0]));
     tcase_add_test(tc, test_head_http10_needs_no_host);
     tcase_add_test(tc, test_head_size);
+    tcase_add_test(tc, test_head_layout);
     tcase_add_test(tc, test_utf8_valid);
     suite_add_tcase(s, tc);
     return s;
