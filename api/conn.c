@@ -12,7 +12,7 @@
 #define CONN_BUCKETS  4096
 #define CONN_SWEEP_MS 200
 
-enum conn_phase { PHASE_HEAD, PHASE_BODY, PHASE_HANDLER };
+enum conn_phase { PHASE_HEAD, PHASE_BODY, PHASE_WORK, PHASE_SEND };
 
 struct conn_client {
     struct conn_client *next; /* in its bucket */
@@ -27,6 +27,7 @@ struct conn_slot {
     int closing;                 /* shut down by us: no longer counted */
     _Atomic int phase;           /* enum conn_phase */
     _Atomic int64_t deadline_ms; /* 0: none */
+    _Atomic int64_t since_ms;    /* when the phase began */
 };
 
 static struct {
@@ -39,7 +40,7 @@ static struct {
     int running;
     pthread_cond_t wake;
     atomic_int evicted, timed_out, refused;
-} reg = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+} reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static int64_t conn_now_ms(void)
 {
@@ -110,10 +111,20 @@ static void conn_shut(struct conn_slot *s)
 
 /* Under reg.lock: the oldest connection only waiting for a request head (of client, unless
  * NULL), shut down to make room. */
+/* Under reg.lock: waiting for a request head, or reading its answer slowly for long. */
+static int conn_evictable(struct conn_slot *s, int64_t now)
+{
+    int phase = atomic_load(&s->phase);
+    return !s->closing &&
+           (phase == PHASE_HEAD ||
+            (phase == PHASE_SEND && now - atomic_load(&s->since_ms) > reg.limits.head_timeout_ms));
+}
+
 static int conn_evict(const struct conn_client *client)
 {
+    int64_t now = conn_now_ms();
     for (struct conn_slot *s = reg.head; s; s = s->next) {
-        if (s->closing || atomic_load(&s->phase) != PHASE_HEAD)
+        if (!conn_evictable(s, now))
             continue;
         if (client && s->client != client)
             continue;
@@ -147,6 +158,10 @@ enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr, socklen_t ad
     conn_addr_key(addr, key);
     pthread_mutex_lock(&reg.lock);
     conn_unreserve();
+    if (reg.limits.draining) {
+        pthread_mutex_unlock(&reg.lock);
+        return MHD_NO;
+    }
     struct conn_client *c = conn_client_find(key, 0);
     if (c && c->count >= reg.limits.per_client)
         ok = conn_evict(c) == 0;
@@ -186,6 +201,7 @@ void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
         s->fd = fd ? fd->connect_fd : -1;
         conn_addr_key(ad ? ad->client_addr : NULL, key);
         atomic_store(&s->phase, PHASE_HEAD);
+        atomic_store(&s->since_ms, conn_now_ms());
         atomic_store(&s->deadline_ms, conn_now_ms() + reg.limits.head_timeout_ms);
         pthread_mutex_lock(&reg.lock);
         if (reserved && memcmp(reserved->addr, key, 16) == 0) {
@@ -222,38 +238,53 @@ void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
     }
 }
 
-void conn_head_received(struct MHD_Connection *c, int64_t body_bytes)
+static void conn_phase(struct MHD_Connection *c, int phase, int64_t deadline_ms)
 {
     struct conn_slot *s = conn_slot_of(c);
     if (!s)
         return;
-    if (body_bytes <= 0) {
-        atomic_store(&s->deadline_ms, 0);
-        atomic_store(&s->phase, PHASE_HANDLER);
-        return;
-    }
-    int64_t rate = reg.limits.min_body_rate > 0 ? reg.limits.min_body_rate : 1;
-    atomic_store(&s->deadline_ms,
-                 conn_now_ms() + reg.limits.head_timeout_ms + body_bytes * 1000 / rate);
-    atomic_store(&s->phase, PHASE_BODY);
+    atomic_store(&s->deadline_ms, deadline_ms);
+    atomic_store(&s->since_ms, conn_now_ms());
+    atomic_store(&s->phase, phase);
 }
 
-void conn_body_received(struct MHD_Connection *c)
+void conn_working(struct MHD_Connection *c)
+{
+    conn_phase(c, PHASE_WORK, 0);
+}
+
+void conn_body_started(struct MHD_Connection *c)
+{
+    conn_phase(c, PHASE_BODY, conn_now_ms() + reg.limits.head_timeout_ms);
+}
+
+/* The body must keep up min_rate after the grace: the deadline moves with what has come, so a
+ * trickle is cut as soon as it falls behind, not only at the end of the declared length. */
+void conn_body_progress(struct MHD_Connection *c, int64_t received)
 {
     struct conn_slot *s = conn_slot_of(c);
-    if (!s)
-        return;
-    atomic_store(&s->deadline_ms, 0);
-    atomic_store(&s->phase, PHASE_HANDLER);
+    int64_t rate = reg.limits.min_rate > 0 ? reg.limits.min_rate : 1;
+    if (s)
+        atomic_store(&s->deadline_ms, atomic_load(&s->since_ms) + reg.limits.head_timeout_ms +
+                                          received * 1000 / rate);
+}
+
+void conn_sending(struct MHD_Connection *c, int64_t bytes)
+{
+    int64_t rate = reg.limits.min_rate > 0 ? reg.limits.min_rate : 1;
+    conn_phase(c, PHASE_SEND, conn_now_ms() + reg.limits.head_timeout_ms + bytes * 1000 / rate);
 }
 
 void conn_request_done(struct MHD_Connection *c)
 {
-    struct conn_slot *s = conn_slot_of(c);
-    if (!s)
-        return;
-    atomic_store(&s->deadline_ms, conn_now_ms() + reg.limits.head_timeout_ms);
-    atomic_store(&s->phase, PHASE_HEAD);
+    conn_phase(c, PHASE_HEAD, conn_now_ms() + reg.limits.head_timeout_ms);
+}
+
+void conn_drain(void)
+{
+    pthread_mutex_lock(&reg.lock);
+    reg.limits.draining = 1;
+    pthread_mutex_unlock(&reg.lock);
 }
 
 static void *conn_sweep(void *arg)
@@ -264,13 +295,13 @@ static void *conn_sweep(void *arg)
         int64_t now = conn_now_ms();
         for (struct conn_slot *s = reg.head; s; s = s->next) {
             int64_t d = atomic_load(&s->deadline_ms);
-            if (s->closing || d == 0 || now < d || atomic_load(&s->phase) == PHASE_HANDLER)
+            if (s->closing || d == 0 || now < d || atomic_load(&s->phase) == PHASE_WORK)
                 continue;
             conn_shut(s);
             atomic_fetch_add(&reg.timed_out, 1);
         }
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until); /* the wake condition runs on this clock */
         until.tv_nsec += CONN_SWEEP_MS * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
@@ -284,6 +315,11 @@ static void *conn_sweep(void *arg)
 
 int conn_start(const struct conn_limits *limits)
 {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC); /* a clock step stops no sweep */
+    pthread_cond_init(&reg.wake, &attr);
+    pthread_condattr_destroy(&attr);
     reg.limits = *limits;
     reg.running = 1;
     if (pthread_create(&reg.sweeper, NULL, conn_sweep, NULL) != 0) {
@@ -301,8 +337,10 @@ void conn_stop(void)
     reg.running = 0;
     pthread_cond_signal(&reg.wake);
     pthread_mutex_unlock(&reg.lock);
-    if (was)
+    if (was) {
         pthread_join(reg.sweeper, NULL);
+        pthread_cond_destroy(&reg.wake);
+    }
 }
 
 void conn_get_stats(struct conn_stats *st)

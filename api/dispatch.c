@@ -15,6 +15,7 @@
  * not read) or the framing was in doubt; otherwise connections are kept alive. */
 #include "dispatch.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,8 @@ static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
                                                            MHD_RESPMEM_MUST_FREE);
     if (!m)
         return MHD_NO;
+    conn_sending(ctx->connection,
+                 (int64_t)(ctx->static_body ? ctx->static_len : r->binary_body_length));
     if (!ctx->static_body) {
         r->binary_body = NULL; /* libmicrohttpd frees it */
         r->binary_body_length = 0;
@@ -213,6 +216,10 @@ static int dispatch_target(struct http_ctx *ctx)
         ctx->uri_ok = 1;
         return 0;
     }
+    if (s == URI_NO_MEMORY) {
+        http_problem(ctx, SD_ERR_UNAVAILABLE, "busy", "%s", uri_status_text(s));
+        return -1;
+    }
     if (s == URI_TOO_LONG) {
         http_problem(ctx, SD_ERR_URI_TOO_LONG, NULL, "The request target exceeds %d bytes.",
                      URI_MAX_BYTES);
@@ -266,42 +273,78 @@ static int dispatch_target_intact(struct http_ctx *ctx, const char *url, const c
     return n > URI_MAX_BYTES || (url + n + 1 == version && version[-1] == '\0');
 }
 
+/* The method as libmicrohttpd read it: a token of at most 15 bytes, not cut by a raw NUL
+ * (libmicrohttpd takes any bytes; a NUL would leave "GET" of "GET\0X"). */
+static int dispatch_method_ok(const char *method, const char *url)
+{
+    size_t n = strlen(method);
+    if (n == 0 || n >= sizeof((struct http_ctx *)0)->method || method + n + 1 != url)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("!#$%&'*+-.^_`|~", method[i]) && !isalnum((unsigned char)method[i]))
+            return 0;
+    return 1;
+}
+
+/* The framing and syntax of the head; a refusal to answer, then close. */
+static void dispatch_check_head(struct http_ctx *ctx, const char *url, const char *method,
+                                const char *version, struct head_verdict *v)
+{
+    struct head_fields *h = malloc(sizeof *h);
+    if (!h) {
+        v->err = SD_ERR_UNAVAILABLE;
+        v->code = "busy";
+        v->detail = "The server is out of memory; retry shortly.";
+        return;
+    }
+    h->n = h->total = 0;
+    h->bytes = 0;
+    MHD_get_connection_values_n(ctx->connection, MHD_HEADER_KIND, dispatch_collect, h);
+    head_check(h->f, h->n, strcmp(version, MHD_HTTP_VERSION_1_0) != 0, v);
+    head_check_size(h->total, h->bytes, v);
+    if (v->err == SD_OK && head_layout_intact(version, h->f, h->n) != 0) {
+        v->err = SD_ERR_BAD_REQUEST;
+        v->code = "invalid_header";
+        v->detail = "The request head has a NUL byte, a folded line (obs-fold), a line without "
+                    "a field name, or a line not ended by CR LF.";
+    }
+    if (v->err == SD_OK && !dispatch_method_ok(method, url)) {
+        v->err = SD_ERR_BAD_REQUEST;
+        v->code = "invalid_method";
+        v->detail = "The request method is not a token of at most 15 characters.";
+    }
+    if (v->err == SD_OK && !dispatch_target_intact(ctx, url, version)) {
+        v->err = SD_ERR_BAD_REQUEST;
+        v->code = "invalid_uri";
+        v->detail = "The request target contains a raw NUL byte.";
+    }
+    free(h);
+}
+
+/* A refused request's body of up to this size is read and dropped, so that the answer is
+ * not lost to a TCP reset (closing with unread bytes resets the connection, and a client
+ * still sending sees "connection reset", not the answer) and the connection stays open. A
+ * larger one is not read: the connection is closed after the answer. */
+#define DISPATCH_DRAIN_MAX 65536
+
 /* Stage 2: the head is complete and no body byte has been read. */
 static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, const char *method,
                                      const char *version)
 {
-    struct head_fields *h = malloc(sizeof *h);
     struct head_verdict v;
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 
+    conn_working(ctx->connection); /* not shut down or evicted while this runs */
     ctx->head_seen = 1;
     dispatch_heading_remove(ctx);
-    snprintf(ctx->method, sizeof ctx->method, "%s", method);
-    ctx->request.http_verb = ctx->method;
-    ctx->request.http_protocol = (char *)version;
     ctx->request.client_address = ci ? ci->client_addr : NULL;
+    ctx->request.http_protocol = (char *)version;
     dispatch_request_id(ctx);
-    if (!h)
-        return MHD_NO;
-    h->n = h->total = 0;
-    h->bytes = 0;
-    MHD_get_connection_values_n(ctx->connection, MHD_HEADER_KIND, dispatch_collect, h);
-    head_check(h->f, h->n, strcmp(version, MHD_HTTP_VERSION_1_0) != 0, &v);
-    head_check_size(h->total, h->bytes, &v);
-    if (v.err == SD_OK && h->total <= HEAD_MAX_FIELDS &&
-        head_layout_intact(version, h->f, h->n) != 0) {
-        v.err = SD_ERR_BAD_REQUEST;
-        v.code = "invalid_header";
-        v.detail = "The request head has a NUL byte, a folded line (obs-fold), a line without a "
-                   "field name, or a line not ended by CR LF.";
-    }
-    if (v.err == SD_OK && !dispatch_target_intact(ctx, url, version)) {
-        v.err = SD_ERR_BAD_REQUEST;
-        v.code = "invalid_uri";
-        v.detail = "The request target contains a raw NUL byte.";
-    }
-    free(h);
+    dispatch_check_head(ctx, url, method, version, &v);
+    if (v.err == SD_OK) /* the method is a token now: safe to log and echo */
+        snprintf(ctx->method, sizeof ctx->method, "%s", method);
+    ctx->request.http_verb = ctx->method;
     ctx->content_length = v.content_length;
 
     if (v.err != SD_OK) {
@@ -312,26 +355,27 @@ static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, cons
         http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down",
                      "The server is stopping; retry on a new connection.");
     } else if (dispatch_target(ctx) == 0) {
-        ctx->request.url_path = ctx->raw_uri;
+        ctx->request.url_path = (char *)uri_origin_form(ctx->raw_uri);
         char *q = strchr(ctx->raw_uri, '?');
         if (q)
             *q = '\0'; /* url_path: the raw path, valid UTF-8 now that it parsed */
         dispatch_route(ctx);
     }
     int64_t body = ctx->content_length > 0 ? ctx->content_length : 0;
-    if (!ctx->answered && body > 0 && !(ctx->body = malloc((size_t)body + 1)))
-        return MHD_NO;
     if (!ctx->answered && body > 0 && routes_authenticated(ctx->route_index)) {
         /* before the body: an unauthenticated upload costs its head only */
         auth_authenticate(ctx->req, ctx->resp, ctx->app);
         http_conn_release(ctx); /* not held while the body trickles in */
     }
-    if (ctx->answered && (body > 0 || ctx->close_after)) {
+    if (!ctx->answered && body > 0 && !(ctx->body = malloc((size_t)body + 1)))
+        http_problem(ctx, SD_ERR_UNAVAILABLE, "busy",
+                     "The server is out of memory; retry shortly.");
+    if (ctx->answered && (ctx->close_after || body > DISPATCH_DRAIN_MAX)) {
         ctx->close_after = 1;
-        conn_body_received(ctx->connection); /* no deadline while the answer goes out */
         return dispatch_queue(ctx);
     }
-    conn_head_received(ctx->connection, ctx->answered ? 0 : body);
+    if (body > 0)
+        conn_body_started(ctx->connection); /* read (or, refused, drained), then answered */
     return MHD_YES;
 }
 
@@ -379,21 +423,33 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
     if (!ctx->head_seen)
         return dispatch_head(ctx, url, method, version);
     if (*upload_data_size) {
-        /* libmicrohttpd delivers at most the Content-Length the head accepted */
+        /* libmicrohttpd delivers at most the Content-Length the head accepted; a refused
+         * request's body (no buffer) is dropped */
         size_t n = *upload_data_size;
-        if (ctx->body && ctx->body_len + n <= (size_t)ctx->content_length) {
+        if (ctx->body) {
+            if (ctx->body_len + n > (size_t)ctx->content_length)
+                return MHD_NO; /* libmicrohttpd stops at Content-Length: cannot happen */
             memcpy(ctx->body + ctx->body_len, upload_data, n);
-            ctx->body_len += n;
-            ctx->body[ctx->body_len] = '\0';
+            ctx->body[ctx->body_len + n] = '\0';
         }
+        ctx->body_len += n;
+        conn_body_progress(c, (int64_t)ctx->body_len);
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (ctx->queued)
         return MHD_YES;
-    conn_body_received(c);
+    conn_working(c);
     if (!ctx->answered)
         dispatch_run(ctx);
+    /* nothing of the request is needed while the answer goes out, however slowly it is read:
+     * the database connection above all */
+    http_conn_release(ctx);
+    json_decref(ctx->user);
+    ctx->user = NULL;
+    free(ctx->body);
+    ctx->body = NULL;
+    ctx->request.binary_body = NULL;
     return dispatch_queue(ctx);
 }
 

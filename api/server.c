@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <microhttpd.h>
 
@@ -18,14 +17,17 @@
 
 /* Each connection's memory for its request head (libmicrohttpd's pool, mapped). libmicrohttpd
  * zeroes all of it after every request of a kept-alive connection, so a connection that has
- * been answered once holds all of it: this is the main cost of an open connection. Heads up
- * to about half of it reach the server's own checks, which refuse anything over
- * HEAD_MAX_BYTES or URI_MAX_BYTES with a problem document; a head larger than the pool is
- * refused by libmicrohttpd (a request line with its own plain 414 page; header fields with
- * a problem document, see dispatch_library_refused). */
+ * been answered once holds all of it: this is the main cost of an open connection. A head
+ * that fits reaches the server's own checks, which refuse anything over HEAD_MAX_BYTES or
+ * URI_MAX_BYTES with a problem document; a larger one is refused by libmicrohttpd (a request
+ * line with its own plain 414 page; header fields with a problem document, see
+ * dispatch_library_refused). */
 #define SERVER_HEAD_POOL (64 * 1024)
 /* File descriptors kept for the database pool, the delivery worker and the process itself. */
 #define SERVER_FD_RESERVE 128
+/* libmicrohttpd's own connection limit is above the server's (conn.c decides), by this much:
+ * sockets shut down and not yet closed still count there. */
+#define SERVER_MHD_SLACK(cfg) ((rlim_t)(16 * (cfg)->http_threads))
 
 static void server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -71,9 +73,8 @@ static void server_fit_connections(struct sd_config *cfg)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    rlim_t room = rl.rlim_cur > SERVER_FD_RESERVE + (rlim_t)cfg->db_pool_size
-                      ? rl.rlim_cur - SERVER_FD_RESERVE - (rlim_t)cfg->db_pool_size
-                      : 16;
+    rlim_t reserve = SERVER_FD_RESERVE + (rlim_t)cfg->db_pool_size + SERVER_MHD_SLACK(cfg);
+    rlim_t room = rl.rlim_cur > reserve + 16 ? rl.rlim_cur - reserve : 16;
     if ((rlim_t)cfg->max_connections > room) {
         log_warn("SELLERDESK_MAX_CONNECTIONS %d is more than the open-file limit allows (%llu); "
                  "serving at most %llu connections",
@@ -127,7 +128,8 @@ int server_run(struct sd_app *app)
     signal(SIGPIPE, SIG_IGN);
 
     struct conn_limits limits = {cfg->max_connections, cfg->max_connections_per_client,
-                                 cfg->request_head_timeout_s * 1000, (int64_t)cfg->min_body_rate};
+                                 cfg->request_head_timeout_s * 1000,
+                                 (int64_t)cfg->min_transfer_rate, 0};
     if (conn_start(&limits) != 0)
         return -1;
     /* Connections are multiplexed over a pool of threads with epoll, so an idle or slow
@@ -135,7 +137,7 @@ int server_run(struct sd_app *app)
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         {MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + 16 * cfg->http_threads, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + (int)SERVER_MHD_SLACK(cfg), NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SERVER_HEAD_POOL, NULL},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)conn_notify, NULL},
@@ -161,12 +163,13 @@ int server_run(struct sd_app *app)
     sigwait(&sigs, &sig);
     log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     /* From here a new request on an open connection is answered 503 with Connection: close
-     * (dispatch.c), and new connections are refused: the listening socket is closed at once
-     * rather than left to complete handshakes nobody will serve. */
+     * (dispatch.c), and new connections are closed as soon as they are accepted rather than
+     * left to complete handshakes nobody will serve. */
     atomic_store(&app->draining, 1);
-    MHD_socket listener = MHD_quiesce_daemon(d);
-    if (listener != MHD_INVALID_SOCKET)
-        close(listener);
+    /* libmicrohttpd's own way to stop listening (MHD_quiesce_daemon) races with its workers
+     * taking the listening socket in and out of their epoll sets at their connection limits,
+     * and panics: the accept policy refuses instead, closing each new connection at once. */
+    conn_drain();
     server_wait_for_drain(app);
     MHD_stop_daemon(d); /* closes the idle kept-alive connections */
     conn_stop();

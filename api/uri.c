@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../src/utf8.h"
 
@@ -41,13 +42,28 @@ static uri_status uri_decode(const char *src, size_t n, int plus_is_space, char 
     return utf8_valid(start, (size_t)(dst - start)) ? URI_OK : URI_BAD_UTF8;
 }
 
+/* The absolute-form (RFC 9112 section 3.2.2, "http://host/path"), which a server must
+ * accept: the part from the path on; the authority names this server whatever it says. */
+const char *uri_origin_form(const char *raw)
+{
+    const char *p = NULL;
+    if (strncasecmp(raw, "http://", 7) == 0)
+        p = raw + 7;
+    else if (strncasecmp(raw, "https://", 8) == 0)
+        p = raw + 8;
+    if (!p)
+        return raw[0] == '/' ? raw : NULL;
+    p += strcspn(p, "/?#");
+    return *p == '/' ? p : NULL; /* "http://host" and "http://host?q" name no path */
+}
+
 /* The raw target may hold no control character, space, DEL or fragment; everything else is
  * taken literally or percent-decoded. */
 static uri_status uri_scan(const char *raw, size_t n)
 {
     if (n > URI_MAX_BYTES)
         return URI_TOO_LONG;
-    if (n == 0 || raw[0] != '/')
+    if (n == 0 || !uri_origin_form(raw))
         return URI_NOT_ORIGIN;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)raw[i];
@@ -138,9 +154,8 @@ static uri_status uri_parse_query(const char *q, size_t n, struct uri *u, char *
 
 uri_status uri_parse(const char *raw, struct uri *out, char *where, size_t wherelen)
 {
-    size_t n = strlen(raw);
-    const char *q = memchr(raw, '?', n);
-    size_t path_len = q ? (size_t)(q - raw) : n;
+    size_t n = strlen(raw), path_len;
+    const char *q;
     uri_status s;
     char *cur;
 
@@ -148,10 +163,16 @@ uri_status uri_parse(const char *raw, struct uri *out, char *where, size_t where
     snprintf(where, wherelen, "path");
     if ((s = uri_scan(raw, n)) != URI_OK)
         return s;
+    /* the authority is checked for forbidden bytes with the rest, then left behind */
+    const char *origin = uri_origin_form(raw);
+    n -= (size_t)(origin - raw);
+    raw = origin;
+    q = memchr(raw, '?', n);
+    path_len = q ? (size_t)(q - raw) : n;
     /* decoding never lengthens a string; one NUL per segment, name and value */
     out->buf = malloc(n + 2 * URI_MAX_PARAMS + URI_MAX_SEGMENTS + 2);
     if (!out->buf)
-        return URI_TOO_LONG;
+        return URI_NO_MEMORY;
     cur = out->buf;
     s = uri_parse_path(raw, path_len, out, &cur, where, wherelen);
     if (s == URI_OK && q)
@@ -199,6 +220,8 @@ const char *uri_status_text(uri_status s)
         return "A query parameter has no name.";
     case URI_DUPLICATE:
         return "A query parameter is given more than once.";
+    case URI_NO_MEMORY:
+        return "The server is out of memory; retry shortly.";
     }
     return "The request target is malformed.";
 }

@@ -12,7 +12,8 @@
 typedef enum {
     URI_OK = 0,
     URI_TOO_LONG,       /* over URI_MAX_BYTES */
-    URI_NOT_ORIGIN,     /* not "/path[?query]" (absolute-form, "*", a fragment) */
+    URI_NOT_ORIGIN,     /* not "/path[?query]" or "http://authority/path[?query]" ("*", a
+                           fragment) */
     URI_BAD_CHAR,       /* a control character, space or DEL, raw */
     URI_BAD_ESCAPE,     /* '%' not followed by two hex digits */
     URI_NUL,            /* %00: would cut the value short */
@@ -20,6 +21,7 @@ typedef enum {
     URI_TOO_MANY_PARTS, /* segments or parameters over the limits */
     URI_EMPTY_NAME,     /* "?=x" or "?&" */
     URI_DUPLICATE,      /* a parameter given twice: which one counts would be a guess */
+    URI_NO_MEMORY,
 } uri_status;
 
 struct uri_param {
@@ -40,6 +42,10 @@ struct uri {
  * errors[].field ("path", or the parameter's name, sanitised), and out holds nothing to free. */
 uri_status uri_parse(const char *raw, struct uri *out, char *where, size_t wherelen);
 void uri_free(struct uri *u);
+/* The origin-form part of raw ("/path?query"): raw itself, or in the absolute-form
+ * ("http://host/path?query", RFC 9112 section 3.2.2) what follows the authority; NULL when
+ * there is none. */
+const char *uri_origin_form(const char *raw);
 /* The parameter's value, or NULL when absent. */
 const char *uri_param(const struct uri *u, const char *name);
 /* One sentence for a problem's detail. */

@@ -1,3 +1,5 @@
+/* sem_clockwait: a wait on the monotonic clock (glibc) */
+#define _GNU_SOURCE
 #include "auth.h"
 
 #include <errno.h>
@@ -58,14 +60,18 @@ const char *auth_role_name(auth_role r)
 int auth_pwhash_begin(int wait_ms)
 {
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
+    if (sem_trywait(&pwhash_slots) == 0)
+        return 0;
+    if (wait_ms <= 0)
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += wait_ms / 1000;
     until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
     if (until.tv_nsec >= 1000000000L) {
         until.tv_sec++;
         until.tv_nsec -= 1000000000L;
     }
-    while (sem_timedwait(&pwhash_slots, &until) != 0)
+    while (sem_clockwait(&pwhash_slots, CLOCK_MONOTONIC, &until) != 0)
         if (errno != EINTR)
             return -1;
     return 0;

@@ -43,7 +43,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_MAX_CONNECTIONS", K_INT, OFF(max_connections), 16, 1000000},
     {"SELLERDESK_MAX_CONNECTIONS_PER_CLIENT", K_INT, OFF(max_connections_per_client), 1, 1000000},
     {"SELLERDESK_REQUEST_HEAD_TIMEOUT", K_INT, OFF(request_head_timeout_s), 1, 3600},
-    {"SELLERDESK_MIN_BODY_RATE", K_SIZE, OFF(min_body_rate), 1, 1LL << 30},
+    {"SELLERDESK_MIN_TRANSFER_RATE", K_SIZE, OFF(min_transfer_rate), 1, 1LL << 30},
     {"SELLERDESK_SHUTDOWN_GRACE", K_INT, OFF(shutdown_grace_s), 0, 600},
     {"SELLERDESK_LOG_LEVEL", K_LEVEL, OFF(log_level), 0, 0},
     {"SELLERDESK_LOGIN_MAX_FAILURES_ACCOUNT", K_INT, OFF(login_max_failures_account), 1, 1000},
@@ -102,9 +102,9 @@ void config_defaults(struct sd_config *cfg)
     cfg->connection_timeout_s = 30;
     cfg->http_threads = 16;
     cfg->max_connections = 4096;
-    cfg->max_connections_per_client = 512;
+    cfg->max_connections_per_client = 256;
     cfg->request_head_timeout_s = 10;
-    cfg->min_body_rate = 16384;
+    cfg->min_transfer_rate = 16384;
     cfg->shutdown_grace_s = 20;
     cfg->log_level = LOG_INFO;
     cfg->login_max_failures_account = 5;
@@ -115,7 +115,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     cfg->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
     cfg->pwhash_concurrency = 2;
-    cfg->pwhash_wait_ms = 100;
+    cfg->pwhash_wait_ms = 0;
     cfg->migrations_dir = strdup("migrations");
     cfg->platform_domains = strdup("sellerdesk.dev");
     cfg->moderation_check_per_minute = 60;

@@ -142,7 +142,7 @@ def framing(tally):
         ("40 KiB target", "/v1/products?q=" + "x" * 40960, 414),
         ("50 KiB target", "/v1/products?q=" + "x" * 51200, 414),
         ("1000 query parameters", "/v1/products?" + "&".join("p%d=1" % i for i in range(1000)), 400),
-        ("absolute-form target", "http://x/healthz", 400),
+        ("a fragment in an absolute-form target", "http://x/healthz#f", 400),
         ("a fragment", "/healthz#x", 400),
         ("a raw space", "/health z", 400),
         ("a raw NUL in the path", "/v1/products/1\x00abc", 400),
@@ -159,6 +159,25 @@ def framing(tally):
                  [a[0] for a in answers] == [200, 200] and not closed, "%r closed=%s" % ([a[0] for a in answers], closed))
     answers, _, _ = exchange(head("GET", "/healthz", [], version=b"HTTP/1.0"), wait=1.0)
     tally.record("HTTP/1.0 without Host is served", [a[0] for a in answers] == [200], repr([a[0] for a in answers]))
+    answers, _, _ = exchange(head("GET", "http://x/healthz", ["Host: x"]), wait=1.0)
+    tally.record("an absolute-form target is served (RFC 9112 section 3.2.2)",
+                 [a[0] for a in answers] == [200], repr([a[0] for a in answers]))
+    answers, closed, _ = exchange(head("G\xffT", "/healthz", ["Host: x"]), wait=1.0)
+    got = answers[0] if answers else (0, {}, b"")
+    tally.record("a method that is not a token: 400 problem", got[0] == 400 and problem_defect(*got) is None,
+                 "%d %s" % (got[0], problem_defect(*got)))
+    answers, closed, _ = exchange(b"GET\x00X /healthz HTTP/1.1\r\nHost: x\r\n\r\n", wait=1.0)
+    got = answers[0] if answers else (0, {}, b"")
+    tally.record("a raw NUL in the method: 400 problem", got[0] == 400 and problem_defect(*got) is None,
+                 "%d %s" % (got[0], problem_defect(*got)))
+    # a refused request with a small body: its body is read and dropped, the answer arrives
+    # whole and the connection stays open for the next request
+    body = b'{"email":"a@b.c","password":"x"}'
+    req = head("POST", "/v1/products", ["Host: x", "Content-Type: application/json",
+                                          "Authorization: Bearer nonsense", "Content-Length: %d" % len(body)], body)
+    answers, closed, _ = exchange(req + head("GET", "/healthz", ["Host: x"]), wait=1.0)
+    tally.record("a refused small body is drained: 401, then the next request on the connection",
+                 [a[0] for a in answers] == [401, 200] and not closed, "%r closed=%s" % ([a[0] for a in answers], closed))
 
 
 def connect_from(source, timeout=5):
@@ -234,14 +253,14 @@ def open_crowd(count, sources):
 
 
 def slow_crowd(tally, count):
-    """count connections, from four client addresses, that trickle a header line every second
-    and never finish their heads; a normal client meanwhile, from a fifth address."""
+    """count connections, from eight client addresses, that trickle a header line every second
+    and never finish their heads; a normal client meanwhile, from another address."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, count + 1024)), hard))
     single = {}
     t = threading.Thread(target=slow_single, args=(single,))
     t.start()
-    crowd = open_crowd(count, ["127.0.0.%d" % i for i in range(10, 14)])
+    crowd = open_crowd(count, ["127.0.0.%d" % i for i in range(10, 18)])
     time.sleep(0.5)
     tally.record("slow clients: %d slow connections open at once" % count,
                  len(crowd) == count and still_open(crowd) == count,

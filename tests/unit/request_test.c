@@ -29,7 +29,11 @@ static const struct {
     {"/v1/products?&a=1&", URI_OK},
     {"/v1/products?=&a=1", URI_EMPTY_NAME},
     {"/v1/products#frag", URI_NOT_ORIGIN},
-    {"http://host/v1/products", URI_NOT_ORIGIN},
+    {"http://host/v1/products", URI_OK}, /* absolute-form: a server must accept it */
+    {"HTTPS://host:8080/v1/products?limit=2", URI_OK},
+    {"http://host", URI_NOT_ORIGIN},
+    {"http://host?limit=2", URI_NOT_ORIGIN},
+    {"ftp://host/v1/products", URI_NOT_ORIGIN},
     {"*", URI_NOT_ORIGIN},
     {"", URI_NOT_ORIGIN},
     {"/v1/a b", URI_BAD_CHAR},
@@ -67,6 +71,11 @@ START_TEST(test_target_decoding)
     uri_free(&u);
     ck_assert_int_eq(uri_parse("/v1//me/", &u, where, sizeof where), URI_OK);
     ck_assert_int_eq(u.nsegments, 4); /* empty segments are kept: "//" is not "/" */
+    uri_free(&u);
+    ck_assert_int_eq(uri_parse("http://h.example:80/v1/me?x=1", &u, where, sizeof where), URI_OK);
+    ck_assert_int_eq(u.nsegments, 2);
+    ck_assert_str_eq(u.segments[1], "me");
+    ck_assert_str_eq(uri_param(&u, "x"), "1");
     uri_free(&u);
 }
 END_TEST
