@@ -167,13 +167,16 @@ HANDLER(auth_register)
         rc = U_CALLBACK_COMPLETE;
         goto cleanup;
     }
-    if (auth_pwhash_begin(a->cfg.pwhash_wait_ms) != 0) {
+    char ip[64];
+    http_client_address(ctx, ip, sizeof ip);
+    int place = auth_pwhash_begin(ip);
+    if (place < 0) {
         rc = auth_busy(ctx);
         goto cleanup;
     }
     int hashed =
         auth_password_hash(password, a->cfg.pwhash_opslimit, a->cfg.pwhash_memlimit, args.hash);
-    auth_pwhash_end();
+    auth_pwhash_end(place);
     if (hashed != 0) {
         rc = http_problem(ctx, SD_ERR_INTERNAL, NULL, "Could not hash the password.");
         goto cleanup;
@@ -261,14 +264,15 @@ HANDLER(auth_login)
     }
     /* hashing is slow: do not hold a database connection meanwhile */
     http_conn_release(ctx);
-    if (auth_pwhash_begin(cfg->pwhash_wait_ms) != 0) {
+    int place = auth_pwhash_begin(ip);
+    if (place < 0) {
         rc = auth_busy(ctx);
         goto cleanup;
     }
     int ok = e == SD_OK && auth_password_verify(password, hash);
     if (e != SD_OK)
         auth_password_dummy_verify(password);
-    auth_pwhash_end();
+    auth_pwhash_end(place);
     if (!(conn = http_conn(ctx))) {
         rc = U_CALLBACK_COMPLETE;
         goto cleanup;

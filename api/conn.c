@@ -1,10 +1,12 @@
 #include "conn.h"
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include "../src/log.h"
@@ -28,6 +30,7 @@ struct conn_slot {
     _Atomic int phase;           /* enum conn_phase */
     _Atomic int64_t deadline_ms; /* 0: none */
     _Atomic int64_t since_ms;    /* when the phase began */
+    _Atomic int64_t handed;      /* bytes of a large answer given to the socket so far */
 };
 
 static struct {
@@ -105,7 +108,11 @@ static void conn_uncount(struct conn_slot *s)
  * own thread; the fd stays valid until then, as the close notification takes reg.lock. */
 static void conn_shut(struct conn_slot *s)
 {
+    /* an abortive close: the answer bytes the kernel still holds for a slow reader are
+     * dropped with a reset rather than trickled out after the close */
+    struct linger abort_close = {1, 0};
     conn_uncount(s);
+    setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close);
     shutdown(s->fd, SHUT_RDWR);
 }
 
@@ -243,6 +250,7 @@ static void conn_phase(struct MHD_Connection *c, int phase, int64_t deadline_ms)
     struct conn_slot *s = conn_slot_of(c);
     if (!s)
         return;
+    atomic_store(&s->handed, 0);
     atomic_store(&s->deadline_ms, deadline_ms);
     atomic_store(&s->since_ms, conn_now_ms());
     atomic_store(&s->phase, phase);
@@ -269,10 +277,33 @@ void conn_body_progress(struct MHD_Connection *c, int64_t received)
                                           received * 1000 / rate);
 }
 
+/* An answer is due whole within the grace and its size at min_rate; a large one read out in
+ * pieces (conn_send_progress) must keep up as it goes. */
 void conn_sending(struct MHD_Connection *c, int64_t bytes)
 {
     int64_t rate = reg.limits.min_rate > 0 ? reg.limits.min_rate : 1;
     conn_phase(c, PHASE_SEND, conn_now_ms() + reg.limits.head_timeout_ms + bytes * 1000 / rate);
+}
+
+void conn_send_progress(struct MHD_Connection *c, int64_t sent)
+{
+    struct conn_slot *s = conn_slot_of(c);
+    if (s)
+        atomic_store(&s->handed, sent);
+}
+
+/* Under reg.lock: a large answer's reader has fallen behind min_rate. What was handed to the
+ * socket is not what was read: the kernel's send buffer takes megabytes at once, so what is
+ * still queued there (SIOCOUTQ) is taken off. */
+static int conn_send_stalled(struct conn_slot *s, int64_t now)
+{
+    int64_t handed = atomic_load(&s->handed),
+            rate = reg.limits.min_rate > 0 ? reg.limits.min_rate : 1;
+    int queued = 0;
+    if (handed <= 0 || atomic_load(&s->phase) != PHASE_SEND || ioctl(s->fd, SIOCOUTQ, &queued) != 0)
+        return 0;
+    int64_t read = handed - queued;
+    return now > atomic_load(&s->since_ms) + reg.limits.head_timeout_ms + read * 1000 / rate;
 }
 
 void conn_request_done(struct MHD_Connection *c)
@@ -295,7 +326,9 @@ static void *conn_sweep(void *arg)
         int64_t now = conn_now_ms();
         for (struct conn_slot *s = reg.head; s; s = s->next) {
             int64_t d = atomic_load(&s->deadline_ms);
-            if (s->closing || d == 0 || now < d || atomic_load(&s->phase) == PHASE_WORK)
+            if (s->closing || atomic_load(&s->phase) == PHASE_WORK)
+                continue;
+            if ((d == 0 || now < d) && !conn_send_stalled(s, now))
                 continue;
             conn_shut(s);
             atomic_fetch_add(&reg.timed_out, 1);

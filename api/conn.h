@@ -38,6 +38,7 @@ void conn_working(struct MHD_Connection *c);                         /* no deadl
 void conn_body_started(struct MHD_Connection *c);                    /* body due */
 void conn_body_progress(struct MHD_Connection *c, int64_t received); /* so far */
 void conn_sending(struct MHD_Connection *c, int64_t bytes);          /* answer queued */
+void conn_send_progress(struct MHD_Connection *c, int64_t sent);     /* so far */
 void conn_request_done(struct MHD_Connection *c);                    /* the next head is due */
 
 struct conn_stats {

@@ -123,20 +123,98 @@ void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
 }
 
 /* The answer in ctx->response, handed to libmicrohttpd. */
+/* An answer larger than this is handed out as it is read, so that the client's pace is seen
+ * (conn.c holds it to the minimum transfer rate) and its memory counted against
+ * SELLERDESK_MAX_ANSWER_MEMORY. */
+#define DISPATCH_STREAM_MIN   65536
+#define DISPATCH_STREAM_BLOCK 16384
+
+static atomic_llong answer_memory; /* bytes of large answers not yet sent */
+
+struct dispatch_stream {
+    struct MHD_Connection *connection;
+    char *owned; /* freed when sent; NULL for static bytes */
+    const char *data;
+    size_t len;
+};
+
+static ssize_t dispatch_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct dispatch_stream *st = cls;
+    size_t n = st->len - (size_t)pos < max ? st->len - (size_t)pos : max;
+    memcpy(buf, st->data + pos, n);
+    conn_send_progress(st->connection, (int64_t)(pos + n));
+    return (ssize_t)n;
+}
+
+static void dispatch_stream_free(void *cls)
+{
+    struct dispatch_stream *st = cls;
+    if (st->owned) {
+        atomic_fetch_sub(&answer_memory, (long long)st->len);
+        free(st->owned);
+    }
+    free(st);
+}
+
+/* The answer's bytes as a libmicrohttpd response: small ones from a buffer; large ones read
+ * out as the client takes them, refused (NULL, *busy) when they would take the large answers
+ * in flight past the memory limit. */
+static struct MHD_Response *dispatch_body(struct http_ctx *ctx, int *busy)
+{
+    struct _u_response *r = &ctx->response;
+    const char *data = ctx->static_body ? ctx->static_body : r->binary_body;
+    size_t len = ctx->static_body ? ctx->static_len : r->binary_body_length;
+    struct dispatch_stream *st;
+    *busy = 0;
+    if (len <= DISPATCH_STREAM_MIN)
+        return ctx->static_body
+                   ? MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT)
+                   : MHD_create_response_from_buffer(len, r->binary_body, MHD_RESPMEM_MUST_FREE);
+    if (!ctx->static_body && atomic_fetch_add(&answer_memory, (long long)len) + (long long)len >
+                                 (long long)ctx->app->cfg.max_answer_memory) {
+        atomic_fetch_sub(&answer_memory, (long long)len);
+        *busy = 1;
+        return NULL;
+    }
+    if (!(st = calloc(1, sizeof *st))) {
+        if (!ctx->static_body)
+            atomic_fetch_sub(&answer_memory, (long long)len);
+        return NULL;
+    }
+    *st = (struct dispatch_stream){ctx->connection, ctx->static_body ? NULL : r->binary_body, data,
+                                   len};
+    struct MHD_Response *m = MHD_create_response_from_callback(
+        len, DISPATCH_STREAM_BLOCK, dispatch_stream_read, st, dispatch_stream_free);
+    if (!m) {
+        st->owned = NULL; /* still the Ulfius response's */
+        dispatch_stream_free(st);
+        if (!ctx->static_body)
+            atomic_fetch_sub(&answer_memory, (long long)len);
+    }
+    return m;
+}
+
 static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
 {
     struct _u_response *r = &ctx->response;
-    struct MHD_Response *m =
-        ctx->static_body ? MHD_create_response_from_buffer(
-                               ctx->static_len, (void *)ctx->static_body, MHD_RESPMEM_PERSISTENT)
-                         : MHD_create_response_from_buffer(r->binary_body_length, r->binary_body,
-                                                           MHD_RESPMEM_MUST_FREE);
+    int busy;
+    struct MHD_Response *m = dispatch_body(ctx, &busy);
+    if (!m && busy) {
+        /* the answer is dropped for a short one that fits */
+        ctx->static_body = NULL;
+        u_map_remove_from_key(r->map_header, "Content-Disposition");
+        u_map_remove_from_key(r->map_header, "ETag");
+        http_problem(ctx, SD_ERR_UNAVAILABLE, "busy",
+                     "Too many large answers are being sent; retry shortly.");
+        m = dispatch_body(ctx, &busy);
+    }
     if (!m)
         return MHD_NO;
     conn_sending(ctx->connection,
                  (int64_t)(ctx->static_body ? ctx->static_len : r->binary_body_length));
     if (!ctx->static_body) {
-        r->binary_body = NULL; /* libmicrohttpd frees it */
+        r->binary_body = NULL; /* libmicrohttpd, or the stream, frees it */
         r->binary_body_length = 0;
     }
     const char **keys = u_map_enum_keys(r->map_header), **vals = u_map_enum_values(r->map_header);
@@ -302,7 +380,10 @@ static void dispatch_check_head(struct http_ctx *ctx, const char *url, const cha
     MHD_get_connection_values_n(ctx->connection, MHD_HEADER_KIND, dispatch_collect, h);
     head_check(h->f, h->n, strcmp(version, MHD_HTTP_VERSION_1_0) != 0, v);
     head_check_size(h->total, h->bytes, v);
-    if (v->err == SD_OK && head_layout_intact(version, h->f, h->n) != 0) {
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (v->err == SD_OK &&
+        (!hs || head_layout_intact(method, hs->header_size, version, h->f, h->n) != 0)) {
         v->err = SD_ERR_BAD_REQUEST;
         v->code = "invalid_header";
         v->detail = "The request head has a NUL byte, a folded line (obs-fold), a line without "

@@ -166,7 +166,8 @@ static int head_all_zero(const char *p, size_t n)
     return 1;
 }
 
-int head_layout_intact(const char *version, const struct head_field *f, int n)
+int head_layout_intact(const char *method, size_t head_size, const char *version,
+                       const struct head_field *f, int n)
 {
     const char *end = version + strlen(version); /* the end of the previous line */
     for (int i = 0; i < n; i++) {
@@ -183,6 +184,6 @@ int head_layout_intact(const char *version, const struct head_field *f, int n)
             return -1;
         end = f[i].value + f[i].value_len;
     }
-    /* the last line's CR LF and the empty line's */
-    return head_all_zero(end, 4) ? 0 : -1;
+    /* the last line's CR LF and the empty line's, and there the head ends */
+    return end + 4 == method + head_size && head_all_zero(end, 4) ? 0 : -1;
 }

@@ -32,13 +32,16 @@ struct head_verdict {
 void head_check(const struct head_field *f, int n, int http11, struct head_verdict *v);
 /* libmicrohttpd 0.9.75 parses a head in place in its read buffer: it ends each line with NUL
  * bytes where CR LF were and the name with one where the colon was, and keeps pointers to
- * names and values in arrival order. It also cuts a name or value at a raw NUL byte and
- * appends a folded continuation line to the field's name (moving it), and skips a line with
- * an empty name: each would make the server read another request than the bytes say. All of
- * them leave bytes between the records that are not exactly those line ends. f holds every
- * field in order; version is the request line's protocol (its end starts the first gap).
- * 0 when the layout is intact, with CR LF line ends; -1 otherwise (answer 400, close). */
-int head_layout_intact(const char *version, const struct head_field *f, int n);
+ * names and values in arrival order. It also cuts a name or value at a raw NUL byte, appends a
+ * folded continuation line to the field's name (moving it), skips a line with an empty name,
+ * and takes a line of ":" or of NUL bytes for the end of the head: each would make the server
+ * read another request than the bytes say. All of them leave bytes between the records, or
+ * between the last record and the end of the head, that are not exactly the CR LF line ends.
+ * f holds every field in order; the head runs from method for head_size bytes (libmicrohttpd's
+ * count, through the empty line); version is the request line's protocol, whose end starts
+ * the first gap. 0 when the layout is intact; -1 otherwise (answer 400, close). */
+int head_layout_intact(const char *method, size_t head_size, const char *version,
+                       const struct head_field *f, int n);
 /* The whole head: nfields fields of bytes in all, of which the first n are in f. */
 void head_check_size(int nfields, size_t bytes, struct head_verdict *v);
 

@@ -1,9 +1,8 @@
-/* sem_clockwait: a wait on the monotonic clock (glibc) */
-#define _GNU_SOURCE
 #include "auth.h"
 
 #include <errno.h>
-#include <semaphore.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,14 +16,20 @@
 
 static char dummy_hash[crypto_pwhash_STRBYTES];
 /* Password hashes running at once: each takes SELLERDESK_PWHASH_MEMLIMIT (64 MiB by default)
- * and a core for tens of milliseconds, on behalf of a caller nobody has authenticated yet. */
-static sem_t pwhash_slots;
+ * and a core for tens of milliseconds, on behalf of a caller nobody has authenticated yet.
+ * Each place is held by one client address at most, so one client looping logins to its own
+ * account holds one place, not every place. */
+#define AUTH_CLIENT_LEN 64
+static pthread_mutex_t pwhash_lock = PTHREAD_MUTEX_INITIALIZER;
+static char (*pwhash_holders)[AUTH_CLIENT_LEN];
+static int pwhash_places;
 
 int auth_init(unsigned long long opslimit, size_t memlimit, int concurrency)
 {
     if (sodium_init() < 0)
         return -1;
-    if (sem_init(&pwhash_slots, 0, (unsigned)(concurrency > 0 ? concurrency : 1)) != 0)
+    pwhash_places = concurrency > 0 ? concurrency : 1;
+    if (!(pwhash_holders = calloc((size_t)pwhash_places, sizeof *pwhash_holders)))
         return -1;
     return crypto_pwhash_str(dummy_hash, "not a real password", 19, opslimit, memlimit) == 0 ? 0
                                                                                              : -1;
@@ -57,29 +62,31 @@ const char *auth_role_name(auth_role r)
     }
 }
 
-int auth_pwhash_begin(int wait_ms)
+int auth_pwhash_begin(const char *client)
 {
-    struct timespec until;
-    if (sem_trywait(&pwhash_slots) == 0)
-        return 0;
-    if (wait_ms <= 0)
-        return -1;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
+    int place = -1;
+    pthread_mutex_lock(&pwhash_lock);
+    for (int i = 0; i < pwhash_places; i++) {
+        if (strncmp(pwhash_holders[i], client, AUTH_CLIENT_LEN - 1) == 0) {
+            place = -1; /* this client is hashing already */
+            break;
+        }
+        if (place < 0 && pwhash_holders[i][0] == '\0')
+            place = i;
     }
-    while (sem_clockwait(&pwhash_slots, CLOCK_MONOTONIC, &until) != 0)
-        if (errno != EINTR)
-            return -1;
-    return 0;
+    if (place >= 0)
+        snprintf(pwhash_holders[place], AUTH_CLIENT_LEN, "%s", client[0] ? client : "-");
+    pthread_mutex_unlock(&pwhash_lock);
+    return place;
 }
 
-void auth_pwhash_end(void)
+void auth_pwhash_end(int place)
 {
-    sem_post(&pwhash_slots);
+    if (place < 0 || place >= pwhash_places)
+        return;
+    pthread_mutex_lock(&pwhash_lock);
+    pwhash_holders[place][0] = '\0';
+    pthread_mutex_unlock(&pwhash_lock);
 }
 
 int auth_password_hash(const char *password, unsigned long long opslimit, size_t memlimit,

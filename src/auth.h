@@ -15,10 +15,11 @@ const char *auth_role_name(auth_role r);
 /* Once before any of these: initialises libsodium and the dummy hash used to keep unknown
  * accounts as slow to refuse as known ones; at most concurrency hashes run at once. */
 int auth_init(unsigned long long opslimit, size_t memlimit, int concurrency);
-/* A place among the concurrent password hashes, waiting at most wait_ms: 0, or -1 when none
- * freed up (the caller answers 503). auth_pwhash_end gives it back. */
-int auth_pwhash_begin(int wait_ms);
-void auth_pwhash_end(void);
+/* A place among the concurrent password hashes for client (its address), without waiting:
+ * its index, or -1 when every place is taken or client holds one already (the caller answers
+ * 503). Waiting would hold an HTTP thread. auth_pwhash_end gives it back. */
+int auth_pwhash_begin(const char *client);
+void auth_pwhash_end(int place);
 
 /* argon2id; out must hold crypto_pwhash_STRBYTES (128) bytes. */
 int auth_password_hash(const char *password, unsigned long long opslimit, size_t memlimit,

@@ -43,6 +43,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_MAX_CONNECTIONS", K_INT, OFF(max_connections), 16, 1000000},
     {"SELLERDESK_MAX_CONNECTIONS_PER_CLIENT", K_INT, OFF(max_connections_per_client), 1, 1000000},
     {"SELLERDESK_REQUEST_HEAD_TIMEOUT", K_INT, OFF(request_head_timeout_s), 1, 3600},
+    {"SELLERDESK_MAX_ANSWER_MEMORY", K_SIZE, OFF(max_answer_memory), 1LL << 20, 1LL << 40},
     {"SELLERDESK_MIN_TRANSFER_RATE", K_SIZE, OFF(min_transfer_rate), 1, 1LL << 30},
     {"SELLERDESK_SHUTDOWN_GRACE", K_INT, OFF(shutdown_grace_s), 0, 600},
     {"SELLERDESK_LOG_LEVEL", K_LEVEL, OFF(log_level), 0, 0},
@@ -54,7 +55,6 @@ static const struct setting settings[] = {
     {"SELLERDESK_PWHASH_OPSLIMIT", K_ULL, OFF(pwhash_opslimit), 1, 64},
     {"SELLERDESK_PWHASH_MEMLIMIT", K_SIZE, OFF(pwhash_memlimit), 8LL << 20, 4LL << 30},
     {"SELLERDESK_PWHASH_CONCURRENCY", K_INT, OFF(pwhash_concurrency), 1, 256},
-    {"SELLERDESK_PWHASH_WAIT_MS", K_INT, OFF(pwhash_wait_ms), 0, 60000},
     {"SELLERDESK_MIGRATIONS_DIR", K_STR, OFF(migrations_dir), 0, 0},
     {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
     {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
@@ -105,6 +105,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->max_connections_per_client = 256;
     cfg->request_head_timeout_s = 10;
     cfg->min_transfer_rate = 16384;
+    cfg->max_answer_memory = 256 << 20;
     cfg->shutdown_grace_s = 20;
     cfg->log_level = LOG_INFO;
     cfg->login_max_failures_account = 5;
@@ -115,7 +116,6 @@ void config_defaults(struct sd_config *cfg)
     cfg->pwhash_opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     cfg->pwhash_memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
     cfg->pwhash_concurrency = 2;
-    cfg->pwhash_wait_ms = 0;
     cfg->migrations_dir = strdup("migrations");
     cfg->platform_domains = strdup("sellerdesk.dev");
     cfg->moderation_check_per_minute = 60;

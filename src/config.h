@@ -33,6 +33,7 @@ struct sd_config {
     int max_connections_per_client; /* per client IP address */
     int request_head_timeout_s;     /* a request head arrives within this of the connection
                                        opening or the previous answer */
+    size_t max_answer_memory;       /* bytes of large answers (over 64 KiB) being sent */
     size_t min_transfer_rate;       /* bytes/s a body, received or sent, must keep up after
                                        that grace */
     int shutdown_grace_s;
@@ -45,8 +46,6 @@ struct sd_config {
     unsigned long long pwhash_opslimit;
     size_t pwhash_memlimit;
     int pwhash_concurrency; /* password hashes at once (each takes pwhash_memlimit) */
-    int pwhash_wait_ms;     /* a login waits this long for one (holding an HTTP thread),
-                               then gets 503 */
     char *migrations_dir;
     char *platform_domains;          /* comma-separated: links there are not off-platform */
     int moderation_check_per_minute; /* POST /v1/moderation/check per user */

@@ -95,14 +95,15 @@ read_answer() {
 }
 
 echo "# SIGTERM with a request in flight"
-exec 4<>"/dev/tcp/127.0.0.1/$port" # a kept-alive client, answered once before the signal
-printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&4
-read_answer
-check "a kept-alive connection is served before the signal ($status)" [ "${status:9:3}" = 200 ]
 hold_lock 2
 status_of "$small/v1/me" "${auth[@]}" >/tmp/res-b.$$ &
 inflight=$!
 sleep 0.3
+# a kept-alive client, answered once just before the signal (the idle timeout here is 2 s)
+exec 4<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&4
+read_answer
+check "a kept-alive connection is served before the signal ($status)" [ "${status:9:3}" = 200 ]
 kill -TERM $pid
 sleep 0.2
 check "new connections are refused while draining" [ "$(status_of "$small/healthz")" = 000 ]

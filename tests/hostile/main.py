@@ -62,7 +62,8 @@ def main():
     t1 = time.time()
     print("# %d generated requests in %.1f s" % (sent, t1 - t0))
 
-    transport.run(tally, slow, int(os.environ.get("SELLERDESK_MAX_CONNECTIONS_PER_CLIENT", "256")))
+    transport.run(tally, slow, int(os.environ.get("SELLERDESK_MAX_CONNECTIONS_PER_CLIENT", "256")),
+                  tokens["seller"])
     print("# transport cases and %d slow connections in %.1f s" % (slow, time.time() - t1))
     if sampler:
         sampler.stop()

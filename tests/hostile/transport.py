@@ -83,6 +83,10 @@ SMUGGLING = [
     ("NUL inside Content-Length", ["Host: x", b"Content-Length: 2\x0047"], b"{}"),
     ("NUL inside Transfer-Encoding", ["Host: x", "Content-Length: 5", b"Transfer-Encoding: x\x00chunked"], b"0\r\n\r\n"),
     ("bare LF line ends", [b"Host: x\nContent-Length: 2\nX-A: a"], b"{}"),
+    # libmicrohttpd takes a line of ":" or of NUL bytes for the end of the head
+    ("a line of ':' before the length", ["Host: x", ":", "Content-Length: 2"], b"{}"),
+    ("a line of NUL bytes", ["Host: x", b"\x00\x00", "Content-Length: 2"], b"{}"),
+    ("NUL at the end of the last line", ["Host: x", b"Content-Length: 2\x00"], b"{}"),
 ]
 
 
@@ -206,6 +210,40 @@ def closed_within(sock, seconds):
     return None
 
 
+def slow_reader(results, token):
+    """A 1 MiB file read at 1 KiB/s from a socket with a small receive buffer."""
+    import json
+    import os as _os
+    c = Client()
+    st, _, body = c.request("POST", "/v1/files", {"Content-Type": "image/png", "Authorization": "Bearer " + token},
+                            b"\x89PNG\r\n\x1a\n" + _os.urandom(1 << 20))
+    c.close()
+    if st != 201:
+        results["reader"] = "upload %d" % st
+        return
+    fid = json.loads(body)["id"]
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.bind(("127.0.0.92", 0))
+    s.connect((HOST, PORT))
+    s.sendall(b"GET /v1/files/%d HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n" % (fid, token.encode()))
+    t0 = time.time()
+    s.settimeout(0.5)
+    results["reader"] = None
+    while time.time() - t0 < HEAD_TIMEOUT + 20:
+        try:
+            if s.recv(256) == b"":
+                results["reader"] = time.time() - t0
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            results["reader"] = time.time() - t0
+            break
+        time.sleep(0.25)
+    s.close()
+
+
 def slow_single(results):
     s = connect_from("127.0.0.90")
     s.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
@@ -252,7 +290,7 @@ def open_crowd(count, sources):
     return crowd
 
 
-def slow_crowd(tally, count):
+def slow_crowd(tally, count, token):
     """count connections, from eight client addresses, that trickle a header line every second
     and never finish their heads; a normal client meanwhile, from another address."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -260,6 +298,8 @@ def slow_crowd(tally, count):
     single = {}
     t = threading.Thread(target=slow_single, args=(single,))
     t.start()
+    reader = threading.Thread(target=slow_reader, args=(single, token))
+    reader.start()
     crowd = open_crowd(count, ["127.0.0.%d" % i for i in range(10, 18)])
     time.sleep(0.5)
     tally.record("slow clients: %d slow connections open at once" % count,
@@ -291,6 +331,11 @@ def slow_crowd(tally, count):
     tally.record("slow clients: heads not complete within %g s are closed" % HEAD_TIMEOUT,
                  left == 0, "%d of %d still open after %d s" % (left, len(crowd), rounds))
     t.join()
+    reader.join()
+    r = single.get("reader")
+    tally.record("slow reader: a 1 MiB answer read at 1 KiB/s is cut once it falls behind (%s s)"
+                 % (r if isinstance(r, str) else r and "%.1f" % r),
+                 isinstance(r, float) and r <= HEAD_TIMEOUT + 6, "closed after %r" % r)
     h, b = single.get("head"), single.get("body")
     tally.record("slow head: closed after the head timeout (%s s)" % (h and "%.1f" % h),
                  h is not None and HEAD_TIMEOUT - 1 <= h <= HEAD_TIMEOUT + 3, "closed after %r s" % h)
@@ -354,9 +399,9 @@ def non_readers(tally, count):
                  % len(conns), st == 200 and len(conns) == count, "status %d, %d opened" % (st, len(conns)))
 
 
-def run(tally, slow_count, per_client):
+def run(tally, slow_count, per_client, token):
     smuggling(tally)
     framing(tally)
     non_readers(tally, min(slow_count, 1000))
     one_client_over_its_limit(tally, per_client)
-    slow_crowd(tally, slow_count)
+    slow_crowd(tally, slow_count, token)

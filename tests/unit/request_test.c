@@ -225,20 +225,26 @@ START_TEST(test_head_layout)
         {b + 25, b + 30, 3, 4}, /* X-B: "b c " after a tab */
         {b + 36, b + 40, 3, 0}, /* X-C: "" */
     };
-    ck_assert_int_eq(head_layout_intact(version, f, 3), 0);
-    ck_assert_int_eq(head_layout_intact(version, f, 0) == 0, 0); /* lines skipped */
+    size_t size = sizeof laid_out - 1; /* through the empty line */
+    ck_assert_int_eq(head_layout_intact(b, size, version, f, 3), 0);
+    ck_assert_int_eq(head_layout_intact(b, size, version, f, 0), -1);     /* lines skipped */
+    ck_assert_int_eq(head_layout_intact(b, size + 1, version, f, 3), -1); /* a line more */
     /* a value cut by a raw NUL: "Host: a\0z" leaves z between the records */
     static const char cut[] = "GET / HTTP/1.1\0\0Host\0 a\0z\0\0\0\0";
     struct head_field g = {cut + 16, cut + 22, 4, 1};
-    ck_assert_int_eq(head_layout_intact(cut + 6, &g, 1), -1);
+    ck_assert_int_eq(head_layout_intact(cut, sizeof cut - 1, cut + 6, &g, 1), -1);
     /* a folded line: the name was moved elsewhere */
     static const char moved[] = "Content-Length58";
     struct head_field h[] = {{b + 16, b + 22, 4, 1}, {moved, b + 30, 16, 4}};
-    ck_assert_int_eq(head_layout_intact(version, h, 2), -1);
+    ck_assert_int_eq(head_layout_intact(b, size, version, h, 2), -1);
     /* bare LF line ends leave one NUL where CR LF leave two */
     static const char lf[] = "GET / HTTP/1.1\0Host\0 a\0\0";
     struct head_field k = {lf + 15, lf + 21, 4, 1};
-    ck_assert_int_eq(head_layout_intact(lf + 6, &k, 1), -1);
+    ck_assert_int_eq(head_layout_intact(lf, sizeof lf - 1, lf + 6, &k, 1), -1);
+    /* a line of ":" taken for the end of the head, after which the next request begins */
+    static const char colon[] = "GET / HTTP/1.1\0\0Host\0 a\0\0\0\0\0";
+    struct head_field m = {colon + 16, colon + 22, 4, 1};
+    ck_assert_int_eq(head_layout_intact(colon, sizeof colon - 1, colon + 6, &m, 1), -1);
 }
 END_TEST
 
