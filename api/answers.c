@@ -44,11 +44,11 @@ HANDLER(answers_create)
     struct http_ctx *ctx = http_ctx_of(resp);
     struct sd_app *a = app;
     struct answer_args args = {0};
+    struct moderated m = {0};
     struct db_conn *conn;
-    json_t *body, *errors, *soft = NULL;
-    char *flags = NULL, due[32];
+    json_t *body, *errors;
     int64_t qid = http_path_id(ctx, "id");
-    int rc;
+    int rc = U_CALLBACK_COMPLETE;
     sd_err e;
     (void)req;
     if (http_require_role(ctx, ROLE_SELLER) != 0)
@@ -64,44 +64,31 @@ HANDLER(answers_create)
         http_field_error(errors, "text", "too_short", "must not be blank");
     if (json_array_size(errors)) {
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "The answer is invalid.");
-        goto cleanup_body;
+        goto cleanup;
     }
     json_decref(errors);
     /* someone else's question is 404 whatever the text says */
-    if (!(conn = http_conn(ctx))) {
-        rc = U_CALLBACK_COMPLETE;
-        goto cleanup_body;
-    }
+    if (!(conn = http_conn(ctx)))
+        goto cleanup;
     if ((e = answer_store_answerable(conn, qid, ctx->user_id)) != SD_OK) {
         rc = e == SD_ERR_NOT_FOUND
                  ? http_problem(ctx, e, NULL, "No such question on your products.")
                  : http_store_error(ctx, e);
-        goto cleanup_body;
+        goto cleanup;
     }
-    if (moderation_guard_flags(ctx, body, answer_texts, &soft) != 0) {
-        rc = U_CALLBACK_COMPLETE;
-        goto cleanup_body;
-    }
-    ts_format_utc(moderation_due(time(NULL), a->cfg.moderation_days, a->cfg.moderation_holiday_days,
-                                 a->cfg.nmoderation_holidays),
-                  due, sizeof due);
-    int flagged = json_array_size(soft) > 0;
-    flags = json_dumps(soft, JSON_COMPACT);
+    if (moderated_prepare(ctx, body, answer_texts, a->cfg.moderation_answer_policy, &m) != 0)
+        goto cleanup;
     args.a = (struct answer_new){
         .question_id = qid,
         .seller_id = ctx->user_id,
         .text = text,
-        .flags = flags,
-        .due_at = due,
-        .publish = strcmp(moderation_initial_status(
-                              (moderation_policy)a->cfg.moderation_answer_policy, flagged),
-                          "approved") == 0,
+        .flags = m.flags,
+        .due_at = m.due_at,
+        .publish = m.publish,
     };
-    rc = flags ? http_idempotent_create(ctx, "answers", answer_create_tx, &args)
-               : http_store_error(ctx, SD_ERR_INTERNAL);
-    free(flags);
-    json_decref(soft);
-cleanup_body:
+    rc = http_idempotent_create(ctx, "answers", answer_create_tx, &args);
+cleanup:
+    moderated_free(&m);
     json_decref(body);
     return rc;
 }

@@ -215,18 +215,6 @@ cleanup:
     return rc;
 }
 
-/* true|false query flag: -1 absent, else 0/1; a bad value goes to errors. */
-static int query_flag(struct http_ctx *ctx, const char *name, json_t *errors)
-{
-    const char *v = http_query(ctx, name);
-    if (!v)
-        return -1;
-    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
-        return strcmp(v, "true") == 0;
-    http_field_error(errors, name, "invalid_enum", "must be true or false");
-    return -1;
-}
-
 HANDLER(chats_list)
 {
     static const char *const allowed[] = {"kind",     "status", "unread_only", "awaiting_reply",
@@ -250,8 +238,8 @@ HANDLER(chats_list)
     q.status = http_query(ctx, "status");
     if (q.status && strcmp(q.status, "open") != 0 && strcmp(q.status, "closed") != 0)
         http_field_error(errors, "status", "invalid_enum", "must be open or closed");
-    q.unread_only = query_flag(ctx, "unread_only", errors) == 1;
-    q.awaiting = query_flag(ctx, "awaiting_reply", errors);
+    q.unread_only = http_query_bool(ctx, "unread_only", errors) == 1;
+    q.awaiting = http_query_bool(ctx, "awaiting_reply", errors);
     q.assigned = http_query(ctx, "assigned");
     if (q.assigned && ctx->role != ROLE_SUPPORT)
         http_field_error(errors, "assigned", "not_allowed", "is a filter of the support inbox");
@@ -524,7 +512,8 @@ static sd_err send_create(struct http_ctx *ctx, struct db_conn *conn, void *arg,
     if (idtext && (e = chat_store_foreign_file(conn, ctx->user_id, idtext, &foreign)) == SD_OK &&
         foreign) {
         json_t *errors = json_array();
-        http_field_error(errors, "attachment_ids", "not_found", "file %lld is not one you uploaded",
+        http_field_error(errors, "attachment_ids", "not_found",
+                         "file %lld is not one you uploaded (or is a review's media)",
                          (long long)foreign);
         http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "The message cannot be sent.");
         e = SD_ERR_VALIDATION;

@@ -335,7 +335,8 @@ static int dispatch_route(struct http_ctx *ctx)
                             "This operation takes no query parameters.");
         return -1;
     }
-    size_t limit = routes_body_limit(ctx->route_index, &ctx->app->cfg);
+    size_t limit =
+        routes_body_limit(ctx->route_index, &ctx->app->cfg, http_header(ctx, "Content-Type"));
     if (ctx->content_length > 0 && (uint64_t)ctx->content_length > limit) {
         http_problem(ctx, SD_ERR_TOO_LARGE, NULL, "The request body exceeds %zu bytes.", limit);
         return -1;

@@ -36,7 +36,8 @@ static int file_unsupported(struct http_ctx *ctx, const char *declared)
     return http_problem_with(ctx, SD_ERR_MEDIA_TYPE, "unsupported_file_type",
                              json_pack("{s:o}", "allowed", allowed),
                              "%s%s%s; send the file with Content-Type image/jpeg, image/png, "
-                             "image/webp or application/pdf.",
+                             "image/webp, application/pdf, video/mp4, video/webm or "
+                             "video/quicktime.",
                              declared ? "Files of type " : "The request has no Content-Type",
                              declared ? declared : "", declared ? " are not accepted" : "");
 }

@@ -30,6 +30,22 @@ HANDLER(questions_list);
 HANDLER(questions_counts);
 HANDLER(questions_get);
 HANDLER(questions_set_status);
+/* api/reviews.c */
+HANDLER(reviews_create);
+HANDLER(reviews_get);
+HANDLER(reviews_update);
+HANDLER(reviews_delete);
+HANDLER(reviews_set_status);
+/* api/review_lists.c */
+HANDLER(reviews_list);
+HANDLER(reviews_counts);
+HANDLER(product_reviews_list);
+HANDLER(product_rating);
+/* api/review_comments.c */
+HANDLER(review_comments_create);
+HANDLER(review_comments_list);
+HANDLER(review_comments_delete);
+HANDLER(review_complaints_create);
 /* api/orders.c */
 HANDLER(orders_create);
 HANDLER(orders_list);

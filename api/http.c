@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <arpa/inet.h>
 #include <sodium.h>
@@ -370,6 +371,73 @@ int64_t http_query_int(struct http_ctx *ctx, const char *name, int64_t def, int6
 int http_query_limit(struct http_ctx *ctx, int def, int max, json_t *errors)
 {
     return (int)http_query_int(ctx, "limit", def, 1, max, errors);
+}
+
+const char *http_query_date(struct http_ctx *ctx, const char *name, json_t *errors)
+{
+    const char *s = http_query(ctx, name);
+    struct tm tm = {0};
+    char back[16];
+    if (!s)
+        return NULL;
+    if (strlen(s) == 10 && s[4] == '-' && s[7] == '-' && strspn(s, "0123456789-") == 10 &&
+        sscanf(s, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        time_t t = timegm(&tm);
+        struct tm norm;
+        gmtime_r(&t, &norm);
+        strftime(back, sizeof back, "%Y-%m-%d", &norm);
+        if (strcmp(back, s) == 0) /* a real day: not 2026-02-30 */
+            return s;
+    }
+    http_field_error(errors, name, "invalid_format", "must be a date YYYY-MM-DD");
+    return "";
+}
+
+const char *http_query_id(struct http_ctx *ctx, const char *name, json_t *errors)
+{
+    const char *s = http_query(ctx, name);
+    if (!s)
+        return NULL;
+    if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18 || s[0] == '0') {
+        http_field_error(errors, name, "invalid_format", "must be a positive integer");
+        return NULL;
+    }
+    return s;
+}
+
+int http_query_bool(struct http_ctx *ctx, const char *name, json_t *errors)
+{
+    const char *v = http_query(ctx, name);
+    if (!v)
+        return -1;
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+        return strcmp(v, "true") == 0;
+    http_field_error(errors, name, "invalid_enum", "must be true or false");
+    return -1;
+}
+
+char *http_id_list(json_t *ids, const char *field, json_t *errors)
+{
+    size_t i;
+    json_t *id;
+    if (!json_is_array(ids))
+        return NULL; /* http_check_fields reported it */
+    json_array_foreach(ids, i, id)
+    {
+        if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+            http_field_error(errors, field, "wrong_type", "must hold positive integers");
+            return NULL;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (json_integer_value(json_array_get(ids, k)) == json_integer_value(id)) {
+                http_field_error(errors, field, "duplicate", "holds %lld twice",
+                                 (long long)json_integer_value(id));
+                return NULL;
+            }
+    }
+    return db_id_array(ids);
 }
 
 int64_t http_query_cursor(struct http_ctx *ctx, const char *scope, json_t *errors)

@@ -120,6 +120,15 @@ int http_query_limit(struct http_ctx *ctx, int def, int max, json_t *errors);
 int64_t http_query_int(struct http_ctx *ctx, const char *name, int64_t def, int64_t min,
                        int64_t max, json_t *errors);
 int64_t http_query_cursor(struct http_ctx *ctx, const char *scope, json_t *errors);
+/* YYYY-MM-DD naming a real day; NULL when absent, "" (after an error) when invalid. */
+const char *http_query_date(struct http_ctx *ctx, const char *name, json_t *errors);
+/* A positive integer (1 to 18 digits) as text; NULL when absent or invalid (error added). */
+const char *http_query_id(struct http_ctx *ctx, const char *name, json_t *errors);
+/* true|false: -1 absent (or invalid, error added), else 0/1. */
+int http_query_bool(struct http_ctx *ctx, const char *name, json_t *errors);
+/* A JSON array of distinct positive integers as a bigint[] literal (malloc'd); NULL with an
+ * error for field otherwise. */
+char *http_id_list(json_t *ids, const char *field, json_t *errors);
 const char *http_query(struct http_ctx *ctx, const char *name);
 /* The decoded path segment named :name in the route's pattern. */
 const char *http_path_param(struct http_ctx *ctx, const char *name);

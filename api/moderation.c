@@ -2,12 +2,16 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../src/log.h"
+#include "../src/moderation_policy.h"
 #include "../src/moderation_store.h"
 #include "../src/moderation_workflow_store.h"
 #include "../src/ratelimit_store.h"
+#include "../src/timestamp.h"
 #include "handlers.h"
 #include "routes.h"
 
@@ -21,6 +25,35 @@ static json_t *finding_json(const struct mod_finding *f, const char *field)
     if (field)
         json_object_set_new(v, "field", json_string(field));
     return v;
+}
+
+int moderated_prepare(struct http_ctx *ctx, const json_t *body, const char *const *fields,
+                      int policy, struct moderated *m)
+{
+    const struct sd_config *cfg = &ctx->app->cfg;
+    json_t *soft = NULL;
+    memset(m, 0, sizeof *m);
+    if (moderation_guard_flags(ctx, body, fields, &soft) != 0)
+        return -1;
+    ts_format_utc(moderation_due(time(NULL), cfg->moderation_days, cfg->moderation_holiday_days,
+                                 cfg->nmoderation_holidays),
+                  m->due_at, sizeof m->due_at);
+    m->publish =
+        strcmp(moderation_initial_status((moderation_policy)policy, json_array_size(soft) > 0),
+               "approved") == 0;
+    m->flags = json_dumps(soft, JSON_COMPACT);
+    json_decref(soft);
+    if (!m->flags) {
+        http_store_error(ctx, SD_ERR_INTERNAL);
+        return -1;
+    }
+    return 0;
+}
+
+void moderated_free(struct moderated *m)
+{
+    free(m->flags);
+    m->flags = NULL;
 }
 
 int moderation_guard(struct http_ctx *ctx, const json_t *body, const char *const *fields)
@@ -177,19 +210,6 @@ HANDLER(moderation_offenders)
 #define DECISION_REASON_MIN 3
 #define DECISION_REASON_MAX 500
 
-/* "true" / "false" of a query flag into *out (-1 when absent). */
-static void query_bool(struct http_ctx *ctx, const char *name, int *out, json_t *errors)
-{
-    const char *v = http_query(ctx, name);
-    *out = -1;
-    if (!v)
-        return;
-    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
-        *out = strcmp(v, "true") == 0;
-    else
-        http_field_error(errors, name, "invalid_enum", "must be true or false");
-}
-
 HANDLER(moderation_queue)
 {
     static const char *const allowed[] = {"kind", "flagged", "overdue", "limit", "cursor", NULL};
@@ -209,10 +229,11 @@ HANDLER(moderation_queue)
     q.limit = http_query_limit(ctx, QUEUE_DEFAULT, QUEUE_MAX, errors);
     q.after_id = http_query_cursor(ctx, "moderation_queue", errors);
     q.kind = http_query(ctx, "kind");
-    if (q.kind && strcmp(q.kind, "question") != 0 && strcmp(q.kind, "answer") != 0)
-        http_field_error(errors, "kind", "invalid_enum", "must be question or answer");
-    query_bool(ctx, "flagged", &q.flagged, errors);
-    query_bool(ctx, "overdue", &q.overdue, errors);
+    if (q.kind && !moderation_kind_find(q.kind))
+        http_field_error(errors, "kind", "invalid_enum", "must be one of %s",
+                         moderation_kind_names());
+    q.flagged = http_query_bool(ctx, "flagged", errors);
+    q.overdue = http_query_bool(ctx, "overdue", errors);
     if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = moderation_workflow_queue(conn, &q, &items, &has_more, &last);
@@ -231,7 +252,7 @@ struct decision {
 static void decision_parse(const json_t *o, const char *prefix, struct decision *d, json_t *errors)
 {
     static const struct field_rule rules[] = {
-        {"kind", FT_STRING, 1, 1, 16},
+        {"kind", FT_STRING, 1, 1, 32},
         {"id", FT_INT, 1, 1, INT64_MAX},
         {"decision", FT_STRING, 1, 1, 16},
         {"reason", FT_STRING, 0, DECISION_REASON_MIN, DECISION_REASON_MAX},
@@ -250,15 +271,19 @@ static void decision_parse(const json_t *o, const char *prefix, struct decision 
     d->approve = strcmp(decision, "approve") == 0;
 #define DECISION_FIELD(name)                                                                       \
     (snprintf(field, sizeof field, "%s%s" name, prefix ? prefix : "", prefix ? "." : ""), field)
-    if (strcmp(d->kind, "question") != 0 && strcmp(d->kind, "answer") != 0)
-        http_field_error(errors, DECISION_FIELD("kind"), "invalid_enum",
-                         "must be question or answer");
+    const struct mwf_kind *k = moderation_kind_find(d->kind);
+    if (!k)
+        http_field_error(errors, DECISION_FIELD("kind"), "invalid_enum", "must be one of %s",
+                         moderation_kind_names());
     if (!d->approve && strcmp(decision, "reject") != 0)
         http_field_error(errors, DECISION_FIELD("decision"), "invalid_enum",
                          "must be approve or reject");
     else if (!d->approve && !d->reason)
         http_field_error(errors, DECISION_FIELD("reason"), "required",
                          "is required to reject: the author is told why");
+    else if (d->approve && !d->reason && k && k->reason_to_approve)
+        http_field_error(errors, DECISION_FIELD("reason"), "required",
+                         "is required to approve a %s: those concerned are told why", k->name);
     if (d->reason && utf8_blank(d->reason))
         http_field_error(errors, DECISION_FIELD("reason"), "too_short", "must not be blank");
 #undef DECISION_FIELD

@@ -15,4 +15,20 @@ int moderation_guard(struct http_ctx *ctx, const json_t *body, const char *const
 int moderation_guard_flags(struct http_ctx *ctx, const json_t *body, const char *const *fields,
                            json_t **soft);
 
+/* What the submission of every moderated text shares (questions, answers, reviews, review
+ * comments, complaints): the content guard over its fields (a hard violation answers 422 and
+ * nothing is stored), the soft signals kept as flags for the moderators, the due date
+ * (SELLERDESK_MODERATION_DAYS business days), and whether the kind's policy publishes it at
+ * once (auto and clean). The store inserts the item pending and, with publish, approves it
+ * through the same decision as a moderator's. */
+struct moderated {
+    char due_at[32];
+    char *flags; /* JSON array text */
+    int publish;
+};
+/* 0, or -1 when the request is answered. policy is a moderation_policy. */
+int moderated_prepare(struct http_ctx *ctx, const json_t *body, const char *const *fields,
+                      int policy, struct moderated *m);
+void moderated_free(struct moderated *m);
+
 #endif

@@ -33,10 +33,7 @@ HANDLER(notifications_list)
                          "customer_service");
         q.tab = NULL;
     }
-    const char *unread = http_query(ctx, "unread_only");
-    if (unread && strcmp(unread, "true") != 0 && strcmp(unread, "false") != 0)
-        http_field_error(errors, "unread_only", "invalid_enum", "must be true or false");
-    q.unread_only = unread && strcmp(unread, "true") == 0;
+    q.unread_only = http_query_bool(ctx, "unread_only", errors) == 1;
     /* a cursor belongs to one list: the same tab and filter */
     snprintf(scope, sizeof scope, "notifications:%s:%d", q.tab ? q.tab : "", q.unread_only);
     q.limit = http_query_limit(ctx, FEED_DEFAULT, FEED_MAX, errors);

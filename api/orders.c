@@ -126,7 +126,7 @@ HANDLER(orders_list)
     const char *status = seller ? http_query(ctx, "status") : NULL;
     if (status && !order_status_valid(status)) {
         http_field_error(errors, "status", "invalid_enum",
-                         "must be awaiting_packaging, delivering, delivered or cancelled");
+                         "must be awaiting_packaging, delivering, delivered, cancelled or refused");
         status = NULL;
     }
     /* a cursor belongs to one list: the seller's postings of one status are a list of their own */
@@ -201,7 +201,7 @@ HANDLER(postings_set_status)
     const char *status = json_string_value(json_object_get(body, "status"));
     if (status && !order_status_valid(status))
         http_field_error(errors, "status", "invalid_enum",
-                         "must be awaiting_packaging, delivering, delivered or cancelled");
+                         "must be awaiting_packaging, delivering, delivered, cancelled or refused");
     if (json_array_size(errors)) {
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "Invalid status change.");
         errors = NULL;

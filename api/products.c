@@ -107,10 +107,7 @@ HANDLER(products_list)
     (void)req;
     (void)app;
     http_check_query(ctx, allowed, errors);
-    const char *mine = http_query(ctx, "mine");
-    if (mine && strcmp(mine, "true") != 0 && strcmp(mine, "false") != 0)
-        http_field_error(errors, "mine", "invalid_enum", "must be true or false");
-    int only_mine = mine && strcmp(mine, "true") == 0;
+    int only_mine = http_query_bool(ctx, "mine", errors) == 1;
     /* the cursor is bound to the list it came from: "mine" pages are a different list */
     const char *scope = only_mine ? "products:mine" : "products";
     int limit = http_query_limit(ctx, PRODUCTS_PAGE_DEFAULT, PRODUCTS_PAGE_MAX, errors);

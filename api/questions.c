@@ -29,46 +29,14 @@ static enum question_scope scope_of(const struct http_ctx *ctx)
                                      : QUESTION_SUPPORT;
 }
 
-struct question_args {
-    struct question_new q;
-    char due[32];
-    char *flags;
-};
-
-/* The seller hears of a question only once the public may see it: approved at once here, or
- * later by a moderator's decision (api/moderation.c). */
-static sd_err question_notify(struct db_conn *conn, int64_t seller_id, int64_t question_id,
-                              int64_t product_id, const char *product_name)
-{
-    char body[NOTIFY_NAME_MAX + 64];
-    snprintf(body, sizeof body, "A buyer asked a question about \"%.*s\".", NOTIFY_NAME_MAX,
-             product_name);
-    utf8_cut(body);
-    json_t *data = json_pack("{s:I, s:I}", "question_id", (json_int_t)question_id, "product_id",
-                             (json_int_t)product_id);
-    sd_err e = notification_store_create(conn, seller_id, "question.new", "New product question",
-                                         body, data);
-    json_decref(data);
-    return e;
-}
-
 static sd_err question_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg,
                                  json_t **out, int *answered)
 {
-    struct question_args *a = arg;
-    int64_t qid = 0, seller = 0;
-    char *name = NULL;
-    sd_err e = question_store_create(conn, &a->q, out, &qid, &seller, &name);
+    sd_err e = question_store_create(conn, arg, out);
     if (e == SD_ERR_NOT_FOUND) {
         *answered = 1;
         http_problem(ctx, e, NULL, "No such product.");
     }
-    if (e == SD_OK && strcmp(a->q.moderation_status, "approved") == 0 &&
-        (e = question_notify(conn, seller, qid, a->q.product_id, name)) != SD_OK) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    free(name);
     return e;
 }
 
@@ -80,10 +48,10 @@ HANDLER(questions_create)
     };
     static const char *const guarded[] = {"text", NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
-    const struct sd_config *cfg = &ctx->app->cfg;
-    struct question_args a = {0};
+    struct question_new q = {0};
+    struct moderated m = {0};
     struct db_conn *conn;
-    json_t *body = NULL, *errors = NULL, *soft = NULL, *product = NULL;
+    json_t *body = NULL, *errors = NULL, *product = NULL;
     int64_t id = http_path_id(ctx, "id");
     int rc = U_CALLBACK_COMPLETE;
     sd_err e;
@@ -97,8 +65,8 @@ HANDLER(questions_create)
         return U_CALLBACK_COMPLETE;
     errors = json_array();
     http_check_fields(body, rules, NULL, errors);
-    a.q.text = json_string_value(json_object_get(body, "text"));
-    if (a.q.text && utf8_blank(a.q.text))
+    q.text = json_string_value(json_object_get(body, "text"));
+    if (q.text && utf8_blank(q.text))
         http_field_error(errors, "text", "too_short", "must not be blank");
     if (json_array_size(errors)) {
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
@@ -114,62 +82,20 @@ HANDLER(questions_create)
                                    : http_store_error(ctx, e);
         goto cleanup;
     }
-    if (moderation_guard_flags(ctx, body, guarded, &soft) != 0)
+    if (moderated_prepare(ctx, body, guarded, ctx->app->cfg.moderation_question_policy, &m) != 0)
         goto cleanup;
-    ts_format_utc(moderation_due(time(NULL), cfg->moderation_days, cfg->moderation_holiday_days,
-                                 cfg->nmoderation_holidays),
-                  a.due, sizeof a.due);
-    a.flags = json_dumps(soft, JSON_COMPACT);
-    a.q.buyer_id = ctx->user_id;
-    a.q.product_id = id;
-    a.q.due_at = a.due;
-    a.q.flags = a.flags;
-    a.q.moderation_status = moderation_initial_status(
-        (moderation_policy)cfg->moderation_question_policy, json_array_size(soft) > 0);
-    rc = http_idempotent_create(ctx, "questions", question_create_tx, &a);
+    q.buyer_id = ctx->user_id;
+    q.product_id = id;
+    q.due_at = m.due_at;
+    q.flags = m.flags;
+    q.publish = m.publish;
+    rc = http_idempotent_create(ctx, "questions", question_create_tx, &q);
 cleanup:
-    free(a.flags);
-    json_decref(soft);
+    moderated_free(&m);
     json_decref(product);
     json_decref(errors);
     json_decref(body);
     return rc;
-}
-
-/* YYYY-MM-DD naming a real day; NULL when absent, "" (after an error) when invalid. */
-static const char *query_date(struct http_ctx *ctx, const char *name, json_t *errors)
-{
-    const char *s = http_query(ctx, name);
-    struct tm tm = {0};
-    char back[16];
-    if (!s)
-        return NULL;
-    if (strlen(s) == 10 && s[4] == '-' && s[7] == '-' && strspn(s, "0123456789-") == 10 &&
-        sscanf(s, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3) {
-        tm.tm_year -= 1900;
-        tm.tm_mon -= 1;
-        time_t t = timegm(&tm);
-        struct tm norm;
-        gmtime_r(&t, &norm);
-        strftime(back, sizeof back, "%Y-%m-%d", &norm);
-        if (strcmp(back, s) == 0)
-            return s;
-    }
-    http_field_error(errors, name, "invalid_format", "must be a date YYYY-MM-DD");
-    return "";
-}
-
-/* A positive integer query parameter as text; NULL when absent. */
-static const char *query_id(struct http_ctx *ctx, const char *name, json_t *errors)
-{
-    const char *s = http_query(ctx, name);
-    if (!s)
-        return NULL;
-    if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18 || s[0] == '0') {
-        http_field_error(errors, name, "invalid_format", "must be a positive integer");
-        return NULL;
-    }
-    return s;
 }
 
 #define S(v) ((v) ? (v) : "")
@@ -197,8 +123,8 @@ HANDLER(questions_list)
         http_field_error(errors, "status", "invalid_enum", "must be new, viewed, processed or all");
     if (f.status && strcmp(f.status, "all") == 0)
         f.status = NULL;
-    f.product_id = query_id(ctx, "product_id", errors);
-    f.sku = query_id(ctx, "sku", errors);
+    f.product_id = http_query_id(ctx, "product_id", errors);
+    f.sku = http_query_id(ctx, "sku", errors);
     f.q = http_query(ctx, "q");
     if (f.q && (utf8_blank(f.q) || utf8_length(f.q) > 200)) {
         http_field_error(errors, "q", "invalid_length", "must be 1 to 200 characters, not blank");
@@ -207,8 +133,8 @@ HANDLER(questions_list)
     /* all digits may be an item number (sku) as well as words */
     if (f.q && strspn(f.q, "0123456789") == strlen(f.q) && strlen(f.q) <= 18)
         f.q_sku = f.q;
-    f.date_from = query_date(ctx, "date_from", errors);
-    f.date_to = query_date(ctx, "date_to", errors);
+    f.date_from = http_query_date(ctx, "date_from", errors);
+    f.date_to = http_query_date(ctx, "date_to", errors);
     if (f.date_from && f.date_to && *f.date_from && *f.date_to &&
         strcmp(f.date_from, f.date_to) > 0)
         http_field_error(errors, "date_to", "invalid_range", "must not be before date_from");
@@ -261,29 +187,6 @@ HANDLER(questions_get)
     return http_json(ctx, 200, out);
 }
 
-/* question_ids: 1 to 100 distinct positive ids, as a PostgreSQL array literal (malloc'd). */
-static char *status_ids(json_t *ids, json_t *errors)
-{
-    size_t i;
-    json_t *id;
-    if (!json_is_array(ids))
-        return NULL; /* http_check_fields reported it */
-    json_array_foreach(ids, i, id)
-    {
-        if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-            http_field_error(errors, "question_ids", "wrong_type", "must hold positive integers");
-            return NULL;
-        }
-        for (size_t k = 0; k < i; k++)
-            if (json_integer_value(json_array_get(ids, k)) == json_integer_value(id)) {
-                http_field_error(errors, "question_ids", "duplicate", "holds %lld twice",
-                                 (long long)json_integer_value(id));
-                return NULL;
-            }
-    }
-    return db_id_array(ids);
-}
-
 HANDLER(questions_set_status)
 {
     static const struct field_rule rules[] = {
@@ -307,7 +210,7 @@ HANDLER(questions_set_status)
     if (status && strcmp(status, "new") && strcmp(status, "viewed"))
         http_field_error(errors, "status", "invalid_enum", "must be new or viewed");
     if (!json_array_size(errors))
-        ids = status_ids(json_object_get(body, "question_ids"), errors);
+        ids = http_id_list(json_object_get(body, "question_ids"), "question_ids", errors);
     if (json_array_size(errors)) {
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "Invalid request.");
         errors = NULL;

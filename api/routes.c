@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../src/file_type.h"
 #include "handlers.h"
 #include "http.h"
 
@@ -42,6 +43,19 @@ static const struct route routes[] = {
     {"GET", "/v1/questions/counts", AUTHENTICATED, questions_counts},
     {"POST", "/v1/questions/status", AUTHENTICATED | BODY, questions_set_status},
     {"GET", "/v1/questions/:id", AUTHENTICATED, questions_get},
+    {"POST", "/v1/reviews", AUTHENTICATED | BODY, reviews_create},
+    {"GET", "/v1/reviews", AUTHENTICATED | QUERY, reviews_list},
+    {"GET", "/v1/reviews/counts", AUTHENTICATED, reviews_counts},
+    {"POST", "/v1/reviews/status", AUTHENTICATED | BODY, reviews_set_status},
+    {"GET", "/v1/reviews/:id", AUTHENTICATED, reviews_get},
+    {"PATCH", "/v1/reviews/:id", AUTHENTICATED | BODY, reviews_update},
+    {"DELETE", "/v1/reviews/:id", AUTHENTICATED, reviews_delete},
+    {"POST", "/v1/reviews/:id/comments", AUTHENTICATED | BODY, review_comments_create},
+    {"GET", "/v1/reviews/:id/comments", AUTHENTICATED | QUERY, review_comments_list},
+    {"DELETE", "/v1/review-comments/:id", AUTHENTICATED, review_comments_delete},
+    {"POST", "/v1/reviews/:id/complaints", AUTHENTICATED | BODY, review_complaints_create},
+    {"GET", "/v1/products/:id/reviews", AUTHENTICATED | QUERY, product_reviews_list},
+    {"GET", "/v1/products/:id/rating", AUTHENTICATED, product_rating},
     {"POST", "/v1/orders", AUTHENTICATED | BODY, orders_create},
     {"GET", "/v1/orders", AUTHENTICATED | QUERY, orders_list},
     {"GET", "/v1/postings/:posting_number", AUTHENTICATED, postings_get},
@@ -163,11 +177,12 @@ int routes_authenticated(int i)
     return i >= 0 && i < NROUTES && (routes[i].flags & AUTHENTICATED);
 }
 
-size_t routes_body_limit(int i, const struct sd_config *cfg)
+size_t routes_body_limit(int i, const struct sd_config *cfg, const char *content_type)
 {
     int f = i >= 0 && i < NROUTES ? routes[i].flags : 0;
     if (f & UPLOAD)
-        return cfg->max_upload_bytes;
+        return file_type_is_video(file_type_allowed(content_type)) ? cfg->max_video_bytes
+                                                                   : cfg->max_upload_bytes;
     if ((f & BODY) && (f & AUTHENTICATED))
         return cfg->max_body_bytes;
     return ROUTES_SMALL_BODY_MAX; /* public, or no body: "{}" at most */

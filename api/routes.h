@@ -27,7 +27,8 @@ int routes_takes_query(int index);
 int routes_authenticated(int index);
 /* It reads a body (JSON or a file); another takes none, or "{}". */
 int routes_takes_body(int index);
-/* The largest body route i takes: a file, a public (unauthenticated) JSON body, or JSON. */
-size_t routes_body_limit(int index, const struct sd_config *cfg);
+/* The largest body route i takes: a file (a video's limit when content_type names one), a
+ * public (unauthenticated) JSON body, or JSON. */
+size_t routes_body_limit(int index, const struct sd_config *cfg, const char *content_type);
 
 #endif

@@ -74,10 +74,8 @@ sd_err answer_store_create(struct db_conn *conn, const struct answer_new *a, jso
     int64_t id = db_get_i64(r, 0, 0);
     PQclear(r);
     if (a->publish) {
-        json_t *decision = NULL;
-        if ((e = moderation_workflow_decide(conn, "answer", id, 1, NULL, 0, &decision)) != SD_OK)
+        if ((e = moderation_workflow_approve(conn, "answer", id)) != SD_OK)
             return e;
-        json_decref(decision);
     }
     const char *g[] = {db_i64(aid, id)};
     return db_json_one(conn, &answer_q_get, 1, g, out);
@@ -111,6 +109,27 @@ sd_err answer_store_list(struct db_conn *conn, int64_t question_id, int all, int
                         items, has_more, last_id);
 }
 
+/* processed exactly while at least one answer is published (the table's CHECK holds it) */
+DB_STMT(answer_q_publish,
+        "UPDATE questions SET published_answers = published_answers + 1, status = 'processed',"
+        " updated_at = now() WHERE id = $1 RETURNING published_answers");
+DB_STMT(answer_q_unpublish,
+        "UPDATE questions SET published_answers = published_answers - 1,"
+        " status = CASE WHEN published_answers > 1 THEN 'processed' ELSE 'viewed' END,"
+        " updated_at = now() WHERE id = $1 AND published_answers > 0");
+
+/* An approved answer taken down by its author: the question loses one published answer and
+ * is viewed again when none is left. Inside the transaction that set deleted_at. */
+static sd_err answer_unpublished(struct db_conn *conn, int64_t question_id)
+{
+    char qid[24];
+    sd_err e = SD_OK;
+    const char *p[] = {db_i64(qid, question_id)};
+    PGresult *r = db_exec(conn, &answer_q_unpublish, 1, p, &e);
+    PQclear(r);
+    return r ? SD_OK : e;
+}
+
 sd_err answer_store_delete(struct db_conn *conn, int64_t id, int64_t author_id)
 {
     char ids[24], aid[24];
@@ -126,5 +145,61 @@ sd_err answer_store_delete(struct db_conn *conn, int64_t id, int64_t author_id)
     int published = strcmp(db_get_str(r, 0, 0), "approved") == 0;
     int64_t question_id = db_get_i64(r, 0, 1);
     PQclear(r);
-    return published ? moderation_workflow_unpublish(conn, question_id) : SD_OK;
+    return published ? answer_unpublished(conn, question_id) : SD_OK;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Moderation of answers (the registry in moderation_workflow_store.c)
+ * ------------------------------------------------------------------------------------------- */
+
+DB_STMT(answer_q_lock,
+        "SELECT a.moderation_status, a.deleted_at IS NOT NULL, q.id, a.seller_id, a.seller_id,"
+        " q.product_id, p.name, q.buyer_id FROM answers a JOIN questions q ON q.id = a.question_id"
+        " JOIN products p ON p.id = q.product_id WHERE a.id = $1 FOR UPDATE OF a");
+DB_STMT(answer_q_set_moderation,
+        "UPDATE answers SET moderation_status = $2, moderation_reason = $3, moderated_by = $4,"
+        " moderated_at = now(), updated_at = now() WHERE id = $1");
+
+/* A published answer makes its question processed; the buyer hears once the question turns
+ * answered, not for every further answer. A refusal goes to the seller who wrote it. */
+static sd_err answer_decided(struct db_conn *conn, const struct mwf_item *it, int approve,
+                             const char *reason)
+{
+    char qid[24];
+    sd_err e = SD_OK;
+    const char *p[] = {db_i64(qid, it->parent_id)};
+    if (!approve)
+        return mwf_notify(
+            conn, it->seller_id, "question.answer_rejected", "Answer rejected by moderation",
+            json_pack("{s:I, s:I, s:I, s:s}", "question_id", (json_int_t)it->parent_id, "answer_id",
+                      (json_int_t)it->id, "product_id", (json_int_t)it->product_id, "reason",
+                      reason),
+            "Your answer to a question about \"%s\" was rejected: %s", it->product_name, reason);
+    PGresult *r = db_exec(conn, &answer_q_publish, 1, p, &e);
+    if (!r)
+        return e;
+    int64_t published = db_get_i64(r, 0, 0);
+    PQclear(r);
+    if (published != 1)
+        return SD_OK;
+    return mwf_notify(conn, it->extra_id, "question.answer_published", "Your question was answered",
+                      json_pack("{s:I, s:I, s:I}", "question_id", (json_int_t)it->parent_id,
+                                "answer_id", (json_int_t)it->id, "product_id",
+                                (json_int_t)it->product_id),
+                      "The seller answered your question about \"%s\".", it->product_name);
+}
+
+const struct mwf_kind answer_kind = {
+    "answer",
+    "SELECT a.id, json_build_object('kind', 'answer', 'id', a.id, 'text', "
+    "a.text, " MWF_QUEUE_COMMON(
+        "a") ", 'question', json_build_object('id', q.id, 'text', q.text))"
+             " FROM answers a JOIN questions q ON q.id = a.question_id JOIN users u ON u.id = "
+             "a.seller_id"
+             " JOIN products p ON p.id = q.product_id WHERE a.moderation_status = 'pending'"
+             " AND a.deleted_at IS NULL" MWF_QUEUE_FILTERS("a"),
+    &answer_q_lock,
+    &answer_q_set_moderation,
+    0,
+    answer_decided,
+};

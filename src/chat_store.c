@@ -102,7 +102,8 @@ DB_STMT(chat_q_repeats,
         " GROUP BY c.buyer_id ORDER BY left_s");
 DB_STMT(chat_q_foreign_file,
         "SELECT coalesce(min(i), 0) FROM unnest($2::bigint[]) i"
-        " WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = i AND f.uploader_id = $1)");
+        " WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.id = i AND f.uploader_id = $1)"
+        "    OR EXISTS (SELECT 1 FROM review_media rm WHERE rm.file_id = i)");
 DB_STMT(chat_q_template,
         "SELECT json_build_object('text', t.text, 'buyer_name', b.display_name,"
         "  'seller_name', s.display_name, 'posting_number', c.posting_number,"

@@ -59,11 +59,17 @@ static const struct setting settings[] = {
     {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
     {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
     {"SELLERDESK_MAX_UPLOAD_BYTES", K_SIZE, OFF(max_upload_bytes), 1024, 64LL << 20},
+    {"SELLERDESK_MAX_VIDEO_BYTES", K_SIZE, OFF(max_video_bytes), 1024, 256LL << 20},
     {"SELLERDESK_CHAT_SELLER_WINDOW_HOURS", K_INT, OFF(chat_seller_window_h), 0, 24 * 365},
     {"SELLERDESK_CHAT_MESSAGE_RATE", K_INT, OFF(chat_messages_per_minute), 1, 100000},
     {"SELLERDESK_CHAT_REPEAT_LIMIT", K_INT, OFF(chat_repeat_limit), 1, 100000},
     {"SELLERDESK_MODERATION_POLICY_QUESTIONS", K_STR, OFF(moderation_policy_questions), 0, 0},
     {"SELLERDESK_MODERATION_POLICY_ANSWERS", K_STR, OFF(moderation_policy_answers), 0, 0},
+    {"SELLERDESK_MODERATION_POLICY_REVIEWS", K_STR, OFF(moderation_policy_reviews), 0, 0},
+    {"SELLERDESK_MODERATION_POLICY_REVIEW_COMMENTS_SELLER", K_STR,
+     OFF(moderation_policy_review_comments_seller), 0, 0},
+    {"SELLERDESK_MODERATION_POLICY_REVIEW_COMMENTS_BUYER", K_STR,
+     OFF(moderation_policy_review_comments_buyer), 0, 0},
     {"SELLERDESK_MODERATION_DAYS", K_INT, OFF(moderation_days), 0, 365},
     {"SELLERDESK_MODERATION_HOLIDAYS", K_STR, OFF(moderation_holidays), 0, 0},
     {"SELLERDESK_PUSH_URL", K_STR, OFF(push_url), 0, 0},
@@ -120,11 +126,15 @@ void config_defaults(struct sd_config *cfg)
     cfg->platform_domains = strdup("sellerdesk.dev");
     cfg->moderation_check_per_minute = 60;
     cfg->max_upload_bytes = 5 << 20;
+    cfg->max_video_bytes = 30 << 20;
     cfg->chat_seller_window_h = 72;
     cfg->chat_messages_per_minute = 30;
     cfg->chat_repeat_limit = 10;
     cfg->moderation_policy_questions = strdup("auto");
     cfg->moderation_policy_answers = strdup("manual");
+    cfg->moderation_policy_reviews = strdup("auto");
+    cfg->moderation_policy_review_comments_seller = strdup("manual");
+    cfg->moderation_policy_review_comments_buyer = strdup("auto");
     cfg->moderation_days = 7;
     cfg->moderation_holidays = strdup("");
     cfg->smtp_from = strdup("noreply@sellerdesk.dev");
@@ -322,16 +332,31 @@ static int config_split_domains(struct sd_config *cfg, char *err, size_t errlen)
 /* The moderation policies and the holiday list, parsed once. */
 static int config_moderation(struct sd_config *cfg, char *err, size_t errlen)
 {
-    moderation_policy q, a;
+    const struct {
+        const char *env;
+        char *value;
+        int *parsed;
+    } policies[] = {
+        {"SELLERDESK_MODERATION_POLICY_QUESTIONS", cfg->moderation_policy_questions,
+         &cfg->moderation_question_policy},
+        {"SELLERDESK_MODERATION_POLICY_ANSWERS", cfg->moderation_policy_answers,
+         &cfg->moderation_answer_policy},
+        {"SELLERDESK_MODERATION_POLICY_REVIEWS", cfg->moderation_policy_reviews,
+         &cfg->moderation_review_policy},
+        {"SELLERDESK_MODERATION_POLICY_REVIEW_COMMENTS_SELLER",
+         cfg->moderation_policy_review_comments_seller, &cfg->moderation_seller_comment_policy},
+        {"SELLERDESK_MODERATION_POLICY_REVIEW_COMMENTS_BUYER",
+         cfg->moderation_policy_review_comments_buyer, &cfg->moderation_buyer_comment_policy},
+    };
     char bad[32];
-    if (moderation_policy_parse(cfg->moderation_policy_questions, &q) != 0 ||
-        moderation_policy_parse(cfg->moderation_policy_answers, &a) != 0) {
-        snprintf(err, errlen,
-                 "SELLERDESK_MODERATION_POLICY_QUESTIONS and _ANSWERS must be manual or auto");
-        return -1;
+    for (size_t i = 0; i < sizeof policies / sizeof policies[0]; i++) {
+        moderation_policy p;
+        if (moderation_policy_parse(policies[i].value, &p) != 0) {
+            snprintf(err, errlen, "%s must be manual or auto", policies[i].env);
+            return -1;
+        }
+        *policies[i].parsed = p;
     }
-    cfg->moderation_question_policy = q;
-    cfg->moderation_answer_policy = a;
     free(cfg->moderation_holiday_days);
     cfg->moderation_holiday_days = NULL;
     if (moderation_holidays_parse(cfg->moderation_holidays, &cfg->moderation_holiday_days,

@@ -49,16 +49,21 @@ struct sd_config {
     char *migrations_dir;
     char *platform_domains;          /* comma-separated: links there are not off-platform */
     int moderation_check_per_minute; /* POST /v1/moderation/check per user */
-    size_t max_upload_bytes;         /* POST /v1/files */
+    size_t max_upload_bytes;         /* POST /v1/files: images and PDFs */
+    size_t max_video_bytes;          /* POST /v1/files: videos */
     int chat_seller_window_h;        /* a seller may start a chat until this long after delivery */
     int chat_messages_per_minute;    /* chat messages per user */
     int chat_repeat_limit; /* a seller's same typed text reaches at most this many buyers/hour */
     char *moderation_policy_questions; /* manual | auto */
     char *moderation_policy_answers;
+    char *moderation_policy_reviews;
+    char *moderation_policy_review_comments_seller;
+    char *moderation_policy_review_comments_buyer;
     int moderation_days;       /* business days a moderator has for a text */
     char *moderation_holidays; /* "YYYY-MM-DD,..." not counted as business days */
     int moderation_question_policy, moderation_answer_policy; /* parsed moderation_policy */
-    int32_t *moderation_holiday_days;                         /* parsed, sorted */
+    int moderation_review_policy, moderation_seller_comment_policy, moderation_buyer_comment_policy;
+    int32_t *moderation_holiday_days; /* parsed, sorted */
     size_t nmoderation_holidays;
     char *push_url;    /* push gateway; unset: push deliveries are skipped */
     char *push_secret; /* HMAC key of the push signature */

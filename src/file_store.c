@@ -21,7 +21,12 @@ DB_STMT(file_q_get,
         "        OR EXISTS (SELECT 1 FROM chat_files cf JOIN chat_sides s ON s.chat_id = cf.chat_id"
         "                    WHERE cf.file_id = f.id"
         "                      AND (s.user_id = $2::bigint"
-        "                           OR ($3::text = 'support' AND s.side = 'support'))))");
+        "                           OR ($3::text = 'support' AND s.side = 'support')))"
+        /* a review's media: for anyone once it is public, its seller once listed, support */
+        "        OR EXISTS (SELECT 1 FROM review_media rm JOIN reviews r ON r.id = rm.review_id"
+        "                    WHERE rm.file_id = f.id AND r.deleted_at IS NULL"
+        "                      AND (r.public OR $3::text = 'support'"
+        "                           OR (r.seller_id = $2::bigint AND r.listed))))");
 
 sd_err file_store_create(struct db_conn *conn, int64_t uploader_id, const char *content_type,
                          const void *data, size_t len, const char *sha256, json_t **out)

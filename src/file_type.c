@@ -3,7 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const file_types[] = {"image/jpeg", "image/png", "image/webp", "application/pdf"};
+const char *const file_types[] = {"image/jpeg", "image/png",  "image/webp",     "application/pdf",
+                                  "video/mp4",  "video/webm", "video/quicktime"};
 const size_t file_ntypes = sizeof file_types / sizeof file_types[0];
 
 const char *file_type_allowed(const char *content_type)
@@ -43,7 +44,26 @@ const char *file_type_sniff(const void *bytes, size_t len)
         return "image/webp";
     if (file_starts_with(b, len, 0, "%PDF-", 5))
         return "application/pdf";
+    /* ISO base media: a first box "ftyp" whose major brand "qt  " is QuickTime; older
+     * QuickTime files open with a movie, media data or padding box */
+    if (file_starts_with(b, len, 4, "ftyp", 4))
+        return file_starts_with(b, len, 8, "qt  ", 4) ? "video/quicktime" : "video/mp4";
+    if (file_starts_with(b, len, 4, "moov", 4) || file_starts_with(b, len, 4, "mdat", 4) ||
+        file_starts_with(b, len, 4, "wide", 4))
+        return "video/quicktime";
+    /* EBML with the document type "webm" (Matroska's is "matroska") in its header */
+    if (file_starts_with(b, len, 0, "\x1A\x45\xDF\xA3", 4)) {
+        size_t n = len < 64 ? len : 64;
+        for (size_t i = 4; i + 4 <= n; i++)
+            if (memcmp(b + i, "webm", 4) == 0)
+                return "video/webm";
+    }
     return NULL;
+}
+
+int file_type_is_video(const char *type)
+{
+    return type && strncmp(type, "video/", 6) == 0;
 }
 
 int file_type_matches(const char *content_type, const void *bytes, size_t len)

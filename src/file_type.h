@@ -3,7 +3,8 @@
 
 #include <stddef.h>
 
-/* The kinds of file a chat attachment may be, as canonical media types. */
+/* The kinds of file an upload may be (chat attachments, review photos and videos), as
+ * canonical media types. */
 extern const char *const file_types[];
 extern const size_t file_ntypes;
 
@@ -14,6 +15,9 @@ const char *file_type_allowed(const char *content_type);
 
 /* The allowed type whose magic number starts bytes, or NULL. */
 const char *file_type_sniff(const void *bytes, size_t len);
+
+/* A video (video/mp4, webm, quicktime): its own size limit, SELLERDESK_MAX_VIDEO_BYTES. */
+int file_type_is_video(const char *type);
 
 /* 1 when content_type is allowed and the bytes carry its magic number. */
 int file_type_matches(const char *content_type, const void *bytes, size_t len);

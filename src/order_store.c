@@ -47,10 +47,12 @@ DB_STMT(order_q_set_status,
         "UPDATE postings SET status = $2, updated_at = now(),"
         " delivering_at = CASE WHEN $2 = 'delivering' THEN now() ELSE delivering_at END,"
         " delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END,"
-        " cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END"
+        " cancelled_at = CASE WHEN $2 = 'cancelled' THEN now() ELSE cancelled_at END,"
+        " refused_at = CASE WHEN $2 = 'refused' THEN now() ELSE refused_at END"
         " WHERE id = $1 RETURNING posting_json(postings)");
 
-static const char *statuses[] = {"awaiting_packaging", "delivering", "delivered", "cancelled"};
+static const char *statuses[] = {"awaiting_packaging", "delivering", "delivered", "cancelled",
+                                 "refused"};
 
 int order_status_valid(const char *status)
 {
@@ -68,6 +70,8 @@ int order_transition_allowed(auth_role role, const char *from, const char *to)
     } allowed[] = {
         {ROLE_SELLER, "awaiting_packaging", "delivering"},
         {ROLE_SELLER, "delivering", "delivered"},
+        /* the buyer refused the parcel at pickup: the items come back */
+        {ROLE_SELLER, "delivering", "refused"},
         {ROLE_BUYER, "awaiting_packaging", "cancelled"},
     };
     for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
@@ -205,7 +209,7 @@ sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, 
     PQclear(r);
     r = NULL;
     const char *pp[] = {pid};
-    if (strcmp(status, "cancelled") == 0) {
+    if (strcmp(status, "cancelled") == 0 || strcmp(status, "refused") == 0) {
         if (!(r = db_exec(conn, &order_q_restock, 1, pp, &e)))
             goto fail;
         PQclear(r);

@@ -3,22 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Approved at once (auto policy), the system's decision is recorded with the question: the
- * decision log is complete whoever decided. */
+#include "moderation_workflow_store.h"
+
 DB_STMT(question_q_create,
-        "WITH q AS ("
-        "  INSERT INTO questions (product_id, seller_id, buyer_id, text, moderation_status,"
-        "                         moderated_at, moderation_due_at, flags, search)"
-        "  SELECT p.id, p.seller_id, $2, $3, $4, CASE WHEN $4 = 'approved' THEN now() END,"
-        "         $5::timestamptz, $6::jsonb,"
-        "         to_tsvector('russian', $3) || to_tsvector('english', $3)"
-        "         || to_tsvector('russian', p.name) || to_tsvector('english', p.name)"
-        "    FROM products p WHERE p.id = $1"
-        "  RETURNING *),"
-        " d AS (INSERT INTO moderation_decisions (kind, item_id, decision)"
-        "       SELECT 'question', q.id, 'approve' FROM q WHERE q.moderation_status = 'approved')"
-        " SELECT question_json(q, true), q.id, q.seller_id, p.name"
-        "   FROM q JOIN products p ON p.id = q.product_id");
+        "INSERT INTO questions (product_id, seller_id, buyer_id, text, moderation_status,"
+        "                       moderation_due_at, flags, search)"
+        " SELECT p.id, p.seller_id, $2, $3, 'pending', $4::timestamptz, $5::jsonb,"
+        "        to_tsvector('russian', $3) || to_tsvector('english', $3)"
+        "        || to_tsvector('russian', p.name) || to_tsvector('english', p.name)"
+        "   FROM products p WHERE p.id = $1 RETURNING id");
+DB_STMT(question_q_get_created, "SELECT question_json(q, true) FROM questions q WHERE q.id = $1");
 
 /* Who sees which questions, over the row alias a ($1 is the caller). */
 /* clang-format off */
@@ -147,32 +141,25 @@ DB_STMT(question_q_product_page,
         "SELECT q.id, question_page_json(q, $5::bool OR q.buyer_id = $4) FROM questions q"
         " WHERE q.product_id = $1 AND q.moderation_status = 'approved'" KEYSET NEWEST " LIMIT $3");
 
-sd_err question_store_create(struct db_conn *conn, const struct question_new *q, json_t **out,
-                             int64_t *question_id, int64_t *seller_id, char **product_name)
+sd_err question_store_create(struct db_conn *conn, const struct question_new *q, json_t **out)
 {
-    char pid[24], bid[24];
+    char pid[24], bid[24], qid[24];
     sd_err e = SD_OK;
-    const char *p[] = {db_i64(pid, q->product_id),
-                       db_i64(bid, q->buyer_id),
-                       q->text,
-                       q->moderation_status,
-                       q->due_at,
+    const char *p[] = {db_i64(pid, q->product_id), db_i64(bid, q->buyer_id), q->text, q->due_at,
                        q->flags};
-    json_error_t jerr;
-    PGresult *r = db_exec(conn, &question_q_create, 6, p, &e);
+    PGresult *r = db_exec(conn, &question_q_create, 5, p, &e);
     if (!r)
         return e;
     if (PQntuples(r) != 1) {
-        e = SD_ERR_NOT_FOUND;
-    } else if (!(*out = json_loads(db_get_str(r, 0, 0), 0, &jerr))) {
-        e = SD_ERR_INTERNAL;
-    } else {
-        *question_id = db_get_i64(r, 0, 1);
-        *seller_id = db_get_i64(r, 0, 2);
-        *product_name = strdup(db_get_str(r, 0, 3));
+        PQclear(r);
+        return SD_ERR_NOT_FOUND;
     }
+    int64_t id = db_get_i64(r, 0, 0);
     PQclear(r);
-    return e;
+    if (q->publish && (e = moderation_workflow_approve(conn, "question", id)) != SD_OK)
+        return e;
+    const char *g[] = {db_i64(qid, id)};
+    return db_json_one(conn, &question_q_get_created, 1, g, out);
 }
 
 sd_err question_store_list(struct db_conn *conn, const struct question_filter *f, char **items,
@@ -266,3 +253,41 @@ sd_err question_store_product_page(struct db_conn *conn, int64_t product_id, int
         return e;
     return db_json_page(conn, &question_q_product_page, 5, p, limit, items, has_more, last_id);
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * Moderation of questions (the registry in moderation_workflow_store.c)
+ * ------------------------------------------------------------------------------------------- */
+
+DB_STMT(question_q_lock,
+        "SELECT q.moderation_status, false, 0, q.seller_id, q.buyer_id, q.product_id, p.name, 0"
+        " FROM questions q JOIN products p ON p.id = q.product_id WHERE q.id = $1 FOR UPDATE OF q");
+DB_STMT(question_q_set_moderation,
+        "UPDATE questions SET moderation_status = $2, moderation_reason = $3, moderated_by = $4,"
+        " moderated_at = now(), updated_at = now() WHERE id = $1");
+
+/* The seller hears of a question once the public may see it; its author, of a refusal. */
+static sd_err question_decided(struct db_conn *conn, const struct mwf_item *it, int approve,
+                               const char *reason)
+{
+    if (approve)
+        return mwf_notify(conn, it->seller_id, "question.new", "New product question",
+                          json_pack("{s:I, s:I}", "question_id", (json_int_t)it->id, "product_id",
+                                    (json_int_t)it->product_id),
+                          "A buyer asked a question about \"%s\".", it->product_name);
+    return mwf_notify(conn, it->author_id, "question.rejected", "Question rejected by moderation",
+                      json_pack("{s:I, s:I, s:s}", "question_id", (json_int_t)it->id, "product_id",
+                                (json_int_t)it->product_id, "reason", reason),
+                      "Your question about \"%s\" was not published: %s", it->product_name, reason);
+}
+
+const struct mwf_kind question_kind = {
+    "question",
+    "SELECT q.id, json_build_object('kind', 'question', 'id', q.id, 'text', "
+    "q.text, " MWF_QUEUE_COMMON("q") ") FROM questions q JOIN users u ON u.id = q.buyer_id"
+                                     " JOIN products p ON p.id = q.product_id WHERE "
+                                     "q.moderation_status = 'pending'" MWF_QUEUE_FILTERS("q"),
+    &question_q_lock,
+    &question_q_set_moderation,
+    0,
+    question_decided,
+};

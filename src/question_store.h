@@ -12,15 +12,14 @@ enum question_scope { QUESTION_SELLER, QUESTION_BUYER, QUESTION_SUPPORT };
 struct question_new {
     int64_t buyer_id, product_id;
     const char *text;
-    const char *moderation_status; /* "approved" | "pending" */
-    const char *due_at;            /* timestamptz text */
-    const char *flags;             /* JSON array text */
+    const char *due_at; /* timestamptz text */
+    const char *flags;  /* JSON array text */
+    int publish;        /* the policy approves it at once */
 };
-/* Inserts the question (and, approved at once, the system's decision). *out is the question
- * as its author sees it; seller_id and product_name (malloc'd) say whom to notify.
- * SD_ERR_NOT_FOUND when the product does not exist. */
-sd_err question_store_create(struct db_conn *conn, const struct question_new *q, json_t **out,
-                             int64_t *question_id, int64_t *seller_id, char **product_name);
+/* Inside a transaction: inserts the question, and publishes it at once through the same
+ * decision as a moderator's (the system's, recorded; the seller is notified). *out is the
+ * question as its author sees it. SD_ERR_NOT_FOUND when the product does not exist. */
+sd_err question_store_create(struct db_conn *conn, const struct question_new *q, json_t **out);
 
 /* Filters of the list; NULL = not filtered. Dates are YYYY-MM-DD (inclusive days, UTC). */
 struct question_filter {

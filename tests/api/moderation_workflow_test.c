@@ -57,7 +57,7 @@ END_TEST
 static const struct {
     const char *query, *field, *code;
 } bad_queue_cases[] = {
-    {"?kind=review", "kind", "invalid_enum"},
+    {"?kind=reviews", "kind", "invalid_enum"},
     {"?flagged=yes", "flagged", "invalid_enum"},
     {"?overdue=1", "overdue", "invalid_enum"},
     {"?limit=0", "limit", "out_of_range"},
@@ -83,7 +83,9 @@ static const struct {
 } bad_decision_cases[] = {
     {"{}", "kind", "required"},
     {"{\"id\": 1, \"decision\": \"approve\"}", "kind", "required"},
-    {"{\"kind\": \"review\", \"id\": 1, \"decision\": \"approve\"}", "kind", "invalid_enum"},
+    {"{\"kind\": \"reviews\", \"id\": 1, \"decision\": \"approve\"}", "kind", "invalid_enum"},
+    {"{\"kind\": \"review_complaint\", \"id\": 1, \"decision\": \"approve\"}", "reason",
+     "required"},
     {"{\"kind\": \"question\", \"id\": 0, \"decision\": \"approve\"}", "id", "out_of_range"},
     {"{\"kind\": \"question\", \"id\": \"1\", \"decision\": \"approve\"}", "id", "wrong_type"},
     {"{\"kind\": \"question\", \"id\": 1, \"decision\": \"maybe\"}", "decision", "invalid_enum"},

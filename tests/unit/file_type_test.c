@@ -21,7 +21,10 @@ START_TEST(allowed_types_and_their_spellings)
     ck_assert_str_eq(file_type_allowed("APPLICATION/PDF;name=\"a.pdf\""), "application/pdf");
     /* the canonical string itself comes back, so callers may compare pointers */
     ck_assert_ptr_eq(file_type_allowed("IMAGE/WEBP"), file_types[2]);
-    ck_assert_uint_eq(file_ntypes, 4);
+    ck_assert_uint_eq(file_ntypes, 7);
+    ck_assert_str_eq(file_type_allowed("Video/MP4"), "video/mp4");
+    ck_assert_int_eq(file_type_is_video(file_type_allowed("video/quicktime")), 1);
+    ck_assert_int_eq(file_type_is_video(file_type_allowed("image/png")), 0);
 }
 END_TEST
 
@@ -55,6 +58,27 @@ START_TEST(magic_numbers)
     ck_assert_int_eq(file_type_matches("image/webp", webp, 11), 0);
     ck_assert_int_eq(file_type_matches("application/pdf", pdf, 4), 0);
     ck_assert_int_eq(file_type_matches("image/png", NULL, 0), 0);
+}
+END_TEST
+
+START_TEST(video_magic_numbers)
+{
+    static const unsigned char mp4[] = "\0\0\0\x18"
+                                       "ftypisom\0\0\x02\0isomiso2";
+    static const unsigned char mov[] = "\0\0\0\x14"
+                                       "ftypqt  \0\0\x02\0qt  ";
+    static const unsigned char old_mov[] = "\0\0\0\x08"
+                                           "wide\0\0\0\0mdat";
+    static const unsigned char webm[] = "\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x84webm";
+    static const unsigned char mkv[] = "\x1A\x45\xDF\xA3\x9F\x42\x86\x81\x01\x42\x82\x88matroska";
+    ck_assert_str_eq(file_type_sniff(mp4, sizeof mp4), "video/mp4");
+    ck_assert_str_eq(file_type_sniff(mov, sizeof mov), "video/quicktime");
+    ck_assert_str_eq(file_type_sniff(old_mov, sizeof old_mov), "video/quicktime");
+    ck_assert_str_eq(file_type_sniff(webm, sizeof webm), "video/webm");
+    ck_assert_ptr_null(file_type_sniff(mkv, sizeof mkv)); /* Matroska is not WebM */
+    ck_assert_int_eq(file_type_matches("video/mp4", mp4, sizeof mp4), 1);
+    ck_assert_int_eq(file_type_matches("video/mp4", mov, sizeof mov), 0);
+    ck_assert_int_eq(file_type_matches("video/webm", webm, 6), 0);
 }
 END_TEST
 
@@ -122,6 +146,7 @@ Suite *file_type_suite(void)
     tcase_add_test(tc, allowed_types_and_their_spellings);
     tcase_add_test(tc, other_types_refused);
     tcase_add_test(tc, magic_numbers);
+    tcase_add_test(tc, video_magic_numbers);
     tcase_add_test(tc, declared_type_must_match_the_bytes);
     tcase_add_test(tc, if_none_match_tags);
     suite_add_tcase(s, tc);
