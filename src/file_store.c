@@ -22,11 +22,15 @@ DB_STMT(file_q_get,
         "                    WHERE cf.file_id = f.id"
         "                      AND (s.user_id = $2::bigint"
         "                           OR ($3::text = 'support' AND s.side = 'support')))"
-        /* a review's media: for anyone once it is public, its seller once listed, support */
+        /* a review's media: support sees every version's; anyone else only the published
+         * version's (an edit's new photo stays private until it is approved), anyone once
+         * the review is public, its seller once it is listed */
         "        OR EXISTS (SELECT 1 FROM review_media rm JOIN reviews r ON r.id = rm.review_id"
         "                    WHERE rm.file_id = f.id AND r.deleted_at IS NULL"
-        "                      AND (r.public OR $3::text = 'support'"
-        "                           OR (r.seller_id = $2::bigint AND r.listed))))");
+        "                      AND ($3::text = 'support'"
+        "                           OR (f.id = ANY (r.media)"
+        "                               AND (r.public"
+        "                                    OR (r.seller_id = $2::bigint AND r.listed))))))");
 
 sd_err file_store_create(struct db_conn *conn, int64_t uploader_id, const char *content_type,
                          const void *data, size_t len, const char *sha256, json_t **out)
