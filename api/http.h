@@ -151,6 +151,10 @@ typedef sd_err (*http_create_fn)(struct http_ctx *ctx, struct db_conn *conn, voi
                                  json_t **out, int *answered);
 int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_fn create,
                            void *arg);
+/* For a create whose checks before http_idempotent_create read what the first request
+ * changed (a review refuses a second review of the purchase): replays a stored answer of the
+ * Idempotency-Key (1: answered, also for a bad key or a store error), 0 to go on. */
+int http_idempotent_replay(struct http_ctx *ctx, const char *scope);
 /* 429 with Retry-After. */
 int http_rate_limited(struct http_ctx *ctx, int retry_after_s, const char *detail);
 /* The client's IP address as text. */

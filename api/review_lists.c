@@ -164,8 +164,8 @@ HANDLER(product_reviews_list)
     int64_t after = http_query_cursor(ctx, scope, errors);
     if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
-    sd_err e =
-        review_product_page(conn, id, sort, rset, media, after, limit, &items, &has_more, &last);
+    sd_err e = review_product_page(conn, id, ctx->user_id, sort, rset, media, after, limit, &items,
+                                   &has_more, &last);
     if (e == SD_ERR_NOT_FOUND)
         return http_problem(ctx, e, NULL, "No such product.");
     if (e != SD_OK)

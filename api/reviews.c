@@ -127,8 +127,9 @@ HANDLER(reviews_create)
         goto invalid;
     a.product_id = json_integer_value(json_object_get(body, "product_id"));
     const char *posting = json_string_value(json_object_get(body, "posting_number"));
-    /* a purchase that cannot be reviewed is refused before its texts are judged */
-    if (!(conn = http_conn(ctx)))
+    /* a retry is answered as the first request was, whatever it wrote since; a purchase
+     * that cannot be reviewed is refused before its texts are judged */
+    if (http_idempotent_replay(ctx, "reviews") || !(conn = http_conn(ctx)))
         goto cleanup;
     e = review_store_purchase(conn, ctx->user_id, posting, a.product_id, &a.purchase);
     if (review_purchase_refused(ctx, e, &a.purchase))

@@ -58,7 +58,6 @@ CREATE TABLE reviews (
     search           tsvector    NOT NULL DEFAULT ''::tsvector,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (posting_id, product_id),
     CHECK (version = 0 OR rating IS NOT NULL),
     CHECK (status = 'processed' OR (official_answers = 0 AND NOT marked_processed))
 );
@@ -68,6 +67,10 @@ CREATE TABLE reviews (
 -- the status filter ('new' is rare); the product page, the buyer's own and support's list
 -- theirs. Filters that keep a share of the rows (media, text, answered) are applied along
 -- the walk: their cost depends on that share, not on the table's size.
+-- One review per bought product of a posting; once its author deletes it, a new one may be
+-- written.
+CREATE UNIQUE INDEX reviews_purchase_idx ON reviews (posting_id, product_id)
+    WHERE deleted_at IS NULL;
 CREATE INDEX reviews_seller_date_idx ON reviews (seller_id, created_at, id) WHERE listed;
 CREATE INDEX reviews_seller_rating_idx ON reviews (seller_id, rating, created_at, id) WHERE listed;
 CREATE INDEX reviews_seller_status_idx ON reviews (seller_id, status, created_at, id) WHERE listed;
@@ -329,23 +332,25 @@ BEGIN
 END $$;
 
 -- A comment; author_view: the moderation state (for its author and support).
-CREATE FUNCTION review_comment_json(c review_comments, author_view boolean) RETURNS json
-LANGUAGE sql STABLE PARALLEL SAFE AS
+-- A comment as viewer sees it: its author and support also see its moderation.
+CREATE FUNCTION review_comment_json(c review_comments, viewer bigint, support boolean)
+RETURNS json LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT json_build_object(
        'id', c.id, 'review_id', c.review_id, 'parent_comment_id', c.parent_id,
        'author', json_build_object('id', u.id, 'role', u.role, 'display_name', u.display_name),
-       'is_official', c.official, 'text', c.text,
-       'moderation', CASE WHEN author_view THEN json_build_object(
+       'is_official', c.official, 'is_owner', c.author_id = viewer, 'text', c.text,
+       'moderation', CASE WHEN c.author_id = viewer OR support THEN json_build_object(
            'status', c.moderation_status, 'reason', c.moderation_reason,
            'due_at', sd_ts(c.moderation_due_at), 'flags', c.flags) END,
        'created_at', sd_ts(c.created_at))
      FROM users u WHERE u.id = c.author_id $$;
 
 -- The product page: a public review with its first 20 published comments, oldest first.
-CREATE FUNCTION review_page_json(r reviews) RETURNS json
+CREATE FUNCTION review_page_json(r reviews, viewer bigint) RETURNS json
 LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT (review_json(r, 0)::jsonb || jsonb_build_object('comments',
-       (SELECT coalesce(jsonb_agg(review_comment_json(c, false)::jsonb ORDER BY c.id), '[]'::jsonb)
+       (SELECT coalesce(jsonb_agg(review_comment_json(c, viewer, false)::jsonb ORDER BY c.id),
+               '[]'::jsonb)
           FROM review_comments c WHERE c.id IN (
                SELECT f.id FROM review_comments f WHERE f.review_id = r.id
                   AND f.moderation_status = 'approved' AND f.deleted_at IS NULL

@@ -23,9 +23,9 @@ DB_STMT(comment_q_mark_processed,
         "UPDATE reviews SET status = 'processed', marked_processed = true, updated_at = now()"
         " WHERE id = $1 AND seller_id = $2 AND listed AND NOT marked_processed");
 DB_STMT(comment_q_get,
-        "SELECT review_comment_json(c, true) FROM review_comments c WHERE c.id = $1");
+        "SELECT review_comment_json(c, c.author_id, false) FROM review_comments c WHERE c.id = $1");
 DB_STMT(comment_q_list,
-        "SELECT c.id, review_comment_json(c, c.author_id = $2 OR $3::bool) FROM review_comments c"
+        "SELECT c.id, review_comment_json(c, $2::bigint, $3::bool) FROM review_comments c"
         " WHERE c.review_id = $1 AND c.deleted_at IS NULL"
         " AND (c.moderation_status = 'approved' OR c.author_id = $2 OR $3::bool)"
         " AND c.id > $4::bigint ORDER BY c.id LIMIT $5");

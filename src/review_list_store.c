@@ -71,9 +71,9 @@ DB_QUERY(review_q_list_support_rating_desc, LIST_SQL(SCOPE_SUPPORT, KEYSET_RATIN
 DB_QUERY(review_q_list_support_rating_asc, LIST_SQL(SCOPE_SUPPORT, KEYSET_RATING_ASC, ORDER_RATING_ASC));
 
 /* the product page: public reviews ($1 product, $2 cursor, $3 limit + 1, $4 ratings,
- * $5 has_media), each with its published comments */
+ * $5 has_media, $6 the caller), each with its published comments */
 #define PAGE_SQL(keyset, order)                                                                    \
-    "SELECT r.id, review_page_json(r) FROM reviews r WHERE r.product_id = $1 AND r.public"       \
+    "SELECT r.id, review_page_json(r, $6) FROM reviews r WHERE r.product_id = $1 AND r.public"       \
     keyset " AND ($4::int[] IS NULL OR r.rating = ANY ($4::int[]))"                                \
     " AND ($5::bool IS NULL OR r.has_media = $5)" order " LIMIT $3"
 DB_QUERY(review_q_page_date_desc, PAGE_SQL(KEYSET_DATE_DESC, ORDER_DATE_DESC));
@@ -174,16 +174,18 @@ sd_err review_counts(struct db_conn *conn, enum review_scope scope, int64_t user
     return db_json_one(conn, counts[scope], 1, p, out);
 }
 
-sd_err review_product_page(struct db_conn *conn, int64_t product_id, enum review_sort sort,
-                           const char *ratings, const char *has_media, int64_t after_id, int limit,
-                           char **items, int *has_more, int64_t *last_id)
+sd_err review_product_page(struct db_conn *conn, int64_t product_id, int64_t viewer_id,
+                           enum review_sort sort, const char *ratings, const char *has_media,
+                           int64_t after_id, int limit, char **items, int *has_more,
+                           int64_t *last_id)
 {
     static const db_stmt *const pages[] = {&review_q_page_date_desc, &review_q_page_date_asc,
                                            &review_q_page_rating_desc, &review_q_page_rating_asc};
-    char pid[24], aid[24], lim[24];
+    char pid[24], aid[24], lim[24], vid[24];
     sd_err e = SD_OK;
-    const char *p[] = {db_i64(pid, product_id), db_i64(aid, after_id), db_i64(lim, limit + 1),
-                       ratings, has_media};
+    const char *p[] = {
+        db_i64(pid, product_id), db_i64(aid, after_id), db_i64(lim, limit + 1), ratings, has_media,
+        db_i64(vid, viewer_id)};
     PGresult *r = db_exec(conn, &review_q_product_exists, 1, p, &e);
     if (!r)
         return e;
@@ -191,7 +193,7 @@ sd_err review_product_page(struct db_conn *conn, int64_t product_id, enum review
     PQclear(r);
     if (e != SD_OK)
         return e;
-    return db_json_page(conn, pages[sort], 5, p, limit, items, has_more, last_id);
+    return db_json_page(conn, pages[sort], 6, p, limit, items, has_more, last_id);
 }
 
 sd_err review_rating(struct db_conn *conn, int64_t product_id, json_t **out)

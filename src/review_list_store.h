@@ -42,9 +42,10 @@ sd_err review_counts(struct db_conn *conn, enum review_scope scope, int64_t user
 
 /* The product page: public reviews with their published comments; ratings (int[] literal)
  * and has_media filter, NULL = not filtered. SD_ERR_NOT_FOUND: no such product. */
-sd_err review_product_page(struct db_conn *conn, int64_t product_id, enum review_sort sort,
-                           const char *ratings, const char *has_media, int64_t after_id, int limit,
-                           char **items, int *has_more, int64_t *last_id);
+sd_err review_product_page(struct db_conn *conn, int64_t product_id, int64_t viewer_id,
+                           enum review_sort sort, const char *ratings, const char *has_media,
+                           int64_t after_id, int limit, char **items, int *has_more,
+                           int64_t *last_id);
 /* {product_id, count, average (two decimals, null without reviews), histogram {1..5}}. */
 sd_err review_rating(struct db_conn *conn, int64_t product_id, json_t **out);
 

@@ -12,6 +12,7 @@ DB_STMT(review_q_purchase,
         " FROM postings po JOIN posting_items i ON i.posting_id = po.id AND i.product_id = $3"
         " JOIN products p ON p.id = i.product_id"
         " LEFT JOIN reviews r ON r.posting_id = po.id AND r.product_id = i.product_id"
+        "  AND r.deleted_at IS NULL"
         " WHERE po.posting_number = $1 AND po.buyer_id = $2");
 
 /* One row per id given, in order: what stands against using it (NULL: nothing) and whether it
@@ -67,9 +68,12 @@ DB_STMT(
     " m AS (INSERT INTO review_media (file_id, review_id) SELECT f, $1 FROM v, unnest(v.media) f"
     "       ON CONFLICT (file_id) DO NOTHING)"
     " SELECT v.id FROM v");
+/* its files are released: the author may use them in a new review of the purchase */
 DB_STMT(review_q_delete,
-        "UPDATE reviews SET deleted_at = now(), updated_at = now() WHERE id = $1 AND buyer_id = $2"
-        " AND deleted_at IS NULL RETURNING id");
+        "WITH d AS (UPDATE reviews SET deleted_at = now(), updated_at = now() WHERE id = $1"
+        "           AND buyer_id = $2 AND deleted_at IS NULL RETURNING id),"
+        " m AS (DELETE FROM review_media rm USING d WHERE rm.review_id = d.id)"
+        " SELECT id FROM d");
 
 /* Who may see it: the author and support always, the seller once listed, anyone once
  * public; $3 support. Columns: the review, whether the caller sees moderation, is its seller */

@@ -98,5 +98,9 @@ Suite *chats_suite(void);
 Suite *questions_suite(void);
 Suite *answers_suite(void);
 Suite *moderation_workflow_suite(void);
+Suite *reviews_suite(void);
+Suite *review_media_suite(void);
+Suite *review_lists_suite(void);
+Suite *review_comments_suite(void);
 
 #endif

@@ -20,6 +20,10 @@ int main(void)
     srunner_add_suite(sr, questions_suite());
     srunner_add_suite(sr, answers_suite());
     srunner_add_suite(sr, moderation_workflow_suite());
+    srunner_add_suite(sr, reviews_suite());
+    srunner_add_suite(sr, review_media_suite());
+    srunner_add_suite(sr, review_lists_suite());
+    srunner_add_suite(sr, review_comments_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
