@@ -35,6 +35,56 @@ SELECT q.id, q.published_answers, count(a.id)
    AND a.moderation_status = 'approved' AND a.deleted_at IS NULL
  GROUP BY q.id HAVING q.published_answers <> count(a.id)"
 
+check "review_counts equal a recount of the listed reviews" "
+WITH actual AS (
+    SELECT seller_id, count(*) AS total,
+           count(*) FILTER (WHERE status = 'new') AS new,
+           count(*) FILTER (WHERE status = 'viewed') AS viewed,
+           count(*) FILTER (WHERE status = 'processed') AS processed,
+           count(*) FILTER (WHERE official_answers = 0) AS unanswered,
+           count(*) FILTER (WHERE rating = 1) AS r1, count(*) FILTER (WHERE rating = 2) AS r2,
+           count(*) FILTER (WHERE rating = 3) AS r3, count(*) FILTER (WHERE rating = 4) AS r4,
+           count(*) FILTER (WHERE rating = 5) AS r5
+      FROM reviews WHERE listed GROUP BY 1)
+SELECT coalesce(a.seller_id, c.seller_id), a.total, c.total, a.new, c.new
+  FROM actual a FULL JOIN review_counts c USING (seller_id)
+ WHERE (coalesce(a.total, 0), coalesce(a.new, 0), coalesce(a.viewed, 0), coalesce(a.processed, 0),
+        coalesce(a.unanswered, 0), coalesce(a.r1, 0), coalesce(a.r2, 0), coalesce(a.r3, 0),
+        coalesce(a.r4, 0), coalesce(a.r5, 0))
+       IS DISTINCT FROM (coalesce(c.total, 0), coalesce(c.new, 0), coalesce(c.viewed, 0),
+        coalesce(c.processed, 0), coalesce(c.unanswered, 0), coalesce(c.r1, 0), coalesce(c.r2, 0),
+        coalesce(c.r3, 0), coalesce(c.r4, 0), coalesce(c.r5, 0))"
+
+check "product_ratings equal a recount of the public reviews" "
+WITH actual AS (
+    SELECT product_id, count(*) AS count, sum(rating) AS total,
+           count(*) FILTER (WHERE rating = 1) AS r1, count(*) FILTER (WHERE rating = 2) AS r2,
+           count(*) FILTER (WHERE rating = 3) AS r3, count(*) FILTER (WHERE rating = 4) AS r4,
+           count(*) FILTER (WHERE rating = 5) AS r5
+      FROM reviews WHERE public GROUP BY 1)
+SELECT coalesce(a.product_id, c.product_id), a.count, c.count, a.total, c.total
+  FROM actual a FULL JOIN product_ratings c USING (product_id)
+ WHERE (coalesce(a.count, 0), coalesce(a.total, 0), coalesce(a.r1, 0), coalesce(a.r2, 0),
+        coalesce(a.r3, 0), coalesce(a.r4, 0), coalesce(a.r5, 0))
+       IS DISTINCT FROM (coalesce(c.count, 0), coalesce(c.total, 0), coalesce(c.r1, 0),
+        coalesce(c.r2, 0), coalesce(c.r3, 0), coalesce(c.r4, 0), coalesce(c.r5, 0))"
+
+check "reviews.official_answers equals its approved, undeleted official comments" "
+SELECT r.id, r.official_answers, count(c.id)
+  FROM reviews r LEFT JOIN review_comments c ON c.review_id = r.id AND c.official
+   AND c.moderation_status = 'approved' AND c.deleted_at IS NULL
+ GROUP BY r.id HAVING r.official_answers <> count(c.id)"
+
+check "a review's published content is its approved version's" "
+SELECT r.id FROM reviews r JOIN review_versions v ON v.review_id = r.id AND v.version = r.version
+ WHERE r.version > 0 AND (v.moderation_status <> 'approved' OR (r.rating, r.text, r.pros, r.cons, r.media)
+       IS DISTINCT FROM (v.rating, v.text, v.pros, v.cons, v.media))"
+
+check "the API suites wrote reviews (the checks above saw rows)" "
+SELECT 'no reviews' WHERE NOT EXISTS (SELECT 1 FROM reviews WHERE status = 'processed' AND public)
+    OR NOT EXISTS (SELECT 1 FROM product_ratings WHERE count > 1)
+    OR NOT EXISTS (SELECT 1 FROM reviews WHERE refused AND listed)"
+
 check "the API suites asked questions (the checks above saw rows)" "
 SELECT 'no questions' WHERE NOT EXISTS (SELECT 1 FROM questions WHERE status = 'processed')
     OR NOT EXISTS (SELECT 1 FROM question_counts WHERE processed > 0)"

@@ -4,7 +4,7 @@
 #
 # KEEP IN STEP WITH README.md ("Walkthrough"): this script sends exactly the requests shown
 # there, in the same order, with the same variables (BASE, RUN, SELLER_TOKEN, BUYER_TOKEN,
-# PRODUCT_ID, POSTING). Only the capture differs: here `req` stands for the README's `curl -s`
+# PRODUCT_ID, POSTING, ...). Only the capture differs: here `req` stands for the README's `curl -s`
 # and records the status code and body for the checks. Change one, change the other.
 #
 # Prints "ok - <step>" or "not ok - <step>: <details>" per check and ends with one line
@@ -218,6 +218,68 @@ check "the buyer is notified" 200 '.items[0].event == "question.answer_published
 req "$BASE/v1/questions/counts" -H "Authorization: Bearer $SELLER_TOKEN"
 check "the question is processed for the seller" 200 \
     '. == {"all":1,"new":0,"viewed":0,"processed":1}'
+
+# --- 14. the buyer reviews the tea with a photo ---------------------------------------------
+base64 -d >"$TMP/tea.png" <<<'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=='
+req "$BASE/v1/files" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: image/png' --data-binary @"$TMP/tea.png"
+check "the buyer uploads a photo" 201 '.content_type == "image/png"' '.size == 70'
+PHOTO_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+req "$BASE/v1/reviews" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"posting_number\":\"$POSTING\",\"product_id\":$PRODUCT_ID,\"rating\":5,\"text\":\"Fresh spring tea, a sweet aftertaste.\",\"pros\":\"Aroma\",\"media\":[$PHOTO_ID]}"
+check "the buyer reviews the delivered tea with the photo" 201 \
+    ".product.id == ${PRODUCT_ID:-null}" '.rating == 5' '.published == true' '.status == "new"' \
+    ".media | map(.id) == [${PHOTO_ID:-null}]" '.moderation.status == "approved"'
+REVIEW_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+req "$BASE/v1/reviews" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"posting_number\":\"$POSTING\",\"product_id\":$PRODUCT_ID,\"rating\":1}"
+check "a second review of the same purchase is refused" 409 \
+    '.code == "review_exists"' ".review_id == ${REVIEW_ID:-null}"
+
+# --- 15. the seller finds the review and answers it -----------------------------------------
+req "$BASE/v1/reviews/counts" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the seller counts one new review" 200 \
+    '.all == 1 and .new == 1 and .unanswered == 1 and .by_rating["5"] == 1'
+req "$BASE/v1/reviews?status=new&rating=4,5&has_media=true&q=aftertaste" \
+  -H "Authorization: Bearer $SELLER_TOKEN"
+check "the seller finds it with filters and a word" 200 \
+    ".items | length == 1 and .[0].id == ${REVIEW_ID:-null}"
+# (binary: compared with the file sent instead of checked as JSON)
+STATUS=$(curl -s --max-time 15 -o "$TMP/seen.png" -w '%{http_code}' "$BASE/v1/files/$PHOTO_ID" \
+  -H "Authorization: Bearer $SELLER_TOKEN")
+if [ "$STATUS" = 200 ] && cmp -s "$TMP/tea.png" "$TMP/seen.png"; then
+    passed=$((passed + 1)); echo "ok - the seller sees the same photo"
+else
+    not_ok "the seller sees the same photo" "HTTP $STATUS"
+fi
+req "$BASE/v1/reviews/$REVIEW_ID/comments" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"text":"Thank you! The next harvest arrives in May."}'
+check "the seller answers; the official answer waits for moderation" 201 \
+    '.is_official == true' '.moderation.status == "pending"'
+COMMENT_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+
+# --- 16. support approves the answer --------------------------------------------------------
+req "$BASE/v1/moderation/queue?kind=review_comment&limit=100" -H "Authorization: Bearer $SUPPORT_TOKEN"
+check "the answer is in the moderation queue" 200 \
+    "[.items[] | select(.id == ${COMMENT_ID:-null})] | length == 1 and .[0].review.id == ${REVIEW_ID:-null}"
+req "$BASE/v1/moderation/decisions" -H "Authorization: Bearer $SUPPORT_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"kind\":\"review_comment\",\"id\":$COMMENT_ID,\"decision\":\"approve\"}"
+check "support approves it" 200 '.moderation_status == "approved"'
+
+# --- 17. the product page and its rating -----------------------------------------------------
+req "$BASE/v1/products/$PRODUCT_ID/reviews" -H "Authorization: Bearer $BUYER_TOKEN"
+check "the product page shows the review with the seller's answer" 200 \
+    '.items | length == 1' '.items[0].status == "processed"' '.items[0].answered == true' \
+    '.items[0].comments | map(.text) == ["Thank you! The next harvest arrives in May."]'
+req "$BASE/v1/products/$PRODUCT_ID/rating" -H "Authorization: Bearer $BUYER_TOKEN"
+check "the product's rating" 200 \
+    '.count == 1 and .average == 5 and .histogram["5"] == 1'
+req "$BASE/v1/notifications?limit=1" -H "Authorization: Bearer $BUYER_TOKEN"
+check "the buyer is told of the answer" 200 '.items[0].event == "review.comment_published"'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
