@@ -177,7 +177,7 @@ HANDLER(product_rating)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
     struct db_conn *conn;
-    json_t *out = NULL;
+    char *out = NULL;
     int64_t id = http_path_id(ctx, "id");
     (void)req;
     (void)app;
@@ -188,5 +188,9 @@ HANDLER(product_rating)
     sd_err e = review_rating(conn, id, &out);
     if (e == SD_ERR_NOT_FOUND)
         return http_problem(ctx, e, NULL, "No such product.");
-    return e == SD_OK ? http_json(ctx, 200, out) : http_store_error(ctx, e);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    int rc = http_json_text(ctx, 200, out);
+    free(out);
+    return rc;
 }

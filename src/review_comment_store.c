@@ -271,7 +271,7 @@ const struct mwf_kind review_complaint_kind = {
     "k.text, " MWF_QUEUE_COMMON(
         "k") ", 'reason', k.reason, 'review', json_build_object('id', r.id,"
              " 'rating', r.rating, 'text', r.text, 'pros', r.pros, 'cons', r.cons,"
-             " 'media', review_media_json(r.media), 'author_id', r.buyer_id))"
+             " 'media', r.media_json, 'author_id', r.buyer_id))"
              " FROM review_complaints k JOIN reviews r ON r.id = k.review_id"
              " JOIN users u ON u.id = k.seller_id JOIN products p ON p.id = r.product_id"
              " WHERE k.moderation_status = 'pending' AND r.deleted_at IS NULL" MWF_QUEUE_FILTERS(

@@ -5,7 +5,8 @@
 
 /* Who sees which reviews in the work lists, over the row alias r ($1 the caller) */
 /* clang-format off */
-#define SCOPE_SELLER  "r.seller_id = $1 AND r.listed"
+/* (listed implies deleted_at IS NULL; said again so the product's index serves the seller) */
+#define SCOPE_SELLER  "r.seller_id = $1 AND r.listed AND r.deleted_at IS NULL"
 #define SCOPE_BUYER   "r.buyer_id = $1 AND r.deleted_at IS NULL"
 #define SCOPE_SUPPORT "r.deleted_at IS NULL AND $1::bigint > 0"
 
@@ -196,9 +197,19 @@ sd_err review_product_page(struct db_conn *conn, int64_t product_id, int64_t vie
     return db_json_page(conn, pages[sort], 6, p, limit, items, has_more, last_id);
 }
 
-sd_err review_rating(struct db_conn *conn, int64_t product_id, json_t **out)
+sd_err review_rating(struct db_conn *conn, int64_t product_id, char **out)
 {
     char pid[24];
+    sd_err e = SD_OK;
     const char *p[] = {db_i64(pid, product_id)};
-    return db_json_one(conn, &review_q_rating, 1, p, out);
+    PGresult *r = db_exec(conn, &review_q_rating, 1, p, &e);
+    *out = NULL;
+    if (!r)
+        return e;
+    if (PQntuples(r) == 0)
+        e = SD_ERR_NOT_FOUND;
+    else if (!(*out = strdup(db_get_str(r, 0, 0))))
+        e = SD_ERR_INTERNAL;
+    PQclear(r);
+    return e;
 }

@@ -46,7 +46,8 @@ sd_err review_product_page(struct db_conn *conn, int64_t product_id, int64_t vie
                            enum review_sort sort, const char *ratings, const char *has_media,
                            int64_t after_id, int limit, char **items, int *has_more,
                            int64_t *last_id);
-/* {product_id, count, average (two decimals, null without reviews), histogram {1..5}}. */
-sd_err review_rating(struct db_conn *conn, int64_t product_id, json_t **out);
+/* {product_id, count, average (two decimals, null without reviews), histogram {1..5}} as
+ * JSON text (malloc'd): the average is PostgreSQL's decimal as it is, not a double's digits. */
+sd_err review_rating(struct db_conn *conn, int64_t product_id, char **out);
 
 #endif

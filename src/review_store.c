@@ -319,7 +319,8 @@ DB_STMT(review_q_set_moderation,
 /* the approved version becomes the review's content and its words its search */
 DB_STMT(review_q_publish,
         "UPDATE reviews r SET version = v.version, rating = v.rating, text = v.text, pros = v.pros,"
-        " cons = v.cons, media = v.media, updated_at = now(),"
+        " cons = v.cons, media = v.media, media_json = review_media_json(v.media),"
+        " updated_at = now(),"
         " search = to_tsvector('russian', v.text || ' ' || v.pros || ' ' || v.cons)"
         "       || to_tsvector('english', v.text || ' ' || v.pros || ' ' || v.cons)"
         "       || to_tsvector('russian', p.name) || to_tsvector('english', p.name)"

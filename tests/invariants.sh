@@ -78,7 +78,8 @@ SELECT r.id, r.official_answers, count(c.id)
 check "a review's published content is its approved version's" "
 SELECT r.id FROM reviews r JOIN review_versions v ON v.review_id = r.id AND v.version = r.version
  WHERE r.version > 0 AND (v.moderation_status <> 'approved' OR (r.rating, r.text, r.pros, r.cons, r.media)
-       IS DISTINCT FROM (v.rating, v.text, v.pros, v.cons, v.media))"
+       IS DISTINCT FROM (v.rating, v.text, v.pros, v.cons, v.media)
+       OR r.media_json::text <> review_media_json(v.media)::text)"
 
 check "the API suites wrote reviews (the checks above saw rows)" "
 SELECT 'no reviews' WHERE NOT EXISTS (SELECT 1 FROM reviews WHERE status = 'processed' AND public)
