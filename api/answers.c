@@ -126,24 +126,8 @@ HANDLER(answers_list)
 
 HANDLER(answers_delete)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    int64_t id = http_path_id(ctx, "id");
-    sd_err e;
     (void)req;
     (void)app;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such answer among yours.");
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    if ((e = db_begin(conn)) != SD_OK)
-        return http_store_error(ctx, e);
-    if ((e = answer_store_delete(conn, id, ctx->user_id)) == SD_OK)
-        e = db_commit(conn);
-    if (e != SD_OK) {
-        db_rollback(conn);
-        return e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such answer among yours.")
-                                     : http_store_error(ctx, e);
-    }
-    return http_no_content(ctx);
+    return http_delete_own(http_ctx_of(resp), ROLE_BUYER | ROLE_SELLER | ROLE_SUPPORT,
+                           answer_store_delete, "No such answer among yours.");
 }

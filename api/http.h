@@ -155,6 +155,18 @@ int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_
  * changed (a review refuses a second review of the purchase): replays a stored answer of the
  * Idempotency-Key (1: answered, also for a bad key or a store error), 0 to go on. */
 int http_idempotent_replay(struct http_ctx *ctx, const char *scope);
+/* DELETE of one of the caller's own things named by the path's id: the caller's role must be
+ * in roles; del runs in a transaction and answers SD_ERR_NOT_FOUND for what is not the
+ * caller's; 204, or 404 saying missing. */
+typedef sd_err (*http_delete_fn)(struct db_conn *conn, int64_t id, int64_t user_id);
+int http_delete_own(struct http_ctx *ctx, unsigned roles, http_delete_fn del, const char *missing);
+/* A seller's bulk status change {<ids_field>: 1..100 distinct ids, status: one of statuses
+ * (NULL-terminated; statuses_text lists them for the message)}: 200 {results} from set, whose
+ * ids are a bigint[] literal. */
+typedef sd_err (*http_status_fn)(struct db_conn *conn, int64_t seller_id, const char *ids,
+                                 const char *status, json_t **results);
+int http_bulk_status(struct http_ctx *ctx, const char *ids_field, const char *const *statuses,
+                     const char *statuses_text, http_status_fn set);
 /* 429 with Retry-After. */
 int http_rate_limited(struct http_ctx *ctx, int retry_after_s, const char *detail);
 /* The client's IP address as text. */

@@ -19,7 +19,6 @@
 #define QUESTION_MAX      1000
 #define QUESTIONS_DEFAULT 20
 #define QUESTIONS_MAX     100
-#define STATUS_IDS_MAX    100
 #define NOTIFY_NAME_MAX   120
 
 static enum question_scope scope_of(const struct http_ctx *ctx)
@@ -187,45 +186,14 @@ HANDLER(questions_get)
     return http_json(ctx, 200, out);
 }
 
+/* processed follows published answers; it is never set by hand */
 HANDLER(questions_set_status)
 {
-    static const struct field_rule rules[] = {
-        {"question_ids", FT_ARRAY, 1, 1, STATUS_IDS_MAX},
-        {"status", FT_STRING, 1, 1, 16},
-        FIELD_RULES_END,
-    };
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    json_t *body, *errors, *results = NULL;
-    char *ids = NULL;
-    int rc = U_CALLBACK_COMPLETE;
+    static const char *const statuses[] = {"new", "viewed", NULL};
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_SELLER) != 0 || !(body = http_body_object(ctx)))
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    http_check_fields(body, rules, NULL, errors);
-    const char *status = json_string_value(json_object_get(body, "status"));
-    /* processed follows published answers; it is never set by hand */
-    if (status && strcmp(status, "new") && strcmp(status, "viewed"))
-        http_field_error(errors, "status", "invalid_enum", "must be new or viewed");
-    if (!json_array_size(errors))
-        ids = http_id_list(json_object_get(body, "question_ids"), "question_ids", errors);
-    if (json_array_size(errors)) {
-        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "Invalid request.");
-        errors = NULL;
-        goto cleanup;
-    }
-    if (!(conn = http_conn(ctx)))
-        goto cleanup;
-    sd_err e = question_store_set_status(conn, ctx->user_id, ids, status, &results);
-    rc = e == SD_OK ? http_json(ctx, 200, json_pack("{s:o}", "results", results))
-                    : http_store_error(ctx, e);
-cleanup:
-    free(ids);
-    json_decref(errors);
-    json_decref(body);
-    return rc;
+    return http_bulk_status(http_ctx_of(resp), "question_ids", statuses, "new or viewed",
+                            question_store_set_status);
 }
 
 HANDLER(product_questions_list)

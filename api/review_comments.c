@@ -140,26 +140,10 @@ HANDLER(review_comments_list)
 
 HANDLER(review_comments_delete)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    int64_t id = http_path_id(ctx, "id");
-    sd_err e;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_BUYER | ROLE_SELLER) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such comment of yours.");
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    if ((e = db_begin(conn)) != SD_OK)
-        return http_store_error(ctx, e);
-    if ((e = review_comment_delete(conn, id, ctx->user_id)) == SD_OK &&
-        (e = db_commit(conn)) == SD_OK)
-        return http_no_content(ctx);
-    db_rollback(conn);
-    return e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such comment of yours.")
-                                 : http_store_error(ctx, e);
+    return http_delete_own(http_ctx_of(resp), ROLE_BUYER | ROLE_SELLER, review_comment_delete,
+                           "No such comment of yours.");
 }
 
 static sd_err complaint_create_tx(struct http_ctx *ctx, struct db_conn *conn, void *arg,

@@ -15,7 +15,6 @@
 
 #define REVIEW_TEXT_MAX  5000
 #define REVIEW_MEDIA_MAX (REVIEW_MAX_PHOTOS + REVIEW_MAX_VIDEOS)
-#define STATUS_IDS_MAX   100
 #define COMMENTS_FIRST   20
 
 static const char *const review_texts[] = {"text", "pros", "cons", NULL};
@@ -281,64 +280,17 @@ cleanup:
 
 HANDLER(reviews_delete)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    int64_t id = http_path_id(ctx, "id");
-    sd_err e;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_BUYER) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such review of yours.");
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    if ((e = db_begin(conn)) != SD_OK)
-        return http_store_error(ctx, e);
-    if ((e = review_store_delete(conn, id, ctx->user_id)) == SD_OK &&
-        (e = db_commit(conn)) == SD_OK)
-        return http_no_content(ctx);
-    db_rollback(conn);
-    return e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such review of yours.")
-                                 : http_store_error(ctx, e);
+    return http_delete_own(http_ctx_of(resp), ROLE_BUYER, review_store_delete,
+                           "No such review of yours.");
 }
 
 HANDLER(reviews_set_status)
 {
-    static const struct field_rule rules[] = {
-        {"review_ids", FT_ARRAY, 1, 1, STATUS_IDS_MAX},
-        {"status", FT_STRING, 1, 1, 16},
-        FIELD_RULES_END,
-    };
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    json_t *body, *errors, *results = NULL;
-    char *ids = NULL;
-    int rc = U_CALLBACK_COMPLETE;
+    static const char *const statuses[] = {"new", "viewed", "processed", NULL};
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_SELLER) != 0 || !(body = http_body_object(ctx)))
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    http_check_fields(body, rules, NULL, errors);
-    const char *status = json_string_value(json_object_get(body, "status"));
-    if (status && strcmp(status, "new") && strcmp(status, "viewed") && strcmp(status, "processed"))
-        http_field_error(errors, "status", "invalid_enum", "must be new, viewed or processed");
-    if (!json_array_size(errors))
-        ids = http_id_list(json_object_get(body, "review_ids"), "review_ids", errors);
-    if (json_array_size(errors)) {
-        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "Invalid request.");
-        errors = NULL;
-        goto cleanup;
-    }
-    if (!(conn = http_conn(ctx)))
-        goto cleanup;
-    sd_err e = review_store_set_status(conn, ctx->user_id, ids, status, &results);
-    rc = e == SD_OK ? http_json(ctx, 200, json_pack("{s:o}", "results", results))
-                    : http_store_error(ctx, e);
-cleanup:
-    free(ids);
-    json_decref(errors);
-    json_decref(body);
-    return rc;
+    return http_bulk_status(http_ctx_of(resp), "review_ids", statuses, "new, viewed or processed",
+                            review_store_set_status);
 }

@@ -196,21 +196,8 @@ HANDLER(templates_update)
 
 HANDLER(templates_delete)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    int64_t id = http_path_id(ctx, "id");
-    sd_err e;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, TEMPLATE_ROLES) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such template among yours.");
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    if ((e = template_store_delete(conn, id, ctx->user_id)) == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, e, NULL, "No such template among yours.");
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_no_content(ctx);
+    return http_delete_own(http_ctx_of(resp), TEMPLATE_ROLES, template_store_delete,
+                           "No such template among yours.");
 }
