@@ -9,8 +9,12 @@ ALTER TABLE postings ADD CONSTRAINT postings_status_check
     CHECK (status IN ('awaiting_packaging', 'delivering', 'delivered', 'cancelled', 'refused'));
 ALTER TABLE postings ADD COLUMN refused_at timestamptz;
 
-CREATE OR REPLACE FUNCTION posting_json(p postings) RETURNS json LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT json_build_object(
+-- (PL/pgSQL, as 0003 made it: it keeps the items query's plan per session)
+CREATE OR REPLACE FUNCTION posting_json(p postings) RETURNS json LANGUAGE plpgsql STABLE
+PARALLEL SAFE AS
+$$
+BEGIN
+    RETURN json_build_object(
        'posting_number', p.posting_number, 'order_id', p.order_id,
        'seller_id', p.seller_id, 'buyer_id', p.buyer_id, 'status', p.status,
        'items', (SELECT coalesce(json_agg(json_build_object(
@@ -21,7 +25,9 @@ $$ SELECT json_build_object(
                   WHERE i.posting_id = p.id),
        'created_at', sd_ts(p.created_at), 'updated_at', sd_ts(p.updated_at),
        'delivering_at', sd_ts(p.delivering_at), 'delivered_at', sd_ts(p.delivered_at),
-       'cancelled_at', sd_ts(p.cancelled_at), 'refused_at', sd_ts(p.refused_at)) $$;
+       'cancelled_at', sd_ts(p.cancelled_at), 'refused_at', sd_ts(p.refused_at));
+END
+$$;
 
 CREATE TABLE reviews (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
