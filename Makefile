@@ -55,7 +55,7 @@ $(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c)) $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
 
 $(API_TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/api/*.c))
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check jansson libcurl libjwt libsodium)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs check jansson libcurl libjwt libsodium) -lpthread
 
 $(MODCHECK_BIN): $(BUILD)/tests/moderation/modcheck.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -41,6 +41,15 @@ HANDLER(reviews_list);
 HANDLER(reviews_counts);
 HANDLER(product_reviews_list);
 HANDLER(product_rating);
+HANDLER(promotions_create);
+HANDLER(promotions_list);
+HANDLER(promotions_get);
+HANDLER(promotions_update);
+HANDLER(promotions_end);
+HANDLER(promotion_candidates);
+HANDLER(promotion_products_list);
+HANDLER(promotion_products_add);
+HANDLER(promotion_products_remove);
 /* api/review_comments.c */
 HANDLER(review_comments_create);
 HANDLER(review_comments_list);

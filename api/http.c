@@ -245,6 +245,8 @@ static const char *http_type_name(enum field_type t)
         return "an array";
     case FT_OBJECT:
         return "an object";
+    case FT_NUMBER:
+        return "a number";
     }
     return "a value";
 }
@@ -262,6 +264,8 @@ static int http_type_ok(const json_t *v, enum field_type t)
         return json_is_array(v);
     case FT_OBJECT:
         return json_is_object(v);
+    case FT_NUMBER:
+        return json_is_number(v);
     }
     return 0;
 }

@@ -91,7 +91,7 @@ int http_require_role(struct http_ctx *ctx, unsigned mask);
  * returns NULL in that case. */
 json_t *http_body_object(struct http_ctx *ctx);
 
-enum field_type { FT_STRING, FT_INT, FT_BOOL, FT_ARRAY, FT_OBJECT };
+enum field_type { FT_STRING, FT_INT, FT_BOOL, FT_ARRAY, FT_OBJECT, FT_NUMBER };
 struct field_rule {
     const char *name;
     enum field_type type;

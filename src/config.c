@@ -80,6 +80,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_DELIVERY_BACKOFF", K_INT, OFF(delivery_backoff_s), 1, 3600},
     {"SELLERDESK_DELIVERY_TIMEOUT_MS", K_INT, OFF(delivery_timeout_ms), 100, 60000},
     {"SELLERDESK_DELIVERY_INTERVAL_MS", K_INT, OFF(delivery_interval_ms), 50, 60000},
+    {"SELLERDESK_SCHEDULER_INTERVAL_MS", K_INT, OFF(scheduler_interval_ms), 100, 60000},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -142,6 +143,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->delivery_backoff_s = 30;
     cfg->delivery_timeout_ms = 5000;
     cfg->delivery_interval_ms = 1000;
+    cfg->scheduler_interval_ms = 30000;
 }
 
 static int parse_ll(const char *s, long long *out)

@@ -73,6 +73,7 @@ struct sd_config {
     int delivery_backoff_s;
     int delivery_timeout_ms;
     int delivery_interval_ms;
+    int scheduler_interval_ms;         /* how often the promotion notices are looked for */
     const char **platform_domain_list; /* platform_domains split, after validation */
     size_t nplatform_domains;
     /* loaded key material */

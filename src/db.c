@@ -215,7 +215,8 @@ static sd_err db_classify(struct db_conn *c, const PGresult *res)
         return SD_ERR_UNAVAILABLE;
     if (!state)
         return SD_ERR_INTERNAL;
-    if (strcmp(state, "23505") == 0)
+    /* unique and exclusion constraints: another row holds it */
+    if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0)
         return SD_ERR_CONFLICT;
     /* timeouts, lock waits, serialization failures, shutdowns, lost connections */
     if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||

@@ -1,6 +1,5 @@
 #include "delivery.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,70 +205,8 @@ int delivery_run_once(struct db_conn *conn, const struct delivery_config *cfg)
     return n;
 }
 
-struct delivery_worker {
-    pthread_t thread;
-    struct db_pool *pool;
-    struct delivery_config cfg;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
-};
-
-static void *delivery_loop(void *arg)
+/* a job of the periodic worker: more is due at once when the batch was full */
+int delivery_job(struct db_conn *conn, void *cfg)
 {
-    struct delivery_worker *w = arg;
-    pthread_mutex_lock(&w->mu);
-    while (!w->stop) {
-        pthread_mutex_unlock(&w->mu);
-        sd_err e;
-        int handled = 0;
-        struct db_conn *conn = db_acquire(w->pool, &e);
-        if (conn) {
-            handled = delivery_run_once(conn, &w->cfg);
-            db_release(w->pool, conn);
-        }
-        pthread_mutex_lock(&w->mu);
-        if (handled == DELIVERY_BATCH)
-            continue; /* more may be due right away */
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += w->cfg.interval_ms / 1000;
-        until.tv_nsec += (long)(w->cfg.interval_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        if (!w->stop)
-            pthread_cond_timedwait(&w->cv, &w->mu, &until);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
-}
-
-struct delivery_worker *delivery_start(struct db_pool *pool, const struct delivery_config *cfg)
-{
-    struct delivery_worker *w = calloc(1, sizeof *w);
-    w->pool = pool;
-    w->cfg = *cfg;
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->thread, NULL, delivery_loop, w) != 0) {
-        free(w);
-        return NULL;
-    }
-    return w;
-}
-
-void delivery_stop(struct delivery_worker *w)
-{
-    if (!w)
-        return;
-    pthread_mutex_lock(&w->mu);
-    w->stop = 1;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
-    free(w);
+    return delivery_run_once(conn, cfg) == DELIVERY_BATCH;
 }

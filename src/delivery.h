@@ -29,9 +29,8 @@ void delivery_sign(const char *secret, const char *timestamp, const char *body, 
 /* Seconds until the next attempt after `attempts` failed ones. */
 int delivery_backoff(int base_s, int attempts);
 
-struct delivery_worker;
-/* A thread that runs batches until delivery_stop. */
-struct delivery_worker *delivery_start(struct db_pool *pool, const struct delivery_config *cfg);
-void delivery_stop(struct delivery_worker *w);
+/* delivery_run_once as a job of src/periodic.h (arg: the delivery_config): 1 when a full
+ * batch went, so the next one runs at once. */
+int delivery_job(struct db_conn *conn, void *cfg);
 
 #endif

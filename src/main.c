@@ -14,6 +14,8 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "notify.h"
+#include "periodic.h"
+#include "promotion_scheduler.h"
 #include "seed.h"
 #include "user_store.h"
 
@@ -74,10 +76,17 @@ static int cmd_serve(struct sd_config *cfg)
                                  cfg->delivery_backoff_s,
                                  cfg->delivery_timeout_ms,
                                  cfg->delivery_interval_ms};
-    struct delivery_worker *worker =
-        cfg->push_url || cfg->smtp_url ? delivery_start(app.pool, &dc) : NULL;
+    struct periodic_db jobs_db = {cfg->database_url, cfg->db_statement_timeout_ms,
+                                  cfg->db_connect_timeout_s};
+    struct periodic *outbox =
+        cfg->push_url || cfg->smtp_url
+            ? periodic_start(&jobs_db, cfg->delivery_interval_ms, delivery_job, &dc)
+            : NULL;
+    struct periodic *scheduler =
+        periodic_start(&jobs_db, cfg->scheduler_interval_ms, promotion_scheduler_run, NULL);
     int rc = server_run(&app);
-    delivery_stop(worker);
+    periodic_stop(scheduler);
+    periodic_stop(outbox);
     db_pool_free(app.pool);
     metrics_free(app.metrics);
     return rc == 0 ? 0 : 1;

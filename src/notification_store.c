@@ -1,16 +1,19 @@
 #include "notification_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "notify.h"
 
-/* the notification and its outbox rows: a channel the user (or the event's default) wants
- * is pending when configured, skipped when not; one the user switched off gets no row */
+/* the notification of each user ($1, a bigint[]) and its outbox rows: a channel the user
+ * (or the event's default) wants is pending when configured, skipped when not; one the user
+ * switched off gets no row */
 DB_STMT(
     notification_q_create,
     "WITH n AS (INSERT INTO notifications (user_id, event, tab, title, body, data, in_feed)"
-    "            VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'), $11::bool)"
+    "            SELECT u, $2, $3, $4, $5, coalesce($6::jsonb, '{}'), $11::bool"
+    "              FROM unnest($1::bigint[]) u"
     "            RETURNING id, user_id)"
     " INSERT INTO notification_deliveries (notification_id, user_id, channel, status, last_error)"
     " SELECT n.id, n.user_id, c.channel,"
@@ -94,15 +97,14 @@ static sd_err exec_ok(struct db_conn *conn, const db_stmt *st, int n, const char
     return r ? SD_OK : e;
 }
 
-static sd_err create(struct db_conn *conn, int64_t user_id, const char *event, const char *title,
+static sd_err create(struct db_conn *conn, const char *users, const char *event, const char *title,
                      const char *body, const json_t *data, int in_feed)
 {
-    char uid[24];
     const struct notify_event *ev = notify_event_find(event);
     if (!ev)
         return SD_ERR_INTERNAL;
     char *d = data ? json_dumps(data, JSON_COMPACT) : NULL;
-    const char *p[] = {db_i64(uid, user_id),
+    const char *p[] = {users,
                        event,
                        ev->tab,
                        title,
@@ -121,13 +123,23 @@ static sd_err create(struct db_conn *conn, int64_t user_id, const char *event, c
 sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const char *event,
                                  const char *title, const char *body, const json_t *data)
 {
-    return create(conn, user_id, event, title, body, data, 1);
+    char users[32];
+    snprintf(users, sizeof users, "{%lld}", (long long)user_id);
+    return create(conn, users, event, title, body, data, 1);
+}
+
+sd_err notification_store_create_many(struct db_conn *conn, const char *user_ids, const char *event,
+                                      const char *title, const char *body, const json_t *data)
+{
+    return create(conn, user_ids, event, title, body, data, 1);
 }
 
 sd_err notification_store_create_unlisted(struct db_conn *conn, int64_t user_id, const char *event,
                                           const char *title, const char *body, const json_t *data)
 {
-    return create(conn, user_id, event, title, body, data, 0);
+    char users[32];
+    snprintf(users, sizeof users, "{%lld}", (long long)user_id);
+    return create(conn, users, event, title, body, data, 0);
 }
 
 sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, char **items,

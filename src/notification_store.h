@@ -9,6 +9,9 @@
  * if its cause was committed. data is a JSON object (borrowed) or NULL. */
 sd_err notification_store_create(struct db_conn *conn, int64_t user_id, const char *event,
                                  const char *title, const char *body, const json_t *data);
+/* Same for many users at once (user_ids a bigint[] literal): one statement. */
+sd_err notification_store_create_many(struct db_conn *conn, const char *user_ids, const char *event,
+                                      const char *title, const char *body, const json_t *data);
 /* Same, delivered by push and e-mail only: it stays out of the feed and its counters (chat
  * messages, which have their own unread counts). */
 sd_err notification_store_create_unlisted(struct db_conn *conn, int64_t user_id, const char *event,

@@ -8,22 +8,37 @@
 
 DB_STMT(order_q_lock_products,
         "SELECT id, stock FROM products WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE");
-/* one statement: reserve stock, create the order, one posting per seller, its items */
+/* one statement: reserve stock, take the units a running promotion still prices at its
+ * action price (the products are locked, so no other order counts the same units; the
+ * table's CHECK sold <= quantity is the last guard), create the order, one posting per
+ * seller, its items with the price paid */
 DB_STMT(order_q_create,
         "WITH x AS (SELECT * FROM unnest($2::bigint[], $3::int[]) AS x(product_id, q)),"
         " dec AS (UPDATE products p SET stock = p.stock - x.q, updated_at = now() FROM x"
         "         WHERE p.id = x.product_id RETURNING p.id, p.seller_id, p.price),"
+        " pm AS (SELECT pp.promotion_id, pp.product_id, pp.action_price,"
+        "               least(x.q, pp.quantity - pp.sold) AS units"
+        "          FROM x JOIN promotion_products pp ON pp.product_id = x.product_id"
+        "          JOIN promotions pr ON pr.id = pp.promotion_id"
+        "          JOIN products p ON p.id = x.product_id"
+        "         WHERE now() >= pr.date_start AND now() < least(pr.date_end, pr.ended_at)"
+        "           AND pp.sold < pp.quantity AND pp.action_price < p.price),"
+        " pu AS (UPDATE promotion_products pp SET sold = pp.sold + pm.units, updated_at = now()"
+        "        FROM pm WHERE pp.promotion_id = pm.promotion_id"
+        "        AND pp.product_id = pm.product_id RETURNING 1),"
         " o AS (INSERT INTO orders (buyer_id) VALUES ($1) RETURNING id),"
         " s AS (SELECT seller_id, row_number() OVER (ORDER BY seller_id) AS n"
         "       FROM (SELECT DISTINCT seller_id FROM dec) d),"
         " po AS (INSERT INTO postings (posting_number, order_id, seller_id, buyer_id)"
         "        SELECT o.id || '-' || lpad(s.n::text, 4, '0'), o.id, s.seller_id, $1 FROM o, s"
         "        RETURNING id, seller_id),"
-        " it AS (INSERT INTO posting_items (posting_id, seller_id, product_id, quantity, price)"
-        "        SELECT po.id, dec.seller_id, dec.id, x.q, dec.price"
+        " it AS (INSERT INTO posting_items (posting_id, seller_id, product_id, quantity, price,"
+        "                                   promotion_id, action_price, promo_quantity)"
+        "        SELECT po.id, dec.seller_id, dec.id, x.q, dec.price, pm.promotion_id,"
+        "               pm.action_price, coalesce(pm.units, 0)"
         "        FROM dec JOIN x ON x.product_id = dec.id JOIN po ON po.seller_id = dec.seller_id"
-        "        RETURNING 1)"
-        " SELECT o.id, (SELECT count(*) FROM it) FROM o");
+        "        LEFT JOIN pm ON pm.product_id = dec.id RETURNING 1)"
+        " SELECT o.id, (SELECT count(*) FROM it), (SELECT count(*) FROM pu) FROM o");
 DB_STMT(order_q_get, "SELECT order_json(o) FROM orders o WHERE id = $1");
 /* everyone's orders (support): ($1 after, $2 limit); one buyer's: ($1 buyer, $2, $3) */
 DB_STMT(order_q_list, "SELECT o.id, order_json(o) FROM orders o WHERE " DB_BEFORE(
@@ -41,8 +56,13 @@ DB_STMT(order_q_lock_posting,
         "SELECT id, status, buyer_id, seller_id FROM postings WHERE posting_number = $1"
         " AND (($3 = 'seller' AND seller_id = $2) OR ($3 = 'buyer' AND buyer_id = $2))"
         " FOR UPDATE");
-DB_STMT(order_q_restock, "UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()"
-                         " FROM posting_items i WHERE i.posting_id = $1 AND p.id = i.product_id");
+/* the units come back, and those a promotion priced go back to it */
+DB_STMT(order_q_restock,
+        "WITH s AS (UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()"
+        "           FROM posting_items i WHERE i.posting_id = $1 AND p.id = i.product_id)"
+        " UPDATE promotion_products pp SET sold = greatest(0, pp.sold - i.promo_quantity),"
+        " updated_at = now() FROM posting_items i WHERE i.posting_id = $1"
+        " AND pp.promotion_id = i.promotion_id AND pp.product_id = i.product_id");
 DB_STMT(order_q_set_status,
         "UPDATE postings SET status = $2, updated_at = now(),"
         " delivering_at = CASE WHEN $2 = 'delivering' THEN now() ELSE delivering_at END,"

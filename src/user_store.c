@@ -6,6 +6,10 @@ DB_STMT(user_q_create,
         "INSERT INTO users (email, password_hash, role, display_name) VALUES ($1, $2, $3, $4)"
         " RETURNING user_json(users)");
 DB_STMT(user_q_get, "SELECT role, user_json(u) FROM users u WHERE id = $1");
+DB_STMT(user_q_not_role,
+        "SELECT coalesce((SELECT i.id FROM unnest($1::bigint[]) WITH ORDINALITY AS i(id, n)"
+        " WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.id AND u.role = $2)"
+        " ORDER BY i.n LIMIT 1), 0)");
 DB_STMT(user_q_credentials,
         "SELECT id, role, password_hash FROM users WHERE lower(email) = lower($1)");
 
@@ -52,4 +56,17 @@ sd_err user_store_credentials(struct db_conn *conn, const char *email, int64_t *
     }
     PQclear(r);
     return e;
+}
+
+sd_err user_store_first_not_role(struct db_conn *conn, const char *ids, const char *role,
+                                 int64_t *bad)
+{
+    sd_err e = SD_OK;
+    const char *p[] = {ids, role};
+    PGresult *r = db_exec(conn, &user_q_not_role, 2, p, &e);
+    if (!r)
+        return e;
+    *bad = db_get_i64(r, 0, 0);
+    PQclear(r);
+    return SD_OK;
 }

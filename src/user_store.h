@@ -14,5 +14,9 @@ sd_err user_store_get(struct db_conn *conn, int64_t id, auth_role *role, json_t 
 /* For login: id, role and password hash by e-mail; SD_ERR_NOT_FOUND if unknown. */
 sd_err user_store_credentials(struct db_conn *conn, const char *email, int64_t *id, auth_role *role,
                               char hash[128]);
+/* The first of ids (a bigint[] literal, in order) that is not an account of that role, or 0
+ * in *bad when all are. */
+sd_err user_store_first_not_role(struct db_conn *conn, const char *ids, const char *role,
+                                 int64_t *bad);
 
 #endif
