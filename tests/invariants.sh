@@ -90,5 +90,22 @@ check "the API suites asked questions (the checks above saw rows)" "
 SELECT 'no questions' WHERE NOT EXISTS (SELECT 1 FROM questions WHERE status = 'processed')
     OR NOT EXISTS (SELECT 1 FROM question_counts WHERE processed > 0)"
 
+
+check "promotion_products.sold equals the promotion units of live postings" "
+SELECT pp.promotion_id, pp.product_id, pp.sold,
+       coalesce(sum(i.promo_quantity) FILTER (WHERE p.id IS NOT NULL), 0)
+  FROM promotion_products pp
+  LEFT JOIN posting_items i ON i.promotion_id = pp.promotion_id AND i.product_id = pp.product_id
+  LEFT JOIN postings p ON p.id = i.posting_id AND p.status NOT IN ('cancelled', 'refused')
+ GROUP BY 1, 2, 3 HAVING pp.sold <> coalesce(sum(i.promo_quantity) FILTER (WHERE p.id IS NOT NULL), 0)"
+
+check "no item is priced by a promotion that was not running or beyond its quantity" "
+SELECT i.posting_id, i.product_id, i.promotion_id, i.action_price, i.promo_quantity, i.quantity
+  FROM posting_items i JOIN postings p ON p.id = i.posting_id
+  LEFT JOIN promotions pr ON pr.id = i.promotion_id
+ WHERE i.promotion_id IS NOT NULL AND (pr.id IS NULL OR i.promo_quantity < 1
+       OR i.promo_quantity > i.quantity OR i.action_price >= i.price
+       OR p.created_at < pr.date_start OR p.created_at >= least(pr.date_end, pr.ended_at))"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -281,5 +281,36 @@ check "the product's rating" 200 \
 req "$BASE/v1/notifications?limit=1" -H "Authorization: Bearer $BUYER_TOKEN"
 check "the buyer is told of the answer" 200 '.items[0].event == "review.comment_published"'
 
+# --- 18. support starts a promotion; the seller adds the tea at a discount ---------------------
+req "$BASE/v1/promotions" -H "Authorization: Bearer $SUPPORT_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"title\":\"Spring tea week\",\"type\":\"discount\",\"date_start\":\"$(date -u +%FT%TZ)\",\"date_end\":\"$(date -u -d '+7 days' +%FT%TZ)\",\"min_discount_percent\":5,\"max_discount_percent\":50,\"audience\":\"sellers\",\"seller_ids\":[${SELLER_ID:-0}]}"
+check "support creates a promotion for the seller" 201 \
+    '.phase == "running"' ".seller_ids == [${SELLER_ID:-null}]" '.min_discount_percent == 5'
+PROMO_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+req "$BASE/v1/promotions?state=available" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the seller sees it available" 200 \
+    "[.items[] | select(.id == ${PROMO_ID:-null})] | length == 1 and .[0].candidate_products_count == 1"
+req "$BASE/v1/promotions/$PROMO_ID/candidates" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the tea is a candidate with its price bounds" 200 \
+    ".items | length == 1 and .[0].product_id == ${PRODUCT_ID:-null}" \
+    '.items[0].max_action_price == 46550 and .items[0].min_action_price == 24500'
+req "$BASE/v1/promotions/$PROMO_ID/products" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"products\":[{\"product_id\":$PRODUCT_ID,\"discount_percent\":20,\"quantity\":3},{\"product_id\":1,\"action_price\":100,\"quantity\":1}]}"
+check "the seller adds the tea at 20 % off; another seller's product is rejected" 200 \
+    ".accepted == [{\"product_id\":${PRODUCT_ID:-null},\"action_price\":39200,\"discount_percent\":20,\"quantity\":3,\"sold\":0,\"remaining\":3}]" \
+    '.rejected == [{"product_id":1,"reason":"not_yours","limit":null}]'
+
+# --- 19. the buyer's order is charged the action price ---------------------------------------
+req "$BASE/v1/orders" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"items\":[{\"product_id\":$PRODUCT_ID,\"quantity\":1}]}"
+check "the buyer pays the action price" 201 '.total == 39200' \
+    ".postings[0].items[0] | .price == 49000 and .paid == 39200 and .promotion == {\"id\":${PROMO_ID:-null},\"action_price\":39200,\"quantity\":1}"
+req "$BASE/v1/promotions/$PROMO_ID/products" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the promotion counts the unit sold" 200 \
+    '.items | length == 1 and .[0].sold == 1 and .[0].remaining == 2'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -102,5 +102,7 @@ Suite *reviews_suite(void);
 Suite *review_media_suite(void);
 Suite *review_lists_suite(void);
 Suite *review_comments_suite(void);
+Suite *promotions_suite(void);
+Suite *promotion_products_suite(void);
 
 #endif
