@@ -1,4 +1,4 @@
-# Shared by bench/run.sh, bench/notifications.sh, bench/chats.sh and bench/questions.sh (sourced): CPU accounting per request
+# Shared by the bench scripts (sourced): CPU accounting per request
 # and wrk's percentiles. Uses the caller's server_pid, PG_DIR and OUT.
 tick_hz=$(getconf CLK_TCK)
 server_cpu() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
@@ -121,4 +121,26 @@ WITH t AS (
 SELECT id, hp || '.' || pg_temp.b64url(hmac(convert_to(hp, 'UTF8'), convert_to(:'secret', 'UTF8'), 'sha256'))
 FROM t ORDER BY id;
 SQL
+}
+
+# The server's statements, from the preprocessed source (bench/reviews.sh, bench/promotions.sh)
+server_sql() { # file statement
+    cc -E -P -I/usr/include/postgresql -D_DEFAULT_SOURCE "$1" 2>/dev/null |
+        awk -v name="$2" 'index($0, "db_stmt " name " = {") && !done { on = 1 } on { print } on && /}/ { on = 0; done = 1 }' |
+        grep -o '"\([^"\\]\|\\.\)*"' | sed '1d; s/^"//; s/"$//' | tr -d '\n'
+}
+# The statement for pgbench: $N becomes :pN; an optional parameter N (OPT "N:type ...") may be
+# NULL, which a pgbench variable cannot be, so it is NULLIF(:pN, 'all')::type with -D pN=all
+# for "not given" (dates: NULLIF(:pN::date, '-infinity'), as a text cast to date would not fold
+# when planning). In -M extended each occurrence is a parameter, NULL at run time; the
+# per-call plan folds it as it folds the server's NULL.
+pgb_sql() { # file statement OPT
+    server_sql "$1" "$2" | OPT="$3" perl -pe '
+        BEGIN { %t = map { split /:/ } split / /, $ENV{OPT} }
+        s{\$(\d+)(?:::(\w+(?:\[\])?))?}{
+            my ($n, $cast) = ($1, $2);
+            !exists $t{$n} ? ":p$n" . (defined $cast ? "::$cast" : "")
+            : $t{$n} eq "date" ? "NULLIF(:p${n}::date, \x27-infinity\x27)"
+            : "NULLIF(:p$n, \x27all\x27)::$t{$n}" }ge'
+    echo ";"
 }

@@ -24,6 +24,7 @@
 #   RB_OUT=/tmp/sellerdesk-reviewbench               raw outputs, logs, results.md
 #   DURATION=10 WARMUP=3 THREADS=2 CONNS=16          wrk -d/-t/-c, pgbench -T/-j/-c
 #   SIZES="100000 1000000 10000000" MATRIX_SIZE=1000000   reviews at each step; the matrix's
+#                                                    (none: growth only, no matrix)
 #   BROAD=качество RARE=царапина                     the search words
 #   BUYERS=10000 SELLERS=1000 PRODUCTS=100000 ORDERS=10000   bench/gen sizes
 #   ENDPOINTS="list list-date-asc ..." GROWTH_ENDPOINTS="list ..."   (see ep below)
@@ -54,7 +55,8 @@ export SELLERDESK_BIN BENCH_PASSWORD
 read -r -a sizes <<<"$SIZES"
 REVIEWS=${sizes[-1]}
 first_conns=${CONNS%% *}
-[[ " $SIZES " == *" $MATRIX_SIZE "* ]] || { echo "MATRIX_SIZE must be one of SIZES" >&2; exit 2; }
+[ "$MATRIX_SIZE" = none ] && ENDPOINTS=
+[ "$MATRIX_SIZE" = none ] || [[ " $SIZES " == *" $MATRIX_SIZE "* ]] || { echo "MATRIX_SIZE must be one of SIZES or none" >&2; exit 2; }
 
 log() { printf '[reviewbench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -98,27 +100,8 @@ fi
     echo "settings:    DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' SIZES='$SIZES' MATRIX_SIZE=$MATRIX_SIZE BROAD=$BROAD RARE=$RARE pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
 } | tee "$OUT/machine.txt" >&2
 
-# --- the server's statements, from the preprocessed source --------------------------------
-server_sql() { # file statement
-    cc -E -P -I/usr/include/postgresql -D_DEFAULT_SOURCE "$1" 2>/dev/null |
-        awk -v name="$2" 'index($0, "db_stmt " name " = {") && !done { on = 1 } on { print } on && /}/ { on = 0; done = 1 }' |
-        grep -o '"\([^"\\]\|\\.\)*"' | sed '1d; s/^"//; s/"$//' | tr -d '\n'
-}
-# The statement for pgbench: $N becomes :pN; an optional parameter N (OPT "N:type ...") may be
-# NULL, which a pgbench variable cannot be, so it is NULLIF(:pN, 'all')::type with -D pN=all
-# for "not given" (dates: NULLIF(:pN::date, '-infinity'), as a text cast to date would not fold
-# when planning). In -M extended each occurrence is a parameter, NULL at run time; the
-# per-call plan folds it as it folds the server's NULL.
-pgb_sql() { # file statement OPT
-    server_sql "$1" "$2" | OPT="$3" perl -pe '
-        BEGIN { %t = map { split /:/ } split / /, $ENV{OPT} }
-        s{\$(\d+)(?:::(\w+(?:\[\])?))?}{
-            my ($n, $cast) = ($1, $2);
-            !exists $t{$n} ? ":p$n" . (defined $cast ? "::$cast" : "")
-            : $t{$n} eq "date" ? "NULLIF(:p${n}::date, \x27-infinity\x27)"
-            : "NULLIF(:p$n, \x27all\x27)::$t{$n}" }ge'
-    echo ";"
-}
+# --- the server's statements (server_sql, pgb_sql: bench/lib.sh) ---------------------------
+. bench/lib.sh
 LIST_OPT="4:text 5:int[] 6:bool 7:bool 8:bool 9:bigint 10:date 11:date 12:text"
 [ -n "$(server_sql src/review_list_store.c review_q_list_seller_date_desc)" ] || die "cannot read the statements from src/review_list_store.c"
 [ -n "$(server_sql src/user_store.c user_q_get)" ] || die "cannot read user_q_get from src/user_store.c"
@@ -175,7 +158,6 @@ done
 url="http://127.0.0.1:$PORT"
 log "server pid $server_pid"
 
-. bench/lib.sh
 mint_tokens "$(cut -f2 "$OUT/who.tsv" | sort -un | paste -sd,)" >"$OUT/tokens.tsv"
 [ "$(wc -l <"$OUT/tokens.tsv")" = "$(cut -f2 "$OUT/who.tsv" | sort -u | wc -l)" ] || die "minting tokens failed"
 for w in heavy probe support; do

@@ -35,6 +35,21 @@
 #define KEYSET_RATING_ASC                                                                          \
     " AND (r.rating, r.created_at, r.id) > (" CURSOR_RATING("0", "6") ", "                         \
     CURSOR_TIME("-infinity", "infinity") ", " CURSOR_ID("0", MAXID) ")"
+/* A work list by date starts at its date bound when that is tighter than the cursor: the
+ * bound folded into the keyset's row, (created_at, id) < (date_to + 1 day, 0) being
+ * created_at < date_to + 1 day (ids are positive), so the index scan starts there. Given as a
+ * second condition beside the row instead, the scan started at the cursor and filtered its
+ * way back: 55 ms for a month 200 days back at 10M reviews. */
+#define DATE_FROM_TS "($10::date::timestamp AT TIME ZONE 'UTC')"
+#define DATE_TO_TS   "(($11::date + 1)::timestamp AT TIME ZONE 'UTC')"
+#define KEYSET_LIST_DATE_DESC                                                                      \
+    " AND (r.created_at, r.id) < (least(" CURSOR_TIME("infinity", "-infinity") ", " DATE_TO_TS    \
+    "), CASE WHEN " DATE_TO_TS " <= " CURSOR_TIME("infinity", "-infinity") " THEN 0 ELSE "         \
+    CURSOR_ID(MAXID, "0") " END)"
+#define KEYSET_LIST_DATE_ASC                                                                       \
+    " AND (r.created_at, r.id) > (greatest(" CURSOR_TIME("-infinity", "infinity") ", "             \
+    DATE_FROM_TS "), CASE WHEN " DATE_FROM_TS " > " CURSOR_TIME("-infinity", "infinity")          \
+    " THEN 0 ELSE " CURSOR_ID("0", MAXID) " END)"
 #define ORDER_DATE_DESC   " ORDER BY r.created_at DESC, r.id DESC"
 #define ORDER_DATE_ASC    " ORDER BY r.created_at, r.id"
 #define ORDER_RATING_DESC " ORDER BY r.rating DESC, r.created_at DESC, r.id DESC"
@@ -51,25 +66,31 @@
     " AND ($7::bool IS NULL OR r.has_text = $7)"                                                   \
     " AND ($8::bool IS NULL OR (r.official_answers > 0) = $8)"                                     \
     " AND ($9::bigint IS NULL OR r.product_id = $9)"                                               \
-    " AND ($10::date IS NULL OR r.created_at >= ($10::date::timestamp AT TIME ZONE 'UTC'))"        \
-    " AND ($11::date IS NULL OR r.created_at < (($11::date + 1)::timestamp AT TIME ZONE 'UTC'))"   \
     " AND ($12::text IS NULL OR r.search @@ (websearch_to_tsquery('russian', $12)"                \
     " || websearch_to_tsquery('english', $12)))"
-#define LIST_SQL(scope, keyset, order)                                                             \
-    "SELECT r.id, review_json(r, $13::int) FROM reviews r WHERE " scope keyset FILTERS order       \
+#define FILTER_FROM " AND ($10::date IS NULL OR r.created_at >= " DATE_FROM_TS ")"
+#define FILTER_TO   " AND ($11::date IS NULL OR r.created_at < " DATE_TO_TS ")"
+/* by date the keyset holds the date on its side, by rating both dates are filters */
+#define LIST_SQL(scope, keyset, dates, order)                                                      \
+    "SELECT r.id, review_json(r, $13::int) FROM reviews r WHERE " scope keyset FILTERS dates order \
     " LIMIT $3"
-DB_QUERY(review_q_list_seller_date_desc, LIST_SQL(SCOPE_SELLER, KEYSET_DATE_DESC, ORDER_DATE_DESC));
-DB_QUERY(review_q_list_seller_date_asc, LIST_SQL(SCOPE_SELLER, KEYSET_DATE_ASC, ORDER_DATE_ASC));
-DB_QUERY(review_q_list_seller_rating_desc, LIST_SQL(SCOPE_SELLER, KEYSET_RATING_DESC, ORDER_RATING_DESC));
-DB_QUERY(review_q_list_seller_rating_asc, LIST_SQL(SCOPE_SELLER, KEYSET_RATING_ASC, ORDER_RATING_ASC));
-DB_QUERY(review_q_list_buyer_date_desc, LIST_SQL(SCOPE_BUYER, KEYSET_DATE_DESC, ORDER_DATE_DESC));
-DB_QUERY(review_q_list_buyer_date_asc, LIST_SQL(SCOPE_BUYER, KEYSET_DATE_ASC, ORDER_DATE_ASC));
-DB_QUERY(review_q_list_buyer_rating_desc, LIST_SQL(SCOPE_BUYER, KEYSET_RATING_DESC, ORDER_RATING_DESC));
-DB_QUERY(review_q_list_buyer_rating_asc, LIST_SQL(SCOPE_BUYER, KEYSET_RATING_ASC, ORDER_RATING_ASC));
-DB_QUERY(review_q_list_support_date_desc, LIST_SQL(SCOPE_SUPPORT, KEYSET_DATE_DESC, ORDER_DATE_DESC));
-DB_QUERY(review_q_list_support_date_asc, LIST_SQL(SCOPE_SUPPORT, KEYSET_DATE_ASC, ORDER_DATE_ASC));
-DB_QUERY(review_q_list_support_rating_desc, LIST_SQL(SCOPE_SUPPORT, KEYSET_RATING_DESC, ORDER_RATING_DESC));
-DB_QUERY(review_q_list_support_rating_asc, LIST_SQL(SCOPE_SUPPORT, KEYSET_RATING_ASC, ORDER_RATING_ASC));
+#define BY_DATE_DESC   KEYSET_LIST_DATE_DESC, FILTER_FROM, ORDER_DATE_DESC
+#define BY_DATE_ASC    KEYSET_LIST_DATE_ASC, FILTER_TO, ORDER_DATE_ASC
+#define BY_RATING_DESC KEYSET_RATING_DESC, FILTER_FROM FILTER_TO, ORDER_RATING_DESC
+#define BY_RATING_ASC  KEYSET_RATING_ASC, FILTER_FROM FILTER_TO, ORDER_RATING_ASC
+#define LIST(scope, by) LIST_SQL(scope, by)
+DB_QUERY(review_q_list_seller_date_desc, LIST(SCOPE_SELLER, BY_DATE_DESC));
+DB_QUERY(review_q_list_seller_date_asc, LIST(SCOPE_SELLER, BY_DATE_ASC));
+DB_QUERY(review_q_list_seller_rating_desc, LIST(SCOPE_SELLER, BY_RATING_DESC));
+DB_QUERY(review_q_list_seller_rating_asc, LIST(SCOPE_SELLER, BY_RATING_ASC));
+DB_QUERY(review_q_list_buyer_date_desc, LIST(SCOPE_BUYER, BY_DATE_DESC));
+DB_QUERY(review_q_list_buyer_date_asc, LIST(SCOPE_BUYER, BY_DATE_ASC));
+DB_QUERY(review_q_list_buyer_rating_desc, LIST(SCOPE_BUYER, BY_RATING_DESC));
+DB_QUERY(review_q_list_buyer_rating_asc, LIST(SCOPE_BUYER, BY_RATING_ASC));
+DB_QUERY(review_q_list_support_date_desc, LIST(SCOPE_SUPPORT, BY_DATE_DESC));
+DB_QUERY(review_q_list_support_date_asc, LIST(SCOPE_SUPPORT, BY_DATE_ASC));
+DB_QUERY(review_q_list_support_rating_desc, LIST(SCOPE_SUPPORT, BY_RATING_DESC));
+DB_QUERY(review_q_list_support_rating_asc, LIST(SCOPE_SUPPORT, BY_RATING_ASC));
 
 /* the product page: public reviews ($1 product, $2 cursor, $3 limit + 1, $4 ratings,
  * $5 has_media, $6 the caller), each with its published comments */
