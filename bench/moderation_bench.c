@@ -9,7 +9,7 @@
 #include "../src/moderation.h"
 
 static const char *const own[] = {"sellerdesk.dev"};
-static const struct mod_config cfg = {own, 1};
+static const struct mod_config cfg = {own, 1, NULL, 0};
 
 /* ~200 characters each */
 static const char *const short_msgs[] = {

@@ -57,6 +57,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_PWHASH_CONCURRENCY", K_INT, OFF(pwhash_concurrency), 1, 256},
     {"SELLERDESK_MIGRATIONS_DIR", K_STR, OFF(migrations_dir), 0, 0},
     {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
+    {"SELLERDESK_PLATFORM_NAMES", K_STR, OFF(platform_names), 0, 0},
     {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
     {"SELLERDESK_MAX_UPLOAD_BYTES", K_SIZE, OFF(max_upload_bytes), 1024, 64LL << 20},
     {"SELLERDESK_MAX_VIDEO_BYTES", K_SIZE, OFF(max_video_bytes), 1024, 256LL << 20},
@@ -125,6 +126,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->pwhash_concurrency = 2;
     cfg->migrations_dir = strdup("migrations");
     cfg->platform_domains = strdup("sellerdesk.dev");
+    cfg->platform_names = strdup("Sellerdesk");
     cfg->moderation_check_per_minute = 60;
     cfg->max_upload_bytes = 5 << 20;
     cfg->max_video_bytes = 30 << 20;
@@ -331,6 +333,28 @@ static int config_split_domains(struct sd_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* "Ozon, Озон" -> a list of single words: letters (any script) and hyphens */
+static int config_split_names(struct sd_config *cfg, char *err, size_t errlen)
+{
+    char *copy = strdup(cfg->platform_names), *save = NULL;
+    size_t n = 0;
+    cfg->platform_name_list = calloc(strlen(copy) / 2 + 2, sizeof(char *));
+    for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+        for (const unsigned char *c = (const unsigned char *)w; *c; c++) {
+            if (*c >= 0x80 || *c == '-' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))
+                continue;
+            snprintf(err, errlen, "SELLERDESK_PLATFORM_NAMES: '%s' is not a name (letters and -)",
+                     w);
+            free(copy);
+            return -1;
+        }
+        cfg->platform_name_list[n++] = strdup(w);
+    }
+    cfg->nplatform_names = n;
+    free(copy);
+    return 0;
+}
+
 /* The moderation policies and the holiday list, parsed once. */
 static int config_moderation(struct sd_config *cfg, char *err, size_t errlen)
 {
@@ -375,7 +399,8 @@ int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errle
         snprintf(err, errlen, "DATABASE_URL is required");
         return -1;
     }
-    if (config_split_domains(cfg, err, errlen) != 0 || config_moderation(cfg, err, errlen) != 0)
+    if (config_split_domains(cfg, err, errlen) != 0 || config_split_names(cfg, err, errlen) != 0 ||
+        config_moderation(cfg, err, errlen) != 0)
         return -1;
     if (cfg->push_url && (!cfg->push_secret || strlen(cfg->push_secret) < 16)) {
         snprintf(err, errlen,
@@ -432,6 +457,11 @@ void config_free(struct sd_config *cfg)
     free(cfg->platform_domain_list);
     cfg->platform_domain_list = NULL;
     cfg->nplatform_domains = 0;
+    for (size_t i = 0; i < cfg->nplatform_names; i++)
+        free((char *)cfg->platform_name_list[i]);
+    free(cfg->platform_name_list);
+    cfg->platform_name_list = NULL;
+    cfg->nplatform_names = 0;
     if (cfg->jwt_sign_key)
         sodium_memzero(cfg->jwt_sign_key, cfg->jwt_sign_key_len);
     free(cfg->jwt_sign_key);

@@ -48,6 +48,7 @@ struct sd_config {
     int pwhash_concurrency; /* password hashes at once (each takes pwhash_memlimit) */
     char *migrations_dir;
     char *platform_domains;          /* comma-separated: links there are not off-platform */
+    char *platform_names;            /* comma-separated: the platform's own names, never a rival */
     int moderation_check_per_minute; /* POST /v1/moderation/check per user */
     size_t max_upload_bytes;         /* POST /v1/files: images and PDFs */
     size_t max_video_bytes;          /* POST /v1/files: videos */
@@ -76,6 +77,8 @@ struct sd_config {
     int scheduler_interval_ms;         /* how often the promotion notices are looked for */
     const char **platform_domain_list; /* platform_domains split, after validation */
     size_t nplatform_domains;
+    const char **platform_name_list; /* platform_names split, after validation */
+    size_t nplatform_names;
     /* loaded key material */
     unsigned char *jwt_sign_key;
     size_t jwt_sign_key_len;

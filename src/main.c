@@ -67,6 +67,8 @@ static int cmd_serve(struct sd_config *cfg)
     app.metrics = metrics_new(routes_count());
     app.moderation.allowed_domains = cfg->platform_domain_list;
     app.moderation.nallowed = cfg->nplatform_domains;
+    app.moderation.platform_names = cfg->platform_name_list;
+    app.moderation.nnames = cfg->nplatform_names;
     notify_configure(cfg->push_url != NULL, cfg->smtp_url != NULL);
     struct delivery_config dc = {cfg->push_url,
                                  cfg->push_secret,

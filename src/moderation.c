@@ -345,7 +345,9 @@ static int card_shape(const struct digit_run *r)
 {
     if (r->nd < 13 || r->nd > 19 || r->d[0] < '2' || r->d[0] > '6' || !luhn_ok(r->d, r->nd))
         return 0;
-    if (r->groups == 1)
+    /* sixteen digits that pass Luhn are a card however they are cut ("8+8", "6+10", "4/4/4/4",
+     * one by one); other lengths keep a card's usual grouping */
+    if (r->groups == 1 || r->nd == 16)
         return 1;
     if (!r->seps_ok_for_card)
         return 0;
@@ -378,13 +380,33 @@ static int digit_sep(uint32_t c)
            c == '+' || c == ',';
 }
 
-static int is_o(uint32_t c)
+/* The digit a letter stands for inside a number, or 0: o and о for zero; i, l and the
+ * Ukrainian і for one; з for three ("8-9I6-3З0-О1-22"). */
+static char lookalike_digit(uint32_t c)
 {
-    return c == 'o' || c == 0x043E;
+    switch (c) {
+    case 'o':
+    case 0x043E:
+        return '0';
+    case 'i':
+    case 'l':
+    case 0x0456:
+        return '1';
+    case 0x0437:
+        return '3';
+    default:
+        return 0;
+    }
 }
 
-/* A digit, or a letter o written for zero inside a number ("9O3", "1OO", "O147"): the word
- * around it holds only digits and o's, at least one of them a digit. */
+static int is_o(uint32_t c)
+{
+    return lookalike_digit(c) != 0;
+}
+
+/* A digit, or a look-alike letter written for one inside a number ("9O3", "1OO", "9I6",
+ * "3З0"): the word around it holds only digits and look-alikes, at least one of them a
+ * digit. */
 static int digit_at(const struct mt_text *t, size_t i, char *out)
 {
     uint32_t c = t->norm[i];
@@ -405,7 +427,7 @@ static int digit_at(const struct mt_text *t, size_t i, char *out)
         digits += mt_is_digit(t->norm[k]);
     if (!digits)
         return 0;
-    *out = '0';
+    *out = lookalike_digit(c);
     return 1;
 }
 
@@ -455,6 +477,44 @@ static void detect_digit_runs(struct scan *s)
         if (!(r.last < t->nnorm && mt_is_letter(t->norm[r.last])))
             judge_digits(s, &r);
         i = r.last > i ? r.last : i + 1;
+    }
+}
+
+/* A phone dictated in groups with words between them ("начало 8903, потом 118, в конце 40 и
+ * 12"): at least three groups of up to four digits, at most three words apart, that together
+ * make a phone's shape. Groups already read as one number are left to detect_digit_runs. */
+#define GROUP_GAP_WORDS 3
+static void detect_phone_groups(struct scan *s)
+{
+    const struct mt_text *t = s->t;
+    for (size_t i = 0; i < t->ntok; i++) {
+        if (t->tok[i].script != MT_DIGITS || t->tok[i].len > 4)
+            continue;
+        struct digit_run r;
+        memset(&r, 0, sizeof r);
+        size_t last = i, words = 0;
+        int gaps = 0;
+        for (size_t j = i; j < t->ntok && r.nd < 12; j++) {
+            const struct mt_token *tok = &t->tok[j];
+            if (tok->script != MT_DIGITS) {
+                if (++words > GROUP_GAP_WORDS)
+                    break;
+                continue;
+            }
+            if (tok->len > 4)
+                break;
+            gaps += j > i && words > 0;
+            words = 0;
+            for (size_t k = 0; k < tok->len && r.nd < DIGITS_MAX; k++)
+                r.d[r.nd++] = (char)tok_text(s, j)[k];
+            r.groups++;
+            last = j;
+        }
+        if (r.groups >= 3 && gaps > 0 && phone_shape(&r, 0) &&
+            !labelled_as(s, t->tok[i].first, &s->lex->number_context)) {
+            add_tokens(s, MOD_PHONE, i, last);
+            i = last;
+        }
     }
 }
 
@@ -605,6 +665,23 @@ static int at_word_is_at(const struct scan *s, size_t ti)
     return ti + 2 < t->ntok && token_in_set(s, ti + 2, &s->lex->email_dot);
 }
 
+/* A login before word ti: the text back to the previous space holds a digit, '.' or '_'
+ * ("katya.sh", "ivan85"). */
+static int login_before(const struct scan *s, size_t ti)
+{
+    const struct mt_text *t = s->t;
+    size_t k = t->tok[ti].first;
+    while (k > 0 && t->norm[k - 1] == ' ')
+        k--;
+    int letters = 0, marks = 0;
+    while (k > 0 && t->norm[k - 1] != ' ') {
+        uint32_t c = t->norm[--k];
+        letters += mt_is_letter(c);
+        marks += mt_is_digit(c) || c == '.' || c == '_';
+    }
+    return letters && marks;
+}
+
 /* Builds s->addr: the normalized stream with spelled-out '@' and '.' put back. */
 static void build_addr(struct scan *s)
 {
@@ -616,8 +693,28 @@ static void build_addr(struct scan *s)
             ti++;
         uint32_t repl = 0;
         size_t end = i;
-        if (ti < t->ntok && t->tok[ti].first == i && ti > 0 && ti + 1 < t->ntok) {
+        /* defanged "hxxps://", "[.]", "(@)": written to get past filters, read as meant */
+        static const uint32_t hxxp[] = {'h', 'x', 'x', 'p'};
+        if (i + 4 <= t->nnorm && memcmp(t->norm + i, hxxp, sizeof hxxp) == 0 &&
+            (i == 0 || !mt_is_letter(t->norm[i - 1]))) {
+            static const uint32_t http[] = {'h', 't', 't', 'p'};
+            for (size_t k = 0; k < 4; k++) {
+                s->addr[s->naddr] = http[k];
+                s->addr_norm[s->naddr++] = i + k;
+            }
+            i += 4;
+            continue;
+        }
+        if (i + 2 < t->nnorm && (t->norm[i] == '[' || t->norm[i] == '(' || t->norm[i] == '{') &&
+            (t->norm[i + 1] == '.' || t->norm[i + 1] == '@') &&
+            (t->norm[i + 2] == ']' || t->norm[i + 2] == ')' || t->norm[i + 2] == '}')) {
+            repl = t->norm[i + 1];
+            end = i + 3;
+        } else if (ti < t->ntok && t->tok[ti].first == i && ti > 0 && ti + 1 < t->ntok) {
             if (token_in_set(s, ti, &s->lex->email_at) && at_word_is_at(s, ti))
+                repl = '@';
+            else if (token_in_set(s, ti, &s->lex->email_on) &&
+                     token_in_set(s, ti + 1, &s->lex->mail_hosts) && login_before(s, ti))
                 repl = '@';
             else if (token_in_set(s, ti, &s->lex->email_dot))
                 repl = '.';
@@ -745,6 +842,15 @@ static void detect_emails(struct scan *s)
         if (local_end > l && end && is_tld(s, tld, end)) {
             add_addr(s, MOD_EMAIL, l, end);
             s->email_end = s->t->norm_orig[s->addr_norm[end - 1]] + 1;
+            continue;
+        }
+        /* "ivan85 собака яндекс ру", "ivan@gmail": a mail host is enough */
+        size_t h = r;
+        while (h < s->naddr && mt_is_letter(a[h]))
+            h++;
+        if (local_end > l && h > r && in_set(a + r, h - r, &s->lex->mail_hosts)) {
+            add_addr(s, MOD_EMAIL, l, h);
+            s->email_end = s->t->norm_orig[s->addr_norm[h - 1]] + 1;
         }
     }
 }
@@ -797,7 +903,7 @@ static void detect_links(struct scan *s)
         if (is_messenger_host(host)) {
             add_addr(s, MOD_MESSENGER, start, end);
         } else if (orig_start >= s->email_end && !domain_allowed(s, p, end) &&
-                   (first_label_len >= 2 || p != start)) {
+                   (first_label_len >= 2 || nl >= 3 || p != start)) {
             add_addr(s, MOD_URL, start, end);
         }
         i = end;
@@ -824,6 +930,23 @@ static void detect_handles(struct scan *s)
 
 /* ---- words ------------------------------------------------------------------------------- */
 
+static int any_in_range(const struct scan *s, size_t from, size_t to, const struct lex_set *set)
+{
+    for (size_t k = from; k < to && k < s->t->ntok; k++)
+        if (token_in_set(s, k, set))
+            return 1;
+    return 0;
+}
+
+/* "Показывают ли часы уведомления WhatsApp?": a feature word near the name and no one asked
+ * to write there (a number or a handle beside it is found by their own detectors). */
+static int messenger_as_feature(const struct scan *s, size_t i)
+{
+    size_t from = i >= 4 ? i - 4 : 0, to = i + 5;
+    return any_in_range(s, from, to, &s->lex->messenger_features) &&
+           !any_in_range(s, from, to, &s->lex->contact_verbs);
+}
+
 static void detect_messenger_words(struct scan *s)
 {
     const struct mt_text *t = s->t;
@@ -833,7 +956,8 @@ static void detect_messenger_words(struct scan *s)
             add_token(s, MOD_MESSENGER, &t->merged[i]);
     for (size_t i = 0; i < t->ntok; i++) {
         if (token_in_set(s, i, &s->lex->messenger_words)) {
-            add_tokens(s, MOD_MESSENGER, i, i);
+            if (!messenger_as_feature(s, i))
+                add_tokens(s, MOD_MESSENGER, i, i);
             continue;
         }
         /* "whats app", "теле грам", "w h a t s": glue words while they spell a name */
@@ -877,14 +1001,6 @@ static int phrase_context_ok(const struct scan *s, const struct lex_phrase *ph, 
     return 0;
 }
 
-static int any_in_range(const struct scan *s, size_t from, size_t to, const struct lex_set *set)
-{
-    for (size_t k = from; k < to && k < s->t->ntok; k++)
-        if (token_in_set(s, k, set))
-            return 1;
-    return 0;
-}
-
 /* A warning, not a request: "не сообщайте код", "код нельзя называть никому", "если кто-то
  * просит перевести деньги на карту, это мошенники". A plain "не" counts only right before
  * the phrase ("доставка не включена, оплатите ..." is still a request). */
@@ -894,6 +1010,13 @@ static int negated(const struct scan *s, size_t first, size_t last)
     size_t before = first >= 5 ? first - 5 : 0;
     if (first > 0 && token_in_set(s, first - 1, &lx->negations))
         return 1;
+    /* "не буду переводить", "I won't transfer": a negation, then up to two auxiliaries */
+    size_t k = first;
+    while (k > 0 && first - k < 2 && token_in_set(s, k - 1, &lx->auxiliaries))
+        k--;
+    if (k < first && k > 0 &&
+        (token_in_set(s, k - 1, &lx->negations) || token_in_set(s, k - 1, &lx->negations_aux)))
+        return 1;
     if (any_in_range(s, before, first, &lx->negations_wide) ||
         any_in_range(s, last + 1, last + 4, &lx->negations_wide))
         return 1;
@@ -902,13 +1025,44 @@ static int negated(const struct scan *s, size_t first, size_t last)
            any_in_range(s, 0, s->t->ntok, &lx->fraud_words);
 }
 
+static int is_upper(uint32_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 0x0410 && c <= 0x042F) || c == 0x0401;
+}
+
+/* The platform's own name, in any case and with up to two letters of a case ending ("Озона",
+ * "OZON"): the shop talking about its own platform, never a rival. */
+#define NAME_MAX_CHARS 64
+static int platform_name(const struct scan *s, size_t i)
+{
+    const struct mt_token *tok = &s->t->tok[i];
+    for (size_t k = 0; s->cfg && k < s->cfg->nnames; k++) {
+        uint32_t w[NAME_MAX_CHARS];
+        size_t n = mt_decode_literal(s->cfg->platform_names[k], w, NAME_MAX_CHARS);
+        for (size_t j = 0; j < n; j++)
+            w[j] = is_upper(w[j]) ? (w[j] == 0x0401 ? 0x0451 : w[j] + (w[j] < 0x80 ? 32 : 0x20))
+                                  : w[j];
+        if (n && tok->len <= n + 2 && mt_token_is(s->t, tok, w, n, 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* "Подскажите код цвета краски": a request for a code that names what it is the code of */
+static int code_of_a_thing(const struct scan *s, const struct lex_phrase *ph, size_t last)
+{
+    return ph->rule == MOD_CREDENTIALS_REQUEST && last + 1 < s->t->ntok &&
+           token_in_set(s, last + 1, &s->lex->code_objects);
+}
+
 static void detect_phrases(struct scan *s)
 {
     const struct mt_text *t = s->t;
     for (size_t p = 0; p < s->lex->nphrases; p++) {
         const struct lex_phrase *ph = &s->lex->phrases[p];
         for (size_t i = 0; i < t->ntok; i++) {
-            if (!token_in_set(s, i, &ph->steps[0]))
+            if (!token_in_set(s, i, &ph->steps[0]) ||
+                (ph->rule == MOD_OFFSITE_SALE && platform_name(s, i)))
                 continue;
             size_t at = i, step = 1;
             while (step < ph->nsteps) {
@@ -923,7 +1077,8 @@ static void detect_phrases(struct scan *s)
                 at = found;
                 step++;
             }
-            if (step == ph->nsteps && phrase_context_ok(s, ph, i, at) && !negated(s, i, at))
+            if (step == ph->nsteps && phrase_context_ok(s, ph, i, at) && !negated(s, i, at) &&
+                !code_of_a_thing(s, ph, at))
                 add_tokens(s, ph->rule, i, at);
         }
     }
@@ -986,11 +1141,6 @@ static void detect_profanity(struct scan *s)
 
 /* ---- soft signals ------------------------------------------------------------------------ */
 
-static int is_upper(uint32_t c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 0x0410 && c <= 0x042F) || c == 0x0401;
-}
-
 static int is_lower(uint32_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 0x0430 && c <= 0x044F) || c == 0x0451;
@@ -1001,6 +1151,36 @@ static int is_emoji(uint32_t c)
     return (c >= 0x1F300 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) ||
            (c >= 0x1F000 && c <= 0x1F2FF) || c == 0x2B50 || c == 0x2B55 || c == 0x2B06 ||
            c == 0x2B07 || c == 0x2934 || c == 0x2935 || c == 0x3030 || c == 0x303D;
+}
+
+#define EMOJI_EXCESS 3
+
+/* Three of one letter ("www", "AAA", "ООО", "III") or a clothing size ("XXXL", "XXS") spell
+ * a name, not a stretched sound ("мммм" is one). */
+static int one_letter_word(const struct mt_text *t, const struct mt_token *tok)
+{
+    size_t n = tok->last - tok->first, k = 0;
+    const uint32_t *w = t->norm + tok->first;
+    while (k < n && w[k] == w[0])
+        k++;
+    if (k == n)
+        return n == 3;
+    return w[0] == 'x' && k == n - 1 && (w[k] == 'l' || w[k] == 's');
+}
+
+static void stretched_in(struct scan *s, const struct mt_token *tok)
+{
+    const struct mt_text *t = s->t;
+    if (tok->merged || one_letter_word(t, tok))
+        return;
+    for (size_t i = tok->first; i < tok->last;) {
+        size_t k = i + 1;
+        while (k < tok->last && t->norm[k] == t->norm[i])
+            k++;
+        if (k - i >= 3 && mt_is_letter(t->norm[i]))
+            add_norm(s, MOD_REPEATED_CHARS, i, k);
+        i = k;
+    }
 }
 
 static void detect_soft(struct scan *s)
@@ -1032,20 +1212,23 @@ static void detect_soft(struct scan *s)
             if (k - i >= 3)
                 add(s, MOD_PUNCTUATION, i, k);
         }
+        /* "......": more than an ellipsis */
+        if (c == '.' && (i == 0 || t->orig[i - 1] != '.')) {
+            size_t k = i;
+            while (k < t->n && t->orig[k] == '.')
+                k++;
+            if (k - i >= 5)
+                add(s, MOD_PUNCTUATION, i, k);
+        }
     }
     if (letters >= 10 && upper * 10 >= letters * 7)
         add(s, MOD_CAPS, first_up, last_up + 1);
-    if (emojis)
+    /* the rules frown on emoji in excess, not on one smile */
+    if (emojis >= EMOJI_EXCESS)
         add(s, MOD_EMOJI, emoji_first, emoji_last + 1);
-    /* "сууупер", "sooo": the same letter three times */
-    for (size_t i = 0; i < t->nnorm;) {
-        size_t k = i + 1;
-        while (k < t->nnorm && t->norm[k] == t->norm[i])
-            k++;
-        if (k - i >= 3 && mt_is_letter(t->norm[i]))
-            add_norm(s, MOD_REPEATED_CHARS, i, k);
-        i = k;
-    }
+    /* "сууупер", "sooo": the same letter three times inside a word of other letters too */
+    for (size_t w = 0; w < t->ntok; w++)
+        stretched_in(s, &t->tok[w]);
 }
 
 /* ---- the check --------------------------------------------------------------------------- */
@@ -1125,6 +1308,7 @@ mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
     detect_links(&s);
     detect_handles(&s);
     detect_digit_runs(&s);
+    detect_phone_groups(&s);
     detect_spelled_numbers(&s);
     detect_messenger_words(&s);
     detect_phrases(&s);

@@ -39,10 +39,13 @@ struct mod_result {
     struct mod_finding findings[MOD_MAX_FINDINGS];
 };
 
-/* The platform's own domains: links to them (and their subdomains) are allowed. */
+/* The platform's own domains: links to them (and their subdomains) are allowed; and its own
+ * names ("Ozon", "Озон", any case, with a case ending): never a rival marketplace. */
 struct mod_config {
     const char *const *allowed_domains;
     size_t nallowed;
+    const char *const *platform_names;
+    size_t nnames;
 };
 
 typedef enum { MOD_OK = 0, MOD_TOO_LONG, MOD_BAD_UTF8 } mod_status;

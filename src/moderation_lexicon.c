@@ -25,11 +25,11 @@ static const char *const messenger_joinable[] = {
 
 static const char *const profanity[] = {
     /* Russian obscene roots */
-    "~хуй", "~хуе", "~хуя", "хую*", "нахую", "~пизд", "~пезд", "~бляд", "блят*", "бля", "бляха",
-    "бладь", "блать", "сука", "суки", "суку", "сукой", "суке", "сучка", "сучк*", "сучар*", "сучий",
-    "мудак*", "мудил*", "мудач*", "мудозвон*", "пидор*", "пидар*", "пидр*", "педераст*", "залуп*",
-    "гандон*", "гондон*", "шлюх*", "говн*", "дерьм*", "жоп*", "дроч*", "ублюд*", "выблядок*",
-    "долбоеб*", "долбаеб*", "далбаеб*", "мраз*", "уебан*", "ебан*", "манда", "манды",
+    "~хуй", "~хуе", "~хуя", "хую*", "нахую", "~пизд", "~пезд", "~бляд", "блят*", "бля", "бладь",
+    "блать", "сука", "суки", "суку", "сукой", "суке", "сучка", "сучк*", "сучар*", "сучий", "мудак*",
+    "мудил*", "мудач*", "мудозвон*", "пидор*", "пидар*", "пидр*", "педераст*", "залуп*", "гандон*",
+    "гондон*", "шлюх*", "говн*", "дерьм*", "жоп*", "дроч*", "ублюд*", "выблядок*", "долбоеб*",
+    "долбаеб*", "далбаеб*", "мраз*", "уебан*", "ебан*", "манда", "манды",
     /* insults */
     "идиот*", "дебил*", "кретин*", "придур*", "скотин*", "тварь", "твари", "гнида", "гниды", "урод",
     "урода", "уроды", "уродов", "уродина", "дура", "дуры", "дурак*", "дурачок", "тупица",
@@ -80,6 +80,31 @@ static const char *const negations[] = {"не", "ни", "dont", "don", "not", "n
 /* these negate a request anywhere near it, before or after: "код нельзя называть никому" */
 static const char *const negations_wide[] = {"нельзя", "никогда",   "никому",   "never",
                                              "nobody", "запрещено", "forbidden"};
+/* between a negation and its verb: "не буду переводить", "won't transfer" (won + t) */
+static const char *const auxiliaries[] = {
+    "буду", "будем", "будет", "стану", "станем", "могу", "можем", "может", "хочу",   "хотим",
+    "t",    "will",  "would", "do",    "does",   "did",  "can",   "could", "should", "to"};
+/* more negations before an auxiliary: "won't", "can't", "isn't" */
+static const char *const negations_aux[] = {"won",   "wont", "cant",    "cannot", "isn",
+                                            "doesn", "didn", "shouldn", "wouldn"};
+/* a messenger named as a feature of a product: "часы показывают уведомления WhatsApp" */
+static const char *const messenger_features[] = {
+    "уведомлен*", "оповещен*",  "notification*", "notify*",   "поддерж*",   "support*",
+    "совместим*", "compatible", "синхрониз*",    "sync*",     "приложени*", "app",
+    "apps",       "звонк*",     "calls",         "мессендж*", "messenger*", "функци*",
+    "feature*",   "экран*",     "screen*",       "показыва*", "displays",   "shows"};
+/* ... unless someone is asked to go there */
+static const char *const contact_verbs[] = {
+    "пиши*",   "напиш*", "пишите",  "добав*",   "найд*",   "свяж*",    "связь",
+    "стучи*",  "звони*", "позвон*", "жду",      "ждем",    "contact*", "write",
+    "message", "text",   "add",     "reach",    "dm",      "ping",     "me",
+    "мне",     "меня",   "нам",     "переход*", "перейд*", "move",     "go"};
+/* "код" of a thing, not a secret: "код цвета", "code of the colour", "промокод" */
+static const char *const code_objects[] = {
+    "цвета", "краски", "оттенка", "товара",   "ошибки", "модели", "региона", "страны", "размера",
+    "тнвэд", "вэд",    "оквэд",   "продукта", "color",  "colour", "product", "error",  "region",
+    "paint", "промо*", "скидк*",  "купон*",   "акци*",  "товар",  "of"};
+
 /* "если кто-то просит ..., это мошенники": a warning, not a request */
 static const char *const conditionals[] = {"если", "if", "когда", "when"};
 static const char *const fraud_words[] = {"мошенник*", "мошеннич*", "fraud*",     "scam*",
@@ -94,6 +119,8 @@ static const char *const mail_hosts[] = {
 
 static const char *const email_at[] = {"собака", "собачка", "собачку", "at", "эт"};
 static const char *const email_dot[] = {"точка", "dot", "дот"};
+/* "katya.sh на gmail": "on" a mail host after a login */
+static const char *const email_on[] = {"на", "в", "on", "@"};
 
 static const char *const tlds[] = {
     "ru",      "com",    "net",  "org",   "рф",    "su",   "io",   "me",  "info", "biz",  "shop",
@@ -141,7 +168,7 @@ static const struct phrase_src phrase_src[] = {
     {MOD_PAYMENT_OFF_PLATFORM,
      2,
      {"оплат*|доплат*|заплат*|плат*|оплачив*|доплачив*|рассчита*|расчет*|деньги",
-      "дополнительно|напрямую|отдельно|наличн*|налом|мимо|вне|лично|сверху"},
+      "дополнительно|напрямую|отдельно|мимо|вне|лично|сверху"},
      NULL,
      0},
     {MOD_PAYMENT_OFF_PLATFORM,
@@ -190,7 +217,58 @@ static const struct phrase_src phrase_src[] = {
      NULL,
      0},
     {MOD_PAYMENT_OFF_PLATFORM, 2, {"на", "мою|мой", "карт*|счет|кошел*|номер"}, NULL, 0},
+    /* paying outside in plain words: bank details and invoices, a transfer by phone number,
+     * crypto, cash at a meeting, cancelling the order to be invoiced */
+    {MOD_PAYMENT_OFF_PLATFORM, 2, {"выстав*|пришл*|отправ*|скин*", "счет*|инвойс*"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM, 2, {"invoice", "you|directly|separately"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM, 2, {"по", "реквизит*"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"перевод*|переведи*|переведит*|перевест*|скин*|оплат*|отправ*|плати*|заплат*", "по|через",
+      "номеру|телефону|сбп|сбер*|тиньк*|приложени*"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"сбп|usdt|usdc|tether|биткоин*|bitcoin|btc|eth|эфириум*|ethereum|крипт*|crypto*|"
+      "криптовалют*"},
+     "перев*|оплат*|плат*|плати*|скин*|деньг*|pay*|send|transfer|wallet|кошел*|адрес|принима*|"
+     "accept*|рубл*|руб|доллар*",
+     5},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"pay|payment|send|transfer", "by|via|through|with", "phone|bank|sbp|zelle|crypto|usdt"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"налич*|налом|cash"},
+     "встреч*|meet*|передам|отдам|лично|напрямую|отдадите|hand|directly|сверху|дополнительно",
+     4},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"отмен*|cancel*"},
+     "счет*|invoice*|переводом|карт*|card|реквизит*|pay*|оплат*",
+     8},
     /* asking for codes and passwords */
+    {MOD_CREDENTIALS_REQUEST, 3, {"цифр*|digits", "обратн*|оборот*|back"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"цифр*|digits|numbers", "из|с|from|in", "смс|sms|сообщен*|text|message"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST,
+     0,
+     {"cvv*|cvc*|cvv2|cvc2|свв|свс"},
+     "скаж*|назов*|напиш*|пришл*|укаж*|сообщ*|дайте|дай|нужн*|tell|send|give|what|need|enter|"
+     "provide|введ*|продикт*",
+     5},
+    {MOD_CREDENTIALS_REQUEST,
+     1,
+     {"срок|expiry|expiration", "действия|date"},
+     "скаж*|назов*|напиш*|пришл*|укаж*|сообщ*|дайте|нужн*|tell|send|give|what|need|provide|"
+     "введ*|продикт*",
+     5},
     {MOD_CREDENTIALS_REQUEST,
      4,
      {"скаж*|продикт*|назов*|назват*|сообщ*|пришл*|отправ*|напиш*|скин*|дай|дайте|введ*|"
@@ -249,6 +327,17 @@ static const struct phrase_src phrase_src[] = {
      "куп*|закаж*|заказ*|оформ*|прода*|продам|buy|order|purchase|get|sell*",
      4},
     {MOD_OFFSITE_SALE, 2, {"outside|off|bypass*", "platform|marketplace|site"}, NULL, 0},
+    /* meeting to buy without an order */
+    {MOD_OFFSITE_SALE,
+     1,
+     {"без|without", "заказ*|оформлен*|order*|оплат*"},
+     "встреч*|склад*|магазин*|приезж*|приход*|забер*|meet*|warehouse|shop|store|pick|come",
+     6},
+    {MOD_OFFSITE_SALE,
+     2,
+     {"отмен*|cancel*", "заказ*|order*"},
+     "напрямую|directly|дешевле|cheaper|сам|лично|себе|privately",
+     8},
     /* messengers named only with a contact verb: "signal" is also a word */
     {MOD_MESSENGER,
      3,
@@ -258,6 +347,19 @@ static const struct phrase_src phrase_src[] = {
      NULL,
      0},
     {MOD_MESSENGER, 0, {"в|во|in|on|via|through", "signal"}, NULL, 0},
+    /* MAX, the newer messenger: also a name, so only where someone is sent there */
+    {MOD_MESSENGER,
+     3,
+     {"contact|write|message|text|add|find|reach|напиш*|пиши*|пишите|добав*|найд*|свяж*|"
+      "перейд*|перейти|переход*|switch|move|есть|скачай*|установ*",
+      "max|макс|максе|мессенджер*|messenger"},
+     NULL,
+     0},
+    {MOD_MESSENGER,
+     0,
+     {"в|во|in|on|via", "max|максе"},
+     "пиши*|напиш*|write|message|text|добав*|свяж*|contact",
+     4},
     /* insults aimed at a person */
     {MOD_PROFANITY, 1, {"ты|вы|you|youre|ur", "тупой|тупая|тупые|stupid|dumb"}, NULL, 0},
     {MOD_PROFANITY,
@@ -433,6 +535,7 @@ static void lex_build(void)
     lex.number_context = LIST(number_context);
     lex.email_at = LIST(email_at);
     lex.email_dot = LIST(email_dot);
+    lex.email_on = LIST(email_on);
     lex.email_bare_at = LIST(email_bare_at);
     lex.mail_hosts = LIST(mail_hosts);
     lex.phone_context = LIST(phone_context);
@@ -442,6 +545,11 @@ static void lex_build(void)
     lex.negations_wide = LIST(negations_wide);
     lex.conditionals = LIST(conditionals);
     lex.fraud_words = LIST(fraud_words);
+    lex.auxiliaries = LIST(auxiliaries);
+    lex.negations_aux = LIST(negations_aux);
+    lex.messenger_features = LIST(messenger_features);
+    lex.contact_verbs = LIST(contact_verbs);
+    lex.code_objects = LIST(code_objects);
     lex.tlds = LIST(tlds);
     lex.number_words.words = &pool[pool_used];
     lex.number_words.n = sizeof num_words / sizeof num_words[0];

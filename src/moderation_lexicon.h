@@ -51,6 +51,7 @@ struct lexicon {
     struct lex_set number_context;       /* №-like words before a number: not a phone */
     struct lex_set email_at, email_dot;  /* "собака", "(at)"; "точка", "dot" */
     struct lex_set email_bare_at;        /* "at" without brackets: only before a mail host */
+    struct lex_set email_on;             /* "на", "on": '@' between a login and a mail host */
     struct lex_set mail_hosts;           /* gmail, yandex, mail ... */
     struct lex_set phone_context;        /* "звоните", "phone": the number is a phone */
     struct lex_set plus_words;           /* "плюс", "plus" */
@@ -58,7 +59,12 @@ struct lexicon {
     struct lex_set negations_wide;       /* "никому", "never" near, before or after */
     struct lex_set conditionals;         /* "если" ... */
     struct lex_set fraud_words;          /* ... "мошенники": a warning about fraud */
-    struct lex_set card_context; /* "штрихкод", "артикул": not a card number */
+    struct lex_set auxiliaries;          /* "буду", "will": between a negation and a verb */
+    struct lex_set negations_aux;        /* "won", "cant": negations before an auxiliary */
+    struct lex_set messenger_features; /* "уведомления": a messenger as a product feature */
+    struct lex_set contact_verbs;      /* "пишите", "add me": ... unless asked to go there */
+    struct lex_set code_objects;       /* "код цвета": the code of a thing, no secret */
+    struct lex_set card_context;       /* "штрихкод", "артикул": not a card number */
     struct lex_set tlds;
     struct lex_set number_words;
     const struct lex_phrase *phrases;

@@ -47,13 +47,15 @@ size_t mt_decode_literal(const char *s, uint32_t *out, size_t cap)
 
 /* ---- folding ----------------------------------------------------------------------------- */
 
+/* (0x20D0-0x20FF: combining marks for symbols, among them the keycap of "9️⃣", so a keycap
+ * emoji reads as its digit) */
 static int is_invisible(uint32_t c)
 {
     return c == 0x00AD || c == 0x034F || c == 0x061C || c == 0x115F || c == 0x1160 || c == 0x17B4 ||
            c == 0x17B5 || (c >= 0x180B && c <= 0x180E) || (c >= 0x200B && c <= 0x200F) ||
            (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F) ||
            (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || (c >= 0x0300 && c <= 0x036F) ||
-           (c >= 0xE0000 && c <= 0xE007F);
+           (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xE0000 && c <= 0xE007F);
 }
 
 static uint32_t fold_latin1(uint32_t c)

@@ -1,15 +1,27 @@
-/* modcheck: runs the content-safety engine over lines of stdin and prints the verdicts.
- *   modcheck            one verdict per input line
- *   modcheck --corpus   reads corpus.tsv lines (expect, rules, family, text) and reports
- *                       per-rule recall and per-family false positives; exit 1 on any miss */
+/* modcheck: runs the content-safety engine over lines of stdin and prints the verdicts, with
+ * the server's configuration (defaults, the file named by SELLERDESK_CONFIG, the environment:
+ * SELLERDESK_PLATFORM_DOMAINS and SELLERDESK_PLATFORM_NAMES matter here). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/config.h"
 #include "../../src/moderation.h"
 
-static const char *const allowed[] = {"sellerdesk.dev"};
-static const struct mod_config cfg = {allowed, 1};
+static const char usage[] =
+    "usage: modcheck [--corpus] < FILE\n"
+    "  modcheck            one verdict per input line: allowed|REFUSED [rule start-end 'text']...\n"
+    "  modcheck --corpus   lines \"expect<TAB>rules<TAB>family<TAB>text\" (expect: refuse, flag "
+    "or\n"
+    "                      pass; rules: comma-separated rule names, '-' for none; '#' lines are\n"
+    "                      comments): per-rule recall and false positives, \"N passed, N "
+    "failed\";\n"
+    "                      exit 1 on any miss, 2 on a line it cannot read\n"
+    "The engine is configured as the server is: SELLERDESK_PLATFORM_DOMAINS (links allowed),\n"
+    "SELLERDESK_PLATFORM_NAMES (the platform's own names), from SELLERDESK_CONFIG or the\n"
+    "environment.\n";
+
+static struct mod_config cfg;
 
 static void print_result(const struct mod_result *r)
 {
@@ -40,8 +52,19 @@ static int corpus_line(char *line, struct stats *st, int verbose)
     char *expect = strtok(line, "\t"), *rules = strtok(NULL, "\t");
     char *family = strtok(NULL, "\t"), *text = strtok(NULL, "\n");
     struct mod_result r;
-    if (!expect || !rules || !family || !text)
-        return 1;
+    if (!expect || !rules || !family || !text || strchr(text, '\t') ||
+        (strcmp(expect, "refuse") && strcmp(expect, "flag") && strcmp(expect, "pass")))
+        return -1;
+    if (strcmp(rules, "-") != 0) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", rules);
+        for (char *save = NULL, *name = strtok_r(buf, ",", &save); name;
+             name = strtok_r(NULL, ",", &save))
+            if (mod_rule_parse(name) == MOD_RULE__COUNT)
+                return -1;
+    } else if (strcmp(expect, "pass") != 0) {
+        return -1;
+    }
     st->lines++;
     if (mod_check(&cfg, text, strlen(text), &r) != MOD_OK)
         return 0;
@@ -89,16 +112,53 @@ static int corpus_line(char *line, struct stats *st, int verbose)
     return ok;
 }
 
+/* The server's configuration: defaults, the file, the environment, validated. */
+static int load_config(struct sd_config *sc)
+{
+    char err[512];
+    const char *file = getenv("SELLERDESK_CONFIG");
+    config_defaults(sc);
+    if ((file && *file && config_load_file(sc, file, err, sizeof err) != 0) ||
+        config_load_env(sc, err, sizeof err) != 0 || config_validate(sc, 0, err, sizeof err) != 0) {
+        fprintf(stderr, "modcheck: %s\n", err);
+        return -1;
+    }
+    cfg.allowed_domains = sc->platform_domain_list;
+    cfg.nallowed = sc->nplatform_domains;
+    cfg.platform_names = sc->platform_name_list;
+    cfg.nnames = sc->nplatform_names;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    char line[65536];
-    int corpus = argc > 1 && strcmp(argv[1], "--corpus") == 0;
+    char line[65536], copy[65536];
+    int corpus = argc == 2 && strcmp(argv[1], "--corpus") == 0;
+    long lineno = 0;
     struct stats st;
+    struct sd_config sc;
+    if (argc > 2 || (argc == 2 && !corpus)) {
+        fputs(usage,
+              strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ? stdout : stderr);
+        return argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0 : 2;
+    }
+    if (load_config(&sc) != 0)
+        return 2;
     memset(&st, 0, sizeof st);
     while (fgets(line, sizeof line, stdin)) {
+        lineno++;
         if (corpus) {
-            if (line[0] != '#' && line[0] != '\n')
-                corpus_line(line, &st, 1);
+            if (line[0] == '#' || line[0] == '\n')
+                continue;
+            snprintf(copy, sizeof copy, "%s", line);
+            /* a line that does not parse is an error, not a silent pass */
+            if (corpus_line(line, &st, 1) < 0) {
+                fprintf(stderr,
+                        "modcheck: line %ld is not expect<TAB>rules<TAB>family<TAB>text: %s",
+                        lineno, copy);
+                config_free(&sc);
+                return 2;
+            }
             continue;
         }
         line[strcspn(line, "\n")] = '\0';
@@ -109,8 +169,13 @@ int main(int argc, char **argv)
         else
             print_result(&r);
     }
+    config_free(&sc);
     if (!corpus)
         return 0;
+    if (st.lines == 0) {
+        fprintf(stderr, "modcheck: no corpus lines read\n");
+        return 2;
+    }
     printf("\n%-22s %8s %8s %8s\n", "rule", "expected", "found", "recall");
     for (int r = 0; r < MOD_RULE__COUNT; r++)
         if (st.expected[r])

@@ -7,7 +7,7 @@
 #include "unit.h"
 
 static const char *const own[] = {"sellerdesk.dev"};
-static const struct mod_config cfg = {own, 1};
+static const struct mod_config cfg = {own, 1, NULL, 0};
 
 /* ---- the labelled corpus: every line is a test ------------------------------------------- */
 
@@ -40,11 +40,13 @@ static void corpus_load_file(const char *path)
     fclose(f);
 }
 
-/* corpus.tsv (the tuning set) and holdout.tsv (written blind by another author) */
+/* corpus.tsv (the tuning set), holdout.tsv (written blind by another author, spent since) and
+ * classes.tsv (issue 14's classes, written for the fixes) */
 static void corpus_load(void)
 {
     corpus_load_file("tests/moderation/corpus.tsv");
     corpus_load_file("tests/moderation/holdout.tsv");
+    corpus_load_file("tests/moderation/classes.tsv");
 }
 
 static int found(const struct mod_result *r, mod_rule rule)
@@ -170,6 +172,35 @@ START_TEST(invalid_input)
 }
 END_TEST
 
+/* SELLERDESK_PLATFORM_NAMES: the platform's own name is never a rival marketplace */
+START_TEST(platform_names_are_not_rivals)
+{
+    static const char *const domains[] = {"ozon.ru"};
+    static const char *const names[] = {"Ozon", "Озон"};
+    static const struct mod_config ozon = {domains, 1, names, 2};
+    static const struct {
+        const char *text;
+        int allowed_ozon, allowed_unnamed;
+    } cases[] = {
+        {"Закажите на Озоне, там сейчас дешевле", 1, 0},
+        {"Buy it on OZON, cheaper with the sale", 1, 0},
+        {"Этот товар есть на ozon.ru, смотрите карточку", 1, 0},
+        {"Закажите на Wildberries, там дешевле", 0, 0},
+        {"На Озоне дешевле, а на Авито ещё дешевле, покупайте там", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mod_result r;
+        ck_assert_int_eq(mod_check(&ozon, cases[i].text, strlen(cases[i].text), &r), MOD_OK);
+        ck_assert_msg(r.allowed == cases[i].allowed_ozon, "'%s' (ozon): allowed %d, expected %d",
+                      cases[i].text, r.allowed, cases[i].allowed_ozon);
+        ck_assert_int_eq(mod_check(&cfg, cases[i].text, strlen(cases[i].text), &r), MOD_OK);
+        ck_assert_msg(r.allowed == cases[i].allowed_unnamed,
+                      "'%s' (no names): allowed %d, expected %d", cases[i].text, r.allowed,
+                      cases[i].allowed_unnamed);
+    }
+}
+END_TEST
+
 START_TEST(own_domains_allowed)
 {
     static const struct {
@@ -262,6 +293,7 @@ Suite *moderation_suite(void)
     tcase_add_test(api, phone_span_includes_the_plus);
     tcase_add_test(api, invalid_input);
     tcase_add_test(api, own_domains_allowed);
+    tcase_add_test(api, platform_names_are_not_rivals);
     tcase_add_test(api, findings_are_bounded);
     tcase_add_test(api, thread_safe);
     suite_add_tcase(s, api);
