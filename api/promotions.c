@@ -242,7 +242,7 @@ HANDLER(promotions_update)
                           "A product in this promotion takes part in another one at the new "
                           "dates; remove it first.");
     } else if (e == SD_ERR_VALIDATION) {
-        errors = json_array();
+        /* (errors is the still empty array of the request's own checks) */
         http_field_error(errors, problem, "invalid_range",
                          "breaks the promotion's rules once the change is applied (dates in "
                          "order, freeze_date inside them, min_discount_percent <= "
