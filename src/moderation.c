@@ -58,6 +58,7 @@ struct scan {
     size_t *addr_norm; /* normalized index of each addr character */
     size_t naddr;
     size_t email_end; /* original offset up to which an e-mail was found (no url inside) */
+    int reported, reported_known; /* the text reports or warns (see reported()) */
 };
 
 /* ---- findings ---------------------------------------------------------------------------- */
@@ -167,7 +168,9 @@ struct variants {
     size_t n;
     size_t len[MAX_VARIANTS];
     const uint32_t *w[MAX_VARIANTS];
-    uint64_t first_bit[MAX_VARIANTS]; /* LEX_MASK_BIT of the first letter, all ones for '*' */
+    uint64_t first_bit[MAX_VARIANTS];  /* LEX_MASK_BIT of the first letter, all ones for '*' */
+    uint64_t second_bit[MAX_VARIANTS]; /* the same for the second (all ones when none) */
+    uint64_t any_first, any_second;    /* the OR of them over the spellings */
 };
 
 static int lookalike_both(uint32_t c)
@@ -204,6 +207,9 @@ static size_t make_variants(const struct scan *s, const struct mt_token *tok, st
     v->len[0] = len;
     if (len > VARIANT_MAX) {
         v->first_bit[0] = len && w[0] != '*' ? LEX_MASK_BIT(w[0]) : ~UINT64_C(0);
+        v->second_bit[0] = len >= 2 && w[1] != '*' ? LEX_MASK_BIT(w[1]) : ~UINT64_C(0);
+        v->any_first = v->first_bit[0];
+        v->any_second = v->second_bit[0];
         return 0;
     }
     for (size_t k = 0; k < len; k++) {
@@ -243,16 +249,25 @@ static size_t make_variants(const struct scan *s, const struct mt_token *tok, st
         v->len[v->n++] = m;
         used += m;
     }
-    for (size_t k = 0; k < v->n; k++)
+    for (size_t k = 0; k < v->n; k++) {
         v->first_bit[k] =
             v->len[k] == 0 || v->w[k][0] == '*' ? ~UINT64_C(0) : LEX_MASK_BIT(v->w[k][0]);
+        v->second_bit[k] =
+            v->len[k] < 2 || v->w[k][1] == '*' ? ~UINT64_C(0) : LEX_MASK_BIT(v->w[k][1]);
+    }
+    v->any_first = v->any_second = 0;
+    for (size_t k = 0; k < v->n; k++) {
+        v->any_first |= v->first_bit[k];
+        v->any_second |= v->second_bit[k];
+    }
     return used;
 }
 
 static int variants_in_set(const struct variants *v, const struct lex_set *set)
 {
     for (size_t k = 0; k < v->n; k++)
-        if ((set->ncontains || (set->first_mask & v->first_bit[k])) &&
+        if ((set->ncontains ||
+             ((set->first_mask & v->first_bit[k]) && (set->second_mask & v->second_bit[k]))) &&
             in_set(v->w[k], v->len[k], set))
             return 1;
     return 0;
@@ -266,9 +281,15 @@ static int tok_in_set(const struct scan *s, const struct mt_token *tok, const st
     return variants_in_set(&v, set);
 }
 
-static int token_in_set(const struct scan *s, size_t i, const struct lex_set *set)
+/* (inline: the phrase loops ask this for every word and every phrase, and the masks of the
+ * word's spellings, OR-ed once, turn most of them away before any call) */
+static inline int token_in_set(const struct scan *s, size_t i, const struct lex_set *set)
 {
-    return variants_in_set(&s->tv[i], set);
+    const struct variants *v = &s->tv[i];
+    if (!set->ncontains &&
+        !((set->first_mask & v->any_first) && (set->second_mask & v->any_second)))
+        return 0;
+    return variants_in_set(v, set);
 }
 
 /* ---- phones and card numbers ------------------------------------------------------------- */
@@ -938,6 +959,54 @@ static int any_in_range(const struct scan *s, size_t from, size_t to, const stru
     return 0;
 }
 
+/* Is there word a, then within gap words word b? */
+static int pair_in_text(const struct scan *s, const struct lex_set *a, const struct lex_set *b,
+                        size_t gap)
+{
+    for (size_t i = 0; i < s->t->ntok; i++)
+        if (token_in_set(s, i, a) && any_in_range(s, i + 1, i + 2 + gap, b))
+            return 1;
+    return 0;
+}
+
+/* The text reports or warns about contact, payment or a sale elsewhere rather than asking
+ * for it ("мне кто-то написал с просьбой перейти в WhatsApp, это не вы?", "we keep everything
+ * here, only through the site"). Computed once per text. */
+static int reported(struct scan *s)
+{
+    if (s->reported_known)
+        return s->reported;
+    const struct lexicon *lx = s->lex;
+    s->reported = any_in_range(s, 0, s->t->ntok, &lx->report_words) ||
+                  pair_in_text(s, &lx->report_who, &lx->report_did, 2) ||
+                  pair_in_text(s, &lx->only_words, &lx->only_where, 1);
+    s->reported_known = 1;
+    return s->reported;
+}
+
+/* Inside «...» or "...": words quoted, not said */
+static int quoted(const struct scan *s, size_t tok)
+{
+    const struct mt_text *t = s->t;
+    int guillemets = 0, straight = 0;
+    for (size_t k = 0; k < t->tok[tok].ostart && k < t->n; k++) {
+        uint32_t c = t->orig[k];
+        guillemets += c == 0x00AB || c == 0x201C || c == 0x201E;
+        guillemets -= c == 0x00BB || c == 0x201D;
+        straight += c == '"';
+    }
+    return guillemets > 0 || straight % 2 == 1;
+}
+
+/* Contact, payment and sale talk reported, warned about or quoted is not asked for; codes
+ * are another matter (a fake "security service" warns and asks in one breath). */
+static int not_a_request(struct scan *s, mod_rule rule, size_t first)
+{
+    if (rule != MOD_MESSENGER && rule != MOD_PAYMENT_OFF_PLATFORM && rule != MOD_OFFSITE_SALE)
+        return 0;
+    return quoted(s, first) || reported(s);
+}
+
 /* "Показывают ли часы уведомления WhatsApp?": a feature word near the name and no one asked
  * to write there (a number or a handle beside it is found by their own detectors). */
 static int messenger_as_feature(const struct scan *s, size_t i)
@@ -956,7 +1025,7 @@ static void detect_messenger_words(struct scan *s)
             add_token(s, MOD_MESSENGER, &t->merged[i]);
     for (size_t i = 0; i < t->ntok; i++) {
         if (token_in_set(s, i, &s->lex->messenger_words)) {
-            if (!messenger_as_feature(s, i))
+            if (!messenger_as_feature(s, i) && !not_a_request(s, MOD_MESSENGER, i))
                 add_tokens(s, MOD_MESSENGER, i, i);
             continue;
         }
@@ -1010,6 +1079,14 @@ static int negated(const struct scan *s, size_t first, size_t last)
     size_t before = first >= 5 ? first - 5 : 0;
     if (first > 0 && token_in_set(s, first - 1, &lx->negations))
         return 1;
+    /* "переводы на карты мы не принимаем": a negation after it, then the verb that refuses */
+    for (size_t j = last + 1; j < last + 4 && j < s->t->ntok; j++) {
+        if (token_in_set(s, j, &lx->otherwise_words))
+            break;
+        if ((token_in_set(s, j, &lx->negations) || token_in_set(s, j, &lx->negations_aux)) &&
+            any_in_range(s, j + 1, j + 3, &lx->refusal_verbs))
+            return 1;
+    }
     /* "не буду переводить", "I won't transfer": a negation, then up to two auxiliaries */
     size_t k = first;
     while (k > 0 && first - k < 2 && token_in_set(s, k - 1, &lx->auxiliaries))
@@ -1078,7 +1155,7 @@ static void detect_phrases(struct scan *s)
                 step++;
             }
             if (step == ph->nsteps && phrase_context_ok(s, ph, i, at) && !negated(s, i, at) &&
-                !code_of_a_thing(s, ph, at))
+                !code_of_a_thing(s, ph, at) && !not_a_request(s, ph->rule, i))
                 add_tokens(s, ph->rule, i, at);
         }
     }

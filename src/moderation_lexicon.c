@@ -10,13 +10,16 @@
  * Words are written case-folded, with е for ё. */
 
 static const char *const messenger_words[] = {
-    "whatsapp*", "watsapp*", "watsap",    "whatsap",   "вотсап*",    "ватсап*",   "вацап*",
-    "вотцап*",   "вотс",     "ватс",      "telegram*", "telega",     "телеграм*", "телега",
-    "телегу",    "телеге",   "телеги",    "телегой",   "тг",         "tg",        "тлг",
-    "viber*",    "вайбер*",  "вибер*",    "вайбере",   "instagram*", "insta",     "инстаграм*",
-    "инста",     "инсту",    "инсте",     "инстой",    "инсты",      "skype*",    "скайп*",
-    "vk",        "вк",       "vkontakte", "вконтакте", "вконтакт*",  "facebook*", "фейсбук*",
-    "wechat",    "discord*", "дискорд*",  "snapchat",  "icq",        "аська"};
+    "whatsapp*", "watsapp*",   "watsap",    "whatsap",       "вотсап*",      "ватсап*",
+    "вацап*",    "вотцап*",    "вотс",      "ватс",          "telegram*",    "telega",
+    "телеграм*", "телега",     "телегу",    "телеге",        "телеги",       "телегой",
+    "тг",        "tg",         "тлг",       "viber*",        "вайбер*",      "вибер*",
+    "вайбере",   "instagram*", "insta",     "инстаграм*",    "инста",        "инсту",
+    "инсте",     "инстой",     "инсты",     "skype*",        "скайп*",       "vk",
+    "вк",        "vkontakte",  "вконтакте", "вконтакт*",     "facebook*",    "фейсбук*",
+    "wechat",    "discord*",   "дискорд*",  "snapchat",      "icq",          "аська",
+    "тлгрм",     "тикток*",    "tiktok*",   "одноклассник*", "однокласник*", "kakaotalk",
+    "kakao",     "whatsup",    "вотсапп*",  "ватсапп*",      "тэгэ"};
 
 /* Names distinctive enough to find even when split across words or letters. */
 static const char *const messenger_joinable[] = {
@@ -41,12 +44,15 @@ static const char *const profanity[] = {
     "wanker*", "twat*", "slut*", "whore*", "motherf*",
     /* Russian written in Latin letters */
     "blyat*", "blyad*", "blya", "suka", "suki", "pizd*", "pizdec", "huy*", "hui", "xuy*", "xyu",
-    "nahui", "nahuy", "ebat*", "eban*", "mudak*", "pidor*", "pidar*", "debil*", "idiot"};
+    "nahui", "nahuy", "ebat*", "eban*", "mudak*", "pidor*", "pidar*", "debil*", "idiot", "пздц",
+    "пиздц*", "хуйн*", "нахер", "похер*", "fuck*", "motherfuck*", "shit*", "bullshit", "asshole*",
+    "bitch*", "cunt*", "dickhead*"};
 
 static const char *const profanity_exclusions[] = {
     "~страху", "~страхов",   "~застрах",  "сукн*",   "сукк*",    "сукуб*",
     "мудр*",   "жопк*ресло", "ассамблея", "говнет*", "дурак*ов", "овцевод*",
-    "лохмат*", "лохань*",    "лохотрон*", "shitake", "shiitake"};
+    "лохмат*", "лохань*",    "лохотрон*", "shitake", "shiitake", "сучок",
+    "сучков",  "сучками",    "сучкам",    "сучках"};
 
 static const char *const obscene_prefixes[] = {
     "",    "за",   "у",    "вы",   "от",  "отъ", "съ",  "до",    "на", "по", "при", "раз", "разъ",
@@ -71,7 +77,7 @@ static const char *const card_context[] = {
 static const char *const phone_context[] = {
     "телефон*", "тел",       "моб*",   "номер*",   "звон*",    "позвон*", "набер*", "набир*",
     "call*",    "phone*",    "mobile", "cell",     "number",   "ring",    "text",   "смс",
-    "sms",      "whatsapp*", "viber*", "контакт*", "contact*", "связ*"};
+    "sms",      "whatsapp*", "viber*", "контакт*", "contact*", "связ*",   "reach",  "mine"};
 
 static const char *const plus_words[] = {"плюс", "plus"};
 
@@ -89,21 +95,49 @@ static const char *const negations_aux[] = {"won",   "wont", "cant",    "cannot"
                                             "doesn", "didn", "shouldn", "wouldn"};
 /* a messenger named as a feature of a product: "часы показывают уведомления WhatsApp" */
 static const char *const messenger_features[] = {
-    "уведомлен*", "оповещен*",  "notification*", "notify*",   "поддерж*",   "support*",
-    "совместим*", "compatible", "синхрониз*",    "sync*",     "приложени*", "app",
-    "apps",       "звонк*",     "calls",         "мессендж*", "messenger*", "функци*",
-    "feature*",   "экран*",     "screen*",       "показыва*", "displays",   "shows"};
+    "уведомлен*", "оповещен*",  "notification*", "notify*",      "поддерж*",  "support*",
+    "совместим*", "compatible", "синхрониз*",    "sync*",        "звонк*",    "calls",
+    "функци*",    "feature*",   "экран*",        "screen*",      "показыва*", "displays",
+    "shows",      "часы",       "watch",         "смартфон*",    "телефон*",  "phone",
+    "видеозвон*", "videocall*", "zoom",          "works",        "work",      "работа*",
+    "install*",   "установ*",   "книг*",         "book",         "издани*",   "edition",
+    "style",      "стиль*",     "открытк*",      "cards",        "блогер*",   "blogger*",
+    "съемк*",     "садов*",     "колес*",        "грузоподъем*", "тележ*"};
 /* ... unless someone is asked to go there */
 static const char *const contact_verbs[] = {
-    "пиши*",   "напиш*", "пишите",  "добав*",   "найд*",   "свяж*",    "связь",
-    "стучи*",  "звони*", "позвон*", "жду",      "ждем",    "contact*", "write",
-    "message", "text",   "add",     "reach",    "dm",      "ping",     "me",
-    "мне",     "меня",   "нам",     "переход*", "перейд*", "move",     "go"};
+    "пиши*",    "напиш*",    "пишите", "добав*", "найд*",    "свяж*",  "связь",   "стучи*",
+    "звони*",   "позвон*",   "жду",    "ждем",   "contact*", "write",  "message", "text",
+    "add",      "reach",     "dm",     "ping",   "me",       "мне",    "меня",    "нам",
+    "переход*", "перейд*",   "move",   "go",     "find",     "us",     "нас",     "наш*",
+    "подпиш*",  "subscribe", "follow", "join",   "вступ*",   "групп*", "group",   "канал*",
+    "channel",  "личк*",     "лс",     "ник*",   "nick*",    "answer", "отвеч*"};
 /* "код" of a thing, not a secret: "код цвета", "code of the colour", "промокод" */
 static const char *const code_objects[] = {
-    "цвета", "краски", "оттенка", "товара",   "ошибки", "модели", "региона", "страны", "размера",
-    "тнвэд", "вэд",    "оквэд",   "продукта", "color",  "colour", "product", "error",  "region",
-    "paint", "промо*", "скидк*",  "купон*",   "акци*",  "товар",  "of"};
+    "цвета",   "краски", "оттенка", "товара", "ошибки",    "модели",    "региона",    "страны",
+    "размера", "тнвэд",  "вэд",     "оквэд",  "продукта",  "color",     "colour",     "product",
+    "error",   "region", "paint",   "промо*", "скидк*",    "купон*",    "акци*",      "товар",
+    "of",      "по",     "default", "для",    "bluetooth", "гарнитур*", "устройств*", "device"};
+
+/* after a negation, the verb that refuses: "переводы на карты мы не принимаем" */
+static const char *const refusal_verbs[] = {
+    "принима*", "accept*", "use",      "using", "используем", "пользуемся", "работаем",
+    "продаем*", "продаю",  "берем",    "беру",  "have",       "делаем",     "pay",
+    "платим",   "общаюсь", "общаемся", "sell",  "ask*",       "просим",     "просит"};
+/* a report or a warning about what someone else wrote: "мне кто-то написал с просьбой перейти
+ * в WhatsApp", "someone asked me to pay by bank transfer, I reported it" */
+static const char *const report_words[] = {"жалоб*",    "пожалова*", "report*",      "осторожн*",
+                                           "careful",   "beware",    "предупрежда*", "warn*",
+                                           "мошенник*", "scam*",     "fraud*"};
+/* "кто-то написал", "you asked", "вы просили": who wrote it, then the verb */
+static const char *const report_who[] = {"кто-то", "someone", "somebody", "вы", "you", "мне", "me"};
+static const char *const report_did[] = {"написал*", "просил*", "предлага*", "asked",
+                                         "wrote",    "offered", "told",      "messaged"};
+/* "только здесь", "only through the site": the rule stated */
+static const char *const only_words[] = {"только", "only", "всё", "all", "everything"};
+static const char *const only_where[] = {"здесь", "тут", "here", "через", "through"};
+/* "по-другому не работаем": the negation refuses the alternative, not the phrase */
+static const char *const otherwise_words[] = {"по",        "другому", "иначе",
+                                              "otherwise", "other",   "way"};
 
 /* "если кто-то просит ..., это мошенники": a warning, not a request */
 static const char *const conditionals[] = {"если", "if", "когда", "when"};
@@ -113,9 +147,10 @@ static const char *const fraud_words[] = {"мошенник*", "мошеннич
 static const char *const email_bare_at[] = {"at", "эт"};
 
 static const char *const mail_hosts[] = {
-    "gmail",   "googlemail", "yandex",  "ya",      "mail",   "bk",     "list", "inbox",
-    "rambler", "yahoo",      "hotmail", "outlook", "live",   "icloud", "me",   "proton*",
-    "aol",     "gmx",        "zoho",    "мейл",    "яндекс", "гмейл",  "майл"};
+    "gmail",   "googlemail", "yandex",  "ya",       "mail",   "bk",     "list", "inbox",
+    "rambler", "yahoo",      "hotmail", "outlook",  "live",   "icloud", "me",   "proton*",
+    "aol",     "gmx",        "zoho",    "мейл",     "яндекс", "гмейл",  "майл", "гмейл*",
+    "мейл*",   "майл*",      "яндекс*", "рамблер*", "gmail*"};
 
 static const char *const email_at[] = {"собака", "собачка", "собачку", "at", "эт"};
 static const char *const email_dot[] = {"точка", "dot", "дот"};
@@ -148,7 +183,7 @@ struct phrase_src {
     "найти|ищите|поищите|посмотр*|смотрит*|есть|берите|бери|акци*|скидк*|наценк*|стоит|"          \
     "приходите|приезжайте|напрямую|меня|нас|buy|order|cheaper|less|find|search|listed|available|"                                \
     "sell*|"                                                                                                                                                       \
-    "get|directly|visit|discount|deal"
+    "get|directly|visit|discount|deal|lower|ниже|range|ассортимент*|google|гугл*"
 #define OWN_SHOP_OWNER "наш*|нас|мой|моем|моего|мои|моих|свой|своем|своего|меня|our|my"
 #define OWN_SHOP_PLACE                                                                                                                                  \
     "сайт*|интернет|магазин*|шоурум*|склад*|группе|группу|канал*|паблик*|website|site|store|shop|" \
@@ -158,11 +193,12 @@ static const struct phrase_src phrase_src[] = {
     /* paying outside the platform */
     {MOD_PAYMENT_OFF_PLATFORM,
      3,
-     {"переведи*|перевод*|переводом|перевест*|скин*|скидыв*|кинь*|киньте|кидай*|закин*|"
-      "отправьт*|перечисл*|пополн*",
+     {"переведи*|перевод*|переводом|перевест*|перевед*|скин*|скидыв*|кинь*|киньте|кидай*|"
+      "закин*|кину|отправьт*|перечисл*|пополн*|зачисл*",
       "карт|карту|карта|карте|картой|карты|сбер*|сбербанк*|киви|qiwi|юмани|юмоней|yoomoney|"
       "ymoney|тиньк*|тинькоф*|кошел*|вебмани|webmoney|альф*|втб|номер|телефон|счет|реквизит*|"
-      "крипт*|usdt|btc|биткоин*|сбп|мобильн*|мир|visa|виза|визу|mastercard|мастеркард*|маэстро"},
+      "крипт*|usdt|btc|биткоин*|сбп|мобильн*|мир|visa|виза|визу|mastercard|мастеркард*|маэстро|"
+      "тинек|карточк*|баланс*|билайн|мтс|мегафон"},
      NULL,
      0},
     {MOD_PAYMENT_OFF_PLATFORM,
@@ -250,8 +286,97 @@ static const struct phrase_src phrase_src[] = {
      {"отмен*|cancel*"},
      "счет*|invoice*|переводом|карт*|card|реквизит*|pay*|оплат*",
      8},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"refund*|reimburs*|compensat*", "directly|myself|personally|privately|card"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM, 1, {"top", "up"}, "card|my|phone|balance|account|wallet", 3},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"iban|swift|revolut|юнистрим|unistream|western|moneygram"},
+     "pay*|send|wire|transfer|deposit|money|перев*|оплат*|плат*|деньг*",
+     6},
+    {MOD_PAYMENT_OFF_PLATFORM, 1, {"золот*", "корон*"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM, 0, {"qr*|кьюар*"}, "оплат*|плати*|заплат*|pay*|касс*|перев*", 4},
+    {MOD_PAYMENT_OFF_PLATFORM, 1, {"наложенн*|cod", "платеж*|платежом"}, NULL, 0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"комисси*|fee|сбор*"},
+     "выплат*|payout|переводом|перевод|карт*|release|unlock",
+     5},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     1,
+     {"bank|banking|card|account", "details|number|info"},
+     "send|give|share|transfer|pay|refund|wire|tell",
+     5},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     2,
+     {"deposit|prepay*|advance", "via|through|by|to|on"},
+     "revolut|wise|paypal|card|crypto|usdt|btc|bank|sbp|phone|zelle",
+     3},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     1,
+     {"пополн*|top-up|topup",
+      "баланс*|счет*|телефон*|номер*|карт*|билайн|мтс|мегафон|phone|balance"},
+     "деньг*|оплат*|плат*|перев*|отправ*|send|pay",
+     6},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"переводом"},
+     "оплат*|возврат*|сделаю|верну|плати*|рассчита*|быстрее|удобнее|напрямую|мимо|комисси*",
+     5},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     1,
+     {"own|свой|своим|нашим|our", "courier*|курьер*"},
+     "cash|налич*|налом|pay*|оплат*",
+     6},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     2,
+     {"to|на", "my|мой|мою", "phone|number|номер*|телефон*"},
+     "pay*|send|transfer|перев*|оплат*|скин*|кин*|деньг*",
+     6},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"sbp|сбп"},
+     "перев*|скин*|кин*|отправ*|send|transfer|me|мне|номер*|телефон*|phone|остат*|remaining|"
+     "доплат*",
+     4},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     0,
+     {"криптой|криптовалютой|ton|тон|usdt|tether"},
+     "расплат*|рассчит*|оплат*|плати*|pay*|принима*|accept*|есть",
+     5},
     /* asking for codes and passwords */
-    {MOD_CREDENTIALS_REQUEST, 3, {"цифр*|digits", "обратн*|оборот*|back"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST, 3, {"цифр*|digits", "обратн*|оборот*|обратк*|back"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"какой|какие|what|whats|your|ваш*|твой|скаж*|назов*|дайте", "пин*|pin|пинкод*|pincode"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST, 1, {"кодов*", "слов*"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST, 1, {"your", "pin|cvv|cvc|password|passcode|otp|login"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST,
+     4,
+     {"screenshot*|скрин*|скриншот*", "sms|смс|сообщен*|verification|код*"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST, 2, {"логин*|login", "пароль*|password"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"доступ*|access", "кабинет*|аккаунт*|account|госуслуг*|банк*"},
+     "скин*|дай*|пришл*|отправ*|give|send|share|предостав*|нужен|нужно",
+     5},
+    {MOD_CREDENTIALS_REQUEST,
+     4,
+     {"фото|photo*|снимок|скан*|scan*", "карт*|card"},
+     "сторон*|sides|both|обе|двух|front|back|лицев*",
+     4},
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"login|вход*|войти", "link|ссылк*"},
+     "forward|перешл*|send|пришл*|скин*",
+     5},
     {MOD_CREDENTIALS_REQUEST,
      2,
      {"цифр*|digits|numbers", "из|с|from|in", "смс|sms|сообщен*|text|message"},
@@ -324,15 +449,39 @@ static const struct phrase_src phrase_src[] = {
     {MOD_OFFSITE_SALE,
      0,
      {"напрямую|directly"},
-     "куп*|закаж*|заказ*|оформ*|прода*|продам|buy|order|purchase|get|sell*",
+     "куп*|закаж*|заказ*|оформ*|прода*|продам|buy|order|purchase|get|sell*|пришлю|отправлю|"
+     "ship|send|отдам",
      4},
     {MOD_OFFSITE_SALE, 2, {"outside|off|bypass*", "platform|marketplace|site"}, NULL, 0},
     /* meeting to buy without an order */
     {MOD_OFFSITE_SALE,
      1,
-     {"без|without", "заказ*|оформлен*|order*|оплат*"},
-     "встреч*|склад*|магазин*|приезж*|приход*|забер*|meet*|warehouse|shop|store|pick|come",
+     {"без|without", "заказ*|оформлен*|order*|оплат*|маркетплейс*|площадк*|marketplace"},
+     "встреч*|склад*|магазин*|приезж*|приход*|забер*|meet*|warehouse|shop|store|pick|come|"
+     "отгруж*|отправ*|пришлю|ship|send|сделаю|продам|sell|отдам|give|упаку*",
      6},
+    {MOD_OFFSITE_SALE,
+     1,
+     {"мимо|минуя|outside|bypass*",
+      "озон*|ozon|маркетплейс*|площадк*|platform|marketplace|сайт*|site|касс*"},
+     NULL,
+     0},
+    {MOD_OFFSITE_SALE,
+     0,
+     {"не|not", "через|via|through|on",
+      "озон*|ozon|площадк*|маркетплейс*|сайт|marketplace|platform"},
+     "сделаю|сделать|продам|продаю|пришлю|отправлю|sell|ship|закаж*|куп*|могу|can",
+     6},
+    {MOD_OFFSITE_SALE,
+     0,
+     {"privately|private"},
+     "sell|продам|продаю|buy|куп*|units|штук|cheaper|less|deal",
+     6},
+    {MOD_OFFSITE_SALE,
+     2,
+     {"отдам|передам|продам|give|sell", "при|at|in", "встреч*|meeting|person"},
+     NULL,
+     0},
     {MOD_OFFSITE_SALE,
      2,
      {"отмен*|cancel*", "заказ*|order*"},
@@ -349,12 +498,22 @@ static const struct phrase_src phrase_src[] = {
     {MOD_MESSENGER, 0, {"в|во|in|on|via|through", "signal"}, NULL, 0},
     /* MAX, the newer messenger: also a name, so only where someone is sent there */
     {MOD_MESSENGER,
-     3,
+     4,
      {"contact|write|message|text|add|find|reach|напиш*|пиши*|пишите|добав*|найд*|свяж*|"
       "перейд*|перейти|переход*|switch|move|есть|скачай*|установ*",
-      "max|макс|максе|мессенджер*|messenger"},
+      "max|макс|максе|мессенджер*|messenger|соцсет*|соц"},
      NULL,
      0},
+    {MOD_MESSENGER,
+     1,
+     {"запрещен*|запрещенн*|banned|любом|любой|any", "соцсет*|мессендж*|messenger*|social"},
+     NULL,
+     0},
+    {MOD_MESSENGER,
+     1,
+     {"on|in|via|в|во", "wa|line|ок|ok"},
+     "пиши*|напиш*|write|text|message|chat|найд*|find|add|contact|свяж*",
+     4},
     {MOD_MESSENGER,
      0,
      {"в|во|in|on|via", "max|максе"},
@@ -362,6 +521,7 @@ static const struct phrase_src phrase_src[] = {
      4},
     /* insults aimed at a person */
     {MOD_PROFANITY, 1, {"ты|вы|you|youre|ur", "тупой|тупая|тупые|stupid|dumb"}, NULL, 0},
+    {MOD_PROFANITY, 0, {"еб|ебать|ебана", "твою|вашу"}, NULL, 0},
     {MOD_PROFANITY,
      1,
      {"тупой|тупая|тупые", "продавец|продавца|покупатель|баба|мужик|овца|идиот"},
@@ -490,12 +650,14 @@ static int word_order(const void *a, const void *b)
 
 static struct lex_set finish_set(struct lex_word *first, size_t n)
 {
-    struct lex_set s = {first, n, 0, 0, 0};
+    struct lex_set s = {first, n, 0, 0, 0, 0};
     qsort(first, n, sizeof *first, word_order);
     while (s.ncontains < n && first[s.ncontains].mode == LEX_CONTAINS)
         s.ncontains++;
     for (size_t i = 0; i < n; i++) {
         s.first_mask |= LEX_MASK_BIT(first[i].cp[0]);
+        s.second_mask |= first[i].len >= 2 && first[i].cp[1] != '*' ? LEX_MASK_BIT(first[i].cp[1])
+                                                                    : ~UINT64_C(0);
         if (first[i].mode == LEX_CONTAINS)
             s.contains_mask |= LEX_MASK_BIT(first[i].cp[0]);
     }
@@ -550,6 +712,13 @@ static void lex_build(void)
     lex.messenger_features = LIST(messenger_features);
     lex.contact_verbs = LIST(contact_verbs);
     lex.code_objects = LIST(code_objects);
+    lex.refusal_verbs = LIST(refusal_verbs);
+    lex.report_words = LIST(report_words);
+    lex.report_who = LIST(report_who);
+    lex.report_did = LIST(report_did);
+    lex.only_words = LIST(only_words);
+    lex.only_where = LIST(only_where);
+    lex.otherwise_words = LIST(otherwise_words);
     lex.tlds = LIST(tlds);
     lex.number_words.words = &pool[pool_used];
     lex.number_words.n = sizeof num_words / sizeof num_words[0];
@@ -557,6 +726,7 @@ static void lex_build(void)
     for (size_t i = 0; i < lex.number_words.n; i++) {
         compile_word(num_words[i].w, strlen(num_words[i].w));
         lex.number_words.first_mask |= LEX_MASK_BIT(lex.number_words.words[i].cp[0]);
+        lex.number_words.second_mask = ~UINT64_C(0);
     }
     for (size_t i = 0; i < sizeof phrase_src / sizeof phrase_src[0]; i++) {
         phrases[i].rule = phrase_src[i].rule;

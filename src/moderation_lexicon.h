@@ -25,6 +25,7 @@ struct lex_set {
     size_t ncontains;
     uint64_t first_mask;    /* bit (first letter % 64) of every word: a quick "surely not" */
     uint64_t contains_mask; /* the same for the "contains" words only */
+    uint64_t second_mask;   /* the same for the second letter (all bits for a one-letter word) */
 };
 
 #define LEX_MASK_BIT(c) (UINT64_C(1) << ((c)&63))
@@ -64,7 +65,12 @@ struct lexicon {
     struct lex_set messenger_features; /* "уведомления": a messenger as a product feature */
     struct lex_set contact_verbs;      /* "пишите", "add me": ... unless asked to go there */
     struct lex_set code_objects;       /* "код цвета": the code of a thing, no secret */
-    struct lex_set card_context;       /* "штрихкод", "артикул": not a card number */
+    struct lex_set refusal_verbs; /* "(не) принимаем": a negation after the phrase */
+    struct lex_set report_words;  /* "жалоба", "reported": a report, no request */
+    struct lex_set report_who, report_did; /* "кто-то написал", "you asked" */
+    struct lex_set only_words, only_where; /* "только здесь", "only through" */
+    struct lex_set otherwise_words;        /* "по-другому (не работаем)" */
+    struct lex_set card_context; /* "штрихкод", "артикул": not a card number */
     struct lex_set tlds;
     struct lex_set number_words;
     const struct lex_phrase *phrases;
