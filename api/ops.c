@@ -1,6 +1,10 @@
 #include <stdlib.h>
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "../src/metrics.h"
+#include "../src/principal_cache.h"
 #include "handlers.h"
 #include "http.h"
 #include "routes.h"
@@ -44,6 +48,30 @@ HANDLER(ops_metrics)
     (void)req;
     db_pool_get_stats(a->pool, &ps);
     char *text = metrics_render(a->metrics, routes_label, routes_method, &ps);
+    uint64_t hits, misses, forgotten;
+    int on;
+    principal_cache_stats(&hits, &misses, &forgotten, &on);
+    char extra[1024];
+    snprintf(extra, sizeof extra,
+             "# HELP sellerdesk_principal_cache_total Accounts of authenticated requests: from "
+             "the process's cache (hit), read from the database (miss), forgotten on a change.\n"
+             "# TYPE sellerdesk_principal_cache_total counter\n"
+             "sellerdesk_principal_cache_total{result=\"hit\"} %llu\n"
+             "sellerdesk_principal_cache_total{result=\"miss\"} %llu\n"
+             "sellerdesk_principal_cache_total{result=\"forgotten\"} %llu\n"
+             "# HELP sellerdesk_principal_cache_on 1 while the change listener is connected.\n"
+             "# TYPE sellerdesk_principal_cache_on gauge\n"
+             "sellerdesk_principal_cache_on %d\n",
+             (unsigned long long)hits, (unsigned long long)misses, (unsigned long long)forgotten,
+             on);
+    size_t n = text ? strlen(text) : 0;
+    char *all = malloc(n + strlen(extra) + 1);
+    if (all) {
+        memcpy(all, text ? text : "", n);
+        strcpy(all + n, extra);
+        free(text);
+        text = all;
+    }
     ulfius_set_string_body_response(resp, 200, text);
     u_map_put(resp->map_header, "Content-Type", "text/plain; version=0.0.4");
     free(text);

@@ -82,6 +82,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_DELIVERY_TIMEOUT_MS", K_INT, OFF(delivery_timeout_ms), 100, 60000},
     {"SELLERDESK_DELIVERY_INTERVAL_MS", K_INT, OFF(delivery_interval_ms), 50, 60000},
     {"SELLERDESK_SCHEDULER_INTERVAL_MS", K_INT, OFF(scheduler_interval_ms), 100, 60000},
+    {"SELLERDESK_PRINCIPAL_CACHE_MS", K_INT, OFF(principal_cache_ms), 0, 3600000},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -146,6 +147,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->delivery_timeout_ms = 5000;
     cfg->delivery_interval_ms = 1000;
     cfg->scheduler_interval_ms = 30000;
+    cfg->principal_cache_ms = 30000;
 }
 
 static int parse_ll(const char *s, long long *out)

@@ -74,7 +74,8 @@ struct sd_config {
     int delivery_backoff_s;
     int delivery_timeout_ms;
     int delivery_interval_ms;
-    int scheduler_interval_ms;         /* how often the promotion notices are looked for */
+    int scheduler_interval_ms; /* how often the promotion notices are looked for */
+    int principal_cache_ms;    /* accounts kept in the process, 0: off (see principal_cache.h) */
     const char **platform_domain_list; /* platform_domains split, after validation */
     size_t nplatform_domains;
     const char **platform_name_list; /* platform_names split, after validation */

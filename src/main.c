@@ -15,6 +15,7 @@
 #include "migrate.h"
 #include "notify.h"
 #include "periodic.h"
+#include "principal_cache.h"
 #include "promotion_scheduler.h"
 #include "seed.h"
 #include "user_store.h"
@@ -86,7 +87,11 @@ static int cmd_serve(struct sd_config *cfg)
             : NULL;
     struct periodic *scheduler =
         periodic_start(&jobs_db, cfg->scheduler_interval_ms, promotion_scheduler_run, NULL);
+    if (principal_cache_start(cfg->database_url, cfg->principal_cache_ms,
+                              cfg->db_connect_timeout_s) != 0)
+        log_warn("principal cache: not started; every request reads its account");
     int rc = server_run(&app);
+    principal_cache_stop();
     periodic_stop(scheduler);
     periodic_stop(outbox);
     db_pool_free(app.pool);

@@ -1,0 +1,242 @@
+#include "principal_cache.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+
+/* Direct-mapped: an account goes to slot id % SLOTS, a collision evicts. Bounded memory, no
+ * resizing, one short lock per stripe of slots. */
+#define SLOTS   16384
+#define STRIPES 64
+
+struct slot {
+    int64_t user_id; /* 0: empty */
+    auth_role role;
+    json_t *user;
+    int64_t expires_ms;
+    uint64_t gen; /* bumped when the slot's account is forgotten: a late put is refused */
+};
+
+static struct {
+    struct slot slots[SLOTS];
+    pthread_mutex_t locks[STRIPES];
+    atomic_int on;              /* the listener is connected and listening */
+    atomic_uint_fast64_t epoch; /* bumped when everything is forgotten */
+    atomic_uint_fast64_t hits, misses, forgotten;
+    int ttl_ms;
+    int started;
+    /* the listener */
+    pthread_t thread;
+    atomic_int stop;
+    char *url;
+    int connect_timeout_s;
+} pc;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct slot *slot_of(int64_t id, pthread_mutex_t **lock)
+{
+    size_t i = (size_t)((uint64_t)id % SLOTS);
+    *lock = &pc.locks[i % STRIPES];
+    return &pc.slots[i];
+}
+
+static void slot_empty(struct slot *s)
+{
+    json_decref(s->user);
+    s->user = NULL;
+    s->user_id = 0;
+}
+
+/* The ticket of this thread's last miss: what the slot and the epoch were before the account
+ * was read, so a put after a notice about it is refused. */
+static _Thread_local uint64_t miss_gen, miss_epoch;
+static _Thread_local int64_t miss_id;
+
+int principal_cache_get(int64_t user_id, auth_role *role, json_t **user)
+{
+    pthread_mutex_t *lock;
+    struct slot *s = slot_of(user_id, &lock);
+    int hit = 0;
+    if (!atomic_load(&pc.on))
+        return 0;
+    miss_epoch = atomic_load(&pc.epoch);
+    pthread_mutex_lock(lock);
+    if (s->user_id == user_id && s->user && s->expires_ms > now_ms()) {
+        *role = s->role;
+        *user = json_incref(s->user);
+        hit = 1;
+    } else {
+        miss_gen = s->gen;
+        miss_id = user_id;
+    }
+    pthread_mutex_unlock(lock);
+    atomic_fetch_add(hit ? &pc.hits : &pc.misses, 1);
+    return hit;
+}
+
+void principal_cache_put(int64_t user_id, auth_role role, json_t *user)
+{
+    pthread_mutex_t *lock;
+    struct slot *s = slot_of(user_id, &lock);
+    if (!atomic_load(&pc.on) || !pc.ttl_ms || miss_id != user_id)
+        return;
+    pthread_mutex_lock(lock);
+    /* a notice about this slot, or about everyone, came while the account was being read:
+     * what was read may be the old row, so it is not kept */
+    if (s->gen == miss_gen && atomic_load(&pc.epoch) == miss_epoch) {
+        slot_empty(s);
+        s->user_id = user_id;
+        s->role = role;
+        s->user = json_incref(user);
+        s->expires_ms = now_ms() + pc.ttl_ms;
+    }
+    pthread_mutex_unlock(lock);
+    miss_id = 0;
+}
+
+void principal_cache_forget(int64_t user_id)
+{
+    pthread_mutex_t *lock;
+    struct slot *s = slot_of(user_id, &lock);
+    pthread_mutex_lock(lock);
+    s->gen++;
+    if (s->user_id == user_id)
+        slot_empty(s);
+    pthread_mutex_unlock(lock);
+    atomic_fetch_add(&pc.forgotten, 1);
+}
+
+static void forget_all(void)
+{
+    atomic_fetch_add(&pc.epoch, 1);
+    for (int k = 0; k < STRIPES; k++) {
+        pthread_mutex_lock(&pc.locks[k]);
+        for (size_t i = (size_t)k; i < SLOTS; i += STRIPES) {
+            pc.slots[i].gen++;
+            slot_empty(&pc.slots[i]);
+        }
+        pthread_mutex_unlock(&pc.locks[k]);
+    }
+}
+
+void principal_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *forgotten, int *on)
+{
+    *hits = atomic_load(&pc.hits);
+    *misses = atomic_load(&pc.misses);
+    *forgotten = atomic_load(&pc.forgotten);
+    *on = atomic_load(&pc.on);
+}
+
+/* ---- the listener ------------------------------------------------------------------------ */
+
+static PGconn *listen_connect(void)
+{
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", pc.connect_timeout_s);
+    const char *keys[] = {"dbname",           "connect_timeout",
+                          "keepalives_idle",  "keepalives_interval",
+                          "keepalives_count", NULL};
+    const char *vals[] = {pc.url, timeout, "5", "2", "2", NULL};
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(c) != CONNECTION_OK) {
+        log_warn("principal cache: cannot connect the listener (%s); every request reads its "
+                 "account",
+                 PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    PGresult *r = PQexec(c, "LISTEN sellerdesk_user_changed");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+        log_warn("principal cache: LISTEN failed (%s)", PQerrorMessage(c));
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void *listen_loop(void *unused)
+{
+    PGconn *c = NULL;
+    (void)unused;
+    while (!atomic_load(&pc.stop)) {
+        if (!c) {
+            if (!(c = listen_connect())) {
+                struct timespec pause = {1, 0};
+                nanosleep(&pause, NULL);
+                continue;
+            }
+            /* whatever changed while nobody listened is forgotten with everything else */
+            forget_all();
+            atomic_store(&pc.on, 1);
+        }
+        struct pollfd p = {PQsocket(c), POLLIN, 0};
+        int ready = poll(&p, 1, PRINCIPAL_POLL_MS);
+        if (ready < 0 || (ready > 0 && !PQconsumeInput(c)) || PQstatus(c) != CONNECTION_OK) {
+            atomic_store(&pc.on, 0);
+            forget_all();
+            log_warn("principal cache: the listener lost its connection; off until it is back");
+            PQfinish(c);
+            c = NULL;
+            continue;
+        }
+        PGnotify *n;
+        while ((n = PQnotifies(c)) != NULL) {
+            if (strcmp(n->extra, "*") == 0)
+                forget_all();
+            else
+                principal_cache_forget(strtoll(n->extra, NULL, 10));
+            PQfreemem(n);
+        }
+    }
+    atomic_store(&pc.on, 0);
+    PQfinish(c);
+    return NULL;
+}
+
+int principal_cache_start(const char *database_url, int ttl_ms, int connect_timeout_s)
+{
+    for (int k = 0; k < STRIPES; k++)
+        pthread_mutex_init(&pc.locks[k], NULL);
+    pc.ttl_ms = ttl_ms;
+    if (!ttl_ms)
+        return 0;
+    pc.url = strdup(database_url);
+    pc.connect_timeout_s = connect_timeout_s;
+    atomic_store(&pc.stop, 0);
+    if (!pc.url || pthread_create(&pc.thread, NULL, listen_loop, NULL) != 0) {
+        free(pc.url);
+        pc.url = NULL;
+        return -1;
+    }
+    pc.started = 1;
+    return 0;
+}
+
+void principal_cache_stop(void)
+{
+    if (pc.started) {
+        atomic_store(&pc.stop, 1);
+        pthread_join(pc.thread, NULL);
+        pc.started = 0;
+    }
+    forget_all();
+    free(pc.url);
+    pc.url = NULL;
+    for (int k = 0; k < STRIPES; k++)
+        pthread_mutex_destroy(&pc.locks[k]);
+}
