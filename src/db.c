@@ -24,9 +24,18 @@ struct db_conn {
     int connect_timeout_s;
 };
 
+/* A request waiting for a connection: released connections are handed to the oldest waiter
+ * directly, so the wait is first come, first served (a thread arriving while others wait
+ * queues behind them instead of taking the next free connection). */
+struct db_waiter {
+    pthread_cond_t cv;
+    struct db_conn *got;
+    struct db_waiter *next;
+};
+
 struct db_pool {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    struct db_waiter *head, *tail; /* the queue of waiters, oldest first */
     struct db_conn *conns;
     int *free_stack;
     int nfree;
@@ -84,7 +93,6 @@ struct db_pool *db_pool_new(const char *url, int size, int acquire_timeout_ms,
         p->free_stack[p->nfree++] = i;
     }
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
     return p;
 }
 
@@ -96,7 +104,6 @@ void db_pool_free(struct db_pool *p)
         if (p->conns[i].pg)
             PQfinish(p->conns[i].pg);
     pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
     free(p->conns);
     free(p->free_stack);
     free(p->url);
@@ -115,18 +122,37 @@ struct db_conn *db_acquire(struct db_pool *p, sd_err *err)
         deadline.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&p->mu);
-    p->waiting++;
-    while (p->nfree == 0) {
-        if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) == ETIMEDOUT && p->nfree == 0)
-            break;
-    }
-    p->waiting--;
-    if (p->nfree > 0) {
+    if (p->nfree > 0 && !p->head) {
         c = &p->conns[p->free_stack[--p->nfree]];
-        p->acquired++;
     } else {
-        p->timeouts++;
+        struct db_waiter w = {.got = NULL, .next = NULL};
+        pthread_cond_init(&w.cv, NULL);
+        if (p->tail)
+            p->tail->next = &w;
+        else
+            p->head = &w;
+        p->tail = &w;
+        p->waiting++;
+        while (!w.got && pthread_cond_timedwait(&w.cv, &p->mu, &deadline) != ETIMEDOUT)
+            ;
+        p->waiting--;
+        c = w.got;
+        if (!c) { /* timed out: leave the queue (a release always takes the head) */
+            struct db_waiter **q = &p->head, *prev = NULL;
+            while (*q != &w) {
+                prev = *q;
+                q = &(*q)->next;
+            }
+            *q = w.next;
+            if (p->tail == &w)
+                p->tail = prev;
+        }
+        pthread_cond_destroy(&w.cv);
     }
+    if (c)
+        p->acquired++;
+    else
+        p->timeouts++;
     pthread_mutex_unlock(&p->mu);
     if (!c) {
         log_warn("database pool exhausted: no connection within %d ms", p->acquire_timeout_ms);
@@ -150,8 +176,16 @@ void db_release(struct db_pool *p, struct db_conn *c)
     pthread_mutex_lock(&p->mu);
     if (c->pg && PQstatus(c->pg) != CONNECTION_OK)
         p->resets++;
-    p->free_stack[p->nfree++] = (int)(c - p->conns);
-    pthread_cond_signal(&p->cv);
+    struct db_waiter *w = p->head;
+    if (w) { /* straight to the oldest waiter */
+        p->head = w->next;
+        if (!p->head)
+            p->tail = NULL;
+        w->got = c;
+        pthread_cond_signal(&w->cv);
+    } else {
+        p->free_stack[p->nfree++] = (int)(c - p->conns);
+    }
     pthread_mutex_unlock(&p->mu);
 }
 
