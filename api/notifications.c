@@ -50,16 +50,16 @@ HANDLER(notifications_counters)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
     struct db_conn *conn;
-    json_t *unread = NULL, *chats = NULL;
+    json_t *counts = NULL;
     (void)req;
     (void)app;
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
-    sd_err e = notification_store_counters(conn, ctx->user_id, &unread);
-    if (e == SD_OK && (e = chat_store_unread_chats(conn, ctx->user_id, ctx->role, &chats)) != SD_OK)
-        json_decref(unread);
+    sd_err e = notification_store_counters(conn, ctx->user_id, ctx->role == ROLE_SUPPORT, &counts);
     if (e != SD_OK)
         return http_store_error(ctx, e);
+    json_t *unread = json_object_get(counts, "tabs"),
+           *chats = json_incref(json_object_get(counts, "chats"));
     /* every tab, zero when nothing is unread; chats with unread messages beside them (chat
      * messages stay out of the feed) */
     json_t *tabs = json_object();
@@ -69,7 +69,7 @@ HANDLER(notifications_counters)
         json_object_set_new(tabs, notify_tabs[i], json_integer(n));
         total += n;
     }
-    json_decref(unread);
+    json_decref(counts);
     return http_json(ctx, 200,
                      json_pack("{s:o, s:I, s:o}", "tabs", tabs, "total", total, "chats", chats));
 }

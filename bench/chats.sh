@@ -309,13 +309,11 @@ ROLLBACK;
 EOF
 }
 list_sql=$(stmt chat_list.sql 'SELECT s.activity' | sed -e "s/NULLIF(:none, 'all')::text/\$3::text/" \
-    -e "s/NULLIF(:none, 'all')::text/\$3/" -e "s/NULLIF(:none, 'all')::text/\$4::text/" -e "s/NULLIF(:none, 'all')::text/\$4/" \
+    -e "s/NULLIF(:none, 'all')::text/\$3/" -e "s/NULLIF(:none, 'all')::text/\$3::text/" -e "s/NULLIF(:none, 'all')::text/\$3/" \
+    -e "s/NULLIF(:none, 'all')::text/\$4::text/" -e "s/NULLIF(:none, 'all')::text/\$4/" \
     -e "s/NULLIF(:none, 'all')::text/\$7::text/" -e "s/NULLIF(:none, 'all')::text/\$7/g" \
     -e 's/:uid/$1/g' -e 's/:before/$2/g' -e 's/:unread/$5/g' -e 's/:awaiting/$6/g' -e 's/:lim/$8/g')
-total_sql=$(stmt chat_list.sql 'SELECT coalesce(sum' | sed -e "s/NULLIF(:none, 'all')::text/\$2::text/" \
-    -e "s/NULLIF(:none, 'all')::text/\$2/" -e 's/:uid/$1/g')
-get_sql=$(stmt chat_messages.sql 'SELECT 1 FROM chat_sides' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:uid/$2/g' -e 's/:role/$3/g')
-msgs_sql=$(stmt chat_messages.sql 'WITH sides' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:before/$2/g' -e 's/:lim/$3/g')
+msgs_sql=$(stmt chat_messages.sql 'WITH sides' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:before/$2/g' -e 's/:lim/$3/g' -e 's/:uid/$4/g' -e 's/:role/$5/g')
 lock_sql=$(stmt chat_post.sql 'SELECT s.side' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:uid/$2/g' -e 's/:role/$3/g')
 add_sql=$(stmt chat_post.sql 'WITH m AS' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's/:uid/$2/g' \
     -e "s/CASE WHEN :seller = 1 THEN 'seller' ELSE 'buyer' END/\$3/" \
@@ -323,11 +321,9 @@ add_sql=$(stmt chat_post.sql 'WITH m AS' | sed -e 's/:chat\([^_]\)/$1\1/g' -e 's
     -e "s/NULLIF(:none, 'all')::bigint\[\]/\$5::bigint[]/" -e "s/NULLIF(:none, 'all')::bigint/\$6/")
 hside=$(awk -F'\t' '$1 == "history" { print ($6 == 1 ? "seller" : "buyer"); exit }' "$OUT/pairs.tsv")
 {
-    explain "GET /v1/chats: chat_q_total_user (heavy seller $heavy_id)" "$total_sql" "$heavy_id, NULL"
     explain "GET /v1/chats: chat_q_list_user (heavy seller $heavy_id, first page)" "$list_sql" "$heavy_id, 0, NULL, NULL, false, -1, NULL, 21"
-    explain "GET /v1/chats/$hchat/messages: chat_q_can_read" "$get_sql" "$hchat, $huid, 'buyer'"
-    explain "GET /v1/chats/$hchat/messages: chat_q_messages_before (newest page)" "$msgs_sql" "$hchat, 0, 51"
-    explain "GET /v1/chats/$dchat/messages?before=$dbefore: chat_q_messages_before (deep page)" "$msgs_sql" "$dchat, $dbefore, 51"
+    explain "GET /v1/chats/$hchat/messages: chat_q_messages_before (newest page)" "$msgs_sql" "$hchat, 0, 51, $huid, 'buyer'"
+    explain "GET /v1/chats/$dchat/messages?before=$dbefore: chat_q_messages_before (deep page)" "$msgs_sql" "$dchat, $dbefore, 51, $duid, 'buyer'"
     explain "POST /v1/chats/$hchat/messages: chat_q_lock" "$lock_sql" "$hchat, $huid, 'buyer'"
     explain "POST /v1/chats/$hchat/messages: chat_q_add_message (rolled back)" "$add_sql" \
         "$hchat, $huid, '$hside', 'An explained message', NULL, NULL"

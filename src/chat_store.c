@@ -37,8 +37,13 @@ DB_STMT(chat_q_can_read, "SELECT 1 FROM chat_sides s WHERE s.chat_id = $1 AND " 
 DB_STMT(chat_q_get,
         "SELECT chat_json(c, s)::text FROM chats c JOIN chat_sides s ON s.chat_id = c.id"
         " WHERE c.id = $1 AND " VIEWER_SIDE);
-#define LIST_SQL(who)                                                                              \
-    "SELECT s.activity, chat_json(c, s)::text FROM chat_sides s JOIN chats c ON c.id = s.chat_id"  \
+/* (the third column, the viewer's unread messages of the kind over all chats, is one InitPlan:
+ * the list and its total in one round trip) */
+#define LIST_SQL(who, total_who)                                                                   \
+    "SELECT s.activity, chat_json(c, s)::text,"                                                    \
+    " (SELECT coalesce(sum(t.unread), 0) FROM chat_sides t WHERE " total_who                       \
+    "   AND t.unread > 0 AND ($3::text IS NULL OR t.kind = $3))"                                   \
+    " FROM chat_sides s JOIN chats c ON c.id = s.chat_id"                                          \
     " WHERE " who " AND " DB_BEFORE(                                                               \
         "s.activity",                                                                              \
         "$2") " AND ($3::text IS NULL OR s.kind = $3)"                                             \
@@ -47,8 +52,9 @@ DB_STMT(chat_q_get,
               "   AND ($7::text IS NULL OR ($7 = 'me' AND c.assigned_to = $1)"                     \
               "        OR ($7 = 'none' AND c.assigned_to IS NULL))"                                \
               " ORDER BY s.activity DESC LIMIT $8"
-DB_STMT(chat_q_list_user, LIST_SQL("s.user_id = $1"));
-DB_STMT(chat_q_list_support, LIST_SQL("s.side = 'support' AND $1::bigint > 0"));
+DB_STMT(chat_q_list_user, LIST_SQL("s.user_id = $1", "t.user_id = $1"));
+DB_STMT(chat_q_list_support,
+        LIST_SQL("s.side = 'support' AND $1::bigint > 0", "t.side = 'support' AND $1::bigint > 0"));
 DB_STMT(chat_q_total_user,
         "SELECT coalesce(sum(unread), 0) FROM chat_sides"
         " WHERE user_id = $1 AND unread > 0 AND ($2::text IS NULL OR kind = $2)");
@@ -56,14 +62,8 @@ DB_STMT(chat_q_total_support,
         "SELECT coalesce(sum(unread), 0) FROM chat_sides"
         " WHERE side = 'support' AND unread > 0 AND ($2::text IS NULL OR kind = $2)"
         "   AND $1::bigint > 0");
-#define UNREAD_CHATS_SQL(who)                                                                      \
-    "SELECT json_build_object("                                                                    \
-    "  'buyers', count(*) FILTER (WHERE kind = 'buyer_seller' AND side = 'seller'),"               \
-    "  'sellers', count(*) FILTER (WHERE kind = 'buyer_seller' AND side = 'buyer'),"               \
-    "  'customer_service', count(*) FILTER (WHERE kind <> 'buyer_seller'))::text"                  \
-    " FROM chat_sides WHERE unread > 0 AND " who
-DB_STMT(chat_q_unread_chats_user, UNREAD_CHATS_SQL("user_id = $1"));
-DB_STMT(chat_q_unread_chats_support, UNREAD_CHATS_SQL("side = 'support' AND $1::bigint > 0"));
+DB_STMT(chat_q_unread_chats_user, CHAT_UNREAD_CHATS_SQL("user_id = $1"));
+DB_STMT(chat_q_unread_chats_support, CHAT_UNREAD_CHATS_SQL(CHAT_SUPPORT_SIDES));
 /* the side row is locked too: a read mark and a message of the other side are then counted
  * in one order */
 DB_STMT(chat_q_lock, "SELECT s.side, c.kind, c.status, coalesce(c.buyer_id, 0),"
@@ -73,20 +73,18 @@ DB_STMT(chat_q_lock, "SELECT s.side, c.kind, c.status, coalesce(c.buyer_id, 0),"
 /* Ordered by (chat_id, id), which only chat_messages_chat_idx gives: ordered by id alone, the
  * generic plan of a small table walked the primary key from the newest message of all chats,
  * filtering on chat_id (bench/README.md, "Chats"). */
-DB_STMT(chat_q_messages_before,
-        "WITH sides AS (SELECT side, last_read_id FROM chat_sides WHERE chat_id = $1)"
-        " SELECT m.id, chat_message_json(m, (SELECT last_read_id FROM sides"
-        "                                    WHERE side <> m.side), u.display_name)::text"
-        " FROM chat_messages m JOIN users u ON u.id = m.author_id"
-        " WHERE m.chat_id = $1 AND " DB_BEFORE(
-            "m.id", "$2") " ORDER BY m.chat_id DESC, m.id DESC LIMIT $3");
-DB_STMT(chat_q_messages_after,
-        "WITH sides AS (SELECT side, last_read_id FROM chat_sides WHERE chat_id = $1)"
-        " SELECT m.id, chat_message_json(m, (SELECT last_read_id FROM sides"
-        "                                    WHERE side <> m.side), u.display_name)::text"
-        " FROM chat_messages m JOIN users u ON u.id = m.author_id"
-        " WHERE m.chat_id = $1 AND m.id > $2"
-        " ORDER BY m.chat_id, m.id LIMIT $3");
+/* The page only when the viewer ($4, role $5) has a side in the chat: the access check and the
+ * page in one round trip (an empty page then asks chat_q_can_read whether it is 404). */
+#define MESSAGES_SIDES                                                                             \
+    "WITH sides AS (SELECT side, last_read_id, user_id FROM chat_sides WHERE chat_id = $1)"        \
+    " SELECT m.id, chat_message_json(m, (SELECT last_read_id FROM sides"                           \
+    "                                    WHERE side <> m.side), u.display_name)::text"             \
+    " FROM chat_messages m JOIN users u ON u.id = m.author_id"                                     \
+    " WHERE EXISTS (SELECT 1 FROM sides s WHERE s.user_id = $4"                                    \
+    "               OR ($5 = 'support' AND s.side = 'support')) AND m.chat_id = $1"
+DB_STMT(chat_q_messages_before, MESSAGES_SIDES
+        " AND " DB_BEFORE("m.id", "$2") " ORDER BY m.chat_id DESC, m.id DESC LIMIT $3");
+DB_STMT(chat_q_messages_after, MESSAGES_SIDES " AND m.id > $2 ORDER BY m.chat_id, m.id LIMIT $3");
 DB_STMT(chat_q_restriction,
         "SELECT json_build_object('reason', reason, 'until', sd_ts(until))::text"
         " FROM chat_restrictions WHERE user_id = $1 AND (until IS NULL OR until > now())");
@@ -281,8 +279,9 @@ sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer
 }
 
 sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, char **items,
-                       int *has_more, int64_t *last)
+                       int *has_more, int64_t *last, int64_t *total_unread)
 {
+    int has_total = 0;
     char v[24], b[24], aw[8], lim[24];
     snprintf(aw, sizeof aw, "%d", q->awaiting);
     const char *p[] = {db_i64(v, q->viewer),
@@ -293,8 +292,16 @@ sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, ch
                        aw,
                        q->assigned,
                        db_i64(lim, q->limit + 1)};
-    return db_json_page(conn, q->role == ROLE_SUPPORT ? &chat_q_list_support : &chat_q_list_user, 8,
-                        p, q->limit, items, has_more, last);
+    sd_err e =
+        db_json_page_extra(conn, q->role == ROLE_SUPPORT ? &chat_q_list_support : &chat_q_list_user,
+                           8, p, q->limit, items, has_more, last, total_unread, &has_total);
+    /* an empty page carries no total: read it alone (a second round trip, only then) */
+    if (e == SD_OK && !has_total &&
+        (e = chat_store_total_unread(conn, q->viewer, q->role, q->kind, total_unread)) != SD_OK) {
+        free(*items);
+        *items = NULL;
+    }
+    return e;
 }
 
 sd_err chat_store_total_unread(struct db_conn *conn, int64_t viewer, auth_role role,
@@ -348,14 +355,22 @@ sd_err chat_store_lock(struct db_conn *conn, int64_t chat_id, int64_t viewer, au
     return SD_OK;
 }
 
-sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t before, int64_t after,
-                           int limit, char **items, int *has_more, int64_t *last)
+sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
+                           int64_t before, int64_t after, int limit, char **items, int *has_more,
+                           int64_t *last)
 {
-    char c[24], k[24], lim[24];
+    char c[24], k[24], lim[24], v[24];
     const char *p[] = {db_i64(c, chat_id), db_i64(k, after > 0 ? after : before),
-                       db_i64(lim, limit + 1)};
-    return db_json_page(conn, after > 0 ? &chat_q_messages_after : &chat_q_messages_before, 3, p,
-                        limit, items, has_more, last);
+                       db_i64(lim, limit + 1), db_i64(v, viewer), auth_role_name(role)};
+    sd_err e = db_json_page(conn, after > 0 ? &chat_q_messages_after : &chat_q_messages_before, 5,
+                            p, limit, items, has_more, last);
+    /* nothing came back: an empty page of the viewer's chat, or not the viewer's chat */
+    if (e == SD_OK && strcmp(*items, "[]") == 0 &&
+        (e = chat_store_can_read(conn, chat_id, viewer, role)) != SD_OK) {
+        free(*items);
+        *items = NULL;
+    }
+    return e;
 }
 
 sd_err chat_store_restriction(struct db_conn *conn, int64_t user_id, json_t **out)

@@ -56,11 +56,22 @@ struct chat_list_query {
 };
 /* Most recent activity first. */
 sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, char **items,
-                       int *has_more, int64_t *last);
+                       int *has_more, int64_t *last, int64_t *total_unread);
 /* Unread messages over the viewer's chats (of one kind, or all). */
 sd_err chat_store_total_unread(struct db_conn *conn, int64_t viewer, auth_role role,
                                const char *kind, int64_t *total);
 /* {buyers, sellers, customer_service}: how many of the viewer's chats have unread messages. */
+/* The viewer's chats with unread messages by kind, as JSON text, over chat_sides where who
+ * holds ($1 the viewer): for statements of other stores that answer it beside their own
+ * figures in one round trip (GET /v1/notifications/counters). */
+#define CHAT_UNREAD_CHATS_SQL(who)                                                                 \
+    "SELECT json_build_object("                                                                    \
+    "  'buyers', count(*) FILTER (WHERE kind = 'buyer_seller' AND side = 'seller'),"               \
+    "  'sellers', count(*) FILTER (WHERE kind = 'buyer_seller' AND side = 'buyer'),"               \
+    "  'customer_service', count(*) FILTER (WHERE kind <> 'buyer_seller'))::text"                  \
+    " FROM chat_sides WHERE unread > 0 AND " who
+#define CHAT_USER_SIDES    "user_id = $1"
+#define CHAT_SUPPORT_SIDES "side = 'support' AND $1::bigint > 0"
 sd_err chat_store_unread_chats(struct db_conn *conn, int64_t viewer, auth_role role, json_t **out);
 
 /* The viewer's side of a chat: what sending and reading need. */
@@ -78,8 +89,9 @@ sd_err chat_store_lock(struct db_conn *conn, int64_t chat_id, int64_t viewer, au
 
 /* Messages of a chat the viewer may read (check with chat_store_get/lock first): newest first
  * below `before`, or oldest first above `after` (when after > 0). */
-sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t before, int64_t after,
-                           int limit, char **items, int *has_more, int64_t *last);
+sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
+                           int64_t before, int64_t after, int limit, char **items, int *has_more,
+                           int64_t *last);
 
 /* Active restriction of a user: *out {reason, until} or NULL when chat is allowed. */
 sd_err chat_store_restriction(struct db_conn *conn, int64_t user_id, json_t **out);

@@ -396,13 +396,32 @@ sd_err db_json_one(struct db_conn *c, const db_stmt *st, int n, const char *cons
     return e;
 }
 
+static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id);
+
 sd_err db_json_page(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
                     int limit, char **items, int *has_more, int64_t *last_id)
 {
     sd_err e = SD_OK;
     PGresult *r = db_exec(c, st, n, params, &e);
+    return r ? json_page_of(r, limit, items, has_more, last_id) : e;
+}
+
+sd_err db_json_page_extra(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
+                          int limit, char **items, int *has_more, int64_t *last_id, int64_t *extra,
+                          int *has_extra)
+{
+    sd_err e = SD_OK;
+    PGresult *r = db_exec(c, st, n, params, &e);
     if (!r)
         return e;
+    *has_extra = PQntuples(r) > 0 && PQnfields(r) > 2;
+    *extra = *has_extra ? db_get_i64(r, 0, 2) : 0;
+    return json_page_of(r, limit, items, has_more, last_id);
+}
+
+/* (takes r) */
+static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id)
+{
     int rows = PQntuples(r);
     *has_more = rows > limit;
     rows = rows > limit ? limit : rows;

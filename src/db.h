@@ -93,5 +93,11 @@ sd_err db_json_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
 sd_err db_json_page(struct db_conn *conn, const db_stmt *stmt, int nparams,
                     const char *const *params, int limit, char **items, int *has_more,
                     int64_t *last_id);
+/* The same for a statement whose rows carry a third column, the same on every row (a figure
+ * of the whole list, e.g. a total, computed once): *extra gets it; *has_extra is 0 when the
+ * page came back empty, and the caller reads the figure another way. */
+sd_err db_json_page_extra(struct db_conn *conn, const db_stmt *stmt, int nparams,
+                          const char *const *params, int limit, char **items, int *has_more,
+                          int64_t *last_id, int64_t *extra, int *has_extra);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chat_store.h"
 #include "notify.h"
 
 /* the notification of each user ($1, a bigint[]) and its outbox rows: a channel the user
@@ -42,18 +43,23 @@ DB_STMT(
         " ) f ORDER BY id DESC LIMIT " limit
 DB_STMT(notification_q_feed, FEED_SQL("", "", "$3", "$4"));
 DB_STMT(notification_q_feed_tab, FEED_SQL(" AND n.tab = $5", " AND b.tab = $5", "$3", "$4"));
-DB_STMT(notification_q_counters,
-        "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1)"
-        " SELECT coalesce(json_object_agg(tab, n), '{}')::text FROM ("
-        "  SELECT tab, sum(c)::int AS n FROM ("
-        "    SELECT tab, count(*) AS c FROM notifications"
-        "     WHERE user_id = $1 AND read_at IS NULL AND in_feed GROUP BY tab"
-        "    UNION ALL"
-        "    SELECT b.tab, count(*) FROM me, broadcasts b"
-        "     WHERE broadcast_targets(b, me.id, me.role, me.created_at)"
-        "       AND NOT EXISTS (SELECT 1 FROM broadcast_reads r"
-        "                        WHERE r.broadcast_id = b.id AND r.user_id = $1)"
-        "     GROUP BY b.tab) u GROUP BY tab) t");
+/* {tabs: {tab: unread}, chats: {...}}: the feed's unread by tab and the unread chats, one
+ * statement (one round trip) for GET /v1/notifications/counters */
+#define COUNTERS_SQL(chat_sides)                                                                   \
+    "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1)"                            \
+    " SELECT json_build_object('tabs', (SELECT coalesce(json_object_agg(tab, n), '{}') FROM ("     \
+    "  SELECT tab, sum(c)::int AS n FROM ("                                                        \
+    "    SELECT tab, count(*) AS c FROM notifications"                                             \
+    "     WHERE user_id = $1 AND read_at IS NULL AND in_feed GROUP BY tab"                         \
+    "    UNION ALL"                                                                                \
+    "    SELECT b.tab, count(*) FROM me, broadcasts b"                                             \
+    "     WHERE broadcast_targets(b, me.id, me.role, me.created_at)"                               \
+    "       AND NOT EXISTS (SELECT 1 FROM broadcast_reads r"                                       \
+    "                        WHERE r.broadcast_id = b.id AND r.user_id = $1)"                      \
+    "     GROUP BY b.tab) u GROUP BY tab) t),"                                                     \
+    " 'chats', (" CHAT_UNREAD_CHATS_SQL(chat_sides) ")::json)::text"
+DB_STMT(notification_q_counters_user, COUNTERS_SQL(CHAT_USER_SIDES));
+DB_STMT(notification_q_counters_support, COUNTERS_SQL(CHAT_SUPPORT_SIDES));
 DB_STMT(notification_q_read,
         "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1),"
         " own AS (UPDATE notifications SET read_at = coalesce(read_at, now())"
@@ -152,11 +158,14 @@ sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q,
                         q->tab ? 5 : 4, p, q->limit, items, has_more, last_id);
 }
 
-sd_err notification_store_counters(struct db_conn *conn, int64_t user_id, json_t **counts)
+sd_err notification_store_counters(struct db_conn *conn, int64_t user_id, int support,
+                                   json_t **counts)
 {
     char uid[24];
     const char *p[] = {db_i64(uid, user_id)};
-    return db_json_one(conn, &notification_q_counters, 1, p, counts);
+    return db_json_one(conn,
+                       support ? &notification_q_counters_support : &notification_q_counters_user,
+                       1, p, counts);
 }
 
 static sd_err count_of(struct db_conn *conn, const db_stmt *st, int n, const char *const *p,
