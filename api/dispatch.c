@@ -481,7 +481,15 @@ static void dispatch_run(struct http_ctx *ctx)
     int i = ctx->route_index;
     ctx->request.binary_body = ctx->body;
     ctx->request.binary_body_length = ctx->body_len;
-    if (routes_authenticated(i) && !ctx->authenticated)
+    /* (again when the head was checked before a body: the body may have taken minutes to
+     * arrive, and an account deleted or re-roled meanwhile must not act; the account comes
+     * from the process's cache, so this costs microseconds) */
+    if (routes_authenticated(i) && ctx->authenticated) {
+        ctx->authenticated = 0;
+        json_decref(ctx->user);
+        ctx->user = NULL;
+    }
+    if (routes_authenticated(i))
         auth_authenticate(ctx->req, ctx->resp, ctx->app);
     if (!ctx->answered && ctx->body_len > 0 && !routes_takes_body(i))
         dispatch_refuse_body(ctx);

@@ -48,7 +48,8 @@ static const char *promo_time(const json_t *body, const char *name, time_t *t, j
     const char *s = json_string_value(v);
     if (!v || json_is_null(v))
         return NULL;
-    if (!s || ts_parse_rfc3339(s, t) != 0) {
+    /* (a promotion from before 1970 is a typo, and year 0 is one PostgreSQL refuses) */
+    if (!s || ts_parse_rfc3339(s, t) != 0 || *t < 0) {
         http_field_error(errors, name, "invalid_format",
                          "must be an RFC 3339 date-time, e.g. 2027-03-01T00:00:00Z");
         return NULL;
@@ -234,6 +235,11 @@ HANDLER(promotions_update)
     db_rollback(conn);
     if (e == SD_ERR_NOT_FOUND) {
         rc = http_problem(ctx, e, NULL, "No such promotion.");
+    } else if (e == SD_ERR_CONFLICT && problem && strcmp(problem, "participations") == 0) {
+        rc = http_problem(ctx, e, "participations_outside_rules",
+                          "Products already in the promotion would break the changed rules (an "
+                          "action price outside the new discount bounds, or stock below "
+                          "min_stock): change or remove them first.");
     } else if (e == SD_ERR_CONFLICT && problem) {
         rc = http_problem(ctx, e, "promotion_started",
                           "The promotion has started (or was ended): it cannot change any more.");
@@ -274,7 +280,13 @@ HANDLER(promotions_end)
         return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such promotion.");
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
-    e = promotion_store_end(conn, id, &out);
+    if ((e = db_begin(conn)) == SD_OK && (e = promotion_store_end(conn, id, &out)) == SD_OK &&
+        (e = db_commit(conn)) != SD_OK) {
+        json_decref(out);
+        out = NULL;
+    }
+    if (e != SD_OK)
+        db_rollback(conn);
     if (e == SD_ERR_NOT_FOUND)
         return http_problem(ctx, e, NULL, "No such promotion.");
     if (e == SD_ERR_CONFLICT)

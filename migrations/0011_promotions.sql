@@ -129,8 +129,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT round(100.0 * (price - action_price) / price, 2) $$;
 -- upcoming, running or finished, now
 CREATE FUNCTION promotion_phase(p promotions) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT CASE WHEN now() < p.date_start THEN 'upcoming'
-               WHEN now() < least(p.date_end, p.ended_at) THEN 'running' ELSE 'finished' END $$;
+$$ SELECT CASE WHEN now() >= least(p.date_end, p.ended_at) THEN 'finished'
+               WHEN now() < p.date_start THEN 'upcoming' ELSE 'running' END $$;
 
 -- The seller's products that may join the promotion now: in stock enough, with room for an
 -- action price inside the bounds, and in no promotion whose period meets this one's.

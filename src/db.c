@@ -114,7 +114,7 @@ struct db_conn *db_acquire(struct db_pool *p, sd_err *err)
 {
     struct timespec deadline;
     struct db_conn *c = NULL;
-    clock_gettime(CLOCK_REALTIME, &deadline);
+    clock_gettime(CLOCK_MONOTONIC, &deadline); /* (a clock step must not stretch the wait) */
     deadline.tv_sec += p->acquire_timeout_ms / 1000;
     deadline.tv_nsec += (long)(p->acquire_timeout_ms % 1000) * 1000000L;
     if (deadline.tv_nsec >= 1000000000L) {
@@ -126,7 +126,11 @@ struct db_conn *db_acquire(struct db_pool *p, sd_err *err)
         c = &p->conns[p->free_stack[--p->nfree]];
     } else {
         struct db_waiter w = {.got = NULL, .next = NULL};
-        pthread_cond_init(&w.cv, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&w.cv, &ca);
+        pthread_condattr_destroy(&ca);
         if (p->tail)
             p->tail->next = &w;
         else

@@ -1,3 +1,5 @@
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,14 @@ static struct db_conn *cli_connect(const struct sd_config *cfg)
 static int cmd_serve(struct sd_config *cfg)
 {
     struct sd_app app;
+    /* SIGINT and SIGTERM blocked before any thread starts (the account listener and the
+     * background jobs start before the server): every thread inherits the mask and only the
+     * server's sigwait takes them, also during the drain */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     memset(&app, 0, sizeof app);
     app.cfg = *cfg;
     app.pool = db_pool_new(cfg->database_url, cfg->db_pool_size, cfg->db_acquire_timeout_ms,

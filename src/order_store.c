@@ -56,6 +56,13 @@ DB_STMT(order_q_lock_posting,
         "SELECT id, status, buyer_id, seller_id FROM postings WHERE posting_number = $1"
         " AND (($3 = 'seller' AND seller_id = $2) OR ($3 = 'buyer' AND buyer_id = $2))"
         " FOR UPDATE");
+/* The posting's products locked in id order first, as orders and promotion adds lock them, then
+ * their promotion rows: the restock's own UPDATE took promotion_products before products and
+ * deadlocked with an order of the same product. */
+DB_STMT(
+    order_q_lock_posting_products,
+    "SELECT count(*) FROM (SELECT p.id FROM products p WHERE p.id IN"
+    " (SELECT product_id FROM posting_items WHERE posting_id = $1) ORDER BY p.id FOR UPDATE) l");
 /* the units come back, and those a promotion priced go back to it */
 DB_STMT(order_q_restock,
         "WITH s AS (UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()"
@@ -230,6 +237,9 @@ sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, 
     r = NULL;
     const char *pp[] = {pid};
     if (strcmp(status, "cancelled") == 0 || strcmp(status, "refused") == 0) {
+        if (!(r = db_exec(conn, &order_q_lock_posting_products, 1, pp, &e)))
+            goto fail;
+        PQclear(r);
         if (!(r = db_exec(conn, &order_q_restock, 1, pp, &e)))
             goto fail;
         PQclear(r);

@@ -41,7 +41,7 @@ static void *periodic_loop(void *arg)
         if (more)
             continue;
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += p->interval_ms / 1000;
         until.tv_nsec += (long)(p->interval_ms % 1000) * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
@@ -66,7 +66,11 @@ struct periodic *periodic_start(const struct periodic_db *db, int interval_ms, p
     p->fn = fn;
     p->arg = arg;
     pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* (waits survive a clock step) */
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (pthread_create(&p->thread, NULL, periodic_loop, p) != 0) {
         pthread_mutex_destroy(&p->mu);
         pthread_cond_destroy(&p->cv);

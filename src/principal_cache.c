@@ -146,10 +146,14 @@ static PGconn *listen_connect(void)
 {
     char timeout[16];
     snprintf(timeout, sizeof timeout, "%d", pc.connect_timeout_s);
-    const char *keys[] = {"dbname",           "connect_timeout",
-                          "keepalives_idle",  "keepalives_interval",
-                          "keepalives_count", NULL};
-    const char *vals[] = {pc.url, timeout, "5", "2", "2", NULL};
+    const char *keys[] = {"dbname",
+                          "connect_timeout",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "tcp_user_timeout",
+                          NULL};
+    const char *vals[] = {pc.url, timeout, "5", "2", "2", "2000", NULL};
     PGconn *c = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(c) != CONNECTION_OK) {
         log_warn("principal cache: cannot connect the listener (%s); every request reads its "
@@ -169,9 +173,25 @@ static PGconn *listen_connect(void)
     return c;
 }
 
+/* A silent connection (a host gone without a reset, a failover that left the listener on the
+ * old primary) is found by asking: after HEARTBEAT_MS without a word from the server, a
+ * "SELECT 1"; no answer within HEARTBEAT_MS more and the cache goes off and the listener
+ * reconnects. */
+#define HEARTBEAT_MS 1000
+
+static void listen_lost(PGconn **c, const char *why)
+{
+    atomic_store(&pc.on, 0);
+    forget_all();
+    log_warn("principal cache: the listener %s; off until it is back", why);
+    PQfinish(*c);
+    *c = NULL;
+}
+
 static void *listen_loop(void *unused)
 {
     PGconn *c = NULL;
+    int64_t heard = 0, asked = 0;
     (void)unused;
     while (!atomic_load(&pc.stop)) {
         if (!c) {
@@ -183,16 +203,37 @@ static void *listen_loop(void *unused)
             /* whatever changed while nobody listened is forgotten with everything else */
             forget_all();
             atomic_store(&pc.on, 1);
+            heard = now_ms();
+            asked = 0;
         }
         struct pollfd p = {PQsocket(c), POLLIN, 0};
         int ready = poll(&p, 1, PRINCIPAL_POLL_MS);
         if (ready < 0 || (ready > 0 && !PQconsumeInput(c)) || PQstatus(c) != CONNECTION_OK) {
-            atomic_store(&pc.on, 0);
-            forget_all();
-            log_warn("principal cache: the listener lost its connection; off until it is back");
-            PQfinish(c);
-            c = NULL;
+            listen_lost(&c, "lost its connection");
             continue;
+        }
+        if (ready > 0)
+            heard = now_ms();
+        /* the heartbeat's answer, when it came */
+        while (asked && !PQisBusy(c)) {
+            PGresult *r = PQgetResult(c);
+            if (!r) {
+                asked = 0;
+                break;
+            }
+            PQclear(r);
+        }
+        int64_t now = now_ms();
+        if (asked && now - asked > HEARTBEAT_MS) {
+            listen_lost(&c, "got no answer to its heartbeat");
+            continue;
+        }
+        if (!asked && now - heard > HEARTBEAT_MS) {
+            if (!PQsendQuery(c, "SELECT 1")) {
+                listen_lost(&c, "could not send its heartbeat");
+                continue;
+            }
+            asked = now;
         }
         PGnotify *n;
         while ((n = PQnotifies(c)) != NULL) {

@@ -7,7 +7,8 @@
  * sellerdesk_user_changed) removes it in every process as soon as the listener thread reads
  * the notice, and while the listener is not connected the cache is off (every request reads
  * the account), so a deleted or re-roled account loses access within the listener's poll
- * interval (PRINCIPAL_POLL_MS) in every process. */
+ * interval (PRINCIPAL_POLL_MS) in every process; a connection that falls silent is found by a
+ * heartbeat within about 2 s, and the cache is off from then until the listener is back. */
 #include <stdint.h>
 
 #include <jansson.h>

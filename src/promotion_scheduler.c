@@ -19,7 +19,7 @@ DB_STMT(
     "   WHERE ($1 = 'started' AND p.started_notified_at IS NULL AND now() >= p.date_start)"
     "      OR ($1 = 'ending' AND p.ending_notified_at IS NULL"
     "          AND now() >= least(p.date_end, p.ended_at) - interval '1 day')"
-    "   ORDER BY p.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+    "   ORDER BY p.id LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED)"
     " UPDATE promotions p SET"
     "  started_notified_at = CASE WHEN $1 = 'started' THEN now() ELSE p.started_notified_at END,"
     "  ending_notified_at = CASE WHEN $1 = 'ending' THEN now() ELSE p.ending_notified_at END"

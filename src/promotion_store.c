@@ -18,26 +18,34 @@ DB_STMT(promo_q_create,
         "       SELECT p.id, u FROM p, unnest(coalesce($11::bigint[], '{}')) u)"
         " SELECT id FROM p");
 /* the merged result of an update, and the first rule it would break */
-DB_STMT(promo_q_check_update,
-        "WITH cur AS (SELECT * FROM promotions WHERE id = $1 FOR UPDATE),"
-        " m AS (SELECT cur.date_start AS old_start, cur.ended_at,"
-        "       coalesce($2::timestamptz, cur.date_start) AS date_start,"
-        "       coalesce($3::timestamptz, cur.date_end) AS date_end,"
-        "       CASE WHEN $4::bool THEN NULL ELSE coalesce($5::timestamptz, cur.freeze_date) END"
-        "         AS freeze_date,"
-        "       coalesce($6::int, cur.min_discount_percent) AS min_d,"
-        "       coalesce($7::int, cur.max_discount_percent) AS max_d,"
-        "       coalesce($8, cur.type) AS type,"
-        "       CASE WHEN coalesce($8, cur.type) = 'discount' THEN NULL"
-        "            ELSE coalesce($9::int, cur.min_stock) END AS min_stock FROM cur)"
-        " SELECT CASE WHEN m.ended_at IS NOT NULL OR now() >= m.old_start THEN 'started'"
-        "   WHEN m.date_start < now() - interval '1 minute' THEN 'date_start'"
-        "   WHEN m.date_end <= m.date_start THEN 'date_end'"
-        "   WHEN m.freeze_date IS NOT NULL AND (m.freeze_date < m.date_start"
-        "        OR m.freeze_date > m.date_end) THEN 'freeze_date'"
-        "   WHEN m.max_d < m.min_d THEN 'max_discount_percent'"
-        "   WHEN m.type = 'stock_discount' AND m.min_stock IS NULL THEN 'min_stock'"
-        "   ELSE '' END FROM m");
+DB_STMT(
+    promo_q_check_update,
+    "WITH cur AS (SELECT * FROM promotions WHERE id = $1 FOR NO KEY UPDATE),"
+    " m AS (SELECT cur.date_start AS old_start, cur.ended_at,"
+    "       coalesce($2::timestamptz, cur.date_start) AS date_start,"
+    "       coalesce($3::timestamptz, cur.date_end) AS date_end,"
+    "       CASE WHEN $4::bool THEN NULL ELSE coalesce($5::timestamptz, cur.freeze_date) END"
+    "         AS freeze_date,"
+    "       coalesce($6::int, cur.min_discount_percent) AS min_d,"
+    "       coalesce($7::int, cur.max_discount_percent) AS max_d,"
+    "       coalesce($8, cur.type) AS type,"
+    "       CASE WHEN coalesce($8, cur.type) = 'discount' THEN NULL"
+    "            ELSE coalesce($9::int, cur.min_stock) END AS min_stock FROM cur)"
+    " SELECT CASE WHEN m.ended_at IS NOT NULL OR now() >= m.old_start THEN 'started'"
+    "   WHEN m.date_start < now() - interval '1 minute' THEN 'date_start'"
+    "   WHEN m.date_end <= m.date_start THEN 'date_end'"
+    "   WHEN m.freeze_date IS NOT NULL AND (m.freeze_date < m.date_start"
+    "        OR m.freeze_date > m.date_end) THEN 'freeze_date'"
+    "   WHEN m.max_d < m.min_d THEN 'max_discount_percent'"
+    "   WHEN m.type = 'stock_discount' AND m.min_stock IS NULL THEN 'min_stock'"
+    /* the products already in it must still fit the changed bounds and min_stock */
+    "   WHEN EXISTS (SELECT 1 FROM promotion_products pp JOIN products d ON d.id = pp.product_id"
+    "     WHERE pp.promotion_id = $1"
+    "       AND (pp.action_price > (d.price * (100 - m.min_d)) / 100"
+    "            OR pp.action_price < greatest(1, (d.price * (100 - m.max_d) + 99) / 100)"
+    "            OR (m.min_stock IS NOT NULL AND d.stock < m.min_stock)))"
+    "   THEN 'participations'"
+    "   ELSE '' END FROM m");
 DB_STMT(promo_q_update, "UPDATE promotions SET title = coalesce($2, title),"
                         " description = coalesce($3, description), type = coalesce($4, type),"
                         " date_start = coalesce($5::timestamptz, date_start),"
@@ -57,15 +65,19 @@ DB_STMT(promo_q_set_sellers, "WITH d AS (DELETE FROM promotion_sellers WHERE pro
                              " INSERT INTO promotion_sellers (promotion_id, seller_id)"
                              " SELECT $1, u FROM unnest($2::bigint[]) u");
 DB_STMT(promo_q_clear_sellers, "DELETE FROM promotion_sellers WHERE promotion_id = $1");
+/* Ending early: statement one locks the promotion (FOR NO KEY UPDATE: orders hold a key share
+ * lock on it through posting_items' foreign key, FOR UPDATE deadlocked with them) after any
+ * add holding it FOR SHARE has committed; statement two, with a snapshot taken after that,
+ * cuts every participation's period, the just-added ones too. */
+DB_STMT(promo_q_end_lock, "SELECT now() >= least(date_end, ended_at) FROM promotions WHERE id = $1"
+                          " FOR NO KEY UPDATE");
 DB_STMT(promo_q_end,
-        "WITH cur AS (SELECT id, now() >= least(date_end, ended_at) AS finished FROM promotions"
-        "             WHERE id = $1 FOR UPDATE),"
-        " u AS (UPDATE promotions p SET ended_at = now(), updated_at = now() FROM cur"
-        "       WHERE p.id = cur.id AND NOT cur.finished RETURNING p.*),"
+        "WITH u AS (UPDATE promotions p SET ended_at = now(), updated_at = now()"
+        "           WHERE p.id = $1 RETURNING p.*),"
         " pp AS (UPDATE promotion_products pp"
         "        SET period = tstzrange(least(lower(pp.period), u.ended_at), u.ended_at)"
         "        FROM u WHERE pp.promotion_id = u.id)"
-        " SELECT cur.finished, (SELECT promotion_json(u, 0) FROM u) FROM cur");
+        " SELECT promotion_json(u, 0) FROM u");
 DB_STMT(promo_q_get, "SELECT promotion_json(p, $2) FROM promotions p WHERE p.id = $1"
                      " AND ($2::bigint = 0 OR " PROMO_OPEN_TO("$2") ")");
 DB_STMT(promo_q_visible, "SELECT 1 FROM promotions p WHERE p.id = $1"
@@ -121,24 +133,29 @@ sd_err promotion_store_update(struct db_conn *conn, int64_t id, const struct pro
         PQclear(r);
         return SD_ERR_NOT_FOUND;
     }
-    static const char *const rules[] = {"started",     "date_start",           "date_end",
-                                        "freeze_date", "max_discount_percent", "min_stock"};
+    static const char *const rules[] = {"started",       "date_start",           "date_end",
+                                        "freeze_date",   "max_discount_percent", "min_stock",
+                                        "participations"};
     const char *verdict = db_get_str(r, 0, 0);
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
         if (strcmp(verdict, rules[i]) == 0)
             *problem = rules[i];
     PQclear(r);
     if (*problem)
-        return strcmp(*problem, "started") == 0 ? SD_ERR_CONFLICT : SD_ERR_VALIDATION;
+        return strcmp(*problem, "started") == 0 || strcmp(*problem, "participations") == 0
+                   ? SD_ERR_CONFLICT
+                   : SD_ERR_VALIDATION;
     const char *u[] = {pid,          f->title,   f->description, f->type,         f->date_start,
                        f->date_end,  clear,      f->freeze_date, f->min_discount, f->max_discount,
                        f->min_stock, f->audience};
     if (!(r = db_exec(conn, &promo_q_update, 12, u, &e)))
         return e;
     PQclear(r);
-    if ((f->date_start || f->date_end) && !(r = db_exec(conn, &promo_q_periods, 1, u, &e)))
-        return e;
-    PQclear(r);
+    if (f->date_start || f->date_end) {
+        if (!(r = db_exec(conn, &promo_q_periods, 1, u, &e)))
+            return e;
+        PQclear(r);
+    }
     /* the audience: its list replaced when given, emptied when it becomes "all" */
     if (f->seller_ids || (f->audience && strcmp(f->audience, "all") == 0)) {
         const char *s[] = {pid, f->seller_ids};
@@ -156,19 +173,16 @@ sd_err promotion_store_end(struct db_conn *conn, int64_t id, json_t **out)
 {
     char pid[24];
     sd_err e = SD_OK;
-    json_error_t jerr;
     const char *p[] = {db_i64(pid, id)};
-    PGresult *r = db_exec(conn, &promo_q_end, 1, p, &e);
+    PGresult *r = db_exec(conn, &promo_q_end_lock, 1, p, &e);
     if (!r)
         return e;
     if (PQntuples(r) == 0)
         e = SD_ERR_NOT_FOUND;
     else if (strcmp(db_get_str(r, 0, 0), "t") == 0)
         e = SD_ERR_CONFLICT;
-    else if (!(*out = json_loads(db_get_str(r, 0, 1), 0, &jerr)))
-        e = SD_ERR_INTERNAL;
     PQclear(r);
-    return e;
+    return e == SD_OK ? db_json_one(conn, &promo_q_end, 1, p, out) : e;
 }
 
 sd_err promotion_store_get(struct db_conn *conn, int64_t id, int64_t viewer, json_t **out)

@@ -453,6 +453,12 @@ START_TEST(test_freeze_rules)
     assert_rejected(r, shop.product[2], "frozen", -1);
     ck_assert_int_eq(accepted_count(r), 0);
     api_free(r);
+    /* frozen comes before the price bounds in the documented order: a rise above the maximum
+     * too is refused as frozen, with the current price */
+    r = promo_add(shop.seller.token, id,
+                  json_pack("[o]", promo_item_price(shop.product[0], 9600, 10)));
+    assert_rejected(r, shop.product[0], "frozen", 8000);
+    api_free(r);
     r = promo_remove(shop.seller.token, id, json_pack("[I]", (json_int_t)shop.product[0]));
     assert_rejected(r, shop.product[0], "frozen", -1);
     api_free(r);

@@ -441,6 +441,27 @@ START_TEST(test_patch_before_start_only)
     ck_assert_int_eq(api_int(r, "max_discount_percent"), 60);
     api_free(r);
 
+    /* a change without dates (the store once freed its result twice on this path) */
+    r = promo_patch(support.token, id, json_pack("{s:s}", "description", "Only the text"));
+    ck_assert_status(r, 200);
+    ck_assert_str_eq(api_str(r, "description"), "Only the text");
+    api_free(r);
+    /* a year PostgreSQL cannot hold is a 400, not a 500 */
+    r = promo_patch(support.token, id, json_pack("{s:s}", "date_end", "0000-01-01T00:00:00Z"));
+    assert_field_error(r, "date_end", "invalid_format");
+    api_free(r);
+    /* the products already in it must fit the changed bounds */
+    r = promo_add(shop.seller.token, id,
+                  json_pack("[o]", promo_item_price(shop.product[0], 5000, 5)));
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "accepted")), 1);
+    api_free(r);
+    r = promo_patch(support.token, id, json_pack("{s:i}", "max_discount_percent", 20));
+    ck_assert_problem(r, 409, "participations_outside_rules");
+    api_free(r);
+    r = promo_get(support.token, id);
+    ck_assert_int_eq(api_int(r, "max_discount_percent"), 60);
+    api_free(r);
+
     /* once started it is what sellers signed up for */
     int64_t running = promo_create(support.token, NULL);
     r = promo_patch(support.token, running, json_pack("{s:s}", "title", "Too late"));
@@ -476,6 +497,20 @@ START_TEST(test_end_early)
     api_free(r);
     r = promo_end(support.token, id);
     ck_assert_problem(r, 409, "promotion_finished");
+    api_free(r);
+    /* an upcoming promotion ended early is finished, not upcoming */
+    char start[32], end[32];
+    promo_time(3600, start);
+    promo_time(86400, end);
+    int64_t upcoming =
+        promo_create(support.token, json_pack("{s:s, s:s}", "date_start", start, "date_end", end));
+    r = promo_end(support.token, upcoming);
+    ck_assert_status(r, 200);
+    ck_assert_str_eq(api_str(r, "phase"), "finished");
+    api_free(r);
+    r = promo_get(shop.seller.token, upcoming);
+    ck_assert_str_eq(api_str(r, "phase"), "finished");
+    ck_assert_str_eq(api_str(r, "state"), "finished");
     api_free(r);
     /* after the end nothing changes */
     r = promo_add(shop.seller.token, id,
