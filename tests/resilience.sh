@@ -105,6 +105,22 @@ wait $slow
 check "the request that held the connection completes with 200" [ "$(cat /tmp/res-a.$$)" = 200 ]
 wait $lock_pid
 
+echo "# an account deleted while its request's body is still arriving"
+# (the head was authenticated before the body; the account is checked again when it is
+# complete: a slow upload must not finish as an account that no longer exists)
+tok=$(account slow)
+head -c 400000 /dev/zero | { printf '\x89PNG\r\n\x1a\n'; cat; } >/tmp/res-upload.$$
+curl -s -o /dev/null -w '%{http_code}' --limit-rate 100k "$SD_BASE_URL/v1/files" \
+    -H "Authorization: Bearer $tok" -H 'Content-Type: image/png' \
+    --data-binary @/tmp/res-upload.$$ >/tmp/res-c.$$ &
+upload=$!
+sleep 1.5
+psql "$DATABASE_URL" -qAt -c "DELETE FROM users WHERE email = 'slow$$@test.sellerdesk.dev'" >/dev/null
+wait $upload
+check "the upload of a deleted account is refused when its body is complete ($(cat /tmp/res-c.$$))" \
+    [ "$(cat /tmp/res-c.$$)" = 401 ]
+rm -f /tmp/res-upload.$$ /tmp/res-c.$$
+
 echo "# idle client"
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 sleep 3
