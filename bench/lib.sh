@@ -144,3 +144,38 @@ pgb_sql() { # file statement OPT
             : "NULLIF(:p$n, \x27all\x27)::$t{$n}" }ge'
     echo ";"
 }
+
+# The life of a bench script's processes (bench/reviews.sh, bench/promotions.sh): the server it
+# starts and, when it started it, its cluster are stopped on exit, whatever the exit.
+# Uses the caller's PG_DIR; KEEP_PG=1 leaves the cluster running.
+server_pid=
+started_pg=0
+bench_cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    if [ "$started_pg" = 1 ] && [ "${KEEP_PG:-0}" != 1 ]; then
+        scripts/pg.sh stop "$PG_DIR"
+    fi
+}
+bench_traps() { trap bench_cleanup EXIT; trap 'exit 130' INT TERM; }
+
+# Starts $SELLERDESK_BIN serve on 127.0.0.1:$PORT (log: $OUT/server.log, level warn unless set)
+# and waits for /healthz; sets server_pid and url. Uses the caller's log and die.
+bench_start_server() {
+    log "starting $SELLERDESK_BIN serve on 127.0.0.1:$PORT (log: $OUT/server.log)"
+    export SELLERDESK_JWT_SECRET=${SELLERDESK_JWT_SECRET:-bench-secret-bench-secret-bench-secret-0123}
+    SELLERDESK_PORT=$PORT SELLERDESK_BIND_ADDRESS=127.0.0.1 SELLERDESK_LOG_LEVEL=${SELLERDESK_LOG_LEVEL:-warn} \
+        "$SELLERDESK_BIN" serve >>"$OUT/server.log" 2>&1 &
+    server_pid=$!
+    local i
+    for i in $(seq 101); do
+        [ "$i" -le 100 ] || die "server did not answer /healthz within 10 s"
+        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
+        kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$OUT/server.log" >&2; die "server exited"; }
+        sleep 0.1
+    done
+    url="http://127.0.0.1:$PORT"
+    log "server pid $server_pid"
+}

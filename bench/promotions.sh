@@ -49,20 +49,8 @@ done
 mkdir -p "$OUT"
 rm -f "$OUT"/pgbench_log.* "$OUT"/*.txt "$OUT"/*.tsv "$OUT"/*.tmp "$OUT"/*.sql "$OUT"/*.json "$OUT"/results.md "$OUT"/server.log
 
-server_pid=
-started_pg=0
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "$started_pg" = 1 ] && [ "${KEEP_PG:-0}" != 1 ]; then
-        scripts/pg.sh stop "$PG_DIR"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 . bench/lib.sh
+bench_traps
 
 if [ "${BUILD:-1}" = 1 ]; then
     log "make build (release)"
@@ -101,18 +89,7 @@ bulk_id=$(role_field bulk 2) bulk_promo=$(role_field bulk 3)
 order_promo=$(role_field order 3) order_product=$(role_field order 4)
 [ -n "$bulk_id" ] && [ -n "$bulk_promo" ] && [ -n "$order_product" ] || die "who.tsv incomplete"
 
-log "starting $SELLERDESK_BIN serve on 127.0.0.1:$PORT (log: $OUT/server.log)"
-export SELLERDESK_JWT_SECRET=${SELLERDESK_JWT_SECRET:-bench-secret-bench-secret-bench-secret-0123}
-SELLERDESK_PORT=$PORT SELLERDESK_BIND_ADDRESS=127.0.0.1 SELLERDESK_LOG_LEVEL=${SELLERDESK_LOG_LEVEL:-warn} \
-    "$SELLERDESK_BIN" serve >>"$OUT/server.log" 2>&1 &
-server_pid=$!
-for i in $(seq 101); do
-    [ "$i" -le 100 ] || die "server did not answer /healthz within 10 s"
-    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$OUT/server.log" >&2; die "server exited"; }
-    sleep 0.1
-done
-url="http://127.0.0.1:$PORT"
+bench_start_server
 mint_tokens "$(cut -f2 "$OUT/who.tsv" | sort -un | paste -sd,)" >"$OUT/tokens.tsv"
 for w in bulk probe order buyer; do
     awk -F'\t' -v w="$w" 'NR == FNR { tok[$1] = $2; next } $1 == w { print tok[$2] }' \

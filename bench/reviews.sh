@@ -68,19 +68,8 @@ done
 mkdir -p "$OUT"
 rm -f "$OUT"/pgbench_log.* "$OUT"/*.txt "$OUT"/*.tsv "$OUT"/*.tmp "$OUT"/*.sql "$OUT"/*.json "$OUT"/results.md "$OUT"/server.log
 
-server_pid=
-started_pg=0
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "$started_pg" = 1 ] && [ "${KEEP_PG:-0}" != 1 ]; then
-        scripts/pg.sh stop "$PG_DIR"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. bench/lib.sh
+bench_traps
 
 # --- build and the machine --------------------------------------------------------------
 if [ "${BUILD:-1}" = 1 ]; then
@@ -101,7 +90,6 @@ fi
 } | tee "$OUT/machine.txt" >&2
 
 # --- the server's statements (server_sql, pgb_sql: bench/lib.sh) ---------------------------
-. bench/lib.sh
 LIST_OPT="4:text 5:int[] 6:bool 7:bool 8:bool 9:bigint 10:date 11:date 12:text"
 [ -n "$(server_sql src/review_list_store.c review_q_list_seller_date_desc)" ] || die "cannot read the statements from src/review_list_store.c"
 [ -n "$(server_sql src/user_store.c user_q_get)" ] || die "cannot read user_q_get from src/user_store.c"
@@ -143,20 +131,7 @@ broad_uri=$(uri "$BROAD")
 rare_uri=$(uri "$RARE")
 
 # --- the server -------------------------------------------------------------------------
-log "starting $SELLERDESK_BIN serve on 127.0.0.1:$PORT (log: $OUT/server.log)"
-export SELLERDESK_JWT_SECRET=${SELLERDESK_JWT_SECRET:-bench-secret-bench-secret-bench-secret-0123}
-SELLERDESK_PORT=$PORT SELLERDESK_BIND_ADDRESS=127.0.0.1 \
-    SELLERDESK_LOG_LEVEL=${SELLERDESK_LOG_LEVEL:-warn} \
-    "$SELLERDESK_BIN" serve >>"$OUT/server.log" 2>&1 &
-server_pid=$!
-for i in $(seq 101); do
-    [ "$i" -le 100 ] || die "server did not answer /healthz within 10 s"
-    curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { tail -n 20 "$OUT/server.log" >&2; die "server exited"; }
-    sleep 0.1
-done
-url="http://127.0.0.1:$PORT"
-log "server pid $server_pid"
+bench_start_server
 
 mint_tokens "$(cut -f2 "$OUT/who.tsv" | sort -un | paste -sd,)" >"$OUT/tokens.tsv"
 [ "$(wc -l <"$OUT/tokens.tsv")" = "$(cut -f2 "$OUT/who.tsv" | sort -u | wc -l)" ] || die "minting tokens failed"
