@@ -55,6 +55,17 @@ HANDLER(review_comments_create);
 HANDLER(review_comments_list);
 HANDLER(review_comments_delete);
 HANDLER(review_complaints_create);
+/* api/disputes.c */
+HANDLER(disputes_create);
+HANDLER(disputes_list);
+HANDLER(disputes_counts);
+HANDLER(disputes_get);
+/* api/dispute_actions.c */
+HANDLER(disputes_act);
+/* api/dispute_messages.c */
+HANDLER(dispute_messages_list);
+HANDLER(dispute_messages_create);
+HANDLER(dispute_messages_read);
 /* api/orders.c */
 HANDLER(orders_create);
 HANDLER(orders_list);

@@ -59,9 +59,10 @@ HANDLER(notifications_counters)
     if (e != SD_OK)
         return http_store_error(ctx, e);
     json_t *unread = json_object_get(counts, "tabs"),
-           *chats = json_incref(json_object_get(counts, "chats"));
+           *chats = json_incref(json_object_get(counts, "chats")),
+           *disputes = json_incref(json_object_get(counts, "disputes"));
     /* every tab, zero when nothing is unread; chats with unread messages beside them (chat
-     * messages stay out of the feed) */
+     * messages stay out of the feed), and the dispute threads with unread messages */
     json_t *tabs = json_object();
     json_int_t total = 0;
     for (size_t i = 0; i < notify_ntabs; i++) {
@@ -71,7 +72,8 @@ HANDLER(notifications_counters)
     }
     json_decref(counts);
     return http_json(ctx, 200,
-                     json_pack("{s:o, s:I, s:o}", "tabs", tabs, "total", total, "chats", chats));
+                     json_pack("{s:o, s:I, s:o, s:o}", "tabs", tabs, "total", total, "chats", chats,
+                               "disputes", disputes));
 }
 
 HANDLER(notifications_read)

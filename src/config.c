@@ -10,7 +10,9 @@
 
 #include "moderation_policy.h"
 
-enum kind { K_STR, K_INT, K_SIZE, K_ULL, K_ALG, K_LEVEL };
+/* K_DAYS, K_HOURS: a number in that unit (min and max too), or with a unit of its own (30s,
+ * 15m, 2h, 3d) so tests can shorten a deadline of days to seconds; kept in seconds. */
+enum kind { K_STR, K_INT, K_SIZE, K_ULL, K_ALG, K_LEVEL, K_DAYS, K_HOURS };
 
 struct setting {
     const char *env;
@@ -83,6 +85,11 @@ static const struct setting settings[] = {
     {"SELLERDESK_DELIVERY_INTERVAL_MS", K_INT, OFF(delivery_interval_ms), 50, 60000},
     {"SELLERDESK_SCHEDULER_INTERVAL_MS", K_INT, OFF(scheduler_interval_ms), 100, 60000},
     {"SELLERDESK_PRINCIPAL_CACHE_MS", K_INT, OFF(principal_cache_ms), 0, 3600000},
+    {"SELLERDESK_DISPUTE_OPEN_DAYS", K_DAYS, OFF(dispute_open_s), 1, 365},
+    {"SELLERDESK_DISPUTE_SELLER_HOURS", K_HOURS, OFF(dispute_seller_s), 1, 24 * 90},
+    {"SELLERDESK_DISPUTE_BUYER_DAYS", K_DAYS, OFF(dispute_buyer_s), 1, 90},
+    {"SELLERDESK_DISPUTE_SUPPORT_HOURS", K_HOURS, OFF(dispute_support_s), 1, 24 * 90},
+    {"SELLERDESK_EXPECTED_DELIVERY_DAYS", K_DAYS, OFF(expected_delivery_s), 1, 365},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -148,6 +155,11 @@ void config_defaults(struct sd_config *cfg)
     cfg->delivery_interval_ms = 1000;
     cfg->scheduler_interval_ms = 30000;
     cfg->principal_cache_ms = 30000;
+    cfg->dispute_open_s = 14 * 86400;
+    cfg->dispute_seller_s = 72 * 3600;
+    cfg->dispute_buyer_s = 3 * 86400;
+    cfg->dispute_support_s = 48 * 3600;
+    cfg->expected_delivery_s = 7 * 86400;
 }
 
 static int parse_ll(const char *s, long long *out)
@@ -158,6 +170,32 @@ static int parse_ll(const char *s, long long *out)
     if (errno || end == s || *end != '\0')
         return -1;
     *out = v;
+    return 0;
+}
+
+/* "<n>" in the setting's unit, within its range, or "<n>s|m|h|d" from one second up to its
+ * maximum: seconds in *out; -1 otherwise. */
+static int parse_duration(const struct setting *s, const char *value, long long *out)
+{
+    static const struct {
+        char suffix;
+        long long seconds;
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+    size_t len = strlen(value);
+    char digits[24];
+    long long v, unit = 0, unit_s = s->kind == K_DAYS ? 86400 : 3600;
+    for (size_t i = 0; len > 1 && i < sizeof units / sizeof units[0]; i++)
+        if (value[len - 1] == units[i].suffix)
+            unit = units[i].seconds;
+    if (!unit)
+        return parse_ll(value, &v) == 0 && v >= s->min && v <= s->max ? (*out = v * unit_s, 0) : -1;
+    if (len - 1 >= sizeof digits)
+        return -1;
+    memcpy(digits, value, len - 1);
+    digits[len - 1] = '\0';
+    if (parse_ll(digits, &v) != 0 || v < 1 || v > s->max * unit_s / unit)
+        return -1;
+    *out = v * unit;
     return 0;
 }
 
@@ -188,6 +226,17 @@ static int config_set(struct sd_config *cfg, const struct setting *s, const char
             return 0;
         snprintf(err, errlen, "%s: unknown level '%s' (debug, info, warn, error)", s->env, value);
         return -1;
+    case K_DAYS:
+    case K_HOURS:
+        if (parse_duration(s, value, &v) != 0) {
+            snprintf(err, errlen,
+                     "%s: '%s' is not a whole number between %lld and %lld (or a duration such "
+                     "as 30s, 15m, 2h, 3d)",
+                     s->env, value, s->min, s->max);
+            return -1;
+        }
+        *(long long *)(base + s->offset) = v;
+        return 0;
     case K_INT:
     case K_SIZE:
     case K_ULL:

@@ -76,6 +76,12 @@ struct sd_config {
     int delivery_interval_ms;
     int scheduler_interval_ms; /* how often the promotion notices are looked for */
     int principal_cache_ms;    /* accounts kept in the process, 0: off (see principal_cache.h) */
+    /* disputes, in seconds (set as days or hours, or with a unit: 30s) */
+    long long dispute_open_s;      /* a delivered posting may be disputed this long */
+    long long dispute_seller_s;    /* the seller answers within this, or support takes it */
+    long long dispute_buyer_s;     /* the buyer answers an offer or a rejection within this */
+    long long dispute_support_s;   /* support's target for a decision (overdue after) */
+    long long expected_delivery_s; /* a posting handed to delivery is expected this long after */
     const char **platform_domain_list; /* platform_domains split, after validation */
     size_t nplatform_domains;
     const char **platform_name_list; /* platform_names split, after validation */

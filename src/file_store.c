@@ -25,6 +25,11 @@ DB_STMT(file_q_get,
         /* a review's media: support sees every version's; anyone else only the published
          * version's (an edit's new photo stays private until it is approved), anyone once
          * the review is public, its seller once it is listed */
+        /* a dispute's media and attachments: its parties and support */
+        "        OR EXISTS (SELECT 1 FROM dispute_files df JOIN disputes d ON d.id = df.dispute_id"
+        "                    WHERE df.file_id = f.id"
+        "                      AND (d.buyer_id = $2::bigint OR d.seller_id = $2::bigint"
+        "                           OR $3::text = 'support'))"
         "        OR EXISTS (SELECT 1 FROM review_media rm JOIN reviews r ON r.id = rm.review_id"
         "                    WHERE rm.file_id = f.id AND r.deleted_at IS NULL"
         "                      AND ($3::text = 'support'"

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "db.h"
 #include "delivery.h"
+#include "dispute_flow.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -97,11 +98,15 @@ static int cmd_serve(struct sd_config *cfg)
             : NULL;
     struct periodic *scheduler =
         periodic_start(&jobs_db, cfg->scheduler_interval_ms, promotion_scheduler_run, NULL);
+    /* disputes whose deadline passed move by themselves; an action on one moves it first */
+    struct periodic *deadlines =
+        periodic_start(&jobs_db, cfg->scheduler_interval_ms, dispute_deadlines_run, cfg);
     if (principal_cache_start(cfg->database_url, cfg->principal_cache_ms,
                               cfg->db_connect_timeout_s) != 0)
         log_warn("principal cache: not started; every request reads its account");
     int rc = server_run(&app);
     principal_cache_stop();
+    periodic_stop(deadlines);
     periodic_stop(scheduler);
     periodic_stop(outbox);
     db_pool_free(app.pool);

@@ -45,7 +45,7 @@ DB_STMT(notification_q_feed, FEED_SQL("", "", "$3", "$4"));
 DB_STMT(notification_q_feed_tab, FEED_SQL(" AND n.tab = $5", " AND b.tab = $5", "$3", "$4"));
 /* {tabs: {tab: unread}, chats: {...}}: the feed's unread by tab and the unread chats, one
  * statement (one round trip) for GET /v1/notifications/counters */
-#define COUNTERS_SQL(chat_sides)                                                                   \
+#define COUNTERS_SQL(chat_sides, dispute_sides)                                                    \
     "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1)"                            \
     " SELECT json_build_object('tabs', (SELECT coalesce(json_object_agg(tab, n), '{}') FROM ("     \
     "  SELECT tab, sum(c)::int AS n FROM ("                                                        \
@@ -57,9 +57,15 @@ DB_STMT(notification_q_feed_tab, FEED_SQL(" AND n.tab = $5", " AND b.tab = $5", 
     "       AND NOT EXISTS (SELECT 1 FROM broadcast_reads r"                                       \
     "                        WHERE r.broadcast_id = b.id AND r.user_id = $1)"                      \
     "     GROUP BY b.tab) u GROUP BY tab) t),"                                                     \
-    " 'chats', (" CHAT_UNREAD_CHATS_SQL(chat_sides) ")::json)::text"
-DB_STMT(notification_q_counters_user, COUNTERS_SQL(CHAT_USER_SIDES));
-DB_STMT(notification_q_counters_support, COUNTERS_SQL(CHAT_SUPPORT_SIDES));
+    " 'chats', (" CHAT_UNREAD_CHATS_SQL(                                                           \
+        chat_sides) ")::json,"                                                                     \
+                    " 'disputes', (SELECT json_build_object('threads', count(*),"                  \
+                    "                                       'messages', coalesce(sum(unread), 0))" \
+                    "               FROM dispute_sides WHERE unread > 0 AND " dispute_sides        \
+                    "))::text"
+DB_STMT(notification_q_counters_user, COUNTERS_SQL(CHAT_USER_SIDES, "user_id = $1"));
+DB_STMT(notification_q_counters_support,
+        COUNTERS_SQL(CHAT_SUPPORT_SIDES, "side = 'support' AND $1::bigint > 0"));
 DB_STMT(notification_q_read,
         "WITH me AS (SELECT id, role, created_at FROM users WHERE id = $1),"
         " own AS (UPDATE notifications SET read_at = coalesce(read_at, now())"

@@ -1,0 +1,107 @@
+#include "dispute_flow.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "dispute_rules.h"
+#include "log.h"
+#include "notification_store.h"
+
+#define DEADLINE_BATCH 50
+
+long long dispute_flow_deadline(const struct sd_config *cfg, const char *state)
+{
+    static const struct {
+        const char *state;
+        size_t offset;
+    } deadlines[] = {
+        {"awaiting_seller", offsetof(struct sd_config, dispute_seller_s)},
+        {"offered", offsetof(struct sd_config, dispute_buyer_s)},
+        {"rejected", offsetof(struct sd_config, dispute_buyer_s)},
+        {"awaiting_support", offsetof(struct sd_config, dispute_support_s)},
+    };
+    for (size_t i = 0; i < sizeof deadlines / sizeof deadlines[0]; i++)
+        if (strcmp(deadlines[i].state, state) == 0)
+            return *(const long long *)((const char *)cfg + deadlines[i].offset);
+    return 0;
+}
+
+sd_err dispute_flow_notify(struct db_conn *conn, int64_t id, int64_t actor, const char *event,
+                           const char *state)
+{
+    int64_t buyer = 0, seller = 0;
+    char posting[40], body[160];
+    sd_err e = dispute_store_parties(conn, id, &buyer, &seller, posting);
+    if (e != SD_OK)
+        return e;
+    snprintf(body, sizeof body, "Dispute %lld on posting %s: %s.", (long long)id, posting, state);
+    json_t *data = json_pack("{s:I, s:s, s:s}", "dispute_id", (json_int_t)id, "posting_number",
+                             posting, "state", state);
+    const char *title =
+        strcmp(event, "dispute.opened") == 0 ? "A dispute was opened" : "A dispute was updated";
+    if (buyer != actor)
+        e = notification_store_create(conn, buyer, event, title, body, data);
+    if (e == SD_OK && seller != actor)
+        e = notification_store_create(conn, seller, event, title, body, data);
+    json_decref(data);
+    return e;
+}
+
+sd_err dispute_flow_move(struct db_conn *conn, const struct sd_config *cfg, int64_t id,
+                         struct dispute_move *m)
+{
+    m->deadline_s = dispute_flow_deadline(cfg, m->to);
+    m->final = dispute_state_final(m->to);
+    sd_err e = dispute_store_move(conn, id, m);
+    if (e == SD_OK)
+        e = dispute_flow_notify(conn, id, m->actor_id, "dispute.updated", m->to);
+    return e;
+}
+
+sd_err dispute_flow_lapse(struct db_conn *conn, const struct sd_config *cfg, int64_t id,
+                          struct dispute_locked *d)
+{
+    const char *to = dispute_deadline_target(d->state);
+    if (!d->due || !to)
+        return SD_OK;
+    struct dispute_move m = {0};
+    m.actor_role = "system";
+    m.action = "deadline_passed";
+    m.from = d->state;
+    m.to = to;
+    /* the buyer's silence after an offer or a rejection: nothing is refunded */
+    if (dispute_state_final(to))
+        m.outcome = "none";
+    sd_err e = dispute_flow_move(conn, cfg, id, &m);
+    if (e == SD_OK) {
+        snprintf(d->state, sizeof d->state, "%s", to);
+        d->due = 0;
+    }
+    return e;
+}
+
+int dispute_deadlines_run(struct db_conn *conn, void *arg)
+{
+    const struct sd_config *cfg = arg;
+    int64_t ids[DEADLINE_BATCH];
+    char states[DEADLINE_BATCH][24];
+    int n = 0;
+    sd_err e = db_begin(conn);
+    if (e == SD_OK)
+        e = dispute_store_due(conn, DEADLINE_BATCH, ids, states, &n);
+    for (int i = 0; e == SD_OK && i < n; i++) {
+        struct dispute_locked d = {.due = 1};
+        memcpy(d.state, states[i], sizeof d.state);
+        e = dispute_flow_lapse(conn, cfg, ids[i], &d);
+    }
+    if (e == SD_OK)
+        e = db_commit(conn);
+    if (e != SD_OK) {
+        db_rollback(conn);
+        log_warn("dispute deadlines: not moved this time (%s)", err_code(e));
+        return -1;
+    }
+    return n == DEADLINE_BATCH;
+}
