@@ -4,68 +4,105 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What k units of line i cost the buyer: the whole line's price paid (action prices included)
+ * when all its units are disputed, else that share of it, rounded down: a refund never exceeds
+ * what was paid. */
+#define DISPUTE_ITEM_PAID(i, k)                                                                    \
+    "(CASE WHEN " k " = " i ".quantity THEN posting_item_paid(" i ")"                              \
+    " ELSE posting_item_paid(" i ") * " k " / " i ".quantity END)"
+
 /* The posting of buyer $2 named $1: whether it may be disputed now ($3 seconds after delivery;
  * a posting in delivery once $4 seconds past its hand-over, when it was expected), its open
  * dispute, and the chosen items ($5: [{product_id, quantity}], NULL for all): their cost and,
  * per chosen item that does not fit, its place and why. */
 DB_STMT(
-    dispute_q_purchase,
-    "WITH po AS (SELECT * FROM postings WHERE posting_number = $1 AND buyer_id = $2),"
-    " q AS (SELECT e.n, (e.v->>'product_id')::bigint AS product_id,"
-    "              (e.v->>'quantity')::int AS quantity"
-    "         FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY e(v, n)),"
-    " bad AS (SELECT q.n, CASE WHEN i.product_id IS NULL THEN 'not_found'"
-    "                     WHEN count(*) OVER (PARTITION BY q.product_id) > 1 THEN 'duplicate'"
-    "                     WHEN q.quantity > i.quantity THEN 'too_many' END AS problem"
-    "           FROM q LEFT JOIN posting_items i"
-    "             ON i.posting_id = (SELECT id FROM po) AND i.product_id = q.product_id)"
-    " SELECT po.id, po.seller_id,"
-    "  CASE WHEN po.status = 'delivered'"
-    "        AND po.delivered_at + make_interval(secs => $3::bigint) >= now() THEN NULL"
-    "       WHEN po.status = 'delivered' THEN 'window_over'"
-    "       WHEN po.status = 'delivering'"
-    "        AND po.delivering_at + make_interval(secs => $4::bigint) < now() THEN NULL"
-    "       WHEN po.status = 'delivering' THEN 'not_yet_due'"
-    "       ELSE 'not_disputable' END,"
-    "  coalesce((SELECT d.id FROM disputes d"
-    "             WHERE d.posting_id = po.id AND d.closed_at IS NULL), 0),"
-    "  coalesce((SELECT sum(least(coalesce(q.quantity, i.quantity), i.quantity)::bigint * i.price)"
-    "              FROM posting_items i LEFT JOIN q ON q.product_id = i.product_id"
-    "             WHERE i.posting_id = po.id AND ($5::jsonb IS NULL OR q.n IS NOT NULL)), 0),"
-    "  (SELECT json_agg(json_build_object('n', n, 'problem', problem) ORDER BY n)"
-    "     FROM bad WHERE problem IS NOT NULL)::text"
-    " FROM po");
+    dispute_q_purchase, "WITH po AS (SELECT * FROM postings WHERE posting_number = $1 AND buyer_id "
+                        "= $2),"
+                        " q AS (SELECT e.n, (e.v->>'product_id')::bigint AS product_id,"
+                        "              (e.v->>'quantity')::int AS quantity"
+                        "         FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY e(v, n)),"
+                        " bad AS (SELECT q.n, CASE WHEN i.product_id IS NULL THEN 'not_found'"
+                        "                     WHEN count(*) OVER (PARTITION BY q.product_id) > 1 "
+                        "THEN 'duplicate'"
+                        "                     WHEN q.quantity > i.quantity THEN 'too_many' END AS "
+                        "problem"
+                        "           FROM q LEFT JOIN posting_items i"
+                        "             ON i.posting_id = (SELECT id FROM po) AND i.product_id = "
+                        "q.product_id)"
+                        " SELECT po.id, po.seller_id,"
+                        "  CASE WHEN po.status = 'delivered'"
+                        "        AND po.delivered_at + make_interval(secs => $3::bigint) >= now() "
+                        "THEN NULL"
+                        "       WHEN po.status = 'delivered' THEN 'window_over'"
+                        "       WHEN po.status = 'delivering'"
+                        "        AND po.delivering_at + make_interval(secs => $4::bigint) < now() "
+                        "THEN NULL"
+                        "       WHEN po.status = 'delivering' THEN 'not_yet_due'"
+                        "       ELSE 'not_disputable' END,"
+                        "  coalesce((SELECT d.id FROM disputes d"
+                        "             WHERE d.posting_id = po.id AND d.closed_at IS NULL), 0),"
+                        "  coalesce((SELECT sum(" DISPUTE_ITEM_PAID(
+                            "i", "least(coalesce(q.quantity, i.quantity),"
+                                 "                                                           "
+                                 "i.quantity)") ")"
+                                                "              FROM posting_items i LEFT JOIN q ON "
+                                                "q.product_id = i.product_id"
+                                                "             WHERE i.posting_id = po.id AND "
+                                                "($5::jsonb IS NULL OR q.n IS NOT NULL)), 0),"
+                                                "  (SELECT json_agg(json_build_object('n', n, "
+                                                "'problem', problem) ORDER BY n)"
+                                                "     FROM bad WHERE problem IS NOT NULL)::text"
+                                                " FROM po");
 
-/* The items are written as they were bought (name and price at the time), only the quantity
- * chosen; the sides of the thread and the files come with the dispute. */
-DB_STMT(dispute_q_create,
-        "WITH q AS (SELECT (v->>'product_id')::bigint AS product_id, (v->>'quantity')::int AS qty"
-        "             FROM jsonb_array_elements($11::jsonb) v),"
-        " sel AS (SELECT i.product_id, coalesce(q.qty, i.quantity) AS quantity, i.price,"
-        "                p.name"
-        "           FROM posting_items i JOIN products p ON p.id = i.product_id"
-        "           LEFT JOIN q ON q.product_id = i.product_id"
-        "          WHERE i.posting_id = $1 AND ($11::jsonb IS NULL OR q.product_id IS NOT NULL)),"
-        " d AS (INSERT INTO disputes (posting_id, posting_number, buyer_id, seller_id, reason,"
-        "                             text, requested, amount, paid, items, media, deadline)"
-        "       SELECT $1, $2, $3, $4, $5, $6, $7, $8::bigint, $9::bigint,"
-        "              (SELECT jsonb_agg(jsonb_build_object('product_id', product_id, 'name', name,"
-        "                      'quantity', quantity, 'price', price) ORDER BY product_id)"
-        "                 FROM sel),"
-        "              coalesce($10::bigint[], '{}'),"
-        "              now() + make_interval(secs => $12::bigint)"
-        "       RETURNING id, buyer_id, seller_id, media, amount, text),"
-        " ev AS (INSERT INTO dispute_events (dispute_id, actor_id, actor_role, action, to_state,"
-        "                                    amount, reason, text)"
-        "        SELECT d.id, d.buyer_id, 'buyer', 'open', 'awaiting_seller', d.amount, $5, d.text"
-        "          FROM d),"
-        " s AS (INSERT INTO dispute_sides (dispute_id, side, user_id)"
-        "       SELECT d.id, v.side, v.uid FROM d,"
-        "              LATERAL (VALUES ('buyer', d.buyer_id), ('seller', d.seller_id),"
-        "                              ('support', NULL::bigint)) v(side, uid)),"
-        " f AS (INSERT INTO dispute_files (file_id, dispute_id)"
-        "       SELECT DISTINCT unnest(d.media), d.id FROM d)"
-        " SELECT id FROM d");
+/* The items are written as they were bought (name, list price and what the chosen units
+ * cost the buyer), only the quantity chosen; the sides of the thread and the files come with the
+ * dispute. */
+DB_STMT(
+    dispute_q_create,
+    "WITH q AS (SELECT (v->>'product_id')::bigint AS product_id, (v->>'quantity')::int AS qty"
+    "             FROM jsonb_array_elements($11::jsonb) v),"
+    " sel AS (SELECT i.product_id, coalesce(q.qty, i.quantity) AS quantity, i.price,"
+    "                " DISPUTE_ITEM_PAID(
+        "i",
+        "coalesce(q.qty, i.quantity)") " AS paid, p.name"
+                                       "           FROM posting_items i JOIN products p ON p.id = "
+                                       "i.product_id"
+                                       "           LEFT JOIN q ON q.product_id = i.product_id"
+                                       "          WHERE i.posting_id = $1 AND ($11::jsonb IS NULL "
+                                       "OR q.product_id IS NOT NULL)),"
+                                       " d AS (INSERT INTO disputes (posting_id, posting_number, "
+                                       "buyer_id, seller_id, reason,"
+                                       "                             text, requested, amount, "
+                                       "paid, items, media, deadline)"
+                                       "       SELECT $1, $2, $3, $4, $5, $6, $7, $8::bigint, "
+                                       "$9::bigint,"
+                                       "              (SELECT "
+                                       "jsonb_agg(jsonb_build_object('product_id', product_id, "
+                                       "'name', name,"
+                                       "                      'quantity', quantity, 'price', "
+                                       "price, 'paid', paid)"
+                                       "                      ORDER BY product_id)"
+                                       "                 FROM sel),"
+                                       "              coalesce($10::bigint[], '{}'),"
+                                       "              now() + make_interval(secs => $12::bigint)"
+                                       "       RETURNING id, buyer_id, seller_id, media, amount, "
+                                       "text),"
+                                       " ev AS (INSERT INTO dispute_events (dispute_id, actor_id, "
+                                       "actor_role, action, to_state,"
+                                       "                                    amount, reason, text)"
+                                       "        SELECT d.id, d.buyer_id, 'buyer', 'open', "
+                                       "'awaiting_seller', d.amount, $5, d.text"
+                                       "          FROM d),"
+                                       " s AS (INSERT INTO dispute_sides (dispute_id, side, "
+                                       "user_id)"
+                                       "       SELECT d.id, v.side, v.uid FROM d,"
+                                       "              LATERAL (VALUES ('buyer', d.buyer_id), "
+                                       "('seller', d.seller_id),"
+                                       "                              ('support', NULL::bigint)) "
+                                       "v(side, uid)),"
+                                       " f AS (INSERT INTO dispute_files (file_id, dispute_id)"
+                                       "       SELECT DISTINCT unnest(d.media), d.id FROM d)"
+                                       " SELECT id FROM d");
 
 /* Who may see dispute d: its buyer ($2 with role $3 buyer), its seller, support. */
 #define DISPUTE_VISIBLE                                                                            \
