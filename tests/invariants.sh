@@ -107,5 +107,43 @@ SELECT i.posting_id, i.product_id, i.promotion_id, i.action_price, i.promo_quant
        OR i.promo_quantity > i.quantity OR i.action_price >= i.price
        OR p.created_at < pr.date_start OR p.created_at >= least(pr.date_end, pr.ended_at))"
 
+check "dispute_counts equal a recount of the disputes (per buyer, seller and all)" "
+WITH actual AS (
+    SELECT p AS party_id, d.state, count(*) AS n
+      FROM disputes d, unnest(ARRAY[d.buyer_id, d.seller_id, 0]) p GROUP BY 1, 2)
+SELECT coalesce(a.party_id, c.party_id), coalesce(a.state, c.state), a.n, c.n
+  FROM actual a FULL JOIN dispute_counts c USING (party_id, state)
+ WHERE coalesce(a.n, 0) <> coalesce(c.n, 0)"
+
+check "a dispute's unread counts equal its messages past each side's read mark" "
+SELECT s.dispute_id, s.side, s.unread, count(m.id)
+  FROM dispute_sides s LEFT JOIN dispute_messages m
+    ON m.dispute_id = s.dispute_id AND m.side <> s.side AND m.id > s.last_read_id
+ GROUP BY 1, 2, 3 HAVING s.unread <> count(m.id)"
+
+check "every dispute's history leads to its state, one move after another" "
+SELECT d.id, d.state, e.to_state
+  FROM disputes d
+  LEFT JOIN LATERAL (SELECT to_state FROM dispute_events e WHERE e.dispute_id = d.id
+                      ORDER BY e.id DESC LIMIT 1) e ON true
+ WHERE e.to_state IS DISTINCT FROM d.state
+UNION ALL
+SELECT e.dispute_id, e.from_state, p.to_state
+  FROM dispute_events e
+  JOIN LATERAL (SELECT to_state FROM dispute_events p WHERE p.dispute_id = e.dispute_id
+                   AND p.id < e.id ORDER BY p.id DESC LIMIT 1) p ON true
+ WHERE e.from_state IS DISTINCT FROM p.to_state"
+
+check "an open dispute per posting at most, and no refund above what was paid" "
+SELECT posting_id, count(*) FROM disputes WHERE closed_at IS NULL GROUP BY 1 HAVING count(*) > 1
+UNION ALL
+SELECT id, outcome_amount FROM disputes WHERE outcome_amount > paid OR amount > paid
+    OR offer_amount > paid"
+
+check "the API suites worked disputes over (the checks above saw rows)" "
+SELECT 'no disputes' WHERE NOT EXISTS (SELECT 1 FROM disputes WHERE state = 'decided')
+    OR NOT EXISTS (SELECT 1 FROM dispute_events WHERE actor_role = 'system')
+    OR NOT EXISTS (SELECT 1 FROM dispute_messages)"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

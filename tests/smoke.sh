@@ -312,5 +312,47 @@ req "$BASE/v1/promotions/$PROMO_ID/products" -H "Authorization: Bearer $SELLER_T
 check "the promotion counts the unit sold" 200 \
     '.items | length == 1 and .[0].sold == 1 and .[0].remaining == 2'
 
+# --- 20. one pack arrived torn: the buyer opens a dispute --------------------------------------
+req "$BASE/v1/disputes" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d "{\"posting_number\":\"$POSTING\",\"items\":[{\"product_id\":$PRODUCT_ID,\"quantity\":1}],\"reason\":\"damaged\",\"text\":\"One of the two packs arrived with a torn bag; half of the tea spilled.\",\"requested\":\"partial_refund\",\"amount\":25000}"
+check "the buyer opens a dispute on one pack" 201 \
+    '.state == "awaiting_seller"' '.paid == 49000 and .amount == 25000' \
+    '.allowed_actions == ["withdraw"]' '.history | map(.action) == ["open"]'
+DISPUTE_ID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
+req "$BASE/v1/disputes?state=awaiting_seller" -H "Authorization: Bearer $SELLER_TOKEN"
+check "the seller sees it with what they may do" 200 \
+    "[.items[] | select(.id == ${DISPUTE_ID:-null})] | length == 1 and .[0].allowed_actions == [\"accept\",\"offer\",\"reject\"]"
+
+# --- 21. the seller writes in the thread and offers less ----------------------------------------
+req "$BASE/v1/disputes/$DISPUTE_ID/messages" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"text":"We are sorry about the bag. The tea that stayed in it is still good to drink."}'
+check "the seller writes in the dispute's thread" 201 '.side == "seller"'
+req "$BASE/v1/disputes/$DISPUTE_ID/actions" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"action":"offer","amount":15000,"text":"We can return 150 roubles for the spilled tea."}'
+check "the seller offers a partial refund" 200 '.state == "offered"' '.offer.amount == 15000' \
+    '.allowed_actions == []'
+req "$BASE/v1/disputes/$DISPUTE_ID/actions" -H "Authorization: Bearer $SELLER_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"action":"accept"}'
+check "a second move of the seller is refused with what may be done" 409 \
+    '.code == "action_not_allowed"' '.allowed_actions == []'
+
+# --- 22. the buyer declines; support decides a partial refund ----------------------------------
+req "$BASE/v1/notifications/counters" -H "Authorization: Bearer $BUYER_TOKEN"
+check "the buyer has an unread dispute notification and message" 200 \
+    '.tabs.disputes >= 1' '.disputes == {"threads":1,"messages":1}'
+req "$BASE/v1/disputes/$DISPUTE_ID/actions" -H "Authorization: Bearer $BUYER_TOKEN" \
+  -H 'Content-Type: application/json' -d '{"action":"decline","text":"Half of the pack was lost."}'
+check "the buyer declines; support takes it" 200 '.state == "awaiting_support"' \
+    '.allowed_actions == ["withdraw"]'
+req "$BASE/v1/disputes/$DISPUTE_ID/actions" -H "Authorization: Bearer $SUPPORT_TOKEN" \
+  -H 'Content-Type: application/json' \
+  -d '{"action":"decide","outcome":"partial","amount":20000,"reason":"The photo shows about 40 % of the tea lost."}'
+check "support decides a partial refund" 200 '.state == "decided" and .open == false' \
+    '.resolution == {"outcome":"partial_refund","amount":20000,"decision":"partial","reason":"The photo shows about 40 % of the tea lost."}' \
+    '[.history[] | [.actor_role, .action, .to_state, .amount]] == [["buyer","open","awaiting_seller",25000],["seller","offer","offered",15000],["buyer","decline","awaiting_support",null],["support","decide","decided",20000]]'
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -16,7 +16,9 @@ static const char *vars[] = {"DATABASE_URL",
                              "SELLERDESK_DB_POOL_SIZE",
                              "SELLERDESK_CURSOR_SECRET",
                              "SELLERDESK_ACCESS_TOKEN_TTL",
-                             "SELLERDESK_REFRESH_TOKEN_TTL"};
+                             "SELLERDESK_REFRESH_TOKEN_TTL",
+                             "SELLERDESK_DISPUTE_SELLER_HOURS",
+                             "SELLERDESK_DISPUTE_OPEN_DAYS"};
 
 static void clear_env(void)
 {
@@ -108,6 +110,53 @@ START_TEST(bad_values_named_in_the_message)
 }
 END_TEST
 
+/* A dispute deadline is a number in the unit of its name, or a number with its own unit, so
+ * tests can shorten days to seconds; anything else, or past the maximum, is refused. */
+START_TEST(durations_in_their_unit_or_with_one)
+{
+    static const struct {
+        const char *var, *value;
+        long long seconds; /* -1: refused */
+    } cases[] = {
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "72", 72 * 3600},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "3s", 3},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "15m", 900},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "2h", 7200},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "90d", 90 * 86400},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "91d", -1},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "0", -1},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "0s", -1},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "-5s", -1},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "s", -1},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "3 s", -1},
+        {"SELLERDESK_DISPUTE_SELLER_HOURS", "3w", -1},
+        {"SELLERDESK_DISPUTE_OPEN_DAYS", "14", 14 * 86400},
+        {"SELLERDESK_DISPUTE_OPEN_DAYS", "4s", 4},
+        {"SELLERDESK_DISPUTE_OPEN_DAYS", "366", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sd_config cfg;
+        char err[256] = "";
+        clear_env();
+        setenv("SELLERDESK_JWT_SECRET", SECRET, 1);
+        setenv(cases[i].var, cases[i].value, 1);
+        int rc = load(&cfg, err, sizeof err);
+        if (cases[i].seconds < 0) {
+            ck_assert_msg(rc == -1 && strstr(err, cases[i].var), "%s=%s: accepted (%s)",
+                          cases[i].var, cases[i].value, err);
+        } else {
+            long long got = strcmp(cases[i].var, "SELLERDESK_DISPUTE_OPEN_DAYS") == 0
+                                ? cfg.dispute_open_s
+                                : cfg.dispute_seller_s;
+            ck_assert_msg(rc == 0 && got == cases[i].seconds, "%s=%s: %lld s, expected %lld (%s)",
+                          cases[i].var, cases[i].value, got, cases[i].seconds, err);
+        }
+        config_free(&cfg);
+    }
+    clear_env();
+}
+END_TEST
+
 START_TEST(refresh_must_outlive_access)
 {
     struct sd_config cfg;
@@ -183,6 +232,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, valid_environment);
     tcase_add_test(tc, bad_values_named_in_the_message);
     tcase_add_test(tc, refresh_must_outlive_access);
+    tcase_add_test(tc, durations_in_their_unit_or_with_one);
     tcase_add_test(tc, asymmetric_needs_key_files);
     tcase_add_test(tc, file_then_environment);
     tcase_add_test(tc, file_with_unknown_key);

@@ -13,5 +13,6 @@ Suite *file_type_suite(void);
 Suite *utf8_suite(void);
 Suite *moderation_policy_suite(void);
 Suite *request_suite(void);
+Suite *dispute_rules_suite(void);
 
 #endif
