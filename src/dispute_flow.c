@@ -82,24 +82,29 @@ sd_err dispute_flow_lapse(struct db_conn *conn, const struct sd_config *cfg, int
     return e;
 }
 
+/* One dispute per transaction: a transaction that moved several would lock the counters of
+ * one state after those of a later one, against the order every request locks them in. */
 int dispute_deadlines_run(struct db_conn *conn, void *arg)
 {
     const struct sd_config *cfg = arg;
     int64_t ids[DEADLINE_BATCH];
-    char states[DEADLINE_BATCH][24];
     int n = 0;
-    sd_err e = db_begin(conn);
-    if (e == SD_OK)
-        e = dispute_store_due(conn, DEADLINE_BATCH, ids, states, &n);
+    sd_err e = dispute_store_due(conn, DEADLINE_BATCH, ids, &n);
     for (int i = 0; e == SD_OK && i < n; i++) {
-        struct dispute_locked d = {.due = 1};
-        memcpy(d.state, states[i], sizeof d.state);
-        e = dispute_flow_lapse(conn, cfg, ids[i], &d);
+        struct dispute_locked d;
+        if ((e = db_begin(conn)) != SD_OK)
+            break;
+        e = dispute_store_lock_due(conn, ids[i], &d);
+        if (e == SD_OK)
+            e = dispute_flow_lapse(conn, cfg, ids[i], &d);
+        if (e == SD_ERR_NOT_FOUND) /* moved or taken meanwhile */
+            e = SD_OK;
+        if (e == SD_OK)
+            e = db_commit(conn);
+        else
+            db_rollback(conn);
     }
-    if (e == SD_OK)
-        e = db_commit(conn);
     if (e != SD_OK) {
-        db_rollback(conn);
         log_warn("dispute deadlines: not moved this time (%s)", err_code(e));
         return -1;
     }

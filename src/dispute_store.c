@@ -170,10 +170,16 @@ DB_QUERY(dispute_q_counts,
          "  'overdue', (SELECT count(*) FROM disputes d WHERE d.closed_at IS NULL"
          "               AND d.deadline < now() AND " DISPUTE_LIST_WHO "))::text");
 
-DB_STMT(dispute_q_due, "SELECT id, state FROM disputes"
+DB_STMT(dispute_q_due, "SELECT id FROM disputes"
                        " WHERE closed_at IS NULL AND deadline <= now()"
                        "   AND state IN ('awaiting_seller', 'offered', 'rejected')"
-                       " ORDER BY deadline LIMIT $1 FOR UPDATE SKIP LOCKED");
+                       " ORDER BY deadline LIMIT $1");
+/* one of them, if still due and not being moved by someone else right now */
+DB_STMT(dispute_q_lock_due,
+        "SELECT d.state, true, d.buyer_id, d.seller_id, d.paid, coalesce(d.amount, 0),"
+        "       coalesce(d.offer_amount, 0), d.requested"
+        "  FROM disputes d WHERE d.id = $1 AND d.closed_at IS NULL AND d.deadline <= now()"
+        " FOR UPDATE SKIP LOCKED");
 DB_STMT(dispute_q_parties,
         "SELECT buyer_id, seller_id, posting_number FROM disputes WHERE id = $1");
 
@@ -295,13 +301,11 @@ sd_err dispute_store_get(struct db_conn *conn, int64_t id, int64_t viewer, auth_
     return SD_OK;
 }
 
-sd_err dispute_store_lock(struct db_conn *conn, int64_t id, int64_t viewer, auth_role role,
-                          struct dispute_locked *out)
+static sd_err lock_row(struct db_conn *conn, const db_stmt *stmt, int n, const char *const *p,
+                       struct dispute_locked *out)
 {
-    char i[24], v[24];
     sd_err e = SD_OK;
-    const char *p[] = {db_i64(i, id), db_i64(v, viewer), role_text(role)};
-    PGresult *r = db_exec(conn, &dispute_q_lock, 3, p, &e);
+    PGresult *r = db_exec(conn, stmt, n, p, &e);
     if (!r)
         return e;
     if (PQntuples(r) != 1) {
@@ -318,6 +322,21 @@ sd_err dispute_store_lock(struct db_conn *conn, int64_t id, int64_t viewer, auth
     snprintf(out->requested, sizeof out->requested, "%s", db_get_str(r, 0, 7));
     PQclear(r);
     return SD_OK;
+}
+
+sd_err dispute_store_lock(struct db_conn *conn, int64_t id, int64_t viewer, auth_role role,
+                          struct dispute_locked *out)
+{
+    char i[24], v[24];
+    const char *p[] = {db_i64(i, id), db_i64(v, viewer), role_text(role)};
+    return lock_row(conn, &dispute_q_lock, 3, p, out);
+}
+
+sd_err dispute_store_lock_due(struct db_conn *conn, int64_t id, struct dispute_locked *out)
+{
+    char i[24];
+    const char *p[] = {db_i64(i, id)};
+    return lock_row(conn, &dispute_q_lock_due, 1, p, out);
 }
 
 sd_err dispute_store_move(struct db_conn *conn, int64_t id, const struct dispute_move *m)
@@ -378,7 +397,7 @@ sd_err dispute_store_counts(struct db_conn *conn, int64_t viewer, auth_role role
     return db_json_one(conn, &dispute_q_counts, 3, p, out);
 }
 
-sd_err dispute_store_due(struct db_conn *conn, int max, int64_t *ids, char (*states)[24], int *n)
+sd_err dispute_store_due(struct db_conn *conn, int max, int64_t *ids, int *n)
 {
     char m[24];
     sd_err e = SD_OK;
@@ -387,10 +406,8 @@ sd_err dispute_store_due(struct db_conn *conn, int max, int64_t *ids, char (*sta
     if (!r)
         return e;
     *n = PQntuples(r) < max ? PQntuples(r) : max;
-    for (int i = 0; i < *n; i++) {
+    for (int i = 0; i < *n; i++)
         ids[i] = db_get_i64(r, i, 0);
-        snprintf(states[i], sizeof states[i], "%s", db_get_str(r, i, 1));
-    }
     PQclear(r);
     return SD_OK;
 }

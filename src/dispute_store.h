@@ -89,10 +89,12 @@ sd_err dispute_store_list(struct db_conn *conn, const struct dispute_filter *f, 
 /* {by_state: {state: n}, open, overdue} over the caller's disputes. */
 sd_err dispute_store_counts(struct db_conn *conn, int64_t viewer, auth_role role, json_t **out);
 
-/* The deadline job's batch: open disputes in a state a deadline moves, whose deadline has
- * passed, locked (SKIP LOCKED: another process takes the others) inside the caller's
- * transaction. ids and states get up to max entries; *n how many. */
-sd_err dispute_store_due(struct db_conn *conn, int max, int64_t *ids, char (*states)[24], int *n);
+/* The deadline job's batch: up to max open disputes in a state a deadline moves, whose
+ * deadline has passed, oldest deadline first (read, not locked). */
+sd_err dispute_store_due(struct db_conn *conn, int max, int64_t *ids, int *n);
+/* Inside a transaction: locks one of them if it is still due and no one else holds it
+ * (SKIP LOCKED: another process, or a request moving it now); SD_ERR_NOT_FOUND otherwise. */
+sd_err dispute_store_lock_due(struct db_conn *conn, int64_t id, struct dispute_locked *out);
 /* The parties of a dispute: who hears of a change. */
 sd_err dispute_store_parties(struct db_conn *conn, int64_t id, int64_t *buyer_id,
                              int64_t *seller_id, char posting_number[40]);
