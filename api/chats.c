@@ -535,9 +535,8 @@ done:
 
 static void message_validate(const json_t *body, json_t *errors)
 {
-    const json_t *ids = json_object_get(body, "attachment_ids"), *v;
+    const json_t *ids = json_object_get(body, "attachment_ids");
     const char *text = json_string_value(json_object_get(body, "text"));
-    size_t i, k;
     if (!text && !json_array_size(ids) && !given(body, "template_id"))
         http_field_error(errors, "text", "required",
                          "give text, attachment_ids or template_id (at least one)");
@@ -546,18 +545,7 @@ static void message_validate(const json_t *body, json_t *errors)
     if (text && given(body, "template_id"))
         http_field_error(errors, "template_id", "not_allowed",
                          "a template gives the text; send text or template_id");
-    json_array_foreach(ids, i, v)
-    {
-        char field[48];
-        snprintf(field, sizeof field, "attachment_ids[%zu]", i);
-        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-            http_field_error(errors, field, "wrong_type", "must be a file id");
-            continue;
-        }
-        for (k = 0; k < i; k++)
-            if (json_equal(v, json_array_get(ids, k)))
-                http_field_error(errors, field, "duplicate", "is listed twice");
-    }
+    http_check_file_ids(ids, "attachment_ids", 1, errors);
 }
 
 HANDLER(chat_messages_create)

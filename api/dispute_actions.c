@@ -49,14 +49,14 @@ static void action_check_body(const struct dispute_action *a, const json_t *body
         http_field_error(errors, "text", "too_short", "must be at least %d characters",
                          REJECT_TEXT_MIN);
     if (strcmp(a->name, "reject") == 0 && reason && !dispute_in(dispute_reject_reasons, reason))
-        http_field_error(errors, "reason", "invalid_value",
+        http_field_error(errors, "reason", "invalid_enum",
                          "must be one of the documented rejection reasons "
                          "(delivered_as_described, damage_after_delivery, complete_as_shipped, "
                          "buyer_misuse, outside_terms, other)");
     if (strcmp(a->name, "decide") == 0 && reason && utf8_blank(reason))
         http_field_error(errors, "reason", "too_short", "must not be blank");
     if (outcome && !dispute_in(dispute_outcomes, outcome))
-        http_field_error(errors, "outcome", "invalid_value",
+        http_field_error(errors, "outcome", "invalid_enum",
                          "must be buyer_favour, seller_favour or partial");
     int has_amount = json_is_integer(json_object_get(body, "amount"));
     if (outcome && strcmp(outcome, "partial") == 0 && !has_amount)
@@ -90,7 +90,7 @@ static int action_move(const struct dispute_action *a, const json_t *body,
         m->outcome_amount = d->amount;
     } else if (strcmp(a->name, "offer") == 0) {
         m->offer_amount = amount;
-        m->offer_text = text ? text : "";
+        m->offer_text = text;
     } else if (strcmp(a->name, "reject") == 0) {
         m->reject_reason = reason;
         m->reject_text = text;
@@ -168,7 +168,11 @@ static int action_run(struct http_ctx *ctx, int64_t id, const struct dispute_act
     }
     errors = json_array();
     if (action_move(a, body, &d, &m, errors) != 0) {
-        db_rollback(conn);
+        /* nothing of the action is written; a deadline's move above stays */
+        if ((e = db_commit(conn)) != SD_OK) {
+            json_decref(errors);
+            goto failed;
+        }
         return http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                    "The action cannot be taken.");
     }
@@ -208,7 +212,7 @@ HANDLER(disputes_act)
     http_check_fields(body, rules, NULL, errors);
     const char *name = json_string_value(json_object_get(body, "action"));
     if (name && !(a = dispute_action_find(name)))
-        http_field_error(errors, "action", "invalid_value",
+        http_field_error(errors, "action", "invalid_enum",
                          "must be one of: accept, offer, reject, accept_offer, decline, "
                          "escalate, withdraw, decide");
     if (a && !json_array_size(errors))

@@ -137,9 +137,10 @@ HANDLER(dispute_messages_create)
         http_field_error(errors, "text", "required", "give text or attachment_ids (at least one)");
     if (p.text && utf8_blank(p.text))
         http_field_error(errors, "text", "too_short", "must not be blank");
-    if (json_array_size(ids) && !json_array_size(errors))
-        p.files = http_id_list(ids, "attachment_ids", errors);
-    if (json_array_size(errors)) {
+    http_check_file_ids(ids, "attachment_ids", 1, errors);
+    if (json_array_size(ids) && !json_array_size(errors) && !(p.files = db_id_array(ids))) {
+        rc = http_store_error(ctx, SD_ERR_INTERNAL); /* out of memory */
+    } else if (json_array_size(errors)) {
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                  "The message cannot be sent.");
         errors = NULL;

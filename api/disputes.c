@@ -48,7 +48,7 @@ static void field_one_of(const json_t *body, const char *name, const char *const
     for (int i = 0; list[i]; i++)
         snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s", i ? ", " : "",
                  list[i]);
-    http_field_error(errors, name, "invalid_value", "must be one of: %s", allowed);
+    http_field_error(errors, name, "invalid_enum", "must be one of: %s", allowed);
 }
 
 static void field_not_blank(const json_t *body, const char *name, json_t *errors)
@@ -195,6 +195,7 @@ HANDLER(disputes_create)
     field_one_of(body, "requested", dispute_requests, errors);
     field_not_blank(body, "text", errors);
     dispute_check_items(json_object_get(body, "items"), errors);
+    http_check_file_ids(json_object_get(body, "media"), "media", 0, errors);
     dispute_check_request(body, errors);
     if (json_array_size(errors))
         goto invalid;
@@ -266,7 +267,7 @@ HANDLER(disputes_list)
     http_check_query(ctx, allowed, errors);
     f.state = http_query(ctx, "state");
     if (f.state && !dispute_in(dispute_states, f.state))
-        http_field_error(errors, "state", "invalid_value",
+        http_field_error(errors, "state", "invalid_enum",
                          "must be a dispute state (see the Dispute schema)");
     f.posting_number = http_query(ctx, "posting_number");
     if (f.posting_number && (!*f.posting_number || strlen(f.posting_number) > 32))
@@ -280,7 +281,7 @@ HANDLER(disputes_list)
     else if (sort && strcmp(sort, "newest") == 0)
         f.sort = DISPUTE_NEWEST;
     else if (sort)
-        http_field_error(errors, "sort", "invalid_value", "must be newest or deadline");
+        http_field_error(errors, "sort", "invalid_enum", "must be newest or deadline");
     f.limit = http_query_limit(ctx, DISPUTES_DEFAULT, DISPUTES_MAX, errors);
     /* a cursor belongs to one list: the same filters and order */
     snprintf(scope, sizeof scope, "disputes:%d:%s:%s:%d:%d", (int)f.sort, f.state ? f.state : "",

@@ -422,6 +422,24 @@ int http_query_bool(struct http_ctx *ctx, const char *name, json_t *errors)
     return -1;
 }
 
+void http_check_file_ids(const json_t *ids, const char *field, int duplicates, json_t *errors)
+{
+    const json_t *v;
+    size_t i, k;
+    json_array_foreach(ids, i, v)
+    {
+        char name[64];
+        snprintf(name, sizeof name, "%s[%zu]", field, i);
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            http_field_error(errors, name, "wrong_type", "must be a file id");
+            continue;
+        }
+        for (k = 0; duplicates && k < i; k++)
+            if (json_equal(v, json_array_get(ids, k)))
+                http_field_error(errors, name, "duplicate", "is listed twice");
+    }
+}
+
 char *http_id_list(json_t *ids, const char *field, json_t *errors)
 {
     size_t i;

@@ -28,16 +28,7 @@ static void review_check_content(const json_t *body, json_t *errors)
             http_field_error(errors, review_texts[i], "too_short",
                              "must not be blank (leave it out or send \"\")");
     }
-    json_t *media = json_object_get(body, "media"), *m;
-    size_t i;
-    json_array_foreach(media, i, m)
-    {
-        if (!json_is_integer(m) || json_integer_value(m) <= 0) {
-            char field[32];
-            snprintf(field, sizeof field, "media[%zu]", i);
-            http_field_error(errors, field, "wrong_type", "must be a file id");
-        }
-    }
+    http_check_file_ids(json_object_get(body, "media"), "media", 0, errors);
 }
 
 /* The content of a version from the body; media as a bigint[] literal (malloc'd, NULL when

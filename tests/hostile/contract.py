@@ -53,6 +53,9 @@ def valid_ids():
         "answers": "select min(id) from answers",
         "notifications": "select min(id) from notifications",
         "postings": "select min(posting_number) from postings",
+        "reviews": "select min(id) from reviews",
+        "promotions": "select min(id) from promotions",
+        "disputes": "select min(id) from disputes",
     }
     return {k: (psql(v) or "1") for k, v in q.items()}
 
