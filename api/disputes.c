@@ -132,7 +132,9 @@ static sd_err dispute_create_tx(struct http_ctx *ctx, struct db_conn *conn, void
     sd_err e = dispute_store_create(conn, d, &id);
     if (e == SD_ERR_CONFLICT) {
         *answered = 1;
-        http_problem(ctx, e, "dispute_exists", "This posting got an open dispute meanwhile.");
+        http_problem_with(ctx, e, "dispute_exists",
+                          json_pack("{s:I}", "dispute_id", (json_int_t)id),
+                          "This posting has an open dispute already.");
         return e;
     }
     if (e == SD_OK)

@@ -85,6 +85,8 @@ DB_STMT(
                                        "                 FROM sel),"
                                        "              coalesce($10::bigint[], '{}'),"
                                        "              now() + make_interval(secs => $12::bigint)"
+                                       "       ON CONFLICT (posting_id) WHERE closed_at IS NULL"
+                                       "       DO NOTHING"
                                        "       RETURNING id, buyer_id, seller_id, media, amount, "
                                        "text),"
                                        " ev AS (INSERT INTO dispute_events (dispute_id, actor_id, "
@@ -103,6 +105,9 @@ DB_STMT(
                                        " f AS (INSERT INTO dispute_files (file_id, dispute_id)"
                                        "       SELECT DISTINCT unnest(d.media), d.id FROM d)"
                                        " SELECT id FROM d");
+
+DB_STMT(dispute_q_open_of_posting,
+        "SELECT id FROM disputes WHERE posting_id = $1 AND closed_at IS NULL");
 
 /* Who may see dispute d: its buyer ($2 with role $3 buyer), its seller, support. */
 #define DISPUTE_VISIBLE                                                                            \
@@ -269,9 +274,19 @@ sd_err dispute_store_create(struct db_conn *conn, const struct dispute_new *d, i
     free(itext);
     if (!r)
         return e;
-    *id = db_get_i64(r, 0, 0);
+    if (PQntuples(r) == 1) {
+        *id = db_get_i64(r, 0, 0);
+        PQclear(r);
+        return SD_OK;
+    }
     PQclear(r);
-    return SD_OK;
+    /* another request opened one since the check: that one, committed, is the answer's */
+    const char *q[] = {p[0]};
+    if (!(r = db_exec(conn, &dispute_q_open_of_posting, 1, q, &e)))
+        return e;
+    *id = PQntuples(r) == 1 ? db_get_i64(r, 0, 0) : 0;
+    PQclear(r);
+    return SD_ERR_CONFLICT;
 }
 
 sd_err dispute_store_get(struct db_conn *conn, int64_t id, int64_t viewer, auth_role role, int full,

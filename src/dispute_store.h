@@ -36,7 +36,7 @@ struct dispute_new {
     long long seller_s;  /* the seller's deadline from now */
 };
 /* Inside a transaction: the dispute, its opening in the history, its thread's sides and its
- * files. SD_ERR_CONFLICT when the posting got an open dispute meanwhile. */
+ * files. SD_ERR_CONFLICT when the posting got an open dispute meanwhile, *id then that one. */
 sd_err dispute_store_create(struct db_conn *conn, const struct dispute_new *d, int64_t *id);
 
 /* The dispute as the caller sees it (full: with its history), and its state; SD_ERR_NOT_FOUND
