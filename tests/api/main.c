@@ -26,6 +26,7 @@ int main(void)
     srunner_add_suite(sr, review_comments_suite());
     srunner_add_suite(sr, promotions_suite());
     srunner_add_suite(sr, promotion_products_suite());
+    srunner_add_suite(sr, disputes_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
