@@ -492,5 +492,6 @@ Suite *disputes_suite(void)
     tcase_add_test(tc, test_open_idempotent);
     suite_add_tcase(s, tc);
     dispute_access_tcases(s);
+    dispute_actions_tcases(s);
     return s;
 }
