@@ -493,5 +493,6 @@ Suite *disputes_suite(void)
     suite_add_tcase(s, tc);
     dispute_access_tcases(s);
     dispute_actions_tcases(s);
+    dispute_races_tcases(s);
     return s;
 }
