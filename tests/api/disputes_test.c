@@ -494,5 +494,6 @@ Suite *disputes_suite(void)
     dispute_access_tcases(s);
     dispute_actions_tcases(s);
     dispute_races_tcases(s);
+    dispute_lists_tcases(s);
     return s;
 }
