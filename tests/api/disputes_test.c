@@ -495,5 +495,6 @@ Suite *disputes_suite(void)
     dispute_actions_tcases(s);
     dispute_races_tcases(s);
     dispute_lists_tcases(s);
+    dispute_thread_tcases(s);
     return s;
 }
