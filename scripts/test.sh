@@ -10,11 +10,12 @@ BIN=$BUILD_DIR/sellerdesk
 MEMCHECK=${MEMCHECK:-0}
 TMP=$(mktemp -d /tmp/sellerdesk-test.XXXXXX)
 chmod 755 "$TMP"
-SERVER_PID=
+SERVER_PID= DEADLINE_PID=
 passed=0 failed=0
 
 cleanup() {
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    [ -n "$DEADLINE_PID" ] && kill "$DEADLINE_PID" 2>/dev/null && wait "$DEADLINE_PID" 2>/dev/null
     scripts/pg.sh stop "$TMP/pg"
     rm -rf "$TMP"
 }
@@ -47,6 +48,24 @@ count_plain() {
     failed=$((failed + $(sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/' <<<"$line")))
 }
 stage() { echo; echo "=== $* ==="; }
+# stop_server PID LOG NAME: SIGTERM and wait; checks its exit status (0; 99 = valgrind errors)
+# and that its log holds no sanitizer report
+stop_server() {
+    local pid=$1 log=$2 name=$3 rc
+    kill -TERM "$pid"
+    wait "$pid"
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        passed=$((passed + 1)); echo "ok: $name exited 0 after SIGTERM"
+    else
+        failed=$((failed + 1)); echo "FAIL: $name exited $rc after SIGTERM (99 = valgrind errors)"
+        grep -v '"msg":"request"' "$log" | tail -n 60
+    fi
+    if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$log"; then
+        failed=$((failed + 1)); echo "FAIL: sanitizer reports in the $name log:"
+        grep -A 20 -E 'runtime error|AddressSanitizer|LeakSanitizer' "$log" | head -n 60
+    fi
+}
 # Debian's python3 with python3-yaml (scripts/deps.sh), not whatever python3 is first on PATH
 PYTHON=python3; [ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 
@@ -89,6 +108,30 @@ fi
 "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/api.out"
 count_check "$TMP/api.out"
 
+stage "dispute deadlines: a second server with deadlines of seconds"
+# The same binary and database on another port. Each deadline passes within the suite, yet
+# leaves room for the requests made before it, also under valgrind (each ~50x slower); the
+# suite reads the same variables and polls with a generous margin. The main server's deadline
+# job (72 h deadlines) moves these disputes too when it comes first: the stored deadline rules.
+deadline_env=(SELLERDESK_DISPUTE_SELLER_HOURS=6s SELLERDESK_DISPUTE_BUYER_DAYS=4s
+              SELLERDESK_DISPUTE_SUPPORT_HOURS=3s SELLERDESK_EXPECTED_DELIVERY_DAYS=4s
+              SELLERDESK_DISPUTE_OPEN_DAYS=6s)
+deadline_port=$(free_port) || exit 1
+deadline_url=http://127.0.0.1:$deadline_port
+env "${deadline_env[@]}" SELLERDESK_PORT="$deadline_port" \
+    "${VALGRIND[@]}" "$BIN" serve >"$TMP/deadline-server.log" 2>&1 &
+DEADLINE_PID=$!
+if wait_http "$deadline_url/healthz" 60; then
+    env "${deadline_env[@]}" SD_DEADLINE_SERVER=1 CK_RUN_SUITE=dispute_deadlines \
+        SD_BASE_URL="$deadline_url" "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/deadlines.out"
+    count_check "$TMP/deadlines.out"
+else
+    tail -n 50 "$TMP/deadline-server.log"
+    failed=$((failed + 1))
+fi
+stop_server "$DEADLINE_PID" "$TMP/deadline-server.log" "deadline server"
+DEADLINE_PID=
+
 stage "smoke: the README walkthrough"
 tests/smoke.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/smoke.out"
 count_plain "$TMP/smoke.out"
@@ -115,20 +158,8 @@ BIN=$BIN tests/delivery.sh 2>&1 | tee "$TMP/delivery.out"
 count_plain "$TMP/delivery.out"
 
 stage "server shutdown"
-kill -TERM "$SERVER_PID"
-wait "$SERVER_PID"
-rc=$?
+stop_server "$SERVER_PID" "$TMP/server.log" server
 SERVER_PID=
-if [ $rc -eq 0 ]; then
-    passed=$((passed + 1)); echo "ok: server exited 0 after SIGTERM"
-else
-    failed=$((failed + 1)); echo "FAIL: server exited $rc after SIGTERM (99 = valgrind errors)"
-    grep -v '"msg":"request"' "$TMP/server.log" | tail -n 60
-fi
-if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$TMP/server.log"; then
-    failed=$((failed + 1)); echo "FAIL: sanitizer reports in the server log:"
-    grep -A 20 -E 'runtime error|AddressSanitizer|LeakSanitizer' "$TMP/server.log" | head -n 60
-fi
 
 if [ "$MEMCHECK" != 1 ] && [ "$BUILD_DIR" = build/release ]; then
     stage "contract lint (openapi.yaml)"

@@ -104,5 +104,7 @@ Suite *review_lists_suite(void);
 Suite *review_comments_suite(void);
 Suite *promotions_suite(void);
 Suite *promotion_products_suite(void);
+Suite *disputes_suite(void);
+Suite *dispute_deadlines_suite(void);
 
 #endif

@@ -26,6 +26,10 @@ int main(void)
     srunner_add_suite(sr, review_comments_suite());
     srunner_add_suite(sr, promotions_suite());
     srunner_add_suite(sr, promotion_products_suite());
+    srunner_add_suite(sr, disputes_suite());
+    /* deadlines of seconds need a server started with them (scripts/test.sh starts one) */
+    if (getenv("SD_DEADLINE_SERVER"))
+        srunner_add_suite(sr, dispute_deadlines_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
