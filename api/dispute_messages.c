@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../src/chat_store.h"
+#include "../src/dispute_flow.h"
 #include "../src/dispute_rules.h"
 #include "../src/dispute_store.h"
 #include "../src/dispute_thread_store.h"
@@ -80,6 +81,11 @@ static sd_err post_create(struct http_ctx *ctx, struct db_conn *conn, void *arg,
     int64_t foreign = 0;
     sd_err e;
     if (thread_lock(ctx, conn, p->id, &d, &e) != 0)
+        goto done;
+    /* a deadline that has passed is applied first, so no message lands in an offer or a
+     * rejection that has closed meanwhile (when the message is then refused, the transaction
+     * and the move with it are rolled back, and the deadline job makes the move) */
+    if ((e = dispute_flow_lapse(conn, &ctx->app->cfg, p->id, &d)) != SD_OK)
         goto done;
     if (dispute_state_final(d.state)) {
         http_problem(ctx, SD_ERR_CONFLICT, "dispute_closed",

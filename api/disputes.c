@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/cursor.h"
 #include "../src/dispute_flow.h"
 #include "../src/dispute_rules.h"
 #include "../src/dispute_store.h"
 #include "../src/review_store.h"
+#include "../src/timestamp.h"
 #include "disputes.h"
 #include "handlers.h"
 #include "http.h"
@@ -253,13 +255,32 @@ HANDLER(disputes_get)
     return dispute_answer(ctx, conn, id, 200);
 }
 
+/* A dispute's place in the deadline order: its deadline in epoch seconds, or the largest
+ * value for one without (final disputes come last). */
+static int64_t dispute_deadline_key(const json_t *d)
+{
+    time_t t;
+    const char *deadline = json_string_value(json_object_get(d, "deadline"));
+    return deadline && ts_parse_rfc3339(deadline, &t) == 0 ? (int64_t)t : INT64_MAX;
+}
+
+/* The deadline order's cursor: the last row's key and id. */
+static void dispute_deadline_cursor(struct http_ctx *ctx, const char *scope,
+                                    struct dispute_filter *f, json_t *errors)
+{
+    const char *s = http_query(ctx, "cursor");
+    if (s && *s && cursor_decode_key(scope, s, &f->after_key, &f->after) != 0)
+        http_field_error(errors, "cursor", "invalid_cursor",
+                         "is not a cursor returned by this list");
+}
+
 HANDLER(disputes_list)
 {
     static const char *const allowed[] = {"state",  "posting_number", "overdue", "sort",
                                           "cursor", "limit",          NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
     json_t *errors = json_array();
-    struct dispute_filter f = {ctx->user_id, ctx->role, NULL, NULL, -1, DISPUTE_NEWEST, 0, 0};
+    struct dispute_filter f = {ctx->user_id, ctx->role, NULL, NULL, -1, DISPUTE_NEWEST, 0, 0, 0};
     char *items = NULL, scope[200];
     int has_more = 0;
     int64_t last = 0;
@@ -288,22 +309,35 @@ HANDLER(disputes_list)
     /* a cursor belongs to one list: the same filters and order */
     snprintf(scope, sizeof scope, "disputes:%d:%s:%s:%d:%d", (int)f.sort, f.state ? f.state : "",
              f.posting_number ? f.posting_number : "", f.overdue, (int)f.role);
-    f.after = http_query_cursor(ctx, scope, errors);
+    if (f.sort == DISPUTE_NEWEST)
+        f.after = http_query_cursor(ctx, scope, errors);
+    else
+        dispute_deadline_cursor(ctx, scope, &f, errors);
     if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
     sd_err e = dispute_store_list(conn, &f, &items, &has_more, &last);
     if (e != SD_OK)
         return http_store_error(ctx, e);
     /* every item carries the caller's allowed actions, as every other answer does */
-    json_t *list = json_loads(items, 0, NULL), *d;
+    json_t *list = json_loads(items, 0, NULL), *d, *more = json_object();
     size_t i;
     free(items);
     json_array_foreach(list, i, d) dispute_add_actions(d, ctx->role);
+    if (has_more && f.sort == DISPUTE_DEADLINE) {
+        char cur[CURSOR_MAX_LEN];
+        cursor_encode_key(scope,
+                          dispute_deadline_key(json_array_get(list, json_array_size(list) - 1)),
+                          last, cur);
+        json_object_set_new(more, "next_cursor", json_string(cur));
+        has_more = 0;
+    }
     items = list ? json_dumps(list, JSON_COMPACT) : NULL;
     json_decref(list);
-    if (!items)
+    if (!items) {
+        json_decref(more);
         return http_store_error(ctx, SD_ERR_INTERNAL);
-    return http_page(ctx, items, has_more, last, scope);
+    }
+    return http_page_with(ctx, items, has_more, last, scope, more);
 }
 
 HANDLER(disputes_counts)

@@ -504,7 +504,8 @@ int http_page_with(struct http_ctx *ctx, char *items, int has_more, int64_t last
     if (has_more) {
         cursor_encode(scope, last_id, cur);
         json_object_set_new(rest, "next_cursor", json_string(cur));
-    } else {
+    } else if (!json_object_get(rest, "next_cursor")) {
+        /* (a list with a cursor of its own kind passes it in members) */
         json_object_set_new(rest, "next_cursor", json_null());
     }
     /* {"items":<the rows as PostgreSQL wrote them>,<the other members>} */

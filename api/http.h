@@ -141,7 +141,8 @@ int64_t http_path_id(struct http_ctx *ctx, const char *name);
 /* {items, next_cursor}: items is the JSON array text of a db_json_page (freed here);
  * next_cursor from last_id when has_more. */
 int http_page(struct http_ctx *ctx, char *items, int has_more, int64_t last_id, const char *scope);
-/* Same, with more members of the answer (an object, stolen), e.g. a total. */
+/* Same, with more members of the answer (an object, stolen), e.g. a total; a list whose
+ * cursor is not the last id passes has_more 0 and its own next_cursor among them. */
 int http_page_with(struct http_ctx *ctx, char *items, int has_more, int64_t last_id,
                    const char *scope, json_t *members);
 

@@ -45,9 +45,16 @@ CREATE INDEX disputes_seller_idx ON disputes (seller_id, id DESC);
 CREATE INDEX disputes_posting_idx ON disputes (posting_number);
 -- the support queue, oldest deadline first (final disputes, without one, last)
 CREATE INDEX disputes_deadline_idx ON disputes ((coalesce(deadline, 'infinity')), id);
--- open disputes by deadline: the queue of one state, the overdue ones, the deadline job
+-- a seller's own disputes by deadline (sort=deadline)
+CREATE INDEX disputes_seller_deadline_idx ON disputes
+    (seller_id, (coalesce(deadline, 'infinity')), id);
+-- open disputes by deadline: the queue of one state, the overdue ones
 CREATE INDEX disputes_open_idx ON disputes (deadline, id) WHERE closed_at IS NULL;
 CREATE INDEX disputes_seller_open_idx ON disputes (seller_id, deadline) WHERE closed_at IS NULL;
+-- the deadline job: only the states a deadline moves (overdue ones waiting for support stay
+-- out of its range)
+CREATE INDEX disputes_due_idx ON disputes (deadline)
+    WHERE closed_at IS NULL AND state IN ('awaiting_seller', 'offered', 'rejected');
 
 -- Who did what, when: every transition, the opening included.
 CREATE TABLE dispute_events (

@@ -13,5 +13,10 @@ void cursor_set_key(const char *secret);
 void cursor_encode(const char *scope, int64_t last_id, char out[CURSOR_MAX_LEN]);
 /* 0 on success; -1 for anything forged, truncated or from another list. */
 int cursor_decode(const char *scope, const char *cursor, int64_t *last_id);
+/* For a list in another order than its ids: the last row's sort key beside its id, both
+ * carried by the cursor, so the next page starts where this one ended even when that row has
+ * moved since. */
+void cursor_encode_key(const char *scope, int64_t key, int64_t last_id, char out[CURSOR_MAX_LEN]);
+int cursor_decode_key(const char *scope, const char *cursor, int64_t *key, int64_t *last_id);
 
 #endif

@@ -83,30 +83,37 @@ sd_err dispute_flow_lapse(struct db_conn *conn, const struct sd_config *cfg, int
 }
 
 /* One dispute per transaction: a transaction that moved several would lock the counters of
- * one state after those of a later one, against the order every request locks them in. */
+ * one state after those of a later one, against the order every request locks them in. A
+ * dispute that fails is logged and the others still move. */
 int dispute_deadlines_run(struct db_conn *conn, void *arg)
 {
     const struct sd_config *cfg = arg;
     int64_t ids[DEADLINE_BATCH];
-    int n = 0;
+    int n = 0, moved = 0;
     sd_err e = dispute_store_due(conn, DEADLINE_BATCH, ids, &n);
-    for (int i = 0; e == SD_OK && i < n; i++) {
+    if (e != SD_OK) {
+        log_warn("dispute deadlines: none moved this time (%s)", err_code(e));
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
         struct dispute_locked d;
         if ((e = db_begin(conn)) != SD_OK)
-            break;
+            return -1;
         e = dispute_store_lock_due(conn, ids[i], &d);
         if (e == SD_OK)
             e = dispute_flow_lapse(conn, cfg, ids[i], &d);
-        if (e == SD_ERR_NOT_FOUND) /* moved or taken meanwhile */
-            e = SD_OK;
-        if (e == SD_OK)
-            e = db_commit(conn);
-        else
-            db_rollback(conn);
+        if (e == SD_OK && (e = db_commit(conn)) == SD_OK) {
+            moved++;
+            continue;
+        }
+        db_rollback(conn);
+        /* moved or taken by someone else meanwhile: nothing to say */
+        if (e != SD_ERR_NOT_FOUND)
+            log_warn("dispute deadlines: dispute %lld not moved (%s)", (long long)ids[i],
+                     err_code(e));
+        if (e == SD_ERR_UNAVAILABLE)
+            return -1;
     }
-    if (e != SD_OK) {
-        log_warn("dispute deadlines: not moved this time (%s)", err_code(e));
-        return -1;
-    }
-    return n == DEADLINE_BATCH;
+    /* a full batch that moved something: more may be due */
+    return n == DEADLINE_BATCH && moved > 0;
 }

@@ -4,6 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A deadline secs from now, rounded up to a whole second: the deadline order's cursor carries
+ * it in seconds, exactly. */
+#define DISPUTE_DEADLINE_AT(secs)                                                                  \
+    "date_trunc('second', now() + make_interval(secs => " secs "::bigint)"                         \
+    " + interval '999999 microseconds')"
+
 /* What k units of line i cost the buyer: the whole line's price paid (action prices included)
  * when all its units are disputed, else that share of it, rounded down: a refund never exceeds
  * what was paid. */
@@ -22,8 +28,8 @@ DB_STMT(dispute_q_purchase,
         "              (e.v->>'quantity')::int AS quantity"
         "         FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY e(v, n)),"
         " bad AS (SELECT q.n, CASE WHEN i.product_id IS NULL THEN 'not_found'"
-        "                     WHEN count(*) OVER (PARTITION BY q.product_id) > 1 "
-        "THEN 'duplicate'"
+        "                     WHEN row_number() OVER (PARTITION BY q.product_id"
+        "                                             ORDER BY q.n) > 1 THEN 'duplicate'"
         "                     WHEN q.quantity > i.quantity THEN 'too_many' END AS "
         "problem"
         "           FROM q LEFT JOIN posting_items i"
@@ -84,27 +90,38 @@ DB_STMT(
                                        "                      ORDER BY product_id)"
                                        "                 FROM sel),"
                                        "              coalesce($10::bigint[], '{}'),"
-                                       "              now() + make_interval(secs => $12::bigint)"
-                                       "       ON CONFLICT (posting_id) WHERE closed_at IS NULL"
-                                       "       DO NOTHING"
-                                       "       RETURNING id, buyer_id, seller_id, media, amount, "
-                                       "text),"
-                                       " ev AS (INSERT INTO dispute_events (dispute_id, actor_id, "
-                                       "actor_role, action, to_state,"
-                                       "                                    amount, reason, text)"
-                                       "        SELECT d.id, d.buyer_id, 'buyer', 'open', "
-                                       "'awaiting_seller', d.amount, $5, d.text"
-                                       "          FROM d),"
-                                       " s AS (INSERT INTO dispute_sides (dispute_id, side, "
-                                       "user_id)"
-                                       "       SELECT d.id, v.side, v.uid FROM d,"
-                                       "              LATERAL (VALUES ('buyer', d.buyer_id), "
-                                       "('seller', d.seller_id),"
-                                       "                              ('support', NULL::bigint)) "
-                                       "v(side, uid)),"
-                                       " f AS (INSERT INTO dispute_files (file_id, dispute_id)"
-                                       "       SELECT DISTINCT unnest(d.media), d.id FROM d)"
-                                       " SELECT id FROM d");
+                                       "              " DISPUTE_DEADLINE_AT(
+                                           "$12") ""
+                                                  "       ON CONFLICT (posting_id) WHERE closed_at "
+                                                  "IS NULL"
+                                                  "       DO NOTHING"
+                                                  "       RETURNING id, buyer_id, seller_id, "
+                                                  "media, amount, "
+                                                  "text),"
+                                                  " ev AS (INSERT INTO dispute_events (dispute_id, "
+                                                  "actor_id, "
+                                                  "actor_role, action, to_state,"
+                                                  "                                    amount, "
+                                                  "reason, text)"
+                                                  "        SELECT d.id, d.buyer_id, 'buyer', "
+                                                  "'open', "
+                                                  "'awaiting_seller', d.amount, $5, d.text"
+                                                  "          FROM d),"
+                                                  " s AS (INSERT INTO dispute_sides (dispute_id, "
+                                                  "side, "
+                                                  "user_id)"
+                                                  "       SELECT d.id, v.side, v.uid FROM d,"
+                                                  "              LATERAL (VALUES ('buyer', "
+                                                  "d.buyer_id), "
+                                                  "('seller', d.seller_id),"
+                                                  "                              ('support', "
+                                                  "NULL::bigint)) "
+                                                  "v(side, uid)),"
+                                                  " f AS (INSERT INTO dispute_files (file_id, "
+                                                  "dispute_id)"
+                                                  "       SELECT DISTINCT unnest(d.media), d.id "
+                                                  "FROM d)"
+                                                  " SELECT id FROM d");
 
 DB_STMT(dispute_q_open_of_posting,
         "SELECT id FROM disputes WHERE posting_id = $1 AND closed_at IS NULL");
@@ -126,24 +143,26 @@ DB_STMT(dispute_q_lock,
         "  FROM disputes d WHERE d.id = $1 AND " DISPUTE_VISIBLE " FOR UPDATE");
 
 /* Only from the state the caller saw under its lock; a member given as NULL keeps its value. */
-DB_STMT(dispute_q_move,
-        "WITH d AS (UPDATE disputes SET state = $3, updated_at = now(),"
-        "             deadline = CASE WHEN $16::bigint > 0"
-        "                        THEN now() + make_interval(secs => $16::bigint) END,"
-        "             closed_at = CASE WHEN $17::bool THEN now() END,"
-        "             offer_amount = coalesce($9::bigint, offer_amount),"
-        "             offer_text = coalesce($10, offer_text),"
-        "             reject_reason = coalesce($11, reject_reason),"
-        "             reject_text = coalesce($12, reject_text),"
-        "             outcome = coalesce($13, outcome),"
-        "             outcome_amount = coalesce($14::bigint, outcome_amount),"
-        "             decision = coalesce($15, decision),"
-        "             decision_reason = coalesce($18, decision_reason),"
-        "             decided_by = CASE WHEN $15 IS NULL THEN decided_by ELSE $4::bigint END"
-        "            WHERE id = $1 AND state = $2 RETURNING id)"
-        " INSERT INTO dispute_events (dispute_id, actor_id, actor_role, action, from_state,"
-        "                             to_state, amount, reason, text)"
-        " SELECT d.id, $4::bigint, $5, $6, $2, $3, $7::bigint, $8, $19 FROM d RETURNING id");
+DB_STMT(
+    dispute_q_move,
+    "WITH d AS (UPDATE disputes SET state = $3, updated_at = now(),"
+    "             deadline = CASE WHEN $16::bigint > 0"
+    "                        THEN " DISPUTE_DEADLINE_AT(
+        "$16") " END,"
+               "             closed_at = CASE WHEN $17::bool THEN now() END,"
+               "             offer_amount = coalesce($9::bigint, offer_amount),"
+               "             offer_text = coalesce($10, offer_text),"
+               "             reject_reason = coalesce($11, reject_reason),"
+               "             reject_text = coalesce($12, reject_text),"
+               "             outcome = coalesce($13, outcome),"
+               "             outcome_amount = coalesce($14::bigint, outcome_amount),"
+               "             decision = coalesce($15, decision),"
+               "             decision_reason = coalesce($18, decision_reason),"
+               "             decided_by = CASE WHEN $15 IS NULL THEN decided_by ELSE $4::bigint END"
+               "            WHERE id = $1 AND state = $2 RETURNING id)"
+               " INSERT INTO dispute_events (dispute_id, actor_id, actor_role, action, from_state,"
+               "                             to_state, amount, reason, text)"
+               " SELECT d.id, $4::bigint, $5, $6, $2, $3, $7::bigint, $8, $19 FROM d RETURNING id");
 
 /* A list: $1 viewer, $2 role, $3 state, $4 posting, $5 overdue, $6 after, $7 limit + 1. */
 #define DISPUTE_LIST_SQL(keyset, order)                                                            \
@@ -156,13 +175,18 @@ DB_STMT(dispute_q_move,
     "(($2 = 'buyer' AND d.buyer_id = $1) OR ($2 = 'seller' AND d.seller_id = $1)"                  \
     " OR $2 = 'support')"
 DB_QUERY(dispute_q_list_newest, DISPUTE_LIST_SQL(DB_BEFORE("d.id", "$6"), "d.id DESC"));
-/* oldest deadline first, final ones (no deadline) last; the cursor is the last id, its
- * deadline read again (a dispute that moved meanwhile is placed by its new deadline) */
+/* oldest deadline first, final ones (no deadline) last. The keyset is the previous page's last
+ * (deadline, id) as the cursor carries it ($6 the deadline in epoch seconds, the largest bigint
+ * for none; $8 the id): deadlines are whole seconds, so the key is exact, and a row that moved
+ * since does not move the page. */
+#define DISPUTE_DEADLINE_KEY                                                                       \
+    "(CASE WHEN $6::bigint = 9223372036854775807 THEN 'infinity'::timestamptz"                     \
+    " ELSE to_timestamp($6::bigint) END, $8::bigint)"
 DB_QUERY(dispute_q_list_deadline,
-         DISPUTE_LIST_SQL("($6::bigint = 0 OR (coalesce(d.deadline, 'infinity'), d.id) >"
-                          " (SELECT coalesce(c.deadline, 'infinity'), c.id FROM disputes c"
-                          "   WHERE c.id = $6::bigint))",
-                          "coalesce(d.deadline, 'infinity'), d.id"));
+         DISPUTE_LIST_SQL(
+             "($8::bigint = 0 OR (coalesce(d.deadline, 'infinity'), d.id) > " DISPUTE_DEADLINE_KEY
+             ")",
+             "coalesce(d.deadline, 'infinity'), d.id"));
 
 /* planned per call: the role's condition folds away, and a seller's overdue disputes come
  * from the seller's index of open ones */
@@ -389,7 +413,8 @@ sd_err dispute_store_move(struct db_conn *conn, int64_t id, const struct dispute
 sd_err dispute_store_list(struct db_conn *conn, const struct dispute_filter *f, char **items,
                           int *has_more, int64_t *last)
 {
-    char v[24], a[24], l[24];
+    char v[24], a[24], l[24], id[24];
+    int deadline = f->sort == DISPUTE_DEADLINE;
     const char *p[] = {db_i64(v, f->viewer),
                        role_text(f->role),
                        f->state,
@@ -397,11 +422,11 @@ sd_err dispute_store_list(struct db_conn *conn, const struct dispute_filter *f, 
                        f->overdue < 0 ? NULL
                        : f->overdue   ? "true"
                                       : "false",
-                       db_i64(a, f->after),
-                       db_i64(l, f->limit + 1)};
-    return db_json_page(
-        conn, f->sort == DISPUTE_DEADLINE ? &dispute_q_list_deadline : &dispute_q_list_newest, 7, p,
-        f->limit, items, has_more, last);
+                       db_i64(a, deadline ? f->after_key : f->after),
+                       db_i64(l, f->limit + 1),
+                       db_i64(id, f->after)};
+    return db_json_page(conn, deadline ? &dispute_q_list_deadline : &dispute_q_list_newest,
+                        deadline ? 8 : 7, p, f->limit, items, has_more, last);
 }
 
 sd_err dispute_store_counts(struct db_conn *conn, int64_t viewer, auth_role role, json_t **out)

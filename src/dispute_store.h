@@ -80,7 +80,8 @@ struct dispute_filter {
     const char *state, *posting_number; /* NULL: any */
     int overdue;                        /* -1 any, 0 not overdue, 1 overdue */
     enum dispute_sort sort;
-    int64_t after; /* keyset: the last id of the previous page, 0 from the top */
+    int64_t after;     /* keyset: the last id of the previous page, 0 from the top */
+    int64_t after_key; /* DISPUTE_DEADLINE: that row's deadline, epoch seconds (INT64_MAX none) */
     int limit;
 };
 /* The caller's disputes (a buyer's own, a seller's, all for support), without history. */

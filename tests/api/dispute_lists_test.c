@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dispute_fixtures.h"
 
@@ -89,7 +90,9 @@ START_TEST(test_list_by_party)
         json_decref(items);
     }
 
-    /* filters: state, posting, overdue */
+    /* filters: state, posting, overdue (deadlines are whole seconds: the offer comes a second
+     * after d3 was opened, so its deadline is later than d3's, not equal) */
+    usleep(1100 * 1000);
     json_decref(dp_act_ok(w.seller.token, d2, "offer", json_pack("{s:i}", "amount", 100)));
     ids_text(want, sizeof want, 1, (int64_t[]){d2});
     assert_list(w.seller.token, "state=offered", want);
@@ -172,6 +175,46 @@ START_TEST(test_list_support_queue)
 }
 END_TEST
 
+/* The deadline order's cursor carries the last row's deadline: when that row moves (support
+ * decides it, its deadline is gone; or a new state gives it a later one) the next page still
+ * starts where the previous one ended, and every other row is listed once. */
+START_TEST(test_list_deadline_cursor_survives_a_move)
+{
+    struct dworld w;
+    char pns[4][40];
+    int64_t ids[4];
+    dw_init(&w, 1, "delivered");
+    for (int i = 0; i < 4; i++) {
+        dw_posting(&w, "delivered", pns[i]);
+        ids[i] = dp_open_id(w.buyer.token, pns[i], "refund", 0);
+        usleep(1100 * 1000); /* deadlines are whole seconds: one apart, an order to keep */
+    }
+    /* first page of two: the two oldest deadlines */
+    struct api_resp *r =
+        api_get("/v1/disputes?sort=deadline&state=awaiting_seller&limit=2", w.seller.token);
+    ck_assert_status(r, 200);
+    const json_t *items = json_object_get(r->json, "items");
+    ck_assert_int_eq(json_array_size(items), 2);
+    ck_assert_int_eq(api_jint(json_array_get(items, 0), "id"), ids[0]);
+    ck_assert_int_eq(api_jint(json_array_get(items, 1), "id"), ids[1]);
+    char path[400];
+    snprintf(path, sizeof path,
+             "/v1/disputes?sort=deadline&state=awaiting_seller&limit=2&cursor=%s",
+             api_str(r, "next_cursor"));
+    api_free(r);
+    /* the page's last row leaves the list's order (withdrawn: no deadline any more) */
+    json_decref(dp_act_ok(w.buyer.token, ids[1], "withdraw", NULL));
+    r = api_get(path, w.seller.token);
+    ck_assert_status(r, 200);
+    items = json_object_get(r->json, "items");
+    ck_assert_msg(json_array_size(items) == 2 &&
+                      api_jint(json_array_get(items, 0), "id") == ids[2] &&
+                      api_jint(json_array_get(items, 1), "id") == ids[3],
+                  "after the cursor's row moved, the next page is %s", r->body);
+    api_free(r);
+}
+END_TEST
+
 START_TEST(test_list_pages)
 {
     struct dworld w;
@@ -232,10 +275,10 @@ END_TEST
 static const struct {
     const char *query, *field, *code;
 } bad_queries[] = {
-    {"state=open", "state", "invalid_value"},
-    {"state=", "state", "invalid_value"},
+    {"state=open", "state", "invalid_enum"},
+    {"state=", "state", "invalid_enum"},
     {"overdue=yes", "overdue", "invalid_enum"},
-    {"sort=oldest", "sort", "invalid_value"},
+    {"sort=oldest", "sort", "invalid_enum"},
     {"limit=0", "limit", "out_of_range"},
     {"limit=101", "limit", "out_of_range"},
     {"limit=ten", "limit", "out_of_range"},
@@ -362,6 +405,7 @@ void dispute_lists_tcases(Suite *s)
     tcase_add_test(tc, test_list_by_party);
     tcase_add_test(tc, test_list_support_queue);
     tcase_add_test(tc, test_list_pages);
+    tcase_add_test(tc, test_list_deadline_cursor_survives_a_move);
     tcase_add_loop_test(tc, test_list_bad_parameters, 0, N_CASES(bad_queries));
     tcase_add_test(tc, test_counts);
     suite_add_tcase(s, tc);
