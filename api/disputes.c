@@ -11,7 +11,6 @@
 #include "../src/dispute_rules.h"
 #include "../src/dispute_store.h"
 #include "../src/review_store.h"
-#include "../src/timestamp.h"
 #include "disputes.h"
 #include "handlers.h"
 #include "http.h"
@@ -255,15 +254,6 @@ HANDLER(disputes_get)
     return dispute_answer(ctx, conn, id, 200);
 }
 
-/* A dispute's place in the deadline order: its deadline in epoch seconds, or the largest
- * value for one without (final disputes come last). */
-static int64_t dispute_deadline_key(const json_t *d)
-{
-    time_t t;
-    const char *deadline = json_string_value(json_object_get(d, "deadline"));
-    return deadline && ts_parse_rfc3339(deadline, &t) == 0 ? (int64_t)t : INT64_MAX;
-}
-
 /* The deadline order's cursor: the last row's key and id. */
 static void dispute_deadline_cursor(struct http_ctx *ctx, const char *scope,
                                     struct dispute_filter *f, json_t *errors)
@@ -315,27 +305,16 @@ HANDLER(disputes_list)
         dispute_deadline_cursor(ctx, scope, &f, errors);
     if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
-    sd_err e = dispute_store_list(conn, &f, &items, &has_more, &last);
+    int64_t last_key = 0;
+    sd_err e = dispute_store_list(conn, &f, &items, &has_more, &last, &last_key);
     if (e != SD_OK)
         return http_store_error(ctx, e);
-    /* every item carries the caller's allowed actions, as every other answer does */
-    json_t *list = json_loads(items, 0, NULL), *d, *more = json_object();
-    size_t i;
-    free(items);
-    json_array_foreach(list, i, d) dispute_add_actions(d, ctx->role);
+    json_t *more = json_object();
     if (has_more && f.sort == DISPUTE_DEADLINE) {
         char cur[CURSOR_MAX_LEN];
-        cursor_encode_key(scope,
-                          dispute_deadline_key(json_array_get(list, json_array_size(list) - 1)),
-                          last, cur);
+        cursor_encode_key(scope, last_key, last, cur);
         json_object_set_new(more, "next_cursor", json_string(cur));
         has_more = 0;
-    }
-    items = list ? json_dumps(list, JSON_COMPACT) : NULL;
-    json_decref(list);
-    if (!items) {
-        json_decref(more);
-        return http_store_error(ctx, SD_ERR_INTERNAL);
     }
     return http_page_with(ctx, items, has_more, last, scope, more);
 }

@@ -84,9 +84,11 @@ struct dispute_filter {
     int64_t after_key; /* DISPUTE_DEADLINE: that row's deadline, epoch seconds (INT64_MAX none) */
     int limit;
 };
-/* The caller's disputes (a buyer's own, a seller's, all for support), without history. */
+/* The caller's disputes (a buyer's own, a seller's, all for support), without history, each
+ * with the caller's allowed_actions; *last is the last item's id, *last_key its deadline key
+ * (see dispute_filter.after_key). */
 sd_err dispute_store_list(struct db_conn *conn, const struct dispute_filter *f, char **items,
-                          int *has_more, int64_t *last);
+                          int *has_more, int64_t *last, int64_t *last_key);
 /* {by_state: {state: n}, open, overdue} over the caller's disputes. */
 sd_err dispute_store_counts(struct db_conn *conn, int64_t viewer, auth_role role, json_t **out);
 
