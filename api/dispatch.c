@@ -574,16 +574,15 @@ void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
     double secs =
         (double)(now.tv_sec - ctx->start.tv_sec) + (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
     int status = ctx->queued ? (int)ctx->response.status : 0;
-    json_t *line =
-        json_pack("{s:s, s:s, s:s, s:s}", "level", "info", "msg", "request", "request_id",
-                  ctx->request_id[0] ? ctx->request_id : "-", "method", ctx->method);
-    json_object_set_new(line, "route", json_string(routes_label(ctx->route_index)));
-    json_object_set_new(line, "status", status ? json_integer(status) : json_null());
-    json_object_set_new(line, "duration_ms", json_real(secs * 1000.0));
-    json_object_set_new(line, "user_id", ctx->user_id ? json_integer(ctx->user_id) : json_null());
-    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        json_object_set_new(line, "outcome", json_string(dispatch_outcome(toe)));
-    log_json(line);
+    struct log_access line = {ctx->request_id,
+                              ctx->method,
+                              routes_label(ctx->route_index),
+                              toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? dispatch_outcome(toe)
+                                                                         : NULL,
+                              status,
+                              secs * 1000.0,
+                              ctx->user_id};
+    log_request(&line);
     metrics_observe(ctx->app->metrics, ctx->route_index, status, secs);
     conn_request_done(c);
     http_conn_release(ctx);
