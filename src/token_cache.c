@@ -19,7 +19,7 @@ struct token_entry {
 
 static struct token_entry slots[TOKEN_CACHE_SLOTS];
 /* slot i is guarded by locks[i % TOKEN_CACHE_LOCKS] */
-static pthread_mutex_t locks[TOKEN_CACHE_LOCKS];
+static pthread_rwlock_t locks[TOKEN_CACHE_LOCKS];
 static unsigned char hash_key[crypto_shorthash_KEYBYTES];
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static atomic_uint_fast64_t hits, misses;
@@ -27,7 +27,7 @@ static atomic_uint_fast64_t hits, misses;
 static void token_cache_init(void)
 {
     for (int i = 0; i < TOKEN_CACHE_LOCKS; i++)
-        pthread_mutex_init(&locks[i], NULL);
+        pthread_rwlock_init(&locks[i], NULL);
     crypto_shorthash_keygen(hash_key);
 }
 
@@ -49,12 +49,12 @@ auth_token_status token_cache_verify(const struct sd_config *cfg, const char *to
         return auth_jwt_verify(cfg, token, now, out);
     pthread_once(&init_once, token_cache_init);
     i = token_slot(token, len);
-    pthread_mutex_lock(&locks[i % TOKEN_CACHE_LOCKS]);
+    pthread_rwlock_rdlock(&locks[i % TOKEN_CACHE_LOCKS]);
     if (slots[i].token && slots[i].len == len && memcmp(slots[i].token, token, len) == 0) {
         *out = slots[i].claims;
         found = 1;
     }
-    pthread_mutex_unlock(&locks[i % TOKEN_CACHE_LOCKS]);
+    pthread_rwlock_unlock(&locks[i % TOKEN_CACHE_LOCKS]);
     if (found) {
         atomic_fetch_add(&hits, 1);
         return auth_claims_timely(out, now);
@@ -65,12 +65,12 @@ auth_token_status token_cache_verify(const struct sd_config *cfg, const char *to
     if (st != AUTH_TOKEN_OK || !(copy = malloc(len)))
         return st;
     memcpy(copy, token, len);
-    pthread_mutex_lock(&locks[i % TOKEN_CACHE_LOCKS]);
+    pthread_rwlock_wrlock(&locks[i % TOKEN_CACHE_LOCKS]);
     free(slots[i].token);
     slots[i].token = copy;
     slots[i].len = len;
     slots[i].claims = *out;
-    pthread_mutex_unlock(&locks[i % TOKEN_CACHE_LOCKS]);
+    pthread_rwlock_unlock(&locks[i % TOKEN_CACHE_LOCKS]);
     return st;
 }
 
@@ -78,10 +78,10 @@ void token_cache_clear(void)
 {
     pthread_once(&init_once, token_cache_init);
     for (size_t i = 0; i < TOKEN_CACHE_SLOTS; i++) {
-        pthread_mutex_lock(&locks[i % TOKEN_CACHE_LOCKS]);
+        pthread_rwlock_wrlock(&locks[i % TOKEN_CACHE_LOCKS]);
         free(slots[i].token);
         slots[i].token = NULL;
-        pthread_mutex_unlock(&locks[i % TOKEN_CACHE_LOCKS]);
+        pthread_rwlock_unlock(&locks[i % TOKEN_CACHE_LOCKS]);
     }
 }
 
