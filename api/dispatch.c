@@ -78,6 +78,22 @@ static void dispatch_heading_remove(struct http_ctx *ctx)
     ctx->heading = 0;
 }
 
+/* A request id: 8 random bytes drawn once per thread, then that thread's count of requests,
+ * in hex (24 characters, as before). Unique in the process and unlikely to repeat across
+ * processes; it only correlates a request with its log line, so it need not be unpredictable,
+ * and drawing 12 random bytes for every request cost a getrandom() system call each. */
+static void dispatch_new_request_id(char *out, size_t len)
+{
+    static _Thread_local unsigned char id[12];
+    static _Thread_local uint32_t count;
+    if (count == 0)
+        randombytes_buf(id, 8);
+    count++;
+    for (int i = 0; i < 4; i++)
+        id[8 + i] = (unsigned char)(count >> (24 - 8 * i));
+    sodium_bin2hex(out, len, id, sizeof id);
+}
+
 static int dispatch_request_id_ok(const char *id)
 {
     size_t n = id ? strlen(id) : 0;
@@ -263,9 +279,7 @@ void dispatch_library_refused(sd_err e, const char *code, const char *detail)
      * page goes out then. */
     if (!ctx || ctx->heading_next || ctx->queued)
         return;
-    unsigned char rnd[12];
-    randombytes_buf(rnd, sizeof rnd);
-    sodium_bin2hex(ctx->request_id, sizeof ctx->request_id, rnd, sizeof rnd);
+    dispatch_new_request_id(ctx->request_id, sizeof ctx->request_id);
     u_map_put(ctx->resp->map_header, "X-Request-Id", ctx->request_id);
     ctx->close_after = 1;
     http_problem(ctx, e, code, "%s", detail);
@@ -278,9 +292,7 @@ static void dispatch_request_id(struct http_ctx *ctx)
     if (dispatch_request_id_ok(incoming)) {
         snprintf(ctx->request_id, sizeof ctx->request_id, "%s", incoming);
     } else {
-        unsigned char rnd[12];
-        randombytes_buf(rnd, sizeof rnd);
-        sodium_bin2hex(ctx->request_id, sizeof ctx->request_id, rnd, sizeof rnd);
+        dispatch_new_request_id(ctx->request_id, sizeof ctx->request_id);
     }
     u_map_put(ctx->resp->map_header, "X-Request-Id", ctx->request_id);
 }
@@ -574,16 +586,15 @@ void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
     double secs =
         (double)(now.tv_sec - ctx->start.tv_sec) + (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
     int status = ctx->queued ? (int)ctx->response.status : 0;
-    json_t *line =
-        json_pack("{s:s, s:s, s:s, s:s}", "level", "info", "msg", "request", "request_id",
-                  ctx->request_id[0] ? ctx->request_id : "-", "method", ctx->method);
-    json_object_set_new(line, "route", json_string(routes_label(ctx->route_index)));
-    json_object_set_new(line, "status", status ? json_integer(status) : json_null());
-    json_object_set_new(line, "duration_ms", json_real(secs * 1000.0));
-    json_object_set_new(line, "user_id", ctx->user_id ? json_integer(ctx->user_id) : json_null());
-    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        json_object_set_new(line, "outcome", json_string(dispatch_outcome(toe)));
-    log_json(line);
+    struct log_access line = {ctx->request_id,
+                              ctx->method,
+                              routes_label(ctx->route_index),
+                              toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? dispatch_outcome(toe)
+                                                                         : NULL,
+                              status,
+                              secs * 1000.0,
+                              ctx->user_id};
+    log_request(&line);
     metrics_observe(ctx->app->metrics, ctx->route_index, status, secs);
     conn_request_done(c);
     http_conn_release(ctx);

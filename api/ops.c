@@ -5,6 +5,7 @@
 
 #include "../src/metrics.h"
 #include "../src/principal_cache.h"
+#include "../src/token_cache.h"
 #include "handlers.h"
 #include "http.h"
 #include "routes.h"
@@ -50,8 +51,10 @@ HANDLER(ops_metrics)
     char *text = metrics_render(a->metrics, routes_label, routes_method, &ps);
     uint64_t hits, misses, forgotten;
     int on;
+    uint64_t token_hits, token_misses;
     principal_cache_stats(&hits, &misses, &forgotten, &on);
-    char extra[1024];
+    token_cache_stats(&token_hits, &token_misses);
+    char extra[1536];
     snprintf(extra, sizeof extra,
              "# HELP sellerdesk_principal_cache_total Accounts of authenticated requests: from "
              "the process's cache (hit), read from the database (miss), forgotten on a change.\n"
@@ -61,9 +64,14 @@ HANDLER(ops_metrics)
              "sellerdesk_principal_cache_total{result=\"forgotten\"} %llu\n"
              "# HELP sellerdesk_principal_cache_on 1 while the change listener is connected.\n"
              "# TYPE sellerdesk_principal_cache_on gauge\n"
-             "sellerdesk_principal_cache_on %d\n",
+             "sellerdesk_principal_cache_on %d\n"
+             "# HELP sellerdesk_token_cache_total Access tokens of requests: verified before "
+             "(hit), verified in full (miss).\n"
+             "# TYPE sellerdesk_token_cache_total counter\n"
+             "sellerdesk_token_cache_total{result=\"hit\"} %llu\n"
+             "sellerdesk_token_cache_total{result=\"miss\"} %llu\n",
              (unsigned long long)hits, (unsigned long long)misses, (unsigned long long)forgotten,
-             on);
+             on, (unsigned long long)token_hits, (unsigned long long)token_misses);
     size_t n = text ? strlen(text) : 0;
     char *all = malloc(n + strlen(extra) + 1);
     if (all) {

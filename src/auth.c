@@ -197,6 +197,15 @@ static int auth_grant_int(jwt_t *jwt, const char *name, long *out)
     return errno == 0 ? 0 : -1;
 }
 
+auth_token_status auth_claims_timely(const struct auth_claims *c, time_t now)
+{
+    if (c->exp + AUTH_LEEWAY_S <= now)
+        return AUTH_TOKEN_EXPIRED;
+    if ((c->has_nbf && c->nbf > now + AUTH_LEEWAY_S) || c->iat > now + AUTH_LEEWAY_S)
+        return AUTH_TOKEN_NOT_YET_VALID;
+    return AUTH_TOKEN_OK;
+}
+
 static auth_token_status auth_check_claims(const struct sd_config *cfg, jwt_t *jwt, time_t now,
                                            struct auth_claims *out)
 {
@@ -204,14 +213,15 @@ static auth_token_status auth_check_claims(const struct sd_config *cfg, jwt_t *j
     const char *sub = jwt_get_grant(jwt, "sub"), *role = jwt_get_grant(jwt, "role");
     const char *iss = jwt_get_grant(jwt, "iss"), *jti = jwt_get_grant(jwt, "jti");
     char *end;
+    auth_token_status st;
     if (auth_grant_int(jwt, "exp", &exp) != 0 || auth_grant_int(jwt, "iat", &iat) != 0)
         return AUTH_TOKEN_BAD_CLAIMS;
-    if (exp + AUTH_LEEWAY_S <= now)
-        return AUTH_TOKEN_EXPIRED;
-    if (auth_grant_int(jwt, "nbf", &nbf) == 0 && nbf > now + AUTH_LEEWAY_S)
-        return AUTH_TOKEN_NOT_YET_VALID;
-    if (iat > now + AUTH_LEEWAY_S)
-        return AUTH_TOKEN_NOT_YET_VALID;
+    out->exp = exp;
+    out->iat = iat;
+    out->has_nbf = auth_grant_int(jwt, "nbf", &nbf) == 0;
+    out->nbf = out->has_nbf ? nbf : 0;
+    if ((st = auth_claims_timely(out, now)) != AUTH_TOKEN_OK)
+        return st;
     if (!iss || strcmp(iss, cfg->jwt_issuer) != 0)
         return AUTH_TOKEN_BAD_ISSUER;
     if (cfg->jwt_audience) {
@@ -229,8 +239,6 @@ static auth_token_status auth_check_claims(const struct sd_config *cfg, jwt_t *j
     if (out->role == ROLE_NONE)
         return AUTH_TOKEN_BAD_CLAIMS;
     out->user_id = id;
-    out->iat = iat;
-    out->exp = exp;
     snprintf(out->jti, sizeof out->jti, "%s", jti);
     return AUTH_TOKEN_OK;
 }

@@ -46,9 +46,13 @@ const char *auth_token_status_text(auth_token_status s);
 struct auth_claims {
     int64_t user_id;
     auth_role role;
-    time_t iat, exp;
+    time_t iat, exp, nbf;
+    int has_nbf;
     char jti[64];
 };
+/* The checks of a token that depend on the time: AUTH_TOKEN_EXPIRED, AUTH_TOKEN_NOT_YET_VALID
+ * or AUTH_TOKEN_OK at now (with the verifier's leeway). */
+auth_token_status auth_claims_timely(const struct auth_claims *c, time_t now);
 
 /* Returns a malloc'd compact JWT or NULL. */
 char *auth_jwt_issue(const struct sd_config *cfg, int64_t user_id, auth_role role, time_t now);

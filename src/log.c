@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static log_level current_level = LOG_INFO;
 static const char *level_names[] = {"debug", "info", "warn", "error"};
@@ -87,12 +88,44 @@ void log_security(const char *ip, const char *event, const char *fmt, ...)
     log_emit(line);
 }
 
-void log_json(json_t *obj)
+/* s as the body of a JSON string, at most cap bytes of out (NUL-terminated); anything but
+ * printable ASCII becomes '?': these are tokens (methods, ids, route labels), and a byte that
+ * is not valid UTF-8 must not make the line invalid JSON. */
+static void log_token(char *out, size_t cap, const char *s)
 {
-    char ts[40];
-    if (!obj)
-        return;
+    size_t n = 0;
+    for (; s && *s && n + 1 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        out[n++] = c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ? '?' : (char)c;
+    }
+    out[n] = '\0';
+}
+
+void log_request(const struct log_access *a)
+{
+    char ts[40], line[512], id[48], method[24], route[128], status[16], user[24], outcome[48];
     log_timestamp(ts, sizeof ts);
-    json_object_set_new(obj, "ts", json_string(ts));
-    log_emit(obj);
+    log_token(id, sizeof id, a->request_id && a->request_id[0] ? a->request_id : "-");
+    log_token(method, sizeof method, a->method);
+    log_token(route, sizeof route, a->route);
+    snprintf(status, sizeof status, a->status ? "%d" : "null", a->status);
+    snprintf(user, sizeof user, a->user_id ? "%lld" : "null", (long long)a->user_id);
+    outcome[0] = '\0';
+    if (a->outcome) {
+        char o[32];
+        log_token(o, sizeof o, a->outcome);
+        snprintf(outcome, sizeof outcome, ",\"outcome\":\"%s\"", o);
+    }
+    int n = snprintf(line, sizeof line,
+                     "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"%s\","
+                     "\"method\":\"%s\",\"route\":\"%s\",\"status\":%s,\"duration_ms\":%.3f,"
+                     "\"user_id\":%s%s}\n",
+                     ts, id, method, route, status, a->duration_ms, user, outcome);
+    /* one write(2) per line, straight to the descriptor: stderr's FILE lock, taken by every
+     * request's thread, was a futex wait whenever two requests ended at once (strace: 1.4
+     * futex calls per request), and the kernel already keeps one write's line whole (a pipe
+     * up to PIPE_BUF, a file under its position lock) */
+    if (n > 0 &&
+        write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0)
+        return; /* nowhere to say it */
 }

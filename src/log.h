@@ -1,6 +1,8 @@
 #ifndef SD_LOG_H
 #define SD_LOG_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
@@ -12,8 +14,17 @@ void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf
  * "ip", "msg"}, in that order, for fail2ban-style tools to match on "security" and "ip". */
 void log_security(const char *ip, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Writes one JSON object as one line; takes ownership of obj. */
-void log_json(json_t *obj);
+
+/* The access log's line of one request, whatever the level, written without building a JSON
+ * document: it is the one log line every request writes. user_id 0, status 0 and outcome NULL are
+ * left null or out. */
+struct log_access {
+    const char *request_id, *method, *route, *outcome;
+    int status;
+    double duration_ms;
+    int64_t user_id;
+};
+void log_request(const struct log_access *a);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)

@@ -21,6 +21,7 @@
 #include "principal_cache.h"
 #include "promotion_scheduler.h"
 #include "seed.h"
+#include "token_cache.h"
 #include "user_store.h"
 
 static int usage(void)
@@ -106,6 +107,7 @@ static int cmd_serve(struct sd_config *cfg)
         log_warn("principal cache: not started; every request reads its account");
     int rc = server_run(&app);
     principal_cache_stop();
+    token_cache_clear();
     periodic_stop(deadlines);
     periodic_stop(scheduler);
     periodic_stop(outbox);

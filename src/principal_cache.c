@@ -26,7 +26,7 @@ struct slot {
 
 static struct {
     struct slot slots[SLOTS];
-    pthread_mutex_t locks[STRIPES];
+    pthread_rwlock_t locks[STRIPES];
     atomic_int on;              /* the listener is connected and listening */
     atomic_uint_fast64_t epoch; /* bumped when everything is forgotten */
     atomic_uint_fast64_t hits, misses, forgotten;
@@ -46,7 +46,7 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct slot *slot_of(int64_t id, pthread_mutex_t **lock)
+static struct slot *slot_of(int64_t id, pthread_rwlock_t **lock)
 {
     size_t i = (size_t)((uint64_t)id % SLOTS);
     *lock = &pc.locks[i % STRIPES];
@@ -67,13 +67,13 @@ static _Thread_local int64_t miss_id;
 
 int principal_cache_get(int64_t user_id, auth_role *role, json_t **user)
 {
-    pthread_mutex_t *lock;
+    pthread_rwlock_t *lock;
     struct slot *s = slot_of(user_id, &lock);
     int hit = 0;
     if (!atomic_load(&pc.on))
         return 0;
     miss_epoch = atomic_load(&pc.epoch);
-    pthread_mutex_lock(lock);
+    pthread_rwlock_rdlock(lock);
     if (s->user_id == user_id && s->user && s->expires_ms > now_ms()) {
         *role = s->role;
         *user = json_incref(s->user);
@@ -82,18 +82,18 @@ int principal_cache_get(int64_t user_id, auth_role *role, json_t **user)
         miss_gen = s->gen;
         miss_id = user_id;
     }
-    pthread_mutex_unlock(lock);
+    pthread_rwlock_unlock(lock);
     atomic_fetch_add(hit ? &pc.hits : &pc.misses, 1);
     return hit;
 }
 
 void principal_cache_put(int64_t user_id, auth_role role, json_t *user)
 {
-    pthread_mutex_t *lock;
+    pthread_rwlock_t *lock;
     struct slot *s = slot_of(user_id, &lock);
     if (!atomic_load(&pc.on) || !pc.ttl_ms || miss_id != user_id)
         return;
-    pthread_mutex_lock(lock);
+    pthread_rwlock_wrlock(lock);
     /* a notice about this slot, or about everyone, came while the account was being read:
      * what was read may be the old row, so it is not kept */
     if (s->gen == miss_gen && atomic_load(&pc.epoch) == miss_epoch) {
@@ -103,19 +103,19 @@ void principal_cache_put(int64_t user_id, auth_role role, json_t *user)
         s->user = json_incref(user);
         s->expires_ms = now_ms() + pc.ttl_ms;
     }
-    pthread_mutex_unlock(lock);
+    pthread_rwlock_unlock(lock);
     miss_id = 0;
 }
 
 void principal_cache_forget(int64_t user_id)
 {
-    pthread_mutex_t *lock;
+    pthread_rwlock_t *lock;
     struct slot *s = slot_of(user_id, &lock);
-    pthread_mutex_lock(lock);
+    pthread_rwlock_wrlock(lock);
     s->gen++;
     if (s->user_id == user_id)
         slot_empty(s);
-    pthread_mutex_unlock(lock);
+    pthread_rwlock_unlock(lock);
     atomic_fetch_add(&pc.forgotten, 1);
 }
 
@@ -123,12 +123,12 @@ static void forget_all(void)
 {
     atomic_fetch_add(&pc.epoch, 1);
     for (int k = 0; k < STRIPES; k++) {
-        pthread_mutex_lock(&pc.locks[k]);
+        pthread_rwlock_wrlock(&pc.locks[k]);
         for (size_t i = (size_t)k; i < SLOTS; i += STRIPES) {
             pc.slots[i].gen++;
             slot_empty(&pc.slots[i]);
         }
-        pthread_mutex_unlock(&pc.locks[k]);
+        pthread_rwlock_unlock(&pc.locks[k]);
     }
 }
 
@@ -252,7 +252,7 @@ static void *listen_loop(void *unused)
 int principal_cache_start(const char *database_url, int ttl_ms, int connect_timeout_s)
 {
     for (int k = 0; k < STRIPES; k++)
-        pthread_mutex_init(&pc.locks[k], NULL);
+        pthread_rwlock_init(&pc.locks[k], NULL);
     pc.ttl_ms = ttl_ms;
     if (!ttl_ms)
         return 0;
@@ -279,5 +279,5 @@ void principal_cache_stop(void)
     free(pc.url);
     pc.url = NULL;
     for (int k = 0; k < STRIPES; k++)
-        pthread_mutex_destroy(&pc.locks[k]);
+        pthread_rwlock_destroy(&pc.locks[k]);
 }

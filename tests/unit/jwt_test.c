@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "../../src/auth.h"
+#include "../../src/token_cache.h"
 #include "unit.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef"
@@ -300,6 +301,49 @@ START_TEST(hs256_with_public_key_refused)
 }
 END_TEST
 
+/* The cache of verified tokens answers as the full check does, at every time: a token it
+ * holds expires on time, one not yet valid becomes valid, and a token changed in one byte or
+ * signed with another key is checked in full (and refused). */
+START_TEST(token_cache_answers_as_the_full_check)
+{
+    static const struct claims later = {"43",     "buyer",   "sellerdesk",
+                                        NOW - 10, NOW + 600, NOW + 120};
+    char *tok = forge(JWT_ALG_HS256, SECRET, &good);
+    char *early = forge(JWT_ALG_HS256, SECRET, &later);
+    char *forged = forge(JWT_ALG_HS256, "another-secret-another-secret-00", &good);
+    const time_t times[] = {NOW, NOW + 60, NOW + 629, NOW + 630, NOW + 10000, NOW};
+    struct auth_claims a, b;
+    uint64_t hits0, misses0, hits1, misses1;
+    token_cache_stats(&hits0, &misses0);
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+            const char *toks[] = {tok, early, forged};
+            for (size_t k = 0; k < 3; k++) {
+                auth_token_status full = auth_jwt_verify(&cfg, toks[k], times[i], &a);
+                auth_token_status cached = token_cache_verify(&cfg, toks[k], times[i], &b);
+                ck_assert_msg(full == cached, "token %zu at +%ld: full %s, cached %s", k,
+                              (long)(times[i] - NOW), auth_token_status_text(full),
+                              auth_token_status_text(cached));
+                if (full == AUTH_TOKEN_OK)
+                    ck_assert_msg(a.user_id == b.user_id && a.role == b.role && a.exp == b.exp,
+                                  "claims differ: %lld/%lld", (long long)a.user_id,
+                                  (long long)b.user_id);
+            }
+        }
+    /* one byte changed in the signature: not the cached token, refused */
+    tok[strlen(tok) - 2] = tok[strlen(tok) - 2] == 'A' ? 'B' : 'A';
+    ck_assert_int_ne(token_cache_verify(&cfg, tok, NOW, &b), AUTH_TOKEN_OK);
+    token_cache_stats(&hits1, &misses1);
+    ck_assert_msg(hits1 > hits0 && misses1 > misses0, "hits %llu -> %llu, misses %llu -> %llu",
+                  (unsigned long long)hits0, (unsigned long long)hits1, (unsigned long long)misses0,
+                  (unsigned long long)misses1);
+    token_cache_clear();
+    free(tok);
+    free(early);
+    free(forged);
+}
+END_TEST
+
 Suite *jwt_suite(void)
 {
     Suite *s = suite_create("jwt");
@@ -318,6 +362,7 @@ Suite *jwt_suite(void)
     tcase_add_test(tc, empty_key_never_verifies);
     tcase_add_test(tc, asymmetric_round_trip);
     tcase_add_test(tc, hs256_with_public_key_refused);
+    tcase_add_test(tc, token_cache_answers_as_the_full_check);
     suite_add_tcase(s, tc);
     return s;
 }
