@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../src/product_store.h"
@@ -131,7 +132,7 @@ HANDLER(products_get)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
     struct db_conn *conn;
-    json_t *out = NULL;
+    char *out = NULL;
     int64_t id = http_path_id(ctx, "id");
     sd_err e;
     (void)req;
@@ -140,11 +141,14 @@ HANDLER(products_get)
         return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such product.");
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
-    if ((e = product_store_get(conn, id, &out)) == SD_ERR_NOT_FOUND)
+    /* the page PostgreSQL built goes out as it is */
+    if ((e = product_store_get_text(conn, id, &out)) == SD_ERR_NOT_FOUND)
         return http_problem(ctx, e, NULL, "No such product.");
     if (e != SD_OK)
         return http_store_error(ctx, e);
-    return http_json(ctx, 200, out);
+    int rc = http_json_text(ctx, 200, out);
+    free(out);
+    return rc;
 }
 
 HANDLER(products_update)

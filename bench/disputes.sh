@@ -146,6 +146,8 @@ cursor=
 for i in $(seq "$DEEP_PAGES"); do
     api "/v1/disputes?state=awaiting_support${cursor:+&cursor=$cursor}" "$support_token" >"$OUT/walk.json" || die "walking the support queue failed at page $i"
     deep_after=$(jq -r '.items[-1].id' "$OUT/walk.json")
+    # the cursor carries the last row's deadline (epoch seconds; none: the largest bigint)
+    deep_key=$(jq -r '.items[-1].deadline | if . == null then 9223372036854775807 else fromdateiso8601 end' "$OUT/walk.json")
     cursor=$(jq -r '.next_cursor // empty' "$OUT/walk.json")
     [ -n "$cursor" ] || die "the support queue ended at page $i"
 done
@@ -157,7 +159,7 @@ log "deep page: after $DEEP_PAGES pages, cursor $cursor (after dispute $deep_aft
 ep() {
     case $1 in
     support-queue) echo "support /v1/disputes?state=awaiting_support dispute_q_list_deadline p2=support;p3=awaiting_support" ;;
-    support-deep) echo "support /v1/disputes?state=awaiting_support&cursor=$deep_cursor dispute_q_list_deadline p2=support;p3=awaiting_support;p6=$deep_after" ;;
+    support-deep) echo "support /v1/disputes?state=awaiting_support&cursor=$deep_cursor dispute_q_list_deadline p2=support;p3=awaiting_support;p6=$deep_key;p8=$deep_after" ;;
     support-all) echo "support /v1/disputes dispute_q_list_deadline p2=support" ;;
     seller-heavy) echo "heavy /v1/disputes dispute_q_list_newest p2=seller" ;;
     seller-heavy-awaiting) echo "heavy /v1/disputes?state=awaiting_seller dispute_q_list_newest p2=seller;p3=awaiting_seller" ;;
@@ -181,12 +183,14 @@ label() {
 }
 # the handler's parameters: $1 the caller (:uid), $2 its role, $3 state, $4 posting_number,
 # $5 overdue (all three NULL = 'all' unless the endpoint sets them), $6 the cursor's id (0 =
-# first page), $7 the limit + 1
+# first page; by deadline: the cursor's deadline key), $7 the limit + 1, and by deadline $8
+# the cursor's id (0 = first page)
 defines() { # endpoint -> "k=v" lines
     local dvals kv x
     read -r _ _ _ dvals <<<"$(ep "$1")"
     local -A D=([p3]=all [p4]=all [p5]=all [p6]=0 [p7]=21)
     [ "$(stmt_of "$1")" = dispute_q_counts ] && D=()
+    [ "$(stmt_of "$1")" = dispute_q_list_deadline ] && D[p8]=0
     IFS=';' read -r -a kv <<<"$dvals"
     for x in "${kv[@]}"; do D[${x%%=*}]=${x#*=}; done
     for x in "${!D[@]}"; do echo "$x=${D[$x]}"; done
@@ -223,7 +227,7 @@ check_script() { # endpoint
         got=$(psql_ <<<"$sql" | jq -cS .)
     else
         want=$(jq -c '[.items[].id]' "$OUT/sample-$1.json")
-        got=$(psql_ -F $'\t' <<<"$sql" | awk -F'\t' 'NF == 2 { print $1 }' | head -n 20 | paste -sd, | sed 's/^/[/; s/$/]/')
+        got=$(psql_ -F $'\t' <<<"$sql" | awk -F'\t' 'NF >= 2 { print $1 }' | head -n 20 | paste -sd, | sed 's/^/[/; s/$/]/')
         [ "$want" != "[]" ] || die "GET $path as $who: no items"
     fi
     [ "$got" = "$want" ] || die "pgbench-$1.sql answers $got, the server $want"
@@ -292,9 +296,9 @@ support_id=$(awk -F'\t' '$1 == "support" { print $2; exit }' "$OUT/who.tsv")
 probe_id=$(awk -F'\t' '$1 == "probe" { print $2; exit }' "$OUT/who.tsv")
 {
     echo "disputes: $(psql_ -c 'select count(*) from disputes')"
-    explain "GET /v1/disputes?state=awaiting_support (support)" dispute_q_list_deadline "$support_id, 'support', 'awaiting_support', NULL, NULL, 0, 21"
-    explain "GET /v1/disputes?state=awaiting_support, page $((DEEP_PAGES + 1)) (after $deep_after)" dispute_q_list_deadline "$support_id, 'support', 'awaiting_support', NULL, NULL, $deep_after, 21"
-    explain "GET /v1/disputes (support, by deadline)" dispute_q_list_deadline "$support_id, 'support', NULL, NULL, NULL, 0, 21"
+    explain "GET /v1/disputes?state=awaiting_support (support)" dispute_q_list_deadline "$support_id, 'support', 'awaiting_support', NULL, NULL, 0, 21, 0"
+    explain "GET /v1/disputes?state=awaiting_support, page $((DEEP_PAGES + 1)) (after $deep_after)" dispute_q_list_deadline "$support_id, 'support', 'awaiting_support', NULL, NULL, $deep_key, 21, $deep_after"
+    explain "GET /v1/disputes (support, by deadline)" dispute_q_list_deadline "$support_id, 'support', NULL, NULL, NULL, 0, 21, 0"
     explain "GET /v1/disputes (heavy seller $heavy_id)" dispute_q_list_newest "$heavy_id, 'seller', NULL, NULL, NULL, 0, 21"
     explain "GET /v1/disputes?state=awaiting_seller (heavy seller)" dispute_q_list_newest "$heavy_id, 'seller', 'awaiting_seller', NULL, NULL, 0, 21"
     explain "GET /v1/disputes (ordinary seller $probe_id)" dispute_q_list_newest "$probe_id, 'seller', NULL, NULL, NULL, 0, 21"

@@ -400,6 +400,23 @@ sd_err db_json_one(struct db_conn *c, const db_stmt *st, int n, const char *cons
     return e;
 }
 
+sd_err db_text_one(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
+                   char **out)
+{
+    sd_err e = SD_OK;
+    PGresult *r = db_exec(c, st, n, params, &e);
+    if (!r)
+        return e;
+    if (PQntuples(r) == 0) {
+        e = SD_ERR_NOT_FOUND;
+    } else {
+        *out = strdup(PQgetvalue(r, 0, 0));
+        e = *out ? SD_OK : SD_ERR_INTERNAL;
+    }
+    PQclear(r);
+    return e;
+}
+
 static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id);
 
 sd_err db_json_page(struct db_conn *c, const db_stmt *st, int n, const char *const *params,

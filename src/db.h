@@ -86,6 +86,11 @@ const char *db_i64(char *buf, int64_t v);
  * SD_ERR_NOT_FOUND. */
 sd_err db_json_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
                    const char *const *params, json_t **out);
+/* The same, the JSON text as PostgreSQL wrote it (malloc'd), for an answer that is passed on
+ * as it is: parsing it only to print it again cost a product read as much CPU as the rest of
+ * the request (bench/README.md, issue 15). */
+sd_err db_text_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
+                   const char *const *params, char **out);
 /* Keyset page: the statement returns (id, json) rows, at most limit + 1 of them (the caller
  * passes limit + 1 as its LIMIT). *items gets up to limit objects as the text of a JSON array
  * (malloc'd); *has_more tells whether the extra row came back; *last_id is the id of the last

@@ -35,6 +35,13 @@ sd_err product_store_get(struct db_conn *conn, int64_t id, json_t **out)
     return db_json_one(conn, &product_q_get, 1, p, out);
 }
 
+sd_err product_store_get_text(struct db_conn *conn, int64_t id, char **out)
+{
+    char ids[24];
+    const char *p[] = {db_i64(ids, id)};
+    return db_text_one(conn, &product_q_get, 1, p, out);
+}
+
 sd_err product_store_owned(struct db_conn *conn, int64_t id, int64_t seller_id)
 {
     char ids[24], sid[24];
