@@ -197,8 +197,10 @@ HANDLER(disputes_create)
     field_one_of(body, "reason", dispute_reasons, errors);
     field_one_of(body, "requested", dispute_requests, errors);
     field_not_blank(body, "text", errors);
-    dispute_check_items(json_object_get(body, "items"), errors);
-    http_check_file_ids(json_object_get(body, "media"), "media", 0, errors);
+    if (!json_array_size(errors)) { /* within the size limits checked above */
+        dispute_check_items(json_object_get(body, "items"), errors);
+        http_check_file_ids(json_object_get(body, "media"), "media", 0, errors);
+    }
     dispute_check_request(body, errors);
     if (json_array_size(errors))
         goto invalid;

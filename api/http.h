@@ -127,7 +127,8 @@ const char *http_query_id(struct http_ctx *ctx, const char *name, json_t *errors
 /* true|false: -1 absent (or invalid, error added), else 0/1. */
 int http_query_bool(struct http_ctx *ctx, const char *name, json_t *errors);
 /* Each member of ids (a JSON array of file ids, or NULL) must be a positive integer, else
- * {"<field>[i]", wrong_type}; with duplicates, one listed before is {"<field>[i]", duplicate}. */
+ * {"<field>[i]", wrong_type}; with duplicates, one listed before is {"<field>[i]", duplicate}
+ * (quadratic: call it once the array's size limit has passed). */
 void http_check_file_ids(const json_t *ids, const char *field, int duplicates, json_t *errors);
 /* A JSON array of distinct positive integers as a bigint[] literal (malloc'd); NULL with an
  * error for field otherwise. */
