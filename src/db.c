@@ -383,23 +383,6 @@ const char *db_i64(char *buf, int64_t v)
     return buf;
 }
 
-sd_err db_json_one(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
-                   json_t **out)
-{
-    sd_err e = SD_OK;
-    PGresult *r = db_exec(c, st, n, params, &e);
-    if (!r)
-        return e;
-    if (PQntuples(r) == 0) {
-        e = SD_ERR_NOT_FOUND;
-    } else {
-        *out = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-        e = *out ? SD_OK : SD_ERR_INTERNAL;
-    }
-    PQclear(r);
-    return e;
-}
-
 sd_err db_text_one(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
                    char **out)
 {
@@ -415,6 +398,18 @@ sd_err db_text_one(struct db_conn *c, const db_stmt *st, int n, const char *cons
     }
     PQclear(r);
     return e;
+}
+
+sd_err db_json_one(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
+                   json_t **out)
+{
+    char *text = NULL;
+    sd_err e = db_text_one(c, st, n, params, &text);
+    if (e != SD_OK)
+        return e;
+    *out = json_loads(text, 0, NULL);
+    free(text);
+    return *out ? SD_OK : SD_ERR_INTERNAL;
 }
 
 static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id);
