@@ -62,37 +62,13 @@ done
 mkdir -p "$OUT"
 rm -f "$OUT"/pgbench_log.* "$OUT"/*.txt "$OUT"/*.tsv "$OUT"/*.tmp "$OUT"/*.sql "$OUT"/results.md "$OUT"/server.log
 
-server_pid=
-started_pg=0
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "$started_pg" = 1 ] && [ "${KEEP_PG:-0}" != 1 ]; then
-        scripts/pg.sh stop "$PG_DIR"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# sourced once, here: sourcing it again later would reset server_pid and started_pg, and the
+# exit would then leave the server and the cluster running
+. bench/lib.sh
+bench_traps
 
 # --- build and the machine --------------------------------------------------------------
-if [ "${BUILD:-1}" = 1 ]; then
-    log "make build (release)"
-    make --no-print-directory MODE=release build >"$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
-fi
-[ -x "$SELLERDESK_BIN" ] || die "$SELLERDESK_BIN not found"
-{
-    echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "cpus:        $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
-    echo "memory:      $(free -h | awk '/^Mem:/ { print $2 }')"
-    echo "kernel:      $(uname -r)"
-    echo "wrk:         $(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }')"
-    echo "pgbench:     $(pgbench --version)"
-    echo "sellerdesk:  $SELLERDESK_BIN, built $(date -u -r "$SELLERDESK_BIN" +%Y-%m-%dT%H:%M:%SZ), tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- src api migrations 2>/dev/null | grep -q . && echo ' + uncommitted changes in src/ api/ migrations/')"
-    echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "settings:    DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' SIZES='$SIZES' CHATS=$CHATS pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
-} | tee "$OUT/machine.txt" >&2
+bench_build_and_describe "DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' SIZES='$SIZES' CHATS=$CHATS pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
 
 # --- PostgreSQL, schema, data -----------------------------------------------------------
 pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || started_pg=1
@@ -170,7 +146,6 @@ done
 url="http://127.0.0.1:$PORT"
 
 # Access tokens for every user of a pair, minted in SQL (bench/lib.sh mint_tokens)
-. bench/lib.sh
 mint_tokens "$(cut -f3 "$OUT/pairs.tsv" | sort -un | paste -sd,)" >"$OUT/tokens.tsv"
 [ "$(wc -l <"$OUT/tokens.tsv")" = "$(cut -f3 "$OUT/pairs.tsv" | sort -u | wc -l)" ] || die "minting tokens failed"
 log "minted tokens for $(wc -l <"$OUT/tokens.tsv") users"
@@ -197,7 +172,6 @@ api "/v1/chats/$c/messages" "$t" >"$OUT/sample-history.json" || die "GET /v1/cha
 # --- measuring --------------------------------------------------------------------------
 declare -A WRK_RPS WRK_P50 WRK_P99 WRK_BAD WRK_REQS CPU_SRV CPU_PG_WRK CPU_WRK OTHER_WRK LOAD_WRK
 declare -A PGB_TPS PGB_P50 PGB_P99 PGB_FAIL PGB_TXS CPU_PG_PGB CPU_PGB OTHER_PGB LOAD_PGB
-. bench/lib.sh
 
 wrk_args() { # endpoint -> script and its arguments
     case $1 in

@@ -69,22 +69,7 @@ rm -f "$OUT"/pgbench_log.* "$OUT"/*.txt "$OUT"/*.tsv "$OUT"/*.tmp "$OUT"/*.sql "
 bench_traps
 
 # --- build and the machine --------------------------------------------------------------
-if [ "${BUILD:-1}" = 1 ]; then
-    log "make build (release)"
-    make --no-print-directory MODE=release build >"$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
-fi
-[ -x "$SELLERDESK_BIN" ] || die "$SELLERDESK_BIN not found"
-{
-    echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "cpus:        $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
-    echo "memory:      $(free -h | awk '/^Mem:/ { print $2 }')"
-    echo "kernel:      $(uname -r)"
-    echo "wrk:         $(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }')"
-    echo "pgbench:     $(pgbench --version)"
-    echo "sellerdesk:  $SELLERDESK_BIN, built $(date -u -r "$SELLERDESK_BIN" +%Y-%m-%dT%H:%M:%SZ), tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- src api migrations 2>/dev/null | grep -q . && echo ' + uncommitted changes in src/ api/ migrations/')"
-    echo "uptime:      $(uptime)"
-    echo "settings:    DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' DISPUTES=$DISPUTES HEAVY=$HEAVY PROBES=$PROBES AGENTS=$AGENTS DEEP_PAGES=$DEEP_PAGES pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
-} | tee "$OUT/machine.txt" >&2
+bench_build_and_describe "DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' DISPUTES=$DISPUTES HEAVY=$HEAVY PROBES=$PROBES AGENTS=$AGENTS DEEP_PAGES=$DEEP_PAGES pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
 
 # --- the server's statements (server_sql, pgb_sql: bench/lib.sh) ---------------------------
 S=src/dispute_store.c
@@ -155,32 +140,32 @@ deep_cursor=$(jq -rn --arg s "$cursor" '$s | @uri')
 log "deep page: after $DEEP_PAGES pages, cursor $cursor (after dispute $deep_after)"
 
 # --- what each endpoint is ----------------------------------------------------------------
-# endpoint -> who, path, statement, the -D values that differ from the defaults (;-separated)
-ep() {
+# endpoint -> two lines: who, path, statement and the -D values that differ from the defaults
+# (;-separated); then the label of its row in the results
+endpoint() {
     case $1 in
-    support-queue) echo "support /v1/disputes?state=awaiting_support dispute_q_list_deadline p2=support;p3=awaiting_support" ;;
-    support-deep) echo "support /v1/disputes?state=awaiting_support&cursor=$deep_cursor dispute_q_list_deadline p2=support;p3=awaiting_support;p6=$deep_key;p8=$deep_after" ;;
-    support-all) echo "support /v1/disputes dispute_q_list_deadline p2=support" ;;
-    seller-heavy) echo "heavy /v1/disputes dispute_q_list_newest p2=seller" ;;
-    seller-heavy-awaiting) echo "heavy /v1/disputes?state=awaiting_seller dispute_q_list_newest p2=seller;p3=awaiting_seller" ;;
-    seller-probe) echo "probe /v1/disputes dispute_q_list_newest p2=seller" ;;
-    counts-heavy) echo "heavy /v1/disputes/counts dispute_q_counts p2=seller;p3=$heavy_id" ;;
-    counts-support) echo "support /v1/disputes/counts dispute_q_counts p2=support;p3=0" ;;
+    support-queue) echo "support /v1/disputes?state=awaiting_support dispute_q_list_deadline p2=support;p3=awaiting_support"
+        echo "GET /v1/disputes?state=awaiting_support (support, by deadline)" ;;
+    support-deep) echo "support /v1/disputes?state=awaiting_support&cursor=$deep_cursor dispute_q_list_deadline p2=support;p3=awaiting_support;p6=$deep_key;p8=$deep_after"
+        echo "the same, page $((DEEP_PAGES + 1)) by cursor" ;;
+    support-all) echo "support /v1/disputes dispute_q_list_deadline p2=support"
+        echo "GET /v1/disputes (support, by deadline, all states)" ;;
+    seller-heavy) echo "heavy /v1/disputes dispute_q_list_newest p2=seller"
+        echo "GET /v1/disputes (heavy seller, newest)" ;;
+    seller-heavy-awaiting) echo "heavy /v1/disputes?state=awaiting_seller dispute_q_list_newest p2=seller;p3=awaiting_seller"
+        echo "GET /v1/disputes?state=awaiting_seller (heavy seller)" ;;
+    seller-probe) echo "probe /v1/disputes dispute_q_list_newest p2=seller"
+        echo "GET /v1/disputes (ordinary sellers, newest)" ;;
+    counts-heavy) echo "heavy /v1/disputes/counts dispute_q_counts p2=seller;p3=$heavy_id"
+        echo "GET /v1/disputes/counts (heavy seller)" ;;
+    counts-support) echo "support /v1/disputes/counts dispute_q_counts p2=support;p3=0"
+        echo "GET /v1/disputes/counts (support)" ;;
     *) die "unknown endpoint $1" ;;
     esac
 }
-label() {
-    case $1 in
-    support-queue) echo "GET /v1/disputes?state=awaiting_support (support, by deadline)" ;;
-    support-deep) echo "the same, page $((DEEP_PAGES + 1)) by cursor" ;;
-    support-all) echo "GET /v1/disputes (support, by deadline, all states)" ;;
-    seller-heavy) echo "GET /v1/disputes (heavy seller, newest)" ;;
-    seller-heavy-awaiting) echo "GET /v1/disputes?state=awaiting_seller (heavy seller)" ;;
-    seller-probe) echo "GET /v1/disputes (ordinary sellers, newest)" ;;
-    counts-heavy) echo "GET /v1/disputes/counts (heavy seller)" ;;
-    counts-support) echo "GET /v1/disputes/counts (support)" ;;
-    esac
-}
+ep() { endpoint "$1" | head -n 1; }
+label() { endpoint "$1" | sed -n 2p; }
+
 # the handler's parameters: $1 the caller (:uid), $2 its role, $3 state, $4 posting_number,
 # $5 overdue (all three NULL = 'all' unless the endpoint sets them), $6 the cursor's id (0 =
 # first page; by deadline: the cursor's deadline key), $7 the limit + 1, and by deadline $8

@@ -161,6 +161,29 @@ bench_cleanup() {
 }
 bench_traps() { trap bench_cleanup EXIT; trap 'exit 130' INT TERM; }
 
+# The head of a bench script's results: make build (release) unless BUILD=0, then the machine,
+# the binary (its commit, and whether src/ api/ migrations/ had uncommitted changes), the load
+# and the caller's settings line, into $OUT/machine.txt and on stderr. Uses the caller's log
+# and die.
+bench_build_and_describe() { # settings
+    if [ "${BUILD:-1}" = 1 ]; then
+        log "make build (release)"
+        make --no-print-directory MODE=release build >"$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
+    fi
+    [ -x "$SELLERDESK_BIN" ] || die "$SELLERDESK_BIN not found"
+    {
+        echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "cpus:        $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+        echo "memory:      $(free -h | awk '/^Mem:/ { print $2 }')"
+        echo "kernel:      $(uname -r)"
+        echo "wrk:         $(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }')"
+        echo "pgbench:     $(pgbench --version)"
+        echo "sellerdesk:  $SELLERDESK_BIN, built $(date -u -r "$SELLERDESK_BIN" +%Y-%m-%dT%H:%M:%SZ), tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- src api migrations 2>/dev/null | grep -q . && echo ' + uncommitted changes in src/ api/ migrations/')"
+        echo "uptime:      $(uptime)"
+        echo "settings:    $1"
+    } | tee "$OUT/machine.txt" >&2
+}
+
 # Starts $SELLERDESK_BIN serve on 127.0.0.1:$PORT (log: $OUT/server.log, level warn unless set)
 # and waits for /healthz; sets server_pid and url. Uses the caller's log and die.
 bench_start_server() {

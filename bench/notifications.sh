@@ -66,19 +66,10 @@ done
 mkdir -p "$OUT"
 rm -f "$OUT"/pgbench_log.* "$OUT"/*.txt "$OUT"/*.tmp "$OUT"/results.md "$OUT"/server.log
 
-server_pid=
-started_pg=0
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "$started_pg" = 1 ] && [ "${KEEP_PG:-0}" != 1 ]; then
-        scripts/pg.sh stop "$PG_DIR"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# sourced once, here: sourcing it again later would reset server_pid and started_pg, and the
+# exit would then leave the server and the cluster running
+. bench/lib.sh
+bench_traps
 
 # --- the machine ------------------------------------------------------------------------
 cpu_model=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
@@ -315,7 +306,6 @@ api "/v1/notifications?cursor=$cursor" >"$OUT/page-deep.json" || die "GET /v1/no
 # --- measuring (CPU accounting as in bench/run.sh) --------------------------------------
 declare -A WRK_RPS WRK_P50 WRK_P99 WRK_BAD PGB_TPS PGB_P50 PGB_P99 PGB_FAIL
 declare -A WRK_REQS PGB_TXS CPU_SRV CPU_PG_WRK CPU_PG_PGB CPU_WRK CPU_PGB OTHER_WRK OTHER_PGB
-. bench/lib.sh
 
 run_wrk() { # key path
     local key=$1 path=$2 script=bench/wrk/notifications.lua f="$OUT/wrk-$1.txt"

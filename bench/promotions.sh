@@ -52,18 +52,7 @@ rm -f "$OUT"/pgbench_log.* "$OUT"/*.txt "$OUT"/*.tsv "$OUT"/*.tmp "$OUT"/*.sql "
 . bench/lib.sh
 bench_traps
 
-if [ "${BUILD:-1}" = 1 ]; then
-    log "make build (release)"
-    make --no-print-directory MODE=release build >"$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
-fi
-[ -x "$SELLERDESK_BIN" ] || die "$SELLERDESK_BIN not found"
-{
-    echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "cpus:        $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
-    echo "sellerdesk:  $SELLERDESK_BIN, tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- src api migrations 2>/dev/null | grep -q . && echo ' + uncommitted changes in src/ api/ migrations/')"
-    echo "uptime:      $(uptime)"
-    echo "settings:    DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS=$CONNS ORDER_CONNS=$ORDER_CONNS ADDS=$ADDS pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
-} | tee "$OUT/machine.txt" >&2
+bench_build_and_describe "DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS=$CONNS ORDER_CONNS=$ORDER_CONNS ADDS=$ADDS pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
 
 # --- PostgreSQL, schema, data -----------------------------------------------------------
 pg_isready -q -h 127.0.0.1 -p "$PG_PORT" || started_pg=1

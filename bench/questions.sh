@@ -68,45 +68,18 @@ done
 mkdir -p "$OUT"
 rm -f "$OUT"/pgbench_log.* "$OUT"/*.txt "$OUT"/*.tsv "$OUT"/*.tmp "$OUT"/*.sql "$OUT"/*.json "$OUT"/results.md "$OUT"/server.log
 
-server_pid=
-started_pg=0
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    if [ "$started_pg" = 1 ] && [ "${KEEP_PG:-0}" != 1 ]; then
-        scripts/pg.sh stop "$PG_DIR"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# sourced once, here: sourcing it again later would reset server_pid and started_pg, and the
+# exit would then leave the server and the cluster running
+. bench/lib.sh
+bench_traps
 
 # --- build and the machine --------------------------------------------------------------
-if [ "${BUILD:-1}" = 1 ]; then
-    log "make build (release)"
-    make --no-print-directory MODE=release build >"$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
-fi
-[ -x "$SELLERDESK_BIN" ] || die "$SELLERDESK_BIN not found"
-{
-    echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "cpus:        $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
-    echo "memory:      $(free -h | awk '/^Mem:/ { print $2 }')"
-    echo "kernel:      $(uname -r)"
-    echo "wrk:         $(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }')"
-    echo "pgbench:     $(pgbench --version)"
-    echo "sellerdesk:  $SELLERDESK_BIN, built $(date -u -r "$SELLERDESK_BIN" +%Y-%m-%dT%H:%M:%SZ), tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- src api migrations 2>/dev/null | grep -q . && echo ' + uncommitted changes in src/ api/ migrations/')"
-    echo "uptime:      $(uptime)"
-    echo "settings:    DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' SIZES='$SIZES' MATRIX_SIZE=$MATRIX_SIZE BROAD=$BROAD RARE=$RARE pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
-} | tee "$OUT/machine.txt" >&2
+bench_build_and_describe "DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' SIZES='$SIZES' MATRIX_SIZE=$MATRIX_SIZE BROAD=$BROAD RARE=$RARE pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
 
 # --- the pgbench files hold the server's statements -------------------------------------
 # The server's statements, from the preprocessed source.
-server_sql() { # statement name
-    cc -E -P -I/usr/include/postgresql -D_DEFAULT_SOURCE src/question_store.c 2>/dev/null |
-        awk -v name="$1" 'index($0, "db_stmt " name " = {") && !done { on = 1 } on { print } on && /}/ { on = 0; done = 1 }' |
-        grep -o '"\([^"\\]\|\\.\)*"' | sed '1d; s/^"//; s/"$//' | tr -d '\n'
-}
+# the server's statements: server_sql (bench/lib.sh) of this file
+Q=src/question_store.c
 # Each parameter, $n[::type] in the server's text and :var[::type], NULLIF(:var, 'all')[::type] or,
 # for dates, NULLIF(:var::date, '-infinity') (a text cast to date is not folded when planning,
 # so NULLIF(:var, 'all')::date kept the date filter out of the index scan: 114 tps against the
@@ -121,7 +94,7 @@ for pair in list:2:question_q_list_seller list_product:2:question_q_list_product
     f=bench/pgbench/question_${pair%%:*}.sql
     a=$(grep -v '^--' "$f" | sed -n "$(cut -d: -f2 <<<"$pair")p" | skeleton)
     pair=${pair%%:*}:${pair##*:}
-    b=$(server_sql "${pair#*:}" | skeleton)
+    b=$(server_sql $Q "${pair#*:}" | skeleton)
     [ -n "$b" ] && [ "$a" = "$b" ] || die "$f is not ${pair#*:} of src/question_store.c (skeletons: $a /// $b)"
 done
 
@@ -180,7 +153,6 @@ done
 url="http://127.0.0.1:$PORT"
 log "server pid $server_pid"
 
-. bench/lib.sh
 mint_tokens "$(cut -f2 "$OUT/who.tsv" | sort -un | paste -sd,)" >"$OUT/tokens.tsv"
 [ "$(wc -l <"$OUT/tokens.tsv")" = "$(cut -f2 "$OUT/who.tsv" | sort -u | wc -l)" ] || die "minting tokens failed"
 for w in heavy probe support; do
@@ -332,12 +304,12 @@ explain() { # title statement params custom|generic
     echo "--- $2($3), $([ "$4" = custom ] && echo 'planned for these parameters (per call, as the server runs it)' || echo 'prepared, after 6 executions')"
     psql "$DATABASE_URL" -qAtX -v ON_ERROR_STOP=1 <<EOF
 $([ "$4" = custom ] && echo "SET plan_cache_mode = force_custom_plan;")
-PREPARE s AS $(server_sql "$2");
+PREPARE s AS $(server_sql $Q "$2");
 $([ "$4" = custom ] || for _ in 1 2 3 4 5 6; do echo "EXECUTE s($3) \\g /dev/null"; done)
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE s($3);
 EOF
 }
-[ -n "$(server_sql question_q_search_seller)" ] || die "cannot read the statements from src/question_store.c"
+[ -n "$(server_sql $Q question_q_search_seller)" ] || die "cannot read the statements from src/question_store.c"
 probe1=$(awk -F'\t' '$1 == "probe" { print $2; exit }' "$OUT/who.tsv")
 L="NULL, NULL, NULL" # sku, date_from, date_to
 {

@@ -72,22 +72,7 @@ rm -f "$OUT"/pgbench_log.* "$OUT"/*.txt "$OUT"/*.tsv "$OUT"/*.tmp "$OUT"/*.sql "
 bench_traps
 
 # --- build and the machine --------------------------------------------------------------
-if [ "${BUILD:-1}" = 1 ]; then
-    log "make build (release)"
-    make --no-print-directory MODE=release build >"$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
-fi
-[ -x "$SELLERDESK_BIN" ] || die "$SELLERDESK_BIN not found"
-{
-    echo "date:        $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "cpus:        $(nproc) x $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
-    echo "memory:      $(free -h | awk '/^Mem:/ { print $2 }')"
-    echo "kernel:      $(uname -r)"
-    echo "wrk:         $(wrk -v 2>&1 | head -n 1 | awk '{ print $2 }')"
-    echo "pgbench:     $(pgbench --version)"
-    echo "sellerdesk:  $SELLERDESK_BIN, built $(date -u -r "$SELLERDESK_BIN" +%Y-%m-%dT%H:%M:%SZ), tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain -- src api migrations 2>/dev/null | grep -q . && echo ' + uncommitted changes in src/ api/ migrations/')"
-    echo "uptime:      $(uptime)"
-    echo "settings:    DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' SIZES='$SIZES' MATRIX_SIZE=$MATRIX_SIZE BROAD=$BROAD RARE=$RARE pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
-} | tee "$OUT/machine.txt" >&2
+bench_build_and_describe "DURATION=$DURATION WARMUP=$WARMUP THREADS=$THREADS CONNS='$CONNS' SIZES='$SIZES' MATRIX_SIZE=$MATRIX_SIZE BROAD=$BROAD RARE=$RARE pool=${SELLERDESK_DB_POOL_SIZE:-16 (default)}"
 
 # --- the server's statements (server_sql, pgb_sql: bench/lib.sh) ---------------------------
 LIST_OPT="4:text 5:int[] 6:bool 7:bool 8:bool 9:bigint 10:date 11:date 12:text"
