@@ -13,23 +13,26 @@ CFLAGS_mode := -O2
 LDFLAGS_mode :=
 endif
 CFLAGS   += $(CFLAGS_common) $(CFLAGS_mode)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 LDFLAGS  += $(LDFLAGS_mode) -Wl,-z,noexecstack
 
 CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 API_SRC  := $(wildcard api/*.c)
-CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+# the content-safety model's weights are linked in like the contract (tools/modtrain.c writes them)
+MODEL_OBJ := $(BUILD)/moderation_model_data.o
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(MODEL_OBJ)
 API_OBJ  := $(API_SRC:%.c=$(BUILD)/%.o)
 BIN      := $(BUILD)/sellerdesk
 UNIT_BIN := $(BUILD)/unit_tests
 API_TEST_BIN := $(BUILD)/api_tests
 MODCHECK_BIN := $(BUILD)/modcheck
 MODBENCH_BIN := $(BUILD)/moderation_bench
+MODTRAIN_BIN := $(BUILD)/modtrain
 
-.PHONY: all deps build run test asan memcheck format format-check lint clean bench fuzz
+.PHONY: all deps build run test asan memcheck format format-check lint clean bench fuzz model
 
 all: build
-build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN) $(MODCHECK_BIN) $(MODBENCH_BIN)
+build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN) $(MODCHECK_BIN) $(MODBENCH_BIN) $(MODTRAIN_BIN)
 ifeq ($(MODE),release)
 	@mkdir -p bin && cp $(BIN) bin/.sellerdesk.new && mv -f bin/.sellerdesk.new bin/sellerdesk # rename: works while it runs
 endif
@@ -46,6 +49,10 @@ $(BUILD)/openapi.o: openapi.yaml
 	@mkdir -p $(BUILD)
 	ld -r -b binary -z noexecstack -o $@ $<
 
+$(MODEL_OBJ): data/moderation_model.bin
+	@mkdir -p $(BUILD)
+	ld -r -b binary -z noexecstack -o $@ $<
+
 $(BIN): $(BUILD)/src/main.o $(CORE_OBJ) $(API_OBJ) $(BUILD)/openapi.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -59,6 +66,15 @@ $(API_TEST_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/api/*.c))
 
 $(MODCHECK_BIN): $(BUILD)/tests/moderation/modcheck.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(MODTRAIN_BIN): $(BUILD)/tools/modtrain.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Retrains the content-safety model on every labelled set (tools/modtrain.c; deterministic).
+MODEL_SETS := tests/moderation/corpus.tsv tests/moderation/holdout.tsv tests/moderation/classes.tsv \
+              $(wildcard tests/moderation/blind-*.tsv) $(wildcard tests/moderation/train/*.tsv)
+model: $(MODTRAIN_BIN)
+	$(MODTRAIN_BIN) --out data/moderation_model.bin $(MODEL_SETS)
 
 $(MODBENCH_BIN): $(BUILD)/bench/moderation_bench.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -89,9 +105,11 @@ FUZZ_DIR := build/fuzz
 fuzz:
 	@scripts/deps.sh fuzz
 	@mkdir -p $(FUZZ_DIR)/corpus
+	ld -r -b binary -z noexecstack -o $(FUZZ_DIR)/model.o data/moderation_model.bin
 	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -o $(FUZZ_DIR)/moderation_fuzz \
-	    tests/fuzz/moderation_fuzz.c src/moderation.c src/moderation_text.c src/moderation_lexicon.c -lpthread
+	    tests/fuzz/moderation_fuzz.c src/moderation.c src/moderation_text.c src/moderation_lexicon.c \
+	    src/moderation_model.c $(FUZZ_DIR)/model.o -lpthread -lm
 	@cat tests/moderation/*.tsv | grep -v '^#' | cut -f4 | \
 	    awk '{ f = sprintf("$(FUZZ_DIR)/corpus/seed-%04d", NR); printf "%s", $$0 > f; close(f) }'
 	$(FUZZ_DIR)/moderation_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
@@ -99,11 +117,11 @@ fuzz:
 	    -print_final_stats=1 $(FUZZ_DIR)/corpus
 
 format:
-	clang-format -i src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch] tests/moderation/*.c tests/fuzz/*.c bench/*.c
+	clang-format -i src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch] tests/moderation/*.c tests/fuzz/*.c bench/*.c tools/*.c
 
 format-check:
 	clang-format --dry-run --Werror src/*.[ch] api/*.[ch] tests/unit/*.[ch] tests/api/*.[ch] \
-	    tests/moderation/*.c tests/fuzz/*.c bench/*.c
+	    tests/moderation/*.c tests/fuzz/*.c bench/*.c tools/*.c
 
 lint:
 	@scripts/lint-openapi.sh

@@ -61,6 +61,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_PLATFORM_DOMAINS", K_STR, OFF(platform_domains), 0, 0},
     {"SELLERDESK_PLATFORM_NAMES", K_STR, OFF(platform_names), 0, 0},
     {"SELLERDESK_MODERATION_CHECK_RATE", K_INT, OFF(moderation_check_per_minute), 1, 100000},
+    {"SELLERDESK_MODERATION_MODEL", K_INT, OFF(moderation_model), 0, 1},
     {"SELLERDESK_MAX_UPLOAD_BYTES", K_SIZE, OFF(max_upload_bytes), 1024, 64LL << 20},
     {"SELLERDESK_MAX_VIDEO_BYTES", K_SIZE, OFF(max_video_bytes), 1024, 256LL << 20},
     {"SELLERDESK_CHAT_SELLER_WINDOW_HOURS", K_INT, OFF(chat_seller_window_h), 0, 24 * 365},
@@ -136,6 +137,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->platform_domains = strdup("sellerdesk.dev");
     cfg->platform_names = strdup("Sellerdesk");
     cfg->moderation_check_per_minute = 60;
+    cfg->moderation_model = 1;
     cfg->max_upload_bytes = 5 << 20;
     cfg->max_video_bytes = 30 << 20;
     cfg->chat_seller_window_h = 72;

@@ -50,10 +50,11 @@ struct sd_config {
     char *platform_domains;          /* comma-separated: links there are not off-platform */
     char *platform_names;            /* comma-separated: the platform's own names, never a rival */
     int moderation_check_per_minute; /* POST /v1/moderation/check per user */
-    size_t max_upload_bytes;         /* POST /v1/files: images and PDFs */
-    size_t max_video_bytes;          /* POST /v1/files: videos */
-    int chat_seller_window_h;        /* a seller may start a chat until this long after delivery */
-    int chat_messages_per_minute;    /* chat messages per user */
+    int moderation_model;     /* 1: the learned second opinion joins the rules; 0: rules alone */
+    size_t max_upload_bytes;  /* POST /v1/files: images and PDFs */
+    size_t max_video_bytes;   /* POST /v1/files: videos */
+    int chat_seller_window_h; /* a seller may start a chat until this long after delivery */
+    int chat_messages_per_minute; /* chat messages per user */
     int chat_repeat_limit; /* a seller's same typed text reaches at most this many buyers/hour */
     char *moderation_policy_questions; /* manual | auto */
     char *moderation_policy_answers;

@@ -82,6 +82,14 @@ static int cmd_serve(struct sd_config *cfg)
     app.moderation.nallowed = cfg->nplatform_domains;
     app.moderation.platform_names = cfg->platform_name_list;
     app.moderation.nnames = cfg->nplatform_names;
+    if (cfg->moderation_model) {
+        const char *why = NULL;
+        app.moderation.model = mod_builtin_model(&why);
+        if (!app.moderation.model) {
+            fprintf(stderr, "sellerdesk: the content-safety model is unusable: %s\n", why);
+            return 1;
+        }
+    }
     notify_configure(cfg->push_url != NULL, cfg->smtp_url != NULL);
     struct delivery_config dc = {cfg->push_url,
                                  cfg->push_secret,

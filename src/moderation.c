@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "moderation_lexicon.h"
+#include "moderation_model.h"
 #include "moderation_text.h"
 
 static const struct {
@@ -1347,8 +1348,66 @@ static int by_start(const void *a, const void *b)
     return (int)x->rule - (int)y->rule;
 }
 
-mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
-                     struct mod_result *out)
+/* ---- the learned second opinion ---------------------------------------------------------- */
+
+/* Findings [from, to) came from words or phrases only; add() merges a finding into an earlier
+ * one of the same rule, so a rule also found by a pattern keeps that pattern's finding. */
+static unsigned words_only_rules(const struct mod_result *r, size_t from, size_t to)
+{
+    unsigned words = 0, other = 0;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (r->findings[i].hard)
+            *(i >= from && i < to ? &words : &other) |= 1u << r->findings[i].rule;
+    return words & ~other;
+}
+
+static void drop_rules(struct mod_result *r, unsigned rules_mask)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (!(rules_mask & (1u << r->findings[i].rule)))
+            r->findings[k++] = r->findings[i];
+    r->nfindings = k;
+}
+
+/* The model refuses a text the rules let through when it is sure of a violation (the rule it
+ * names, at the word that speaks most for it); it overrules findings that rest on words or
+ * phrases alone when it is sure the text is clean. Thresholds: the model file's, chosen by the
+ * trainer on cross-validated scores. */
+static void second_opinion(struct scan *s, unsigned by_words)
+{
+    const struct mm_model *m = s->cfg ? s->cfg->model : NULL; /* no configuration: rules alone */
+    float z[MM_OUTPUTS];
+    unsigned hard = 0;
+    for (size_t i = 0; i < s->out->nfindings; i++)
+        if (s->out->findings[i].hard)
+            hard |= 1u << s->out->findings[i].rule;
+    if (!m || (hard & ~by_words))
+        return;
+    mm_score_text(m, s->t, 1, z);
+    float p = mm_prob(z[0]);
+    if (hard && p < m->keep_at) {
+        drop_rules(s->out, by_words);
+        return;
+    }
+    if (hard || p < m->add_at)
+        return;
+    mm_score_text(m, s->t, MM_OUTPUTS, z);
+    int best = 1;
+    for (int o = 2; o < MM_OUTPUTS; o++)
+        if (z[o] > z[best])
+            best = o;
+    uint32_t tok = mm_strongest_token(m, s->t, best);
+    if (tok == MM_NO_TOKEN) {
+        add(s, (mod_rule)(best - 1), 0, s->t->n);
+        return;
+    }
+    size_t first = tok > 0 ? tok - 1 : tok, last = tok + 1 < s->t->ntok ? tok + 1 : tok;
+    add_tokens(s, (mod_rule)(best - 1), first, last);
+}
+
+static mod_status check(const struct mod_config *cfg, const char *text, size_t len,
+                        struct mod_result *out, unsigned *by_words_out)
 {
     struct mt_text t;
     struct scan s;
@@ -1387,9 +1446,15 @@ mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
     detect_digit_runs(&s);
     detect_phone_groups(&s);
     detect_spelled_numbers(&s);
+    size_t words_from = out->nfindings;
     detect_messenger_words(&s);
     detect_phrases(&s);
+    unsigned by_words = words_only_rules(out, words_from, out->nfindings);
     detect_profanity(&s);
+    if (by_words_out)
+        *by_words_out = by_words;
+    else
+        second_opinion(&s, by_words);
     detect_soft(&s);
     qsort(out->findings, out->nfindings, sizeof out->findings[0], by_start);
     for (size_t i = 0; i < out->nfindings; i++) {
@@ -1402,4 +1467,31 @@ mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
     free(s.addr_norm);
     mt_free(&t);
     return MOD_OK;
+}
+
+const struct mm_model *mod_builtin_model(const char **why)
+{
+    return mm_builtin(why);
+}
+
+mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
+                     struct mod_result *out)
+{
+    return check(cfg, text, len, out, NULL);
+}
+
+mod_status mod_check_rules(const struct mod_config *cfg, const char *text, size_t len,
+                           struct mod_rules_view *view)
+{
+    struct mod_result *r = malloc(sizeof *r);
+    if (!r)
+        return MOD_TOO_LONG;
+    memset(view, 0, sizeof *view);
+    mod_status st = check(cfg, text, len, r, &view->by_words);
+    for (size_t i = 0; i < r->nfindings && st == MOD_OK; i++)
+        if (r->findings[i].hard)
+            view->hard |= 1u << r->findings[i].rule;
+    view->by_words &= view->hard;
+    free(r);
+    return st;
 }

@@ -39,6 +39,8 @@ struct mod_result {
     struct mod_finding findings[MOD_MAX_FINDINGS];
 };
 
+struct mm_model; /* the learned second opinion (src/moderation_model.h) */
+
 /* The platform's own domains: links to them (and their subdomains) are allowed; and its own
  * names ("Ozon", "Озон", any case, with a case ending): never a rival marketplace. */
 struct mod_config {
@@ -46,6 +48,9 @@ struct mod_config {
     size_t nallowed;
     const char *const *platform_names;
     size_t nnames;
+    /* NULL: the rules alone. Otherwise the model may refuse what they missed and overrule a
+     * finding that rests on words or phrases only (never a number, address, link or obscenity). */
+    const struct mm_model *model;
 };
 
 typedef enum { MOD_OK = 0, MOD_TOO_LONG, MOD_BAD_UTF8 } mod_status;
@@ -53,6 +58,18 @@ typedef enum { MOD_OK = 0, MOD_TOO_LONG, MOD_BAD_UTF8 } mod_status;
 /* Checks len bytes of UTF-8 text. out is fully written on MOD_OK. */
 mod_status mod_check(const struct mod_config *cfg, const char *text, size_t len,
                      struct mod_result *out);
+
+/* What the rules alone found, for the trainer (tools/modtrain.c): bit r of hard for each hard
+ * rule found, of by_words for each found only by words or phrases (those the model may
+ * overrule). */
+struct mod_rules_view {
+    unsigned hard, by_words;
+};
+mod_status mod_check_rules(const struct mod_config *cfg, const char *text, size_t len,
+                           struct mod_rules_view *view);
+
+/* The learned model linked into the binary, or NULL with *why when its data is malformed. */
+const struct mm_model *mod_builtin_model(const char **why);
 
 const char *mod_rule_name(mod_rule rule);
 int mod_rule_is_hard(mod_rule rule);

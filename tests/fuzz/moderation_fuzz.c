@@ -7,7 +7,7 @@
 #include "../../src/moderation.h"
 
 static const char *const own[] = {"sellerdesk.dev"};
-static const struct mod_config cfg = {own, 1, NULL, 0};
+static const struct mod_config cfg = {own, 1, NULL, 0, NULL};
 
 static size_t utf8_chars(const uint8_t *s, size_t n)
 {

@@ -18,7 +18,8 @@ static const char usage[] =
     "failed\";\n"
     "                      exit 1 on any miss, 2 on a line it cannot read\n"
     "The engine is configured as the server is: SELLERDESK_PLATFORM_DOMAINS (links allowed),\n"
-    "SELLERDESK_PLATFORM_NAMES (the platform's own names), from SELLERDESK_CONFIG or the\n"
+    "SELLERDESK_PLATFORM_NAMES (the platform's own names), SELLERDESK_MODERATION_MODEL (1: the\n"
+    "learned second opinion joins the rules, 0: the rules alone), from SELLERDESK_CONFIG or the\n"
     "environment.\n";
 
 static struct mod_config cfg;
@@ -127,6 +128,13 @@ static int load_config(struct sd_config *sc)
     cfg.nallowed = sc->nplatform_domains;
     cfg.platform_names = sc->platform_name_list;
     cfg.nnames = sc->nplatform_names;
+    if (sc->moderation_model) {
+        const char *why = NULL;
+        if (!(cfg.model = mod_builtin_model(&why))) {
+            fprintf(stderr, "modcheck: the content-safety model is unusable: %s\n", why);
+            return -1;
+        }
+    }
     return 0;
 }
 

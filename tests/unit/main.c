@@ -13,6 +13,7 @@ int main(void)
     srunner_add_suite(sr, crypto_suite());
     srunner_add_suite(sr, rules_suite());
     srunner_add_suite(sr, moderation_suite());
+    srunner_add_suite(sr, moderation_model_suite());
     srunner_add_suite(sr, chat_template_suite());
     srunner_add_suite(sr, file_type_suite());
     srunner_add_suite(sr, utf8_suite());

@@ -7,7 +7,7 @@
 #include "unit.h"
 
 static const char *const own[] = {"sellerdesk.dev"};
-static const struct mod_config cfg = {own, 1, NULL, 0};
+static const struct mod_config cfg = {own, 1, NULL, 0, NULL};
 
 /* ---- the labelled corpus: every line is a test ------------------------------------------- */
 
@@ -177,7 +177,7 @@ START_TEST(platform_names_are_not_rivals)
 {
     static const char *const domains[] = {"ozon.ru"};
     static const char *const names[] = {"Ozon", "Озон"};
-    static const struct mod_config ozon = {domains, 1, names, 2};
+    static const struct mod_config ozon = {domains, 1, names, 2, NULL};
     static const struct {
         const char *text;
         int allowed_ozon, allowed_unnamed;

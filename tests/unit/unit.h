@@ -8,6 +8,7 @@ Suite *jwt_suite(void);
 Suite *crypto_suite(void);
 Suite *rules_suite(void);
 Suite *moderation_suite(void);
+Suite *moderation_model_suite(void);
 Suite *chat_template_suite(void);
 Suite *file_type_suite(void);
 Suite *utf8_suite(void);
