@@ -338,17 +338,30 @@ static int labelled_as(const struct scan *s, size_t first, const struct lex_set 
     return 0;
 }
 
-/* Is a word like "звоните", "телефон" within four words before normalized index first? */
-static int phone_has_context(const struct scan *s, size_t first)
+/* Is a word of set within four words before normalized index first ("звоните", "карта")? */
+static int said_before(const struct scan *s, size_t first, const struct lex_set *set)
 {
     const struct mt_text *t = s->t;
     size_t ti = 0;
     while (ti < t->ntok && t->tok[ti].last <= first)
         ti++;
     for (size_t k = ti, seen = 0; k > 0 && seen < 4; k--, seen++)
-        if (token_in_set(s, k - 1, &s->lex->phone_context))
+        if (token_in_set(s, k - 1, set))
             return 1;
     return 0;
+}
+
+/* ... or within four words after normalized index last ("4276 ... — на эту карту") */
+static int said_around(const struct scan *s, size_t first, size_t last, const struct lex_set *set)
+{
+    const struct mt_text *t = s->t;
+    size_t ti = 0;
+    while (ti < t->ntok && t->tok[ti].first < last)
+        ti++;
+    for (size_t k = ti; k < t->ntok && k < ti + 4; k++)
+        if (token_in_set(s, k, set))
+            return 1;
+    return said_before(s, first, set);
 }
 
 static int phone_shape(const struct digit_run *r, int context)
@@ -363,12 +376,17 @@ static int phone_shape(const struct digit_run *r, int context)
     return r->nd == 10 && d[0] == '9';
 }
 
-static int card_shape(const struct digit_run *r)
+static int card_shape(const struct digit_run *r, int named)
 {
-    if (r->nd < 13 || r->nd > 19 || r->d[0] < '2' || r->d[0] > '6' || !luhn_ok(r->d, r->nd))
+    if (r->nd < 13 || r->nd > 19 || r->d[0] < '2' || r->d[0] > '6')
         return 0;
-    /* sixteen digits that pass Luhn are a card however they are cut ("8+8", "6+10", "4/4/4/4",
-     * one by one); other lengths keep a card's usual grouping */
+    /* four groups of four are a card's own way of writing it */
+    int written_as_card = r->groups == 4 && r->group_len[0] == 4 && r->group_len[1] == 4 &&
+                          r->group_len[2] == 4 && r->group_len[3] == 4;
+    if (!luhn_ok(r->d, r->nd) && !(r->nd == 16 && (named || written_as_card)))
+        return 0;
+    /* sixteen digits that pass Luhn (or are named a card) are a card however they are cut
+     * ("8+8", "6+10", "4/4/4/4", one by one); other lengths keep a card's usual grouping */
     if (r->groups == 1 || r->nd == 16)
         return 1;
     if (!r->seps_ok_for_card)
@@ -386,13 +404,13 @@ static void judge_digits(struct scan *s, struct digit_run *r)
 {
     if (r->nd < 9)
         return;
-    if (card_shape(r)) {
+    if (card_shape(r, said_around(s, r->first, r->last, &s->lex->card_words))) {
         if (!labelled_as(s, r->first, &s->lex->card_context))
             add_norm(s, MOD_CARD_NUMBER, r->first, r->last);
         return;
     }
     if (!labelled_as(s, r->first, &s->lex->number_context) &&
-        phone_shape(r, phone_has_context(s, r->first)))
+        phone_shape(r, said_before(s, r->first, &s->lex->phone_context)))
         add_norm(s, MOD_PHONE, r->first, r->last);
 }
 
@@ -1361,6 +1379,9 @@ static unsigned words_only_rules(const struct mod_result *r, size_t from, size_t
     return words & ~other;
 }
 
+/* what the model never overrules: a phone, an address, a card are there or not */
+#define MOD_FACTS ((1u << MOD_PHONE) | (1u << MOD_EMAIL) | (1u << MOD_CARD_NUMBER))
+
 static void drop_rules(struct mod_result *r, unsigned rules_mask)
 {
     size_t k = 0;
@@ -1371,9 +1392,10 @@ static void drop_rules(struct mod_result *r, unsigned rules_mask)
 }
 
 /* The model refuses a text the rules let through when it is sure of a violation (the rule it
- * names, at the word that speaks most for it); it overrules findings that rest on words or
- * phrases alone when it is sure the text is clean. Thresholds: the model file's, chosen by the
- * trainer on cross-validated scores. */
+ * names, at the word that speaks most for it). It overrules findings that rest on words or
+ * phrases alone when it is sure the text is clean (P < keep_at), and any finding but a phone,
+ * an address or a card when it is surer still (P < clear_at: "Moby Dick", "ASP.NET"). The
+ * thresholds are the model file's, chosen by the trainer on cross-validated scores. */
 static void second_opinion(struct scan *s, unsigned by_words)
 {
     const struct mm_model *m = s->cfg ? s->cfg->model : NULL; /* no configuration: rules alone */
@@ -1382,15 +1404,20 @@ static void second_opinion(struct scan *s, unsigned by_words)
     for (size_t i = 0; i < s->out->nfindings; i++)
         if (s->out->findings[i].hard)
             hard |= 1u << s->out->findings[i].rule;
-    if (!m || (hard & ~by_words))
+    if (!m || (hard & MOD_FACTS))
         return;
     mm_score_text(m, s->t, 1, z);
     float p = mm_prob(z[0]);
+    if (hard & ~by_words) {
+        if (p < m->clear_at)
+            drop_rules(s->out, hard);
+        return;
+    }
     if (hard && p < m->keep_at) {
         drop_rules(s->out, by_words);
         return;
     }
-    if (hard || p < m->add_at)
+    if (hard || p < m->add_at || s->t->ntok < MM_MIN_WORDS)
         return;
     mm_score_text(m, s->t, MM_OUTPUTS, z);
     int best = 1;

@@ -72,7 +72,17 @@ static const char *const number_context[] = {
 static const char *const card_context[] = {
     "штрихкод*", "штрих*",   "barcode*", "ean*",    "артикул*", "арт",        "sku",
     "трек*",     "track*",   "imei",     "serial*", "серийн*",  "gtin",       "upc",
-    "isbn",      "накладн*", "гтд",      "заказ*",  "order*",   "отправлен*", "posting*"};
+    "isbn",      "накладн*", "гтд",      "заказ*",  "order*",   "отправлен*", "posting*",
+    "инн",       "огрн*",    "кпп",      "бик",     "окпо"};
+
+/* A card named before a number of a card's length: its digits are the card's, whether or not
+ * they pass Luhn (a made-up or mistyped number is offered all the same). */
+static const char *const card_words[] = {
+    "карт*",       "card*",      "visa",    "виза",     "визы",       "mastercard",
+    "мастеркард*", "мир",        "мира",    "сбер*",    "тинькоф*",   "тинек",
+    "альф*",       "втб",        "maestro", "маэстро",  "cardnumber", "кредитк*",
+    "дебетов*",    "kart*",      "pay",     "paying",   "оплат*",     "перевод*",
+    "переведи*",   "переведите", "закинь*", "закиньте", "скинь*",     "скиньте"};
 
 static const char *const phone_context[] = {
     "телефон*", "тел",       "моб*",   "номер*",   "звон*",    "позвон*", "набер*", "набир*",
@@ -702,6 +712,7 @@ static void lex_build(void)
     lex.mail_hosts = LIST(mail_hosts);
     lex.phone_context = LIST(phone_context);
     lex.card_context = LIST(card_context);
+    lex.card_words = LIST(card_words);
     lex.plus_words = LIST(plus_words);
     lex.negations = LIST(negations);
     lex.negations_wide = LIST(negations_wide);

@@ -5,12 +5,12 @@
 
 /* ---- the file ----------------------------------------------------------------------------
  * "SDMM0001", u32 bits, u32 outputs, float scale[outputs], float bias[outputs], float add_at,
- * float keep_at, then int8 weights [1 << bits][outputs]; little-endian (written and read on
- * the same kind of machine: the build links the file in). */
+ * float keep_at, float clear_at, then int8 weights [1 << bits][outputs]; little-endian (written and
+ * read on the same kind of machine: the build links the file in). */
 
 #define MM_MAGIC "SDMM0001"
 
-static const size_t header_bytes = 8 + 4 + 4 + 4 * MM_OUTPUTS * 2 + 4 + 4;
+static const size_t header_bytes = 8 + 4 + 4 + 4 * MM_OUTPUTS * 2 + 4 + 4 + 4;
 
 int mm_parse(struct mm_model *m, const void *data, size_t len, const char **why)
 {
@@ -37,14 +37,16 @@ int mm_parse(struct mm_model *m, const void *data, size_t len, const char **why)
     p += sizeof m->bias;
     memcpy(&m->add_at, p, 4);
     memcpy(&m->keep_at, p + 4, 4);
-    m->w = (const int8_t *)(p + 8);
+    memcpy(&m->clear_at, p + 8, 4);
+    m->w = (const int8_t *)(p + 12);
     for (int o = 0; o < MM_OUTPUTS; o++)
         if (!(m->scale[o] >= 0 && m->scale[o] < 1e3f) ||
             !(m->bias[o] > -1e3f && m->bias[o] < 1e3f)) {
             *why = "the model's scales or biases are out of range";
             return -1;
         }
-    if (!(m->add_at > 0 && m->add_at <= 1) || !(m->keep_at >= 0 && m->keep_at < 1)) {
+    if (!(m->add_at > 0 && m->add_at <= 1) || !(m->keep_at >= 0 && m->keep_at < 1) ||
+        !(m->clear_at >= 0 && m->clear_at <= m->keep_at)) {
         *why = "the model's thresholds are out of range";
         return -1;
     }
@@ -61,8 +63,8 @@ static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 
 static void builtin_parse(void)
 {
-    size_t len = (size_t)(_binary_data_moderation_model_bin_end -
-                          _binary_data_moderation_model_bin_start);
+    size_t len =
+        (size_t)(_binary_data_moderation_model_bin_end - _binary_data_moderation_model_bin_start);
     if (mm_parse(&builtin, _binary_data_moderation_model_bin_start, len, &builtin_bad) != 0)
         builtin.w = NULL;
 }

@@ -17,13 +17,18 @@
 #define MM_HARD     9              /* hard rules: mod_rule 0 .. MM_HARD-1 */
 #define MM_OUTPUTS  (1 + MM_HARD)  /* 0: any hard rule; 1 + r: rule r */
 #define MM_NO_TOKEN ((uint32_t)-1) /* a feature of the whole text, not of one word */
+/* The model refuses on its own only a text of at least this many words: intent takes a
+ * sentence, and a name, a title or a topic of a word or two gives it too little to go on (the
+ * rules still judge those) */
+#define MM_MIN_WORDS 4
 
 struct mm_model {
     const int8_t *w; /* [MM_BUCKETS][MM_OUTPUTS], scaled by scale[output] */
     float scale[MM_OUTPUTS];
     float bias[MM_OUTPUTS];
-    float add_at;  /* refuse a text the rules let through when P(any) >= add_at */
-    float keep_at; /* drop a word-or-phrase finding of the rules when P(any) < keep_at */
+    float add_at;   /* refuse a text the rules let through when P(any) >= add_at */
+    float keep_at;  /* drop a word-or-phrase finding of the rules when P(any) < keep_at */
+    float clear_at; /* drop any finding but a phone, an address or a card when P(any) < clear_at */
 };
 
 struct mm_feature {

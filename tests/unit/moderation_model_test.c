@@ -9,7 +9,7 @@
  * weights zero, so P is the bias alone): the decision logic, not the trained weights, which
  * the blind sets measure (bench/README.md). */
 
-#define FILE_BYTES (8 + 4 + 4 + 4 * MM_OUTPUTS * 2 + 8 + (size_t)MM_BUCKETS * MM_OUTPUTS)
+#define FILE_BYTES (8 + 4 + 4 + 4 * MM_OUTPUTS * 2 + 12 + (size_t)MM_BUCKETS * MM_OUTPUTS)
 
 static unsigned char *model_file(float bias_any, float bias_rule, int rule, float add_at,
                                  float keep_at)
@@ -28,6 +28,8 @@ static unsigned char *model_file(float bias_any, float bias_rule, int rule, floa
     memcpy(p + 16 + sizeof scale, bias, sizeof bias);
     memcpy(p + 16 + 2 * sizeof scale, &add_at, 4);
     memcpy(p + 20 + 2 * sizeof scale, &keep_at, 4);
+    float clear_at = keep_at / 2;
+    memcpy(p + 24 + 2 * sizeof scale, &clear_at, 4);
     return b;
 }
 
