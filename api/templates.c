@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../src/chat_template.h"
@@ -27,10 +28,30 @@ static const struct field_rule update_rules[] = {
     FIELD_RULES_END,
 };
 
-/* The placeholders ({buyer_name}, {posting_number} ...) pass the content-safety engine as
- * they are: braces and '_' are not contacts or abuse, and the API tests pin that the default
- * templates are accepted. The values filled in at send time are not known here. */
+/* A template is checked as a buyer would read it, its placeholders filled with ordinary sample
+ * values: "{posting_number}" is no word anyone wrote, and the content-safety model, which reads
+ * words, should not judge it. The values filled in at send time are checked when it is sent. */
 static const char *const template_texts[] = {"title", "text", NULL};
+
+static const struct chat_template_values template_samples = {
+    {"Anna", "Kettle Shop", "12345678-0001-1", "Electric kettle"}};
+
+/* The guard over a copy of body with the placeholders of its texts filled. */
+static int template_guard(struct http_ctx *ctx, json_t *body)
+{
+    json_t *copy = json_copy(body);
+    for (size_t i = 0; copy && template_texts[i]; i++) {
+        const char *text = json_string_value(json_object_get(copy, template_texts[i]));
+        const char *missing = NULL;
+        char *filled = text ? chat_template_fill(text, &template_samples, &missing) : NULL;
+        if (filled)
+            json_object_set_new(copy, template_texts[i], json_string(filled));
+        free(filled);
+    }
+    int rc = moderation_guard(ctx, copy ? copy : body, template_texts);
+    json_decref(copy);
+    return rc;
+}
 
 struct template_args {
     const char *title, *text;
@@ -91,7 +112,7 @@ HANDLER(templates_create)
         rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                                  "The template has invalid fields.");
         errors = NULL;
-    } else if (moderation_guard(ctx, body, template_texts) != 0) {
+    } else if (template_guard(ctx, body) != 0) {
         rc = U_CALLBACK_COMPLETE;
     } else {
         rc = http_idempotent_create(ctx, "templates", template_create_tx, &a);
@@ -179,7 +200,7 @@ HANDLER(templates_update)
         /* someone else's template is 404 whatever the text says */
         rc = e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such template among yours.")
                                    : http_store_error(ctx, e);
-    } else if (moderation_guard(ctx, body, template_texts) != 0) {
+    } else if (template_guard(ctx, body) != 0) {
         rc = U_CALLBACK_COMPLETE;
     } else if ((e = template_store_update(conn, id, ctx->user_id, a.title, a.text, &out)) ==
                SD_ERR_NOT_FOUND) {

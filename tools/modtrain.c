@@ -33,7 +33,9 @@ struct line {
     unsigned rules_hard, rules_words; /* what the rules alone say (platform ozon.ru) */
     size_t words;
     char *text;
-    float oof; /* P(any) from the fold that did not see the line */
+    int fold;
+    int synthetic; /* a few words cut from a clean line: trained on, never judged */
+    float oof;     /* P(any) from the fold that did not see the line */
 };
 
 struct weights {
@@ -112,8 +114,8 @@ static float sigmoid(float z)
 }
 
 /* lines whose fold is not skip (skip < 0: all), epochs passes in a fixed shuffled order */
-static void train(struct weights *W, struct line *L, size_t n, const size_t *order, int folds,
-                  int skip, int epochs)
+static void train(struct weights *W, struct line *L, size_t n, const size_t *order, int skip,
+                  int epochs)
 {
     const float lr = getenv("MODTRAIN_LR") ? strtof(getenv("MODTRAIN_LR"), NULL) : 0.5f;
     const float l2 = getenv("MODTRAIN_L2") ? strtof(getenv("MODTRAIN_L2"), NULL) : 1e-5f;
@@ -126,7 +128,7 @@ static void train(struct weights *W, struct line *L, size_t n, const size_t *ord
     for (int e = 0; e < epochs; e++)
         for (size_t k = 0; k < n; k++) {
             size_t idx = order[(k * 7919 + (size_t)e * 104729) % n];
-            if (skip >= 0 && (int)(idx % (size_t)folds) == skip)
+            if (skip >= 0 && L[idx].fold == skip)
                 continue;
             struct line *l = &L[idx];
             float z[MM_OUTPUTS], d[MM_OUTPUTS];
@@ -172,6 +174,8 @@ static struct verdicts judge(const struct line *L, size_t n, float add_at, float
 {
     struct verdicts v = {0};
     for (size_t i = 0; i < n; i++) {
+        if (L[i].synthetic)
+            continue;
         int r = refused(&L[i], L[i].oof, add_at, keep_at, clear_at);
         if (L[i].refuse) {
             v.refuse_total++;
@@ -289,9 +293,41 @@ int main(int argc, char **argv)
                         argv[a], no, copy);
                 return 2;
             }
+            L[n].fold = (int)(n % (size_t)folds);
             n++;
         }
         fclose(f);
+    }
+    /* A clean line also teaches as a few of its words: titles, topics and short replies are
+     * clean texts of three to six words, and without these the model met few of them */
+    size_t originals = n;
+    for (size_t i = 0; i < originals; i++) {
+        if (L[i].refuse || L[i].words < 7)
+            continue;
+        const char *words[64];
+        size_t nw = 0;
+        for (const char *p = L[i].text; *p && nw < 64;) {
+            while (*p == ' ')
+                p++;
+            if (*p)
+                words[nw++] = p;
+            while (*p && *p != ' ')
+                p++;
+        }
+        size_t k = 3 + i % 4;
+        if (nw < k + 1)
+            continue;
+        size_t from = (i * 7) % (nw - k + 1);
+        const char *end = from + k < nw ? words[from + k] : words[from] + strlen(words[from]);
+        int len = (int)(end - words[from]);
+        if (n == cap && !(L = realloc(L, (cap *= 2) * sizeof *L)))
+            die("out of memory");
+        snprintf(buf, sizeof buf, "pass\t-\tsynthetic\t%.*s", len, words[from]);
+        if (parse_line(buf, &L[n], &cfg) != 0)
+            continue;
+        L[n].fold = L[i].fold;
+        L[n].synthetic = 1;
+        n++;
     }
     size_t *order = malloc(n * sizeof *order);
     struct weights W;
@@ -310,17 +346,22 @@ int main(int argc, char **argv)
         order[j] = t;
     }
     for (int k = 0; k < folds; k++) {
-        train(&W, L, n, order, folds, k, epochs);
-        for (size_t i = (size_t)k; i < n; i += (size_t)folds) {
+        train(&W, L, n, order, k, epochs);
+        for (size_t i = 0; i < n; i++) {
+            if (L[i].fold != k)
+                continue;
             float z[MM_OUTPUTS];
             forward(&W, &L[i], z);
             L[i].oof = sigmoid(z[0]);
         }
     }
-    printf("%zu lines, %d folds, %d epochs\n", n, folds, epochs);
+    printf("%zu lines (and %zu cut from clean ones), %d folds, %d epochs\n", originals,
+           n - originals, folds, epochs);
     report("rules alone:", judge(L, n, 2.0f, 0.0f, 0.0f));
     struct verdicts alone = {0};
     for (size_t i = 0; i < n; i++) {
+        if (L[i].synthetic)
+            continue;
         int r = L[i].oof >= 0.5f;
         *(L[i].refuse ? &alone.refuse_total : &alone.clean_total) += 1;
         *(L[i].refuse ? &alone.refused : &alone.clean_refused) += r;
@@ -349,12 +390,13 @@ int main(int argc, char **argv)
     const char *errors = getenv("MODTRAIN_ERRORS");
     FILE *ef = errors ? fopen(errors, "w") : NULL;
     for (size_t i = 0; ef && i < n; i++)
-        if (refused(&L[i], L[i].oof, best_add, best_keep, best_clear) != L[i].refuse)
+        if (!L[i].synthetic &&
+            refused(&L[i], L[i].oof, best_add, best_keep, best_clear) != L[i].refuse)
             fprintf(ef, "%s\t%.2f\trules=%x words=%x\t%s\n", L[i].refuse ? "MISSED" : "REFUSED",
                     (double)L[i].oof, L[i].rules_hard, L[i].rules_words, L[i].text);
     if (ef)
         fclose(ef);
-    train(&W, L, n, order, folds, -1, epochs);
+    train(&W, L, n, order, -1, epochs);
     write_model(out, &W, best_add, best_keep, best_clear);
     check_written(out, &W, L, n);
     printf("wrote %s (thresholds from out-of-fold scores; figures above are not blind)\n", out);
