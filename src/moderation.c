@@ -332,9 +332,14 @@ static int labelled_as(const struct scan *s, size_t first, const struct lex_set 
     size_t ti = 0, found = 0;
     while (ti < t->ntok && t->tok[ti].last <= first)
         ti++;
-    for (size_t k = ti; k > 0 && found < 3; k--, found++)
+    /* five words back ("трек-номер в приложении 100...", "серийный номер на корпусе SN ..."),
+     * unless a call is asked for nearer ("накладную и наберите меня 8916...") */
+    for (size_t k = ti; k > 0 && found < 5; k--, found++) {
         if (token_in_set(s, k - 1, set))
             return 1;
+        if (token_in_set(s, k - 1, &s->lex->call_words))
+            return 0;
+    }
     return 0;
 }
 
@@ -414,10 +419,13 @@ static void judge_digits(struct scan *s, struct digit_run *r)
         add_norm(s, MOD_PHONE, r->first, r->last);
 }
 
+static int is_emoji(uint32_t c);
+
+/* an emoji between groups of digits is one more way to cut a number ("5599 💳 0020") */
 static int digit_sep(uint32_t c)
 {
     return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/' || c == '_' ||
-           c == '+' || c == ',';
+           c == '+' || c == ',' || is_emoji(c);
 }
 
 /* The digit a letter stands for inside a number, or 0: o and о for zero; i, l and the

@@ -59,14 +59,15 @@ static const char *const obscene_prefixes[] = {
     "про", "недо", "пере", "подъ", "объ", "въ",  "изъ", "долбо", "ни", "вз", "взъ", "обо"};
 
 static const char *const number_context[] = {
-    "заказ*",    "отправлен*", "артикул*", "арт",      "sku",       "штрихкод*", "штрих*",
-    "barcode*",  "ean*",       "order*",   "posting*", "трек*",     "track*",    "сертификат*",
-    "декларац*", "инн",        "огрн*",    "кпп",      "модел*",    "серийн*",   "serial*",
-    "imei",      "партия",     "партии",   "накладн*", "invoice*",  "id",        "ид",
-    "код",       "кода",       "коду",     "лот",      "lot",       "upc",       "gtin",
-    "isbn",      "ean13",      "чек*",     "receipt*", "документ*", "ref",       "rma",
-    "тн",        "вэд",        "возврат*", "return*",  "посылк*",   "parcel*",   "shipment*",
-    "гтд"};
+    "заказ*",    "отправлен*", "артикул*", "арт",       "sku",       "штрихкод*",  "штрих*",
+    "barcode*",  "ean*",       "order*",   "posting*",  "трек*",     "track*",     "сертификат*",
+    "декларац*", "инн",        "огрн*",    "кпп",       "модел*",    "серийн*",    "serial*",
+    "imei",      "партия",     "партии",   "накладн*",  "invoice*",  "id",         "ид",
+    "код",       "кода",       "коду",     "лот",       "lot",       "upc",        "gtin",
+    "isbn",      "ean13",      "чек*",     "receipt*",  "документ*", "ref",        "rma",
+    "тн",        "вэд",        "возврат*", "return*",   "посылк*",   "parcel*",    "shipment*",
+    "гтд",       "обращени*",  "детал*",   "каталожн*", "заводск*",  "гарантийн*", "запчаст*",
+    "талон*",    "sn",         "s/n",      "тикет*",    "ticket*",   "case",       "part"};
 
 /* Not a card number when labelled as one of these. */
 static const char *const card_context[] = {
@@ -88,6 +89,12 @@ static const char *const phone_context[] = {
     "телефон*", "тел",       "моб*",   "номер*",   "звон*",    "позвон*", "набер*", "набир*",
     "call*",    "phone*",    "mobile", "cell",     "number",   "ring",    "text",   "смс",
     "sms",      "whatsapp*", "viber*", "контакт*", "contact*", "связ*",   "reach",  "mine"};
+
+/* A call asked for nearer the number than any label: the number is a phone's. */
+static const char *const call_words[] = {"телефон*", "тел",      "моб*",  "звон*",     "позвон*",
+                                         "набер*",   "набир*",   "call*", "phone*",    "mobile",
+                                         "cell",     "ring",     "text",  "whatsapp*", "viber*",
+                                         "контакт*", "contact*", "связ*", "reach"};
 
 static const char *const plus_words[] = {"плюс", "plus"};
 
@@ -168,12 +175,17 @@ static const char *const email_dot[] = {"точка", "dot", "дот"};
 static const char *const email_on[] = {"на", "в", "on", "@"};
 
 static const char *const tlds[] = {
-    "ru",      "com",    "net",  "org",   "рф",    "su",   "io",   "me",  "info", "biz",  "shop",
-    "store",   "online", "site", "pro",   "ly",    "cc",   "to",   "ua",  "by",   "kz",   "de",
-    "uk",      "us",     "co",   "app",   "xyz",   "tv",   "club", "top", "link", "page", "space",
-    "website", "market", "рус",  "tk",    "ml",    "ga",   "cf",   "gg",  "eu",   "fm",   "am",
-    "ws",      "in",     "cn",   "uz",    "kg",    "ge",   "gl",   "ру",  "ком",  "орг",  "dev",
-    "art",     "live",   "life", "world", "today", "tech", "blog", "one", "vip",  "best"};
+    "ru",       "com",     "net",   "org",    "рф",    "su",    "io",      "me",     "info",
+    "biz",      "shop",    "store", "online", "site",  "pro",   "ly",      "cc",     "to",
+    "ua",       "by",      "kz",    "de",     "uk",    "us",    "co",      "app",    "xyz",
+    "tv",       "club",    "top",   "link",   "page",  "space", "website", "market", "рус",
+    "tk",       "ml",      "ga",    "cf",     "gg",    "eu",    "fm",      "am",     "ws",
+    "in",       "cn",      "uz",    "kg",     "ge",    "gl",    "ру",      "ком",    "орг",
+    "dev",      "art",     "live",  "life",   "world", "today", "tech",    "blog",   "one",
+    "vip",      "best",    "win",   "fun",    "icu",   "buzz",  "click",   "cloud",  "digital",
+    "news",     "email",   "ltd",   "sale",   "deals", "promo", "gift",    "money",  "cash",
+    "bet",      "cyou",    "sbs",   "bond",   "rest",  "host",  "work",    "zone",   "team",
+    "delivery", "express", "pw",    "ws"};
 
 /* ---- phrases ----------------------------------------------------------------------------- */
 
@@ -713,6 +725,7 @@ static void lex_build(void)
     lex.phone_context = LIST(phone_context);
     lex.card_context = LIST(card_context);
     lex.card_words = LIST(card_words);
+    lex.call_words = LIST(call_words);
     lex.plus_words = LIST(plus_words);
     lex.negations = LIST(negations);
     lex.negations_wide = LIST(negations_wide);

@@ -72,6 +72,7 @@ struct lexicon {
     struct lex_set otherwise_words;        /* "по-другому (не работаем)" */
     struct lex_set card_context; /* "штрихкод", "артикул": not a card number */
     struct lex_set card_words;   /* "карта", "visa": the number after them is a card's */
+    struct lex_set call_words; /* "наберите", "call": a call asked for, nearer than a label */
     struct lex_set tlds;
     struct lex_set number_words;
     const struct lex_phrase *phrases;

@@ -147,9 +147,10 @@ int mt_is_digit(uint32_t c)
 
 static uint32_t to_cyrillic(uint32_t c)
 {
-    static const char *lat = "abcehkmoptxyu";
+    /* look-alikes, and z for з: it stands in by sound ("пиzдец") */
+    static const char *lat = "abcehkmoptxyuz";
     static const uint32_t cyr[] = {0x0430, 0x0432, 0x0441, 0x0435, 0x043D, 0x043A, 0x043C,
-                                   0x043E, 0x0440, 0x0442, 0x0445, 0x0443, 0x0438};
+                                   0x043E, 0x0440, 0x0442, 0x0445, 0x0443, 0x0438, 0x0437};
     const char *p = c < 0x80 ? strchr(lat, (int)c) : NULL;
     return p && c ? cyr[p - lat] : c;
 }
@@ -183,11 +184,11 @@ static int is_word_char(uint32_t c)
     return mt_is_letter(c) || mt_is_digit(c);
 }
 
-/* '*', '@' and '$' stand for letters only inside a word */
+/* '*', '@', '$', '!', '#' and '%' stand for letters only inside a word ("п!здец") */
 static int is_inner_char(const uint32_t *s, size_t n, size_t i)
 {
     uint32_t c = s[i];
-    if (c != '*' && c != '@' && c != '$')
+    if (c != '*' && c != '@' && c != '$' && c != '!' && c != '#' && c != '%')
         return 0;
     if (i == 0 || i + 1 >= n || (!mt_is_letter(s[i - 1]) && s[i - 1] != c))
         return 0;
@@ -208,6 +209,10 @@ static void finish_token(struct mt_text *t, struct mt_token *tok, size_t *bufuse
         dig += mt_is_digit(w[i]);
     }
     int cyrillic = cyr > lat;
+    /* a symbol hiding a letter matches any letter, as '*' does */
+    for (size_t i = 0; i < tok->len; i++)
+        if (w[i] == '!' || w[i] == '#' || w[i] == '%')
+            w[i] = '*';
     if (lat + cyr >= 2) {
         for (size_t i = 0; i < tok->len; i++) {
             int next_letter = i + 1 < tok->len && mt_is_letter(w[i + 1]);
