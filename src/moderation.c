@@ -410,8 +410,12 @@ static void judge_digits(struct scan *s, struct digit_run *r)
     if (r->nd < 9)
         return;
     if (card_shape(r, said_around(s, r->first, r->last, &s->lex->card_words))) {
-        if (!labelled_as(s, r->first, &s->lex->card_context))
-            add_norm(s, MOD_CARD_NUMBER, r->first, r->last);
+        if (labelled_as(s, r->first, &s->lex->card_context))
+            return;
+        add_norm(s, MOD_CARD_NUMBER, r->first, r->last);
+        /* a card given to be paid to is payment outside the platform as well */
+        if (said_around(s, r->first, r->last, &s->lex->pay_words))
+            add_norm(s, MOD_PAYMENT_OFF_PLATFORM, r->first, r->last);
         return;
     }
     if (!labelled_as(s, r->first, &s->lex->number_context) &&
@@ -532,6 +536,18 @@ static void detect_digit_runs(struct scan *s)
  * 12"): at least three groups of up to four digits, at most three words apart, that together
  * make a phone's shape. Groups already read as one number are left to detect_digit_runs. */
 #define GROUP_GAP_WORDS 3
+
+/* a currency sign right after normalized index i (spaces between allowed) */
+static int followed_by_money(const struct mt_text *t, size_t i)
+{
+    while (i < t->nnorm && t->norm[i] == ' ')
+        i++;
+    if (i >= t->nnorm)
+        return 0;
+    uint32_t c = t->norm[i];
+    return c == 0x20BD || c == '$' || c == 0x20AC || c == 0x00A3 || c == 0x00A5 || c == 0x20B8;
+}
+
 static void detect_phone_groups(struct scan *s)
 {
     const struct mt_text *t = s->t;
@@ -542,13 +558,16 @@ static void detect_phone_groups(struct scan *s)
         memset(&r, 0, sizeof r);
         size_t last = i, words = 0;
         int gaps = 0;
+        int price = 0;
         for (size_t j = i; j < t->ntok && r.nd < 12; j++) {
             const struct mt_token *tok = &t->tok[j];
             if (tok->script != MT_DIGITS) {
+                price |= words == 0 && token_in_set(s, j, &s->lex->currency_words);
                 if (++words > GROUP_GAP_WORDS)
                     break;
                 continue;
             }
+            price |= followed_by_money(t, tok->last);
             if (tok->len > 4)
                 break;
             gaps += j > i && words > 0;
@@ -558,7 +577,7 @@ static void detect_phone_groups(struct scan *s)
             r.groups++;
             last = j;
         }
-        if (r.groups >= 3 && gaps > 0 && phone_shape(&r, 0) &&
+        if (r.groups >= 3 && gaps > 0 && !price && phone_shape(&r, 0) &&
             !labelled_as(s, t->tok[i].first, &s->lex->number_context)) {
             add_tokens(s, MOD_PHONE, i, last);
             i = last;

@@ -67,7 +67,8 @@ static const char *const number_context[] = {
     "isbn",      "ean13",      "чек*",     "receipt*",  "документ*", "ref",        "rma",
     "тн",        "вэд",        "возврат*", "return*",   "посылк*",   "parcel*",    "shipment*",
     "гтд",       "обращени*",  "детал*",   "каталожн*", "заводск*",  "гарантийн*", "запчаст*",
-    "талон*",    "sn",         "s/n",      "тикет*",    "ticket*",   "case",       "part"};
+    "талон*",    "sn",         "s/n",      "тикет*",    "ticket*",   "case",       "part",
+    "article*",  "item*",      "batch*",   "product"};
 
 /* Not a card number when labelled as one of these. */
 static const char *const card_context[] = {
@@ -89,6 +90,19 @@ static const char *const phone_context[] = {
     "телефон*", "тел",       "моб*",   "номер*",   "звон*",    "позвон*", "набер*", "набир*",
     "call*",    "phone*",    "mobile", "cell",     "number",   "ring",    "text",   "смс",
     "sms",      "whatsapp*", "viber*", "контакт*", "contact*", "связ*",   "reach",  "mine"};
+
+/* Money after a group of digits: the group is a price ("2 349 ₽ из 2 899 ₽"), not a piece of
+ * a phone dictated in groups. */
+static const char *const currency_words[] = {"руб*", "р",       "rub",  "rur", "usd",
+                                             "eur",  "тыс*",    "тр",   "k",   "долл*",
+                                             "евро", "dollar*", "euro*"};
+
+/* Words of paying beside a card number: the card is given to be paid to. */
+static const char *const pay_words[] = {
+    "pay",       "paying",     "оплатите",  "оплату",   "оплатить",  "перевод*",
+    "переведи*", "переведите", "закинь*",   "закиньте", "скинь*",    "скиньте",
+    "кидай*",    "киньте",     "скидывай*", "send",     "transfer*", "refund*",
+    "вернит*",   "верните",    "perevod*",  "оплачива*"};
 
 /* A call asked for nearer the number than any label: the number is a phone's. */
 static const char *const call_words[] = {"телефон*", "тел",      "моб*",  "звон*",     "позвон*",
@@ -185,7 +199,7 @@ static const char *const tlds[] = {
     "vip",      "best",    "win",   "fun",    "icu",   "buzz",  "click",   "cloud",  "digital",
     "news",     "email",   "ltd",   "sale",   "deals", "promo", "gift",    "money",  "cash",
     "bet",      "cyou",    "sbs",   "bond",   "rest",  "host",  "work",    "zone",   "team",
-    "delivery", "express", "pw",    "ws"};
+    "delivery", "express", "pw",    "ws",     "it",    "gle"};
 
 /* ---- phrases ----------------------------------------------------------------------------- */
 
@@ -726,6 +740,8 @@ static void lex_build(void)
     lex.card_context = LIST(card_context);
     lex.card_words = LIST(card_words);
     lex.call_words = LIST(call_words);
+    lex.currency_words = LIST(currency_words);
+    lex.pay_words = LIST(pay_words);
     lex.plus_words = LIST(plus_words);
     lex.negations = LIST(negations);
     lex.negations_wide = LIST(negations_wide);

@@ -73,6 +73,8 @@ struct lexicon {
     struct lex_set card_context; /* "штрихкод", "артикул": not a card number */
     struct lex_set card_words;   /* "карта", "visa": the number after them is a card's */
     struct lex_set call_words; /* "наберите", "call": a call asked for, nearer than a label */
+    struct lex_set currency_words; /* "руб", "usd": the digits before them are a price */
+    struct lex_set pay_words;      /* "переведите", "pay": a card given to be paid to */
     struct lex_set tlds;
     struct lex_set number_words;
     const struct lex_phrase *phrases;
