@@ -112,8 +112,9 @@ fuzz:
 	ld -r -b binary -z noexecstack -o $(FUZZ_DIR)/model.o data/moderation_model.bin
 	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=undefined -o $(FUZZ_DIR)/moderation_fuzz \
-	    tests/fuzz/moderation_fuzz.c src/moderation.c src/moderation_text.c src/moderation_lexicon.c \
-	    src/moderation_model.c $(FUZZ_DIR)/model.o -lpthread -lm
+	    tests/fuzz/moderation_fuzz.c src/moderation.c src/moderation_match.c \
+	    src/moderation_numbers.c src/moderation_addresses.c src/moderation_text.c \
+	    src/moderation_lexicon.c src/moderation_model.c $(FUZZ_DIR)/model.o -lpthread -lm
 	@cat tests/moderation/*.tsv | grep -v '^#' | cut -f4 | \
 	    awk '{ f = sprintf("$(FUZZ_DIR)/corpus/seed-%04d", NR); printf "%s", $$0 > f; close(f) }'
 	$(FUZZ_DIR)/moderation_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
