@@ -33,8 +33,9 @@ static const struct field_rule update_rules[] = {
  * words, should not judge it. The values filled in at send time are checked when it is sent. */
 static const char *const template_texts[] = {"title", "text", NULL};
 
+/* (no number among them: a sample posting number beside "call" read as a phone) */
 static const struct chat_template_values template_samples = {
-    {"Anna", "Kettle Shop", "12345678-0001-1", "Electric kettle"}};
+    {"Anna", "Kettle Shop", "order", "Electric kettle"}};
 
 /* The guard over a copy of body with the placeholders of its texts filled. */
 static int template_guard(struct http_ctx *ctx, json_t *body)

@@ -445,69 +445,111 @@ static int by_start(const void *a, const void *b)
 
 /* ---- the learned second opinion ---------------------------------------------------------- */
 
-/* Findings [from, to) came from words or phrases only; ms_add() merges a finding into an earlier
- * one of the same rule, so a rule also found by a pattern keeps that pattern's finding. */
-static unsigned words_only_rules(const struct mod_result *r, size_t from, size_t to)
+/* The hard rules found by words or phrases alone (every finding of the rule rests on them). */
+static unsigned words_only_rules(const struct scan *s)
 {
     unsigned words = 0, other = 0;
-    for (size_t i = 0; i < r->nfindings; i++)
-        if (r->findings[i].hard)
-            *(i >= from && i < to ? &words : &other) |= 1u << r->findings[i].rule;
+    for (size_t i = 0; i < s->out->nfindings; i++)
+        if (s->out->findings[i].hard)
+            *(s->by_words[i] ? &words : &other) |= 1u << s->out->findings[i].rule;
     return words & ~other;
 }
 
-/* what the model never overrules: a phone, an address, a card are there or not */
-#define MOD_FACTS ((1u << MOD_PHONE) | (1u << MOD_EMAIL) | (1u << MOD_CARD_NUMBER))
-
-static void drop_rules(struct mod_result *r, unsigned rules_mask)
+/* The words a finding covers, [*first, *last]; 0 when it covers none. */
+static int finding_words(const struct mt_text *t, const struct mod_finding *f, size_t *first,
+                         size_t *last)
 {
+    size_t i = 0;
+    while (i < t->ntok && t->tok[i].oend <= f->start)
+        i++;
+    if (i == t->ntok || t->tok[i].ostart >= f->end)
+        return 0;
+    *first = *last = i;
+    while (*last + 1 < t->ntok && t->tok[*last + 1].ostart < f->end)
+        (*last)++;
+    return 1;
+}
+
+static float p_any(const struct mm_model *m, const struct mt_text *t, size_t from, size_t to)
+{
+    float z[MM_OUTPUTS];
+    mm_score_words(m, t, from, to, 1, z);
+    return mm_prob(z[0]);
+}
+
+/* A finding that rests on words or phrases alone falls when the model, reading the words
+ * around it (the whole text up to MM_WINDOW words), is sure they are clean. */
+static void overrule_words(struct scan *s, const struct mm_model *m)
+{
+    struct mod_result *r = s->out;
     size_t k = 0;
-    for (size_t i = 0; i < r->nfindings; i++)
-        if (!(rules_mask & (1u << r->findings[i].rule)))
-            r->findings[k++] = r->findings[i];
+    for (size_t i = 0; i < r->nfindings; i++) {
+        struct mod_finding *f = &r->findings[i];
+        size_t first, last, from, to;
+        if (s->by_words[i] && finding_words(s->t, f, &first, &last)) {
+            mm_window(s->t, first, last, &from, &to);
+            if (p_any(m, s->t, from, to) < m->keep_at)
+                continue;
+        }
+        r->findings[k++] = *f;
+    }
     r->nfindings = k;
 }
 
-/* The model refuses a text the rules let through when it is sure of a violation (the rule it
- * names, at the word that speaks most for it). It overrules findings that rest on words or
- * phrases alone when it is sure the text is clean (P < keep_at), and any finding but a phone,
- * an address or a card when it is surer still (P < clear_at: "Moby Dick", "ASP.NET"). The
- * thresholds are the model file's, chosen by the trainer on cross-validated scores. */
-static void second_opinion(struct scan *s, unsigned by_words)
+/* The model refuses a text of MM_MIN_WORDS words or more that the rules let through when it
+ * is sure of a violation in some window of it, under the rule it names, at the word that speaks
+ * most for it. */
+static void refuse_unseen(struct scan *s, const struct mm_model *m)
+{
+    const struct mt_text *t = s->t;
+    size_t best_from = 0, best_to = t->ntok;
+    float best = -1;
+    for (size_t from = 0;; from += MM_WINDOW / 2) {
+        size_t to = from + MM_WINDOW < t->ntok ? from + MM_WINDOW : t->ntok;
+        float p = p_any(m, t, from, to);
+        if (p > best) {
+            best = p;
+            best_from = from;
+            best_to = to;
+        }
+        if (to == t->ntok)
+            break;
+    }
+    if (best < m->add_at)
+        return;
+    float z[MM_OUTPUTS];
+    mm_score_words(m, t, best_from, best_to, MM_OUTPUTS, z);
+    int rule = 1;
+    for (int o = 2; o < MM_OUTPUTS; o++)
+        if (z[o] > z[rule])
+            rule = o;
+    uint32_t tok = mm_strongest_token(m, t, best_from, best_to, rule);
+    if (tok == MM_NO_TOKEN) {
+        ms_add(s, (mod_rule)(rule - 1), t->tok[best_from].ostart, t->tok[best_to - 1].oend);
+        return;
+    }
+    size_t first = tok > best_from ? tok - 1 : tok, last = tok + 1 < best_to ? tok + 1 : tok;
+    ms_add_tokens(s, (mod_rule)(rule - 1), first, last);
+}
+
+/* The second opinion: a number, an address, a link or an obscenity always stands, and so does
+ * every finding beside one; findings of words or phrases alone may fall (overrule_words); a
+ * text the rules let through may be refused (refuse_unseen). Thresholds: the model file's,
+ * chosen by the trainer on cross-validated scores. */
+static void second_opinion(struct scan *s)
 {
     const struct mm_model *m = s->cfg ? s->cfg->model : NULL; /* no configuration: rules alone */
-    float z[MM_OUTPUTS];
-    unsigned hard = 0;
-    for (size_t i = 0; i < s->out->nfindings; i++)
-        if (s->out->findings[i].hard)
-            hard |= 1u << s->out->findings[i].rule;
-    if (!m || (hard & MOD_FACTS))
-        return;
-    mm_score_text(m, s->t, 1, z);
-    float p = mm_prob(z[0]);
-    if (hard & ~by_words) {
-        if (p < m->clear_at)
-            drop_rules(s->out, hard);
-        return;
+    int hard = 0, stands = 0;
+    for (size_t i = 0; i < s->out->nfindings; i++) {
+        hard |= s->out->findings[i].hard;
+        stands |= s->out->findings[i].hard && !s->by_words[i];
     }
-    if (hard && p < m->keep_at) {
-        drop_rules(s->out, by_words);
+    if (!m || stands)
         return;
-    }
-    if (hard || p < m->add_at || s->t->ntok < MM_MIN_WORDS)
-        return;
-    mm_score_text(m, s->t, MM_OUTPUTS, z);
-    int best = 1;
-    for (int o = 2; o < MM_OUTPUTS; o++)
-        if (z[o] > z[best])
-            best = o;
-    uint32_t tok = mm_strongest_token(m, s->t, best);
-    if (tok == MM_NO_TOKEN) {
-        ms_add(s, (mod_rule)(best - 1), 0, s->t->n);
-        return;
-    }
-    size_t first = tok > 0 ? tok - 1 : tok, last = tok + 1 < s->t->ntok ? tok + 1 : tok;
-    ms_add_tokens(s, (mod_rule)(best - 1), first, last);
+    if (hard)
+        overrule_words(s, m);
+    else if (s->t->ntok >= MM_MIN_WORDS)
+        refuse_unseen(s, m);
 }
 
 static mod_status check(const struct mod_config *cfg, const char *text, size_t len,
@@ -550,15 +592,15 @@ static mod_status check(const struct mod_config *cfg, const char *text, size_t l
     ms_detect_digit_runs(&s);
     ms_detect_phone_groups(&s);
     ms_detect_spelled_numbers(&s);
-    size_t words_from = out->nfindings;
+    s.words_phase = 1;
     detect_messenger_words(&s);
     detect_phrases(&s);
-    unsigned by_words = words_only_rules(out, words_from, out->nfindings);
+    s.words_phase = 0;
     detect_profanity(&s);
     if (by_words_out)
-        *by_words_out = by_words;
+        *by_words_out = words_only_rules(&s);
     else
-        second_opinion(&s, by_words);
+        second_opinion(&s);
     detect_soft(&s);
     qsort(out->findings, out->nfindings, sizeof out->findings[0], by_start);
     for (size_t i = 0; i < out->nfindings; i++) {

@@ -49,7 +49,8 @@ struct mod_config {
     const char *const *platform_names;
     size_t nnames;
     /* NULL: the rules alone. Otherwise the model may refuse what they missed and overrule a
-     * finding that rests on words or phrases only (never a number, address, link or obscenity). */
+     * finding that rests on words or phrases only (never a number, address, link or obscenity,
+     * nor anything in a text that holds one). */
     const struct mm_model *model;
 };
 

@@ -146,6 +146,17 @@ static size_t domain_at(const struct scan *s, size_t i, size_t *tld_start, size_
     return *nlabels >= 2 ? (a[end - 1] == '.' ? end - 1 : end) : 0;
 }
 
+/* the original character behind address character k */
+static uint32_t original_at(const struct scan *s, size_t k)
+{
+    return s->t->orig[s->t->norm_orig[s->addr_norm[k]]];
+}
+
+static int is_capital(uint32_t c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 0x0410 && c <= 0x042F) || c == 0x0401;
+}
+
 static int is_tld(const struct scan *s, size_t from, size_t to)
 {
     if (to - from < 2 || to - from > 24)
@@ -153,6 +164,10 @@ static int is_tld(const struct scan *s, size_t from, size_t to)
     for (size_t k = from; k < to; k++)
         if (!mt_is_letter(s->addr[k]))
             return 0;
+    /* "Please fix.It broke", "promo.Sale ends": a capital then small letters after the dot
+     * start a sentence written without a space (a shouted "SHOP.RU" is still a domain) */
+    if (is_capital(original_at(s, from)) && !is_capital(original_at(s, from + 1)))
+        return 0;
     return ms_in_set(s->addr + from, to - from, &s->lex->tlds);
 }
 

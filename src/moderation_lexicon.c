@@ -199,7 +199,7 @@ static const char *const tlds[] = {
     "vip",      "best",    "win",   "fun",    "icu",   "buzz",  "click",   "cloud",  "digital",
     "news",     "email",   "ltd",   "sale",   "deals", "promo", "gift",    "money",  "cash",
     "bet",      "cyou",    "sbs",   "bond",   "rest",  "host",  "work",    "zone",   "team",
-    "delivery", "express", "pw",    "ws",     "it",    "gle"};
+    "delivery", "express", "pw",    "it",     "gle"};
 
 /* ---- phrases ----------------------------------------------------------------------------- */
 

@@ -13,11 +13,13 @@ void ms_add(struct scan *s, mod_rule rule, size_t ostart, size_t oend)
         if (f->rule == rule && ostart <= f->end && oend >= f->start) {
             f->start = ostart < f->start ? ostart : f->start;
             f->end = oend > f->end ? oend : f->end;
+            s->by_words[i] &= (unsigned char)s->words_phase;
             return;
         }
     }
     if (r->nfindings == MOD_MAX_FINDINGS)
         return;
+    s->by_words[r->nfindings] = (unsigned char)s->words_phase;
     struct mod_finding *f = &r->findings[r->nfindings++];
     f->rule = rule;
     f->hard = mod_rule_is_hard(rule);

@@ -4,20 +4,20 @@
 #include <string.h>
 
 /* ---- the file ----------------------------------------------------------------------------
- * "SDMM0001", u32 bits, u32 outputs, float scale[outputs], float bias[outputs], float add_at,
- * float keep_at, float clear_at, then int8 weights [1 << bits][outputs]; little-endian (written and
- * read on the same kind of machine: the build links the file in). */
+ * "SDMM0002", u32 bits, u32 outputs, float scale[outputs], float bias[outputs], float add_at,
+ * float keep_at, then int8 weights [1 << bits][outputs]; little-endian (written and read on the
+ * same kind of machine: the build links the file in). */
 
-#define MM_MAGIC "SDMM0001"
+#define MM_MAGIC "SDMM0002"
 
-static const size_t header_bytes = 8 + 4 + 4 + 4 * MM_OUTPUTS * 2 + 4 + 4 + 4;
+static const size_t header_bytes = 8 + 4 + 4 + 4 * MM_OUTPUTS * 2 + 4 + 4;
 
 int mm_parse(struct mm_model *m, const void *data, size_t len, const char **why)
 {
     const unsigned char *p = data;
     uint32_t bits, outputs;
     if (len < header_bytes || memcmp(p, MM_MAGIC, 8) != 0) {
-        *why = "not a model file (magic SDMM0001)";
+        *why = "not a model file (magic SDMM0002)";
         return -1;
     }
     memcpy(&bits, p + 8, 4);
@@ -37,16 +37,14 @@ int mm_parse(struct mm_model *m, const void *data, size_t len, const char **why)
     p += sizeof m->bias;
     memcpy(&m->add_at, p, 4);
     memcpy(&m->keep_at, p + 4, 4);
-    memcpy(&m->clear_at, p + 8, 4);
-    m->w = (const int8_t *)(p + 12);
+    m->w = (const int8_t *)(p + 8);
     for (int o = 0; o < MM_OUTPUTS; o++)
         if (!(m->scale[o] >= 0 && m->scale[o] < 1e3f) ||
             !(m->bias[o] > -1e3f && m->bias[o] < 1e3f)) {
             *why = "the model's scales or biases are out of range";
             return -1;
         }
-    if (!(m->add_at > 0 && m->add_at <= 1) || !(m->keep_at >= 0 && m->keep_at < 1) ||
-        !(m->clear_at >= 0 && m->clear_at <= m->keep_at)) {
+    if (!(m->add_at > 0 && m->add_at <= 1) || !(m->keep_at >= 0 && m->keep_at < m->add_at)) {
         *why = "the model's thresholds are out of range";
         return -1;
     }
@@ -201,18 +199,20 @@ static uint32_t digit_class(size_t n)
     return n == 0 ? 0 : n < 5 ? 1 : n < 9 ? 2 : n < 12 ? 3 : n < 17 ? 4 : 5;
 }
 
-static void generate(const struct mt_text *t, struct sink *sp)
+/* The features of words [from, to) as if they were the whole text: the first word's pair is
+ * with the text's start, the counts of digits are the window's. */
+static void generate(const struct mt_text *t, size_t from, size_t to, struct sink *sp)
 {
     struct sink s = *sp;
     size_t digits = 0, run = 0, longest = 0;
-    for (size_t i = 0; i < t->ntok; i++) {
+    for (size_t i = from; i < to; i++) {
         const struct mt_token *tok = &t->tok[i];
         const uint32_t *w = t->tokbuf + tok->off;
         uint32_t wh = word_hash(w, tok->len);
         put(&s, mix(start(F_WORD), wh), (uint32_t)i);
         word_grams(&s, w, tok->len, (uint32_t)i);
         uint32_t prev = 0, sep = 0, prev_shape = 99;
-        if (i > 0) {
+        if (i > from) {
             const struct mt_token *p = &t->tok[i - 1];
             prev = word_hash(t->tokbuf + p->off, p->len);
             sep = separator(t, p->last, tok->first);
@@ -232,9 +232,11 @@ static void generate(const struct mt_text *t, struct sink *sp)
         if (run > longest)
             longest = run;
     }
-    for (size_t i = 0; i < t->nmerged; i++) {
+    for (size_t i = 0; i < t->nmerged && from < to; i++) {
         const struct mt_token *m = &t->merged[i];
         const uint32_t *w = t->tokbuf + m->off;
+        if (m->first < t->tok[from].first || m->last > t->tok[to - 1].last)
+            continue;
         put(&s, mix(start(F_MERGED), word_hash(w, m->len)), MM_NO_TOKEN);
         word_grams(&s, w, m->len, MM_NO_TOKEN);
     }
@@ -248,26 +250,45 @@ static void generate(const struct mt_text *t, struct sink *sp)
 size_t mm_features(const struct mt_text *t, struct mm_feature *out, size_t cap)
 {
     struct sink s = {.out = out, .cap = cap, .track = -1, .cur = MM_NO_TOKEN};
-    generate(t, &s);
+    generate(t, 0, t->ntok, &s);
     return s.n;
 }
 
 /* ---- scoring ----------------------------------------------------------------------------- */
 
-void mm_score_text(const struct mm_model *m, const struct mt_text *t, int outputs,
-                   float z[MM_OUTPUTS])
+void mm_score_words(const struct mm_model *m, const struct mt_text *t, size_t from, size_t to,
+                    int outputs, float z[MM_OUTPUTS])
 {
     struct sink s = {.m = m, .outputs = outputs, .track = -1, .cur = MM_NO_TOKEN};
-    generate(t, &s);
-    /* features are weighted 1/sqrt(n): a long text is not guilty for its length */
+    generate(t, from, to, &s);
+    /* features are weighted 1/sqrt(n): the scale the model was trained on, texts of up to a
+     * window's words; a longer text is scored a window at a time (mm_window), never whole,
+     * since over many words the sum drifts with the length alone */
     float v = s.n ? 1.0f / __builtin_sqrtf((float)s.n) : 0;
     for (int o = 0; o < MM_OUTPUTS; o++)
         z[o] = o < outputs ? m->bias[o] + m->scale[o] * v * (float)s.acc[o] : 0;
 }
 
-uint32_t mm_strongest_token(const struct mm_model *m, const struct mt_text *t, int o)
+uint32_t mm_strongest_token(const struct mm_model *m, const struct mt_text *t, size_t from,
+                            size_t to, int o)
 {
     struct sink s = {.m = m, .track = o, .cur = MM_NO_TOKEN, .best = MM_NO_TOKEN};
-    generate(t, &s);
+    generate(t, from, to, &s);
     return s.best;
+}
+
+void mm_window(const struct mt_text *t, size_t first, size_t last, size_t *from, size_t *to)
+{
+    if (t->ntok <= MM_WINDOW) {
+        *from = 0;
+        *to = t->ntok;
+        return;
+    }
+    size_t span = last - first + 1, before = span < MM_WINDOW ? (MM_WINDOW - span) / 2 : 0;
+    *from = first > before ? first - before : 0;
+    *to = *from + MM_WINDOW > t->ntok ? t->ntok : *from + MM_WINDOW;
+    if (*to - *from < MM_WINDOW)
+        *from = *to - MM_WINDOW;
+    if (*to <= last)
+        *to = last + 1;
 }

@@ -26,9 +26,8 @@ struct mm_model {
     const int8_t *w; /* [MM_BUCKETS][MM_OUTPUTS], scaled by scale[output] */
     float scale[MM_OUTPUTS];
     float bias[MM_OUTPUTS];
-    float add_at;   /* refuse a text the rules let through when P(any) >= add_at */
-    float keep_at;  /* drop a word-or-phrase finding of the rules when P(any) < keep_at */
-    float clear_at; /* drop any finding but a phone, an address or a card when P(any) < clear_at */
+    float add_at;  /* refuse a text the rules let through when P(any) >= add_at */
+    float keep_at; /* drop a word-or-phrase finding of the rules when P(any) < keep_at */
 };
 
 struct mm_feature {
@@ -46,14 +45,24 @@ int mm_parse(struct mm_model *m, const void *data, size_t len, const char **why)
  * how many there are. */
 size_t mm_features(const struct mt_text *t, struct mm_feature *out, size_t cap);
 
-/* z[o]: the log-odds of outputs [0, outputs) for the text (the rest 0): 1 asks only whether
- * any hard rule is broken, MM_OUTPUTS which one too. Allocates nothing. */
-void mm_score_text(const struct mm_model *m, const struct mt_text *t, int outputs,
-                   float z[MM_OUTPUTS]);
+/* The model reads at most this many words at once, the length of the texts it learned from: a
+ * longer text is read a window at a time */
+#define MM_WINDOW 32
 
-/* The word that speaks most for output o (where a finding of the model is put), or
- * MM_NO_TOKEN. */
-uint32_t mm_strongest_token(const struct mm_model *m, const struct mt_text *t, int o);
+/* The window of words [*from, *to) around words [first, last]: the whole text when it is no
+ * longer than MM_WINDOW words, otherwise MM_WINDOW words centred on them (more if they are
+ * longer). */
+void mm_window(const struct mt_text *t, size_t first, size_t last, size_t *from, size_t *to);
+
+/* z[o]: the log-odds of outputs [0, outputs) for words [from, to) read as a text (the rest 0):
+ * 1 asks only whether any hard rule is broken, MM_OUTPUTS which one too. Allocates nothing. */
+void mm_score_words(const struct mm_model *m, const struct mt_text *t, size_t from, size_t to,
+                    int outputs, float z[MM_OUTPUTS]);
+
+/* The word of [from, to) that speaks most for output o (where a finding of the model is put),
+ * or MM_NO_TOKEN. */
+uint32_t mm_strongest_token(const struct mm_model *m, const struct mt_text *t, size_t from,
+                            size_t to, int o);
 
 static inline float mm_prob(float z)
 {

@@ -42,10 +42,9 @@ static int card_shape(const struct digit_run *r, int named)
 {
     if (r->nd < 13 || r->nd > 19 || r->d[0] < '2' || r->d[0] > '6')
         return 0;
-    /* four groups of four are a card's own way of writing it */
-    int written_as_card = r->groups == 4 && r->group_len[0] == 4 && r->group_len[1] == 4 &&
-                          r->group_len[2] == 4 && r->group_len[3] == 4;
-    if (!luhn_ok(r->d, r->nd) && !(r->nd == 16 && (named || written_as_card)))
+    /* sixteen digits named a card (or offered to be paid to) are one even when they fail Luhn;
+     * four groups of four alone are not: "модели 2019, 2020, 2021, 2022", "2400 3600 4800 6000" */
+    if (!luhn_ok(r->d, r->nd) && !(r->nd == 16 && named))
         return 0;
     /* sixteen digits that pass Luhn (or are named a card) are a card however they are cut
      * ("8+8", "6+10", "4/4/4/4", one by one); other lengths keep a card's usual grouping */

@@ -39,6 +39,10 @@ struct scan {
     size_t naddr;
     size_t email_end; /* original offset up to which an e-mail was found (no url inside) */
     int reported, reported_known; /* the text reports or warns (see reported()) */
+    /* findings made while words_phase is set rest on words or phrases alone (by_words[i]),
+     * until another detector finds the same thing: the model may overrule only those */
+    int words_phase;
+    unsigned char by_words[MOD_MAX_FINDINGS];
 };
 
 /* ---- findings (moderation_match.c) ---- */

@@ -185,8 +185,17 @@ static int is_word_char(uint32_t c)
 }
 
 /* '*', '@', '$', '!', '#' and '%' stand for letters only inside a word ("п!здец") */
-static int is_inner_char(const uint32_t *s, size_t n, size_t i)
+/* Is the original of normalized character k an upper-case letter? */
+static int upper_at(const struct mt_text *t, size_t k)
 {
+    uint32_t c = t->orig[t->norm_orig[k]];
+    return (c >= 'A' && c <= 'Z') || (c >= 0x0410 && c <= 0x042F) || c == 0x0401;
+}
+
+static int is_inner_char(const struct mt_text *t, size_t i)
+{
+    const uint32_t *s = t->norm;
+    size_t n = t->nnorm;
     uint32_t c = s[i];
     if (c != '*' && c != '@' && c != '$' && c != '!' && c != '#' && c != '%')
         return 0;
@@ -196,7 +205,17 @@ static int is_inner_char(const uint32_t *s, size_t n, size_t i)
     size_t k = i + 1;
     while (k < n && s[k] == c)
         k++;
-    return k < n && mt_is_letter(s[k]);
+    if (k >= n || !mt_is_letter(s[k]))
+        return 0;
+    if (c != '!' && c != '#' && c != '%')
+        return 1;
+    /* '!', '#' and '%' also end sentences and tag words: one hides a letter only after one or
+     * two letters and before a small one ("п!здец", "бл#ть"), so "Привет!Как" and "hello!whatsapp"
+     * stay two words (an interjection glued to a small letter, "ох!ещё", still reads as one) */
+    size_t before = 0;
+    for (size_t j = i; j > 0 && mt_is_letter(s[j - 1]); j--)
+        before++;
+    return before <= 2 && !upper_at(t, k);
 }
 
 static void finish_token(struct mt_text *t, struct mt_token *tok, size_t *bufused)
@@ -245,7 +264,7 @@ static size_t tokenize(struct mt_text *t)
         memset(tok, 0, sizeof *tok);
         tok->off = used;
         tok->first = i;
-        while (i < t->nnorm && (is_word_char(t->norm[i]) || is_inner_char(t->norm, t->nnorm, i)))
+        while (i < t->nnorm && (is_word_char(t->norm[i]) || is_inner_char(t, i)))
             t->tokbuf[used + tok->len++] = t->norm[i++];
         tok->last = i;
         tok->ostart = t->norm_orig[tok->first];
