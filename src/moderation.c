@@ -455,21 +455,6 @@ static unsigned words_only_rules(const struct scan *s)
     return words & ~other;
 }
 
-/* The words a finding covers, [*first, *last]; 0 when it covers none. */
-static int finding_words(const struct mt_text *t, const struct mod_finding *f, size_t *first,
-                         size_t *last)
-{
-    size_t i = 0;
-    while (i < t->ntok && t->tok[i].oend <= f->start)
-        i++;
-    if (i == t->ntok || t->tok[i].ostart >= f->end)
-        return 0;
-    *first = *last = i;
-    while (*last + 1 < t->ntok && t->tok[*last + 1].ostart < f->end)
-        (*last)++;
-    return 1;
-}
-
 static float p_any(const struct mm_model *m, const struct mt_text *t, size_t from, size_t to)
 {
     float z[MM_OUTPUTS];
@@ -477,22 +462,18 @@ static float p_any(const struct mm_model *m, const struct mt_text *t, size_t fro
     return mm_prob(z[0]);
 }
 
-/* A finding that rests on words or phrases alone falls when the model, reading the words
- * around it (the whole text up to MM_WINDOW words), is sure they are clean. */
+/* Findings that rest on words or phrases alone fall when the model, reading the text, is sure
+ * it is clean. Only in a text of up to MM_WINDOW words: in a longer one, the clean words around
+ * a violation would speak for it ("...рекомендую всем. Пишите мне в телеграм"). */
 static void overrule_words(struct scan *s, const struct mm_model *m)
 {
     struct mod_result *r = s->out;
+    if (s->t->ntok > MM_WINDOW || p_any(m, s->t, 0, s->t->ntok) >= m->keep_at)
+        return;
     size_t k = 0;
-    for (size_t i = 0; i < r->nfindings; i++) {
-        struct mod_finding *f = &r->findings[i];
-        size_t first, last, from, to;
-        if (s->by_words[i] && finding_words(s->t, f, &first, &last)) {
-            mm_window(s->t, first, last, &from, &to);
-            if (p_any(m, s->t, from, to) < m->keep_at)
-                continue;
-        }
-        r->findings[k++] = *f;
-    }
+    for (size_t i = 0; i < r->nfindings; i++)
+        if (!s->by_words[i])
+            r->findings[k++] = r->findings[i];
     r->nfindings = k;
 }
 

@@ -262,7 +262,7 @@ void mm_score_words(const struct mm_model *m, const struct mt_text *t, size_t fr
     struct sink s = {.m = m, .outputs = outputs, .track = -1, .cur = MM_NO_TOKEN};
     generate(t, from, to, &s);
     /* features are weighted 1/sqrt(n): the scale the model was trained on, texts of up to a
-     * window's words; a longer text is scored a window at a time (mm_window), never whole,
+     * window's words; a longer text is scored a window at a time, never whole,
      * since over many words the sum drifts with the length alone */
     float v = s.n ? 1.0f / __builtin_sqrtf((float)s.n) : 0;
     for (int o = 0; o < MM_OUTPUTS; o++)
@@ -275,20 +275,4 @@ uint32_t mm_strongest_token(const struct mm_model *m, const struct mt_text *t, s
     struct sink s = {.m = m, .track = o, .cur = MM_NO_TOKEN, .best = MM_NO_TOKEN};
     generate(t, from, to, &s);
     return s.best;
-}
-
-void mm_window(const struct mt_text *t, size_t first, size_t last, size_t *from, size_t *to)
-{
-    if (t->ntok <= MM_WINDOW) {
-        *from = 0;
-        *to = t->ntok;
-        return;
-    }
-    size_t span = last - first + 1, before = span < MM_WINDOW ? (MM_WINDOW - span) / 2 : 0;
-    *from = first > before ? first - before : 0;
-    *to = *from + MM_WINDOW > t->ntok ? t->ntok : *from + MM_WINDOW;
-    if (*to - *from < MM_WINDOW)
-        *from = *to - MM_WINDOW;
-    if (*to <= last)
-        *to = last + 1;
 }

@@ -49,11 +49,6 @@ size_t mm_features(const struct mt_text *t, struct mm_feature *out, size_t cap);
  * longer text is read a window at a time */
 #define MM_WINDOW 32
 
-/* The window of words [*from, *to) around words [first, last]: the whole text when it is no
- * longer than MM_WINDOW words, otherwise MM_WINDOW words centred on them (more if they are
- * longer). */
-void mm_window(const struct mt_text *t, size_t first, size_t last, size_t *from, size_t *to);
-
 /* z[o]: the log-odds of outputs [0, outputs) for words [from, to) read as a text (the rest 0):
  * 1 asks only whether any hard rule is broken, MM_OUTPUTS which one too. Allocates nothing. */
 void mm_score_words(const struct mm_model *m, const struct mt_text *t, size_t from, size_t to,
