@@ -462,18 +462,69 @@ static float p_any(const struct mm_model *m, const struct mt_text *t, size_t fro
     return mm_prob(z[0]);
 }
 
-/* Findings that rest on words or phrases alone fall when the model, reading the text, is sure
- * it is clean. Only in a text of up to MM_WINDOW words: in a longer one, the clean words around
- * a violation would speak for it ("...рекомендую всем. Пишите мне в телеграм"). */
+/* Does a sentence end between words i - 1 and i: '.', '!', '?', ';' or a line break, then a
+ * space ("ozon.ru" is one sentence)? */
+static int sentence_break(const struct mt_text *t, size_t i)
+{
+    int mark = 0;
+    for (size_t k = t->tok[i - 1].last; k < t->tok[i].first; k++) {
+        uint32_t c = t->norm[k];
+        if (c == '.' || c == '!' || c == '?' || c == ';' || c == '\n')
+            mark = 1;
+        else if (mark && (c == ' ' || c == '\n' || c == '\t'))
+            return 1;
+    }
+    return 0;
+}
+
+/* The words a finding covers, [*first, *last]; 0 when it covers none. */
+static int finding_words(const struct mt_text *t, const struct mod_finding *f, size_t *first,
+                         size_t *last)
+{
+    size_t i = 0;
+    while (i < t->ntok && t->tok[i].oend <= f->start)
+        i++;
+    if (i == t->ntok || t->tok[i].ostart >= f->end)
+        return 0;
+    *first = *last = i;
+    while (*last + 1 < t->ntok && t->tok[*last + 1].ostart < f->end)
+        (*last)++;
+    return 1;
+}
+
+/* What the model reads to judge a finding of words [first, last]: a text of up to MM_WINDOW
+ * words whole (as it learned), a longer one only the sentences the finding is in, so the clean
+ * words of the rest cannot speak for it ("...рекомендую всем. Пишите мне в телеграм"); 0 when
+ * those are longer than MM_WINDOW words too: then the finding stands. */
+static int judged_words(const struct mt_text *t, size_t first, size_t last, size_t *from,
+                        size_t *to)
+{
+    *from = 0;
+    *to = t->ntok;
+    if (t->ntok <= MM_WINDOW)
+        return 1;
+    *from = first;
+    while (*from > 0 && !sentence_break(t, *from))
+        (*from)--;
+    *to = last + 1;
+    while (*to < t->ntok && !sentence_break(t, *to))
+        (*to)++;
+    return *to - *from <= MM_WINDOW;
+}
+
+/* A finding that rests on words or phrases alone falls when the model, reading what it is
+ * judged on (judged_words), is sure it is clean. */
 static void overrule_words(struct scan *s, const struct mm_model *m)
 {
     struct mod_result *r = s->out;
-    if (s->t->ntok > MM_WINDOW || p_any(m, s->t, 0, s->t->ntok) >= m->keep_at)
-        return;
     size_t k = 0;
-    for (size_t i = 0; i < r->nfindings; i++)
-        if (!s->by_words[i])
-            r->findings[k++] = r->findings[i];
+    for (size_t i = 0; i < r->nfindings; i++) {
+        size_t first, last, from, to;
+        if (s->by_words[i] && finding_words(s->t, &r->findings[i], &first, &last) &&
+            judged_words(s->t, first, last, &from, &to) && p_any(m, s->t, from, to) < m->keep_at)
+            continue;
+        r->findings[k++] = r->findings[i];
+    }
     r->nfindings = k;
 }
 

@@ -8,9 +8,9 @@
  * the lines the scores came from; the figures it prints are cross-validated training figures,
  * not a blind measure (that is tests/moderation/blind-eval.py on a set nobody trained on).
  *
- * The engine overrules nothing in a text of more than MM_WINDOW words and looks for violations
- * in it a window at a time; the lines here are scored whole, which is the same for all but a
- * handful of them (7 of 15,700 are longer). */
+ * In a text of more than MM_WINDOW words the engine judges a finding by its sentences and looks
+ * for violations a window at a time; the lines here are scored whole, which is the same for all
+ * but a handful of them (7 of 15,700 are longer). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -203,7 +203,7 @@ static int refused(const struct line *l, float p, float add_at, float keep_at)
     if (l->rules_hard & ~l->rules_words)
         return 1;
     if (l->rules_hard)
-        return l->words > MM_WINDOW || p >= keep_at;
+        return p >= keep_at;
     return p >= add_at && l->words >= MM_MIN_WORDS;
 }
 

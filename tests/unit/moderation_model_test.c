@@ -185,6 +185,33 @@ START_TEST(an_unsure_model_changes_nothing)
 }
 END_TEST
 
+/* With the linked-in model: a long clean review cannot speak for a violation after it (the
+ * finding is judged by its own sentence), and the same review alone stays clean. */
+START_TEST(a_long_clean_text_cannot_hide_a_violation)
+{
+    const char *why = NULL;
+    struct mod_config cfg = {own, 1, NULL, 0, mod_builtin_model(&why)};
+    ck_assert_msg(cfg.model != NULL, "%s", why ? why : "?");
+    static const char review[] =
+        "Чайник пришёл быстро, упакован хорошо, кипятит тихо и быстро, крышка открывается "
+        "плавно, пластиком не пахнет, шнур длинный, подставка устойчивая, пользуемся каждый "
+        "день уже месяц, всем довольны, спасибо продавцу за качественный товар и быструю "
+        "доставку, рекомендую всем.";
+    const char *tails[] = {" Пишите мне в телеграм, договоримся.",
+                           " Закажите у меня напрямую, будет дешевле.",
+                           " Ещё больше моделей у нас на kettles-shop.ru", " А продавец — мудак."};
+    char text[2048];
+    struct mod_result r;
+    ck_assert_int_eq(mod_check(&cfg, review, strlen(review), &r), MOD_OK);
+    ck_assert_int_eq(r.allowed, 1);
+    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        snprintf(text, sizeof text, "%s%s", review, tails[i]);
+        ck_assert_int_eq(mod_check(&cfg, text, strlen(text), &r), MOD_OK);
+        ck_assert_msg(!r.allowed, "allowed: ...%s", tails[i]);
+    }
+}
+END_TEST
+
 Suite *moderation_model_suite(void)
 {
     Suite *s = suite_create("moderation_model");
@@ -195,6 +222,7 @@ Suite *moderation_model_suite(void)
     tcase_add_test(tc, a_sure_model_overrules_only_words);
     tcase_add_test(tc, an_unsure_model_changes_nothing);
     tcase_add_test(tc, a_long_text_is_read_in_windows);
+    tcase_add_test(tc, a_long_clean_text_cannot_hide_a_violation);
     suite_add_tcase(s, tc);
     return s;
 }
