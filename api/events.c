@@ -69,11 +69,19 @@ HANDLER(events_list)
     sd_err e = event_store_feed(conn, &q, &items, &last);
     if (e != SD_OK)
         return http_store_error(ctx, e);
-    json_t *page = json_loads(items, 0, NULL);
+    /* the rows as PostgreSQL wrote them, never parsed and printed again (bench/README.md,
+     * "Chats"); positions start at 1, so last is 0 only for an empty page */
+    size_t n = strlen(items) + 48;
+    char *body = malloc(n);
+    int rc;
+    if (!body) {
+        rc = http_store_error(ctx, SD_ERR_INTERNAL);
+    } else {
+        snprintf(body, n, "{\"items\":%s,\"next_after\":%lld}", items,
+                 (long long)(last ? last : q.after));
+        rc = http_json_text(ctx, 200, body);
+    }
+    free(body);
     free(items);
-    if (!page)
-        return http_store_error(ctx, SD_ERR_INTERNAL);
-    return http_json(ctx, 200,
-                     json_pack("{s:o, s:I}", "items", page, "next_after",
-                               (json_int_t)(json_array_size(page) ? last : q.after)));
+    return rc;
 }
