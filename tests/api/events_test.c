@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "dispute_fixtures.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Helpers
@@ -214,6 +215,33 @@ START_TEST(test_notified_change_is_an_event)
 }
 END_TEST
 
+/* and a dispute: its opening reaches the seller, a move by the seller the buyer */
+START_TEST(test_dispute_events)
+{
+    struct dworld w;
+    dw_init(&w, 1, "delivered");
+    int64_t id = dp_open_id(w.buyer.token, w.pn, "refund", 0);
+    struct api_resp *r = feed(w.seller.token, "types=dispute.opened,dispute.updated");
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    json_t *data = json_object_get(item_of(r, "dispute.opened"), "data");
+    ck_assert_int_eq(api_jint(data, "dispute_id"), id);
+    ck_assert_str_eq(api_jstr(data, "posting_number"), w.pn);
+    ck_assert_str_eq(api_jstr(data, "state"), "awaiting_seller");
+    api_free(r);
+    json_decref(dp_act_ok(w.seller.token, id, "accept", NULL));
+    r = feed(w.buyer.token, "types=dispute.opened,dispute.updated");
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    data = json_object_get(item_of(r, "dispute.updated"), "data");
+    ck_assert_int_eq(api_jint(data, "dispute_id"), id);
+    ck_assert_str_eq(api_jstr(data, "state"), "accepted");
+    api_free(r);
+    /* the buyer's log also holds the posting's moves to delivered, before the dispute */
+    r = feed(w.buyer.token, "types=posting.status_changed");
+    ck_assert_int_ge(json_array_size(json_object_get(r->json, "items")), 1);
+    api_free(r);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------------------------
  * Paging, filter, privacy
  * ------------------------------------------------------------------------------------------- */
@@ -352,7 +380,7 @@ END_TEST
  * ------------------------------------------------------------------------------------------- */
 
 #define RACE_THREADS           8
-#define RACE_BUYERS_PER_THREAD 5
+#define RACE_BUYERS_PER_THREAD 50
 /* under the chat rate limit of 30 messages a minute per sender */
 #define RACE_MESSAGES_PER_BUYER 25
 #define RACE_TOTAL              (RACE_THREADS * RACE_BUYERS_PER_THREAD * RACE_MESSAGES_PER_BUYER)
@@ -466,12 +494,13 @@ Suite *events_suite(void)
     tcase_add_test(tc, test_chat_events_reach_the_other_side);
     tcase_add_test(tc, test_posting_status_reaches_both_parties);
     tcase_add_test(tc, test_notified_change_is_an_event);
+    tcase_add_test(tc, test_dispute_events);
     tcase_add_test(tc, test_paging_and_types);
     tcase_add_loop_test(tc, test_bad_input, 0, N_CASES(bad));
     tcase_add_test(tc, test_unknown_parameter_and_anonymous);
     suite_add_tcase(s, tc);
     TCase *race_tc = api_tcase("events_concurrent");
-    /* a thousand writes: slow under valgrind */
+    /* ten thousand writes: minutes under valgrind */
     tcase_set_timeout(race_tc, 600);
     tcase_add_test(race_tc, test_concurrent_changes_read_back_exactly_once);
     suite_add_tcase(s, race_tc);
