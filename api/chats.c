@@ -5,6 +5,7 @@
 #include "../src/chat_store.h"
 #include "../src/chat_template.h"
 #include "../src/cursor.h"
+#include "../src/event_store.h"
 #include "../src/notification_store.h"
 #include "../src/ratelimit_store.h"
 #include "handlers.h"
@@ -428,6 +429,19 @@ static void notify_message(struct http_ctx *ctx, struct db_conn *conn,
     json_decref(data);
 }
 
+/* An event of the chat (data stolen) for its participants: the buyer, the seller and the
+ * support agent who took it (the shared support inbox is nobody's account); the actor too
+ * when with_actor. */
+static sd_err chat_event(struct db_conn *conn, const struct chat_side_info *side, int64_t actor,
+                         int with_actor, const char *type, json_t *data)
+{
+    int64_t parties[] = {side->buyer_id, side->seller_id, side->assigned_to};
+    sd_err e = data ? event_store_append_to(conn, parties, 3, with_actor ? 0 : actor, type, data)
+                    : SD_ERR_INTERNAL;
+    json_decref(data);
+    return e;
+}
+
 /* The checks a message passes once the chat is locked; 1 when one refused it (answered). */
 static int send_refused(struct http_ctx *ctx, struct db_conn *conn,
                         const struct chat_side_info *side, sd_err *e)
@@ -526,6 +540,12 @@ static sd_err send_create(struct http_ctx *ctx, struct db_conn *conn, void *arg,
                                  idtext,     template_id};
     if ((e = chat_store_add_message(conn, &m, out)) == SD_OK)
         notify_message(ctx, conn, &side, *out, &e);
+    if (e == SD_OK)
+        e = chat_event(conn, &side, ctx->user_id, 0, "message.created",
+                       json_pack("{s:O, s:O, s:I, s:O}", "chat_id",
+                                 json_object_get(*out, "chat_id"), "message_id",
+                                 json_object_get(*out, "id"), "author_id", (json_int_t)ctx->user_id,
+                                 "message", *out));
 done:
     *answered = ctx->answered;
     free(filled);
@@ -628,6 +648,12 @@ static json_t *read_locked(struct http_ctx *ctx, struct db_conn *conn, int64_t c
         http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "Nothing was marked.");
         return NULL;
     }
+    if (*e == SD_OK)
+        *e = chat_event(conn, side, ctx->user_id, 0, "message.read",
+                        json_pack("{s:I, s:I, s:s, s:I, s:I}", "chat_id", (json_int_t)chat_id,
+                                  "reader_id", (json_int_t)ctx->user_id, "side", side->side,
+                                  "up_to_message_id", (json_int_t)up_to, "unread_count",
+                                  (json_int_t)unread));
     return *e == SD_OK ? json_pack("{s:I}", "unread_count", (json_int_t)unread) : NULL;
 }
 
@@ -662,11 +688,19 @@ static json_t *close_locked(struct http_ctx *ctx, struct db_conn *conn, int64_t 
                             const struct chat_side_info *side, void *arg, sd_err *e)
 {
     json_t *chat = NULL;
-    (void)side;
     (void)arg;
     if ((*e = chat_store_close(conn, chat_id, ctx->user_id)) != SD_OK ||
         (*e = chat_store_get(conn, chat_id, ctx->user_id, ctx->role, &chat)) != SD_OK)
         return NULL;
+    /* the chat is locked: open here means this request closed it (closing again is no news) */
+    if (strcmp(side->status, "open") == 0)
+        *e = chat_event(conn, side, ctx->user_id, 1, "chat.closed",
+                        json_pack("{s:I, s:I, s:O}", "chat_id", (json_int_t)chat_id, "closed_by",
+                                  (json_int_t)ctx->user_id, "chat", chat));
+    if (*e != SD_OK) {
+        json_decref(chat);
+        return NULL;
+    }
     return chat;
 }
 

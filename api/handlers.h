@@ -80,6 +80,8 @@ HANDLER(moderation_decisions);
 HANDLER(answers_create);
 HANDLER(answers_list);
 HANDLER(answers_delete);
+/* api/events.c */
+HANDLER(events_list);
 /* api/notifications.c */
 HANDLER(notifications_list);
 HANDLER(notifications_counters);

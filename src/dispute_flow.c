@@ -41,10 +41,13 @@ sd_err dispute_flow_notify(struct db_conn *conn, int64_t id, int64_t actor, cons
                              posting, "state", state);
     const char *title =
         strcmp(event, "dispute.opened") == 0 ? "A dispute was opened" : "A dispute was updated";
-    if (buyer != actor)
-        e = notification_store_create(conn, buyer, event, title, body, data);
-    if (e == SD_OK && seller != actor)
-        e = notification_store_create(conn, seller, event, title, body, data);
+    /* lower account first: each notice appends an event, which locks the account's event
+     * counter to commit, and every other change takes those locks in ascending order too
+     * (two changes locking two accounts in opposite orders would deadlock) */
+    int64_t to[2] = {buyer < seller ? buyer : seller, buyer < seller ? seller : buyer};
+    for (int i = 0; i < 2 && e == SD_OK; i++)
+        if (to[i] != actor)
+            e = notification_store_create(conn, to[i], event, title, body, data);
     json_decref(data);
     return e;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "chat_store.h"
+#include "event_store.h"
+#include "event_types.h"
 #include "notify.h"
 
 /* the notification of each user ($1, a bigint[]) and its outbox rows: a channel the user
@@ -109,6 +111,23 @@ static sd_err exec_ok(struct db_conn *conn, const db_stmt *st, int n, const char
     return r ? SD_OK : e;
 }
 
+/* Every notification is also news for the recipients' integrations: the event log gets it here,
+ * in the same transaction, so no place that notifies can forget it. */
+static sd_err notification_event(struct db_conn *conn, const char *users, const char *event,
+                                 const char *title, const char *body, const json_t *data)
+{
+    const struct event_type *t = event_type_of_notification(event);
+    if (!t)
+        return SD_OK;
+    json_t *d = data ? json_deep_copy(data) : json_object();
+    sd_err e = SD_ERR_INTERNAL;
+    if (d && json_object_set_new(d, "title", json_string(title)) == 0 &&
+        json_object_set_new(d, "body", json_string(body)) == 0)
+        e = event_store_append(conn, users, t->type, d);
+    json_decref(d);
+    return e;
+}
+
 static sd_err create(struct db_conn *conn, const char *users, const char *event, const char *title,
                      const char *body, const json_t *data, int in_feed)
 {
@@ -129,6 +148,8 @@ static sd_err create(struct db_conn *conn, const char *users, const char *event,
                        in_feed ? "true" : "false"};
     sd_err e = exec_ok(conn, &notification_q_create, 11, p);
     free(d);
+    if (e == SD_OK)
+        e = notification_event(conn, users, event, title, body, data);
     return e;
 }
 

@@ -1,5 +1,6 @@
 #include "order_store.h"
 
+#include "event_store.h"
 #include "notification_store.h"
 
 #include <stdio.h>
@@ -210,10 +211,25 @@ static sd_err order_notify(struct db_conn *conn, int64_t user_id, const char *po
     return e;
 }
 
+/* Both parties' integrations follow the posting, whoever moved it: the event goes to the
+ * buyer and the seller alike, with the posting as the change left it. */
+static sd_err order_event(struct db_conn *conn, const int64_t parties[2], int64_t actor_id,
+                          const char *previous, const json_t *posting)
+{
+    json_t *data = json_pack("{s:O, s:O, s:s, s:I, s:O}", "posting_number",
+                             json_object_get(posting, "posting_number"), "status",
+                             json_object_get(posting, "status"), "previous_status", previous,
+                             "changed_by", (json_int_t)actor_id, "posting", posting);
+    sd_err e = data ? event_store_append_to(conn, parties, 2, 0, "posting.status_changed", data)
+                    : SD_ERR_INTERNAL;
+    json_decref(data);
+    return e;
+}
+
 sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, int64_t actor_id,
                               auth_role role, const char *status, json_t **out)
 {
-    char a[24], pid[24];
+    char a[24], pid[24], previous[32];
     sd_err e;
     PGresult *r = NULL;
     const char *lp[] = {posting_number, db_i64(a, actor_id), auth_role_name(role)};
@@ -233,6 +249,8 @@ sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, 
     /* the other party hears about it: the buyer of the seller's moves, the seller of a
      * cancellation */
     int64_t notify_user = db_get_i64(r, 0, role == ROLE_SELLER ? 2 : 3);
+    int64_t parties[] = {db_get_i64(r, 0, 2), db_get_i64(r, 0, 3)};
+    snprintf(previous, sizeof previous, "%s", PQgetvalue(r, 0, 1));
     PQclear(r);
     r = NULL;
     const char *pp[] = {pid};
@@ -248,7 +266,8 @@ sd_err order_store_set_status(struct db_conn *conn, const char *posting_number, 
     const char *sp[] = {pid, status};
     if ((e = db_json_one(conn, &order_q_set_status, 2, sp, out)) != SD_OK)
         goto fail;
-    if ((e = order_notify(conn, notify_user, posting_number, status)) != SD_OK)
+    if ((e = order_notify(conn, notify_user, posting_number, status)) != SD_OK ||
+        (e = order_event(conn, parties, actor_id, previous, *out)) != SD_OK)
         goto fail;
     return db_commit(conn);
 fail:

@@ -1,0 +1,65 @@
+#include "event_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The counters are taken in account order: two changes that reach the same accounts (a
+ * promotion notice to every seller) lock them in one order and cannot deadlock each other. */
+DB_STMT(event_q_append,
+        "WITH pos AS (INSERT INTO event_counters AS c (account, position)"
+        "              SELECT DISTINCT a, 1 FROM unnest($1::bigint[]) a"
+        "               WHERE a IS NOT NULL ORDER BY a"
+        "             ON CONFLICT (account) DO UPDATE SET position = c.position + 1"
+        "             RETURNING account, position)"
+        " INSERT INTO events (account, position, type, data)"
+        " SELECT account, position, $2,"
+        "        $3::jsonb || jsonb_build_object('type', $2::text, 'account', account,"
+        "                                        'occurred_at', sd_ts(now()))"
+        "   FROM pos");
+/* planned per call: with and without a type filter are different plans */
+DB_QUERY(event_q_feed,
+         "SELECT position, json_build_object('id', position, 'type', type,"
+         "                                   'created_at', sd_ts(created_at), 'data', data)::text"
+         "  FROM events WHERE account = $1 AND position > $2"
+         "   AND ($3::text[] IS NULL OR type = ANY ($3::text[]))"
+         " ORDER BY position LIMIT $4");
+
+sd_err event_store_append(struct db_conn *conn, const char *accounts, const char *type,
+                          const json_t *data)
+{
+    sd_err e = SD_OK;
+    char *d = json_dumps(data, JSON_COMPACT);
+    if (!d)
+        return SD_ERR_INTERNAL;
+    const char *p[] = {accounts, type, d};
+    PGresult *r = db_exec(conn, &event_q_append, 3, p, &e);
+    PQclear(r);
+    free(d);
+    return r ? SD_OK : e;
+}
+
+sd_err event_store_append_to(struct db_conn *conn, const int64_t *ids, size_t n, int64_t except,
+                             const char *type, const json_t *data)
+{
+    char list[512];
+    size_t used = 0;
+    list[used++] = '{';
+    for (size_t i = 0; i < n && used < sizeof list - 24; i++)
+        if (ids[i] && ids[i] != except)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%lld", used > 1 ? "," : "",
+                                     (long long)ids[i]);
+    if (used == 1)
+        return SD_OK; /* nobody to tell */
+    snprintf(list + used, sizeof list - used, "}");
+    return event_store_append(conn, list, type, data);
+}
+
+sd_err event_store_feed(struct db_conn *conn, const struct event_query *q, char **items,
+                        int64_t *last)
+{
+    char a[24], after[24], lim[24];
+    int has_more = 0;
+    const char *p[] = {db_i64(a, q->account), db_i64(after, q->after), q->types,
+                       db_i64(lim, q->limit)};
+    return db_json_page(conn, &event_q_feed, 4, p, q->limit, items, &has_more, last);
+}
