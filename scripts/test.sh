@@ -79,6 +79,8 @@ export SELLERDESK_LOGIN_MAX_FAILURES_ACCOUNT=3 SELLERDESK_LOGIN_MAX_FAILURES_CLI
 export SELLERDESK_LOGIN_WINDOW=60 SELLERDESK_LOGIN_LOCKOUT=3
 export SELLERDESK_DB_POOL_SIZE=8 SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=1500
 export SELLERDESK_MODERATION_CHECK_RATE=60
+# a key's 21st request in a minute is refused, so the API suite reaches the limit quickly
+export SELLERDESK_API_KEY_RATE=20
 # the promotion notices are looked for five times a second, so the tests need not wait long
 export SELLERDESK_SCHEDULER_INTERVAL_MS=200
 export SD_BASE_URL=http://127.0.0.1:$SELLERDESK_PORT

@@ -106,5 +106,6 @@ Suite *promotions_suite(void);
 Suite *promotion_products_suite(void);
 Suite *disputes_suite(void);
 Suite *dispute_deadlines_suite(void);
+Suite *api_keys_suite(void);
 
 #endif

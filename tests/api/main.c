@@ -27,6 +27,7 @@ int main(void)
     srunner_add_suite(sr, promotions_suite());
     srunner_add_suite(sr, promotion_products_suite());
     srunner_add_suite(sr, disputes_suite());
+    srunner_add_suite(sr, api_keys_suite());
     /* deadlines of seconds need a server started with them (scripts/test.sh starts one) */
     if (getenv("SD_DEADLINE_SERVER"))
         srunner_add_suite(sr, dispute_deadlines_suite());
