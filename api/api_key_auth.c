@@ -215,13 +215,14 @@ int apikey_authenticate(struct http_ctx *ctx)
         return U_CALLBACK_COMPLETE;
     ctx->api_key_scopes = rec.scopes;
     ctx->authenticated = 1;
-    if (apikey_rate(ctx) != 0)
-        return U_CALLBACK_COMPLETE;
+    /* refused whatever the key's budget: such a request costs the key nothing */
     int scope = apikey_route_scope(ctx->route_index);
     if (scope < 0)
         return http_problem(ctx, SD_ERR_FORBIDDEN, "api_key_not_allowed",
                             "%s %s does not accept API keys; sign in as a person.", ctx->method,
                             routes_label(ctx->route_index));
+    if (apikey_rate(ctx) != 0)
+        return U_CALLBACK_COMPLETE;
     if (!(rec.scopes & (1u << scope))) {
         char challenge[96];
         snprintf(challenge, sizeof challenge, "Bearer error=\"insufficient_scope\", scope=\"%s\"",
