@@ -110,7 +110,7 @@ fi
 "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/api.out"
 count_check "$TMP/api.out"
 
-stage "dispute deadlines: a second server with deadlines of seconds"
+stage "a second server: dispute deadlines of seconds, API key revocation across processes"
 # The same binary and database on another port. Each deadline passes within the suite, yet
 # leaves room for the requests made before it, also under valgrind (each ~50x slower); the
 # suite reads the same variables and polls with a generous margin. The main server's deadline
@@ -127,6 +127,11 @@ if wait_http "$deadline_url/healthz" 60; then
     env "${deadline_env[@]}" SD_DEADLINE_SERVER=1 CK_RUN_SUITE=dispute_deadlines \
         SD_BASE_URL="$deadline_url" "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/deadlines.out"
     count_check "$TMP/deadlines.out"
+    # two processes on one database: an API key revoked through the first is refused by the
+    # second within a second
+    SD_OTHER_URL="$deadline_url" CK_RUN_SUITE=api_keys_processes "$BUILD_DIR/api_tests" 2>&1 |
+        tee "$TMP/keys-processes.out"
+    count_check "$TMP/keys-processes.out"
 else
     tail -n 50 "$TMP/deadline-server.log"
     failed=$((failed + 1))

@@ -71,18 +71,25 @@ static size_t collect_header(char *ptr, size_t size, size_t n, void *userdata)
     return add;
 }
 
-/* GET path with the Client-Id and Api-Key headers (the client's helpers send one extra header) */
-static struct api_resp *key_get_headers(const char *path, long long client_id, const char *secret)
+/* GET base + path with the key: with Client-Id and Api-Key headers when client_id is not 0
+ * (the client's helpers send one extra header), else as a bearer; base NULL: the server under
+ * test */
+static struct api_resp *key_get_at(const char *base, const char *path, long long client_id,
+                                   const char *secret)
 {
     struct api_resp *r = calloc(1, sizeof *r);
     char url[1024], cid[64], key[128];
-    const char *base = getenv("SD_BASE_URL");
     struct curl_slist *h = NULL;
     CURL *c = curl_easy_init();
+    base = base ? base : getenv("SD_BASE_URL");
     snprintf(url, sizeof url, "%s%s", base ? base : "http://127.0.0.1:8080", path);
     snprintf(cid, sizeof cid, "Client-Id: %lld", client_id);
-    snprintf(key, sizeof key, "Api-Key: %s", secret);
-    h = curl_slist_append(h, cid);
+    if (client_id)
+        snprintf(key, sizeof key, "Api-Key: %s", secret);
+    else
+        snprintf(key, sizeof key, "Authorization: Bearer %s", secret);
+    if (client_id)
+        h = curl_slist_append(h, cid);
     h = curl_slist_append(h, key);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
@@ -99,6 +106,11 @@ static struct api_resp *key_get_headers(const char *path, long long client_id, c
         r->body = calloc(1, 1);
     r->json = json_loads(r->body, JSON_DECODE_ANY, NULL);
     return r;
+}
+
+static struct api_resp *key_get_headers(const char *path, long long client_id, const char *secret)
+{
+    return key_get_at(NULL, path, client_id, secret);
 }
 
 static void assert_rate_headers(const struct api_resp *r)
@@ -399,6 +411,51 @@ START_TEST(test_revoked_key_refused_within_a_second)
     json_decref(k);
 }
 END_TEST
+
+/* A key revoked through one process is refused by another that had it cached, within a
+ * second: scripts/test.sh names a second server on the same database in SD_OTHER_URL. */
+START_TEST(test_revoked_in_one_process_refused_by_another)
+{
+    const char *other = getenv("SD_OTHER_URL");
+    struct api_user s;
+    api_new_user(&s, "seller");
+    json_t *k = key_create(&s, "[\"reviews:read\"]", NULL);
+    const char *secret = api_jstr(k, "secret");
+    struct api_resp *r = key_get_at(other, "/v1/reviews", 0, secret); /* cached there now */
+    ck_assert_status(r, 200);
+    api_free(r);
+    r = key_get_at(other, "/v1/reviews", 0, secret); /* and answered from its cache */
+    ck_assert_status(r, 200);
+    api_free(r);
+    r = api_request("DELETE", key_path(api_jint(k, "id")), s.token, NULL, NULL, NULL);
+    ck_assert_status(r, 204);
+    api_free(r);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long status;
+    double waited;
+    do {
+        r = key_get_at(other, "/v1/reviews", 0, secret);
+        status = r->status;
+        api_free(r);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        waited = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+        if (status != 401)
+            usleep(20000);
+    } while (status != 401 && waited < 1.0);
+    ck_assert_msg(status == 401, "the other process still accepts the key after %.2f s", waited);
+    json_decref(k);
+}
+END_TEST
+
+Suite *api_keys_processes_suite(void)
+{
+    Suite *s = suite_create("api_keys_processes");
+    TCase *tc = api_tcase("revocation across processes");
+    tcase_add_test(tc, test_revoked_in_one_process_refused_by_another);
+    suite_add_tcase(s, tc);
+    return s;
+}
 
 START_TEST(test_expired_key_refused)
 {
