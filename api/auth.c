@@ -11,6 +11,7 @@
 #include "../src/token_cache.h"
 #include "../src/token_store.h"
 #include "../src/user_store.h"
+#include "api_key_auth.h"
 #include "handlers.h"
 #include "http.h"
 #include "moderation.h"
@@ -76,6 +77,8 @@ HANDLER(auth_authenticate)
     sd_err e;
 
     (void)req;
+    if (apikey_presented(ctx)) /* an integration's key, not a person's token */
+        return apikey_authenticate(ctx);
     http_client_address(ctx, ip, sizeof ip);
     if (!h || strncasecmp(h, "Bearer ", 7) != 0 || !h[7]) {
         log_security(ip, "missing_token", "Missing bearer token for %s %s", ctx->method,

@@ -108,6 +108,10 @@ HANDLER(templates_delete);
 HANDLER(chat_restriction_put);
 HANDLER(chat_restriction_get);
 HANDLER(chat_restriction_delete);
+/* api/api_keys.c */
+HANDLER(api_keys_create);
+HANDLER(api_keys_list);
+HANDLER(api_keys_revoke);
 /* api/files.c */
 HANDLER(files_upload);
 HANDLER(files_get);

@@ -50,6 +50,14 @@ struct http_ctx {
     auth_role role;
     json_t *user;       /* the caller's user object, loaded by authentication */
     int found_existing; /* set by a create that found its object already there: 200, not 201 */
+    /* members of a create's first answer that its stored copy for Idempotency-Key replays
+     * leaves out (an API key's secret, which is never stored); http_idempotent_create frees */
+    json_t *answer_once;
+    /* set when an API key authenticated the request (api_key_auth.c) */
+    int64_t api_key_id;
+    unsigned api_key_scopes;
+    int api_key_counted; /* the request was counted against the key's rate (once per request) */
+    char api_key_limit[16], api_key_remaining[16], api_key_reset[16];
 };
 
 struct http_ctx *http_ctx_of(struct _u_response *resp);

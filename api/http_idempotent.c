@@ -103,7 +103,6 @@ int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_
         goto fail;
     char *text = json_dumps(out, JSON_COMPACT);
     int status = ctx->found_existing ? 200 : 201;
-    json_decref(out);
     if (key && (e = idem_save(conn, keyscope, key, hash, status, text)) != SD_OK) {
         free(text);
         goto fail;
@@ -112,10 +111,22 @@ int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_
         free(text);
         goto fail;
     }
-    rc = http_json_text(ctx, status, text);
+    if (ctx->answer_once) {
+        json_object_update(out, ctx->answer_once);
+        rc = http_json(ctx, status, out);
+        out = NULL;
+    } else {
+        rc = http_json_text(ctx, status, text);
+    }
     free(text);
+    json_decref(out);
+    json_decref(ctx->answer_once);
+    ctx->answer_once = NULL;
     return rc;
 fail:
     db_rollback(conn);
+    json_decref(out);
+    json_decref(ctx->answer_once);
+    ctx->answer_once = NULL;
     return answered ? U_CALLBACK_COMPLETE : http_store_error(ctx, e);
 }

@@ -109,6 +109,9 @@ static const struct route routes[] = {
     {"DELETE", "/v1/users/:id/chat-restriction", AUTHENTICATED, chat_restriction_delete},
     {"POST", "/v1/files", AUTHENTICATED | UPLOAD, files_upload},
     {"GET", "/v1/files/:id", AUTHENTICATED, files_get},
+    {"POST", "/v1/api-keys", AUTHENTICATED | BODY, api_keys_create},
+    {"GET", "/v1/api-keys", AUTHENTICATED | QUERY, api_keys_list},
+    {"DELETE", "/v1/api-keys/:id", AUTHENTICATED, api_keys_revoke},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 

@@ -81,6 +81,8 @@ export SELLERDESK_LOGIN_MAX_FAILURES_ACCOUNT=3 SELLERDESK_LOGIN_MAX_FAILURES_CLI
 export SELLERDESK_LOGIN_WINDOW=60 SELLERDESK_LOGIN_LOCKOUT=3
 export SELLERDESK_DB_POOL_SIZE=8 SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=1500
 export SELLERDESK_MODERATION_CHECK_RATE=60
+# a key's 21st request in a minute is refused, so the API suite reaches the limit quickly
+export SELLERDESK_API_KEY_RATE=20
 # the promotion notices are looked for five times a second, so the tests need not wait long
 export SELLERDESK_SCHEDULER_INTERVAL_MS=200
 export SD_BASE_URL=http://127.0.0.1:$SELLERDESK_PORT
@@ -110,7 +112,7 @@ fi
 "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/api.out"
 count_check "$TMP/api.out"
 
-stage "dispute deadlines: a second server with deadlines of seconds"
+stage "a second server: dispute deadlines of seconds, API key revocation across processes"
 # The same binary and database on another port. Each deadline passes within the suite, yet
 # leaves room for the requests made before it, also under valgrind (each ~50x slower); the
 # suite reads the same variables and polls with a generous margin. The main server's deadline
@@ -127,6 +129,11 @@ if wait_http "$deadline_url/healthz" 60; then
     env "${deadline_env[@]}" SD_DEADLINE_SERVER=1 CK_RUN_SUITE=dispute_deadlines \
         SD_BASE_URL="$deadline_url" "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/deadlines.out"
     count_check "$TMP/deadlines.out"
+    # two processes on one database: an API key revoked through the first is refused by the
+    # second within a second
+    SD_OTHER_URL="$deadline_url" CK_RUN_SUITE=api_keys_processes "$BUILD_DIR/api_tests" 2>&1 |
+        tee "$TMP/keys-processes.out"
+    count_check "$TMP/keys-processes.out"
 else
     tail -n 50 "$TMP/deadline-server.log"
     failed=$((failed + 1))

@@ -86,6 +86,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_DELIVERY_INTERVAL_MS", K_INT, OFF(delivery_interval_ms), 50, 60000},
     {"SELLERDESK_SCHEDULER_INTERVAL_MS", K_INT, OFF(scheduler_interval_ms), 100, 60000},
     {"SELLERDESK_PRINCIPAL_CACHE_MS", K_INT, OFF(principal_cache_ms), 0, 3600000},
+    {"SELLERDESK_API_KEY_RATE", K_INT, OFF(api_key_rate), 1, 1000000},
     {"SELLERDESK_DISPUTE_OPEN_DAYS", K_DAYS, OFF(dispute_open_s), 1, 365},
     {"SELLERDESK_DISPUTE_SELLER_HOURS", K_HOURS, OFF(dispute_seller_s), 1, 24 * 90},
     {"SELLERDESK_DISPUTE_BUYER_DAYS", K_DAYS, OFF(dispute_buyer_s), 1, 90},
@@ -157,6 +158,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->delivery_interval_ms = 1000;
     cfg->scheduler_interval_ms = 30000;
     cfg->principal_cache_ms = 30000;
+    cfg->api_key_rate = 600;
     cfg->dispute_open_s = 14 * 86400;
     cfg->dispute_seller_s = 72 * 3600;
     cfg->dispute_buyer_s = 3 * 86400;

@@ -77,6 +77,7 @@ struct sd_config {
     int delivery_interval_ms;
     int scheduler_interval_ms; /* how often the promotion notices are looked for */
     int principal_cache_ms;    /* accounts kept in the process, 0: off (see principal_cache.h) */
+    int api_key_rate;          /* requests per minute per API key, across processes */
     /* disputes, in seconds (set as days or hours, or with a unit: 30s) */
     long long dispute_open_s;      /* a delivered posting may be disputed this long */
     long long dispute_seller_s;    /* the seller answers within this, or support takes it */

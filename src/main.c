@@ -8,6 +8,7 @@
 
 #include "../api/routes.h"
 #include "../api/server.h"
+#include "api_key_cache.h"
 #include "auth.h"
 #include "config.h"
 #include "db.h"
@@ -110,6 +111,7 @@ static int cmd_serve(struct sd_config *cfg)
     /* disputes whose deadline passed move by themselves; an action on one moves it first */
     struct periodic *deadlines =
         periodic_start(&jobs_db, cfg->scheduler_interval_ms, dispute_deadlines_run, cfg);
+    api_key_cache_init(cfg->principal_cache_ms);
     if (principal_cache_start(cfg->database_url, cfg->principal_cache_ms,
                               cfg->db_connect_timeout_s) != 0)
         log_warn("principal cache: not started; every request reads its account");

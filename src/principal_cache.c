@@ -9,6 +9,7 @@
 
 #include <libpq-fe.h>
 
+#include "api_key_cache.h"
 #include "log.h"
 
 /* Direct-mapped: an account goes to slot id % SLOTS, a collision evicts. Bounded memory, no
@@ -121,6 +122,8 @@ void principal_cache_forget(int64_t user_id)
 
 static void forget_all(void)
 {
+    /* the API keys' cache lives on this listener's notices: it forgets with everyone */
+    api_key_cache_forget_all();
     atomic_fetch_add(&pc.epoch, 1);
     for (int k = 0; k < STRIPES; k++) {
         pthread_rwlock_wrlock(&pc.locks[k]);
@@ -130,6 +133,11 @@ static void forget_all(void)
         }
         pthread_rwlock_unlock(&pc.locks[k]);
     }
+}
+
+int principal_cache_listening(void)
+{
+    return atomic_load(&pc.on);
 }
 
 void principal_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *forgotten, int *on)
@@ -162,7 +170,7 @@ static PGconn *listen_connect(void)
         PQfinish(c);
         return NULL;
     }
-    PGresult *r = PQexec(c, "LISTEN sellerdesk_user_changed");
+    PGresult *r = PQexec(c, "LISTEN sellerdesk_user_changed; LISTEN sellerdesk_api_key_changed");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok) {
@@ -237,7 +245,9 @@ static void *listen_loop(void *unused)
         }
         PGnotify *n;
         while ((n = PQnotifies(c)) != NULL) {
-            if (strcmp(n->extra, "*") == 0)
+            if (strcmp(n->relname, "sellerdesk_api_key_changed") == 0)
+                api_key_cache_forget_all(); /* a key revoked, expired early, deleted */
+            else if (strcmp(n->extra, "*") == 0)
                 forget_all();
             else
                 principal_cache_forget(strtoll(n->extra, NULL, 10));

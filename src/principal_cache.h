@@ -26,6 +26,9 @@ void principal_cache_stop(void);
 int principal_cache_get(int64_t user_id, auth_role *role, json_t **user);
 void principal_cache_put(int64_t user_id, auth_role role, json_t *user);
 void principal_cache_forget(int64_t user_id);
+/* 1 while the listener is connected: caches that live on its notices (api_key_cache.c) are
+ * off otherwise. */
+int principal_cache_listening(void);
 /* counters for /metrics: hits, misses, invalidations, whether it is on */
 void principal_cache_stats(uint64_t *hits, uint64_t *misses, uint64_t *forgotten, int *on);
 

@@ -15,6 +15,13 @@ DB_STMT(ratelimit_q_hit,
 sd_err ratelimit_store_hit(struct db_conn *conn, const char *key, int limit, int window_s,
                            int *retry_after_s)
 {
+    int hits;
+    return ratelimit_store_count(conn, key, limit, window_s, &hits, retry_after_s);
+}
+
+sd_err ratelimit_store_count(struct db_conn *conn, const char *key, int limit, int window_s,
+                             int *hits_out, int *retry_after_s)
+{
     char w[24];
     sd_err e = SD_OK;
     const char *p[] = {key, db_i64(w, window_s)};
@@ -22,6 +29,7 @@ sd_err ratelimit_store_hit(struct db_conn *conn, const char *key, int limit, int
     if (!r)
         return e;
     int hits = atoi(PQgetvalue(r, 0, 0));
+    *hits_out = hits;
     *retry_after_s = atoi(PQgetvalue(r, 0, 1));
     PQclear(r);
     return hits > limit ? SD_ERR_RATE_LIMITED : SD_OK;

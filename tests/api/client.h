@@ -107,5 +107,7 @@ Suite *promotion_products_suite(void);
 Suite *disputes_suite(void);
 Suite *dispute_deadlines_suite(void);
 Suite *events_suite(void);
+Suite *api_keys_suite(void);
+Suite *api_keys_processes_suite(void);
 
 #endif

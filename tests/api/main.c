@@ -28,9 +28,13 @@ int main(void)
     srunner_add_suite(sr, promotion_products_suite());
     srunner_add_suite(sr, disputes_suite());
     srunner_add_suite(sr, events_suite());
+    srunner_add_suite(sr, api_keys_suite());
     /* deadlines of seconds need a server started with them (scripts/test.sh starts one) */
     if (getenv("SD_DEADLINE_SERVER"))
         srunner_add_suite(sr, dispute_deadlines_suite());
+    /* a second server on the same database (scripts/test.sh names it) */
+    if (getenv("SD_OTHER_URL"))
+        srunner_add_suite(sr, api_keys_processes_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -15,5 +15,6 @@ Suite *utf8_suite(void);
 Suite *moderation_policy_suite(void);
 Suite *request_suite(void);
 Suite *dispute_rules_suite(void);
+Suite *api_key_suite(void);
 
 #endif
