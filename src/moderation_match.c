@@ -235,7 +235,8 @@ int ms_labelled_as(const struct scan *s, size_t first, const struct lex_set *set
     for (size_t k = ti; k > 0 && found < 5; k--, found++) {
         if (ms_token_in_set(s, k - 1, set))
             return 1;
-        if (ms_token_in_set(s, k - 1, &s->lex->call_words))
+        /* (a card is labelled by "IMEI моего телефона" all the same) */
+        if (set == &s->lex->number_context && ms_token_in_set(s, k - 1, &s->lex->call_words))
             return 0;
     }
     return 0;
