@@ -71,6 +71,19 @@ int http_json_text(struct http_ctx *ctx, int status, const char *body)
     return http_send(ctx, status, "application/json", body);
 }
 
+int http_json_owned(struct http_ctx *ctx, int status, char *body, size_t len)
+{
+    /* what ulfius_set_string_body_response does, without its strlen and copy: the buffer is
+     * the response's now, freed by libmicrohttpd once sent (MHD_RESPMEM_MUST_FREE) */
+    o_free(ctx->resp->binary_body);
+    ctx->resp->binary_body = body;
+    ctx->resp->binary_body_length = len;
+    ctx->resp->status = (long)status;
+    u_map_put(ctx->resp->map_header, "Content-Type", "application/json");
+    ctx->answered = 1;
+    return U_CALLBACK_COMPLETE;
+}
+
 int http_json(struct http_ctx *ctx, int status, json_t *body)
 {
     char *text = json_dumps(body, JSON_COMPACT);
@@ -508,7 +521,8 @@ int http_page_with(struct http_ctx *ctx, char *items, int has_more, int64_t last
         /* (a list with a cursor of its own kind passes it in members) */
         json_object_set_new(rest, "next_cursor", json_null());
     }
-    /* {"items":<the rows as PostgreSQL wrote them>,<the other members>} */
+    /* {"items":<the rows as PostgreSQL wrote them>,<the other members>}, in one buffer that
+     * becomes the answer as it is */
     char *tail = json_dumps(rest, JSON_COMPACT);
     json_decref(rest);
     size_t ni = strlen(items), nt = tail ? strlen(tail) : 0;
@@ -521,9 +535,8 @@ int http_page_with(struct http_ctx *ctx, char *items, int has_more, int64_t last
         memcpy(body + 9, items, ni);
         body[9 + ni] = ',';
         memcpy(body + 10 + ni, tail + 1, nt); /* tail without its '{', with its NUL */
-        rc = http_json_text(ctx, 200, body);
+        rc = http_json_owned(ctx, 200, body, 9 + ni + nt);
     }
-    free(body);
     free(tail);
     free(items);
     return rc;

@@ -76,6 +76,8 @@ struct db_conn *http_query_conn(struct http_ctx *ctx, json_t *errors);
 /* Answers; each returns U_CALLBACK_COMPLETE so handlers can `return http_...(...)`. */
 int http_json(struct http_ctx *ctx, int status, json_t *body);          /* steals body */
 int http_json_text(struct http_ctx *ctx, int status, const char *body); /* already JSON */
+/* JSON text of len bytes in a malloc'd buffer, which the answer takes over (not copied). */
+int http_json_owned(struct http_ctx *ctx, int status, char *body, size_t len);
 int http_no_content(struct http_ctx *ctx);
 /* An answer whose bytes live as long as the process (the embedded contract): not copied, so
  * a client that does not read it costs no memory per request. */

@@ -146,9 +146,7 @@ HANDLER(products_get)
         return http_problem(ctx, e, NULL, "No such product.");
     if (e != SD_OK)
         return http_store_error(ctx, e);
-    int rc = http_json_text(ctx, 200, out);
-    free(out);
-    return rc;
+    return http_json_owned(ctx, 200, out, strlen(out));
 }
 
 HANDLER(products_update)

@@ -135,22 +135,25 @@ static size_t routes_segment(const char *pattern, int i, const char **seg)
     return e ? (size_t)(e - p) : strlen(p);
 }
 
+/* One pass over the pattern's segments, leaving at the first literal one that differs: most
+ * routes differ in their second segment. (Counting each pattern's segments first and finding
+ * each segment again from the start cost the chat history's route 12 000 instructions a
+ * request under callgrind, a tenth of the request's own work.) */
 static int routes_path_matches(const char *pattern, const struct uri *u)
 {
-    int nseg = 1;
-    for (const char *p = pattern + 1; *p; p++)
-        nseg += *p == '/';
-    if (nseg != u->nsegments)
-        return 0;
-    for (int i = 0; i < nseg; i++) {
-        const char *seg;
-        size_t n = routes_segment(pattern, i, &seg);
-        if (seg[0] == ':')
-            continue; /* a parameter takes any segment; its handler judges the value */
-        if (strlen(u->segments[i]) != n || memcmp(seg, u->segments[i], n) != 0)
+    const char *p = pattern + 1;
+    for (int i = 0;; i++) {
+        const char *e = strchr(p, '/');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (i >= u->nsegments)
             return 0;
+        /* a parameter takes any segment; its handler judges the value */
+        if (p[0] != ':' && (strlen(u->segments[i]) != n || memcmp(p, u->segments[i], n) != 0))
+            return 0;
+        if (!e)
+            return i + 1 == u->nsegments;
+        p = e + 1;
     }
-    return 1;
 }
 
 /* The table's order decides where two patterns match one path (/v1/questions/counts before

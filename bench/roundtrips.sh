@@ -6,6 +6,7 @@
 #
 #   bench/roundtrips.sh            (RT_PG_DIR=/tmp/roundtrips-pg, N=200 requests per read)
 #   CALLGRIND=1 bench/roundtrips.sh
+#   CALLGRIND=1 CALLGRIND_KEEP=DIR bench/roundtrips.sh   (one callgrind file per read kept in DIR)
 #
 # Steps: its own cluster (scripts/pg.sh) with pg_stat_statements preloaded, a fresh database,
 # migrate, the demo data, bin/sellerdesk serve on a free port; each read is called once (its
@@ -122,6 +123,13 @@ while read -r name who path allowed; do
     repeat "$path" "$tok"
     ir=
     [ "$CALLGRIND" = 1 ] && ir=$(awk -v c="$(instructions)" -v n="$N" 'BEGIN { printf "%.0f", c / n }')
+    # the window's profile, for callgrind_annotate (dumped, then zeroed for the next read)
+    if [ "$CALLGRIND" = 1 ] && [ -n "${CALLGRIND_KEEP:-}" ]; then
+        mkdir -p "$CALLGRIND_KEEP"
+        callgrind_control -d "$name" "$server_pid" >/dev/null 2>&1
+        sleep 0.5
+        for f in "$cg_dir"/callgrind.out.*; do [ -e "$f" ] && mv "$f" "$CALLGRIND_KEEP/$name.$(basename "$f")"; done
+    fi
     per=$(awk -v c="$(count)" -v n="$N" 'BEGIN { printf "%.2f", c / n }')
     verdict=$(awk -v p="$per" -v a="$allowed" 'BEGIN { print (p <= a + 0.01) ? "ok" : "TOO MANY" }')
     if [ "$CALLGRIND" = 1 ]; then

@@ -459,8 +459,9 @@ static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, 
             *p++ = ',';
         memcpy(p, PQgetvalue(r, i, 1), n);
         p += n;
-        *last_id = db_get_i64(r, i, 0);
     }
+    if (rows > 0) /* (only the last row's: parsing every row's id showed in the profile) */
+        *last_id = db_get_i64(r, rows - 1, 0);
     memcpy(p, "]", 2);
     *items = out;
     PQclear(r);
