@@ -136,7 +136,7 @@ START_TEST(a_long_text_is_read_in_windows)
     const char *why = NULL;
     const struct mm_model *m = mod_builtin_model(&why);
     ck_assert_msg(m != NULL, "%s", why ? why : "?");
-    char text[4096] = "", tail[512] = "";
+    char text[4096] = "", tail[sizeof text] = "";
     for (int i = 0; i < 60; i++)
         strcat(text, "отличный чайник ");
     strcat(text, "пишите мне в телеграм договоримся");
