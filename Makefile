@@ -44,14 +44,17 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# The contract is served from memory: the binary and the contract cannot drift apart.
+# The contract is served from memory: the binary and the contract cannot drift apart. (Its
+# section is renamed read-only: ld -r -b binary puts the bytes in writable .data.)
 $(BUILD)/openapi.o: openapi.yaml
 	@mkdir -p $(BUILD)
 	ld -r -b binary -z noexecstack -o $@ $<
+	objcopy --rename-section .data=.rodata,alloc,load,readonly,data,contents $@
 
 $(MODEL_OBJ): data/moderation_model.bin
 	@mkdir -p $(BUILD)
 	ld -r -b binary -z noexecstack -o $@ $<
+	objcopy --rename-section .data=.rodata,alloc,load,readonly,data,contents $@
 
 $(BIN): $(BUILD)/src/main.o $(CORE_OBJ) $(API_OBJ) $(BUILD)/openapi.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

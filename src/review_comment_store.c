@@ -236,24 +236,17 @@ sd_err review_complaint_create(struct db_conn *conn, const struct review_complai
     return db_json_one(conn, &complaint_q_create, 6, p, out);
 }
 
-static sd_err complaint_decided(struct db_conn *conn, const struct mwf_item *it, int approve,
-                                const char *reason)
+static sd_err notify_removed(struct db_conn *conn, const struct mwf_item *it, const char *reason)
 {
-    char rid[24];
-    sd_err e = SD_OK;
-    const char *p[] = {db_i64(rid, it->parent_id), reason};
-    if (approve) {
-        PGresult *r = db_exec(conn, &complaint_q_remove, 2, p, &e);
-        if (!r)
-            return e;
-        PQclear(r);
-        e = mwf_notify(conn, it->extra_id, "review.removed", "Your review was removed",
-                       json_pack("{s:I, s:I, s:s}", "review_id", (json_int_t)it->parent_id,
-                                 "product_id", (json_int_t)it->product_id, "reason", reason),
-                       "Your review of \"%s\" was removed: %s", it->product_name, reason);
-        if (e != SD_OK)
-            return e;
-    }
+    return mwf_notify(conn, it->extra_id, "review.removed", "Your review was removed",
+                      json_pack("{s:I, s:I, s:s}", "review_id", (json_int_t)it->parent_id,
+                                "product_id", (json_int_t)it->product_id, "reason", reason),
+                      "Your review of \"%s\" was removed: %s", it->product_name, reason);
+}
+
+static sd_err notify_decided(struct db_conn *conn, const struct mwf_item *it, int approve,
+                             const char *reason)
+{
     return mwf_notify(conn, it->author_id, "review.complaint_decided",
                       approve ? "Complaint upheld: the review was removed" : "Complaint dismissed",
                       json_pack("{s:I, s:I, s:I, s:s, s:s}", "complaint_id", (json_int_t)it->id,
@@ -263,6 +256,31 @@ static sd_err complaint_decided(struct db_conn *conn, const struct mwf_item *it,
                       approve ? "Your complaint about a review of \"%s\" was upheld: %s"
                               : "Your complaint about a review of \"%s\" was dismissed: %s",
                       it->product_name, reason);
+}
+
+static sd_err complaint_decided(struct db_conn *conn, const struct mwf_item *it, int approve,
+                                const char *reason)
+{
+    char rid[24];
+    sd_err e = SD_OK;
+    const char *p[] = {db_i64(rid, it->parent_id), reason};
+    if (!approve)
+        return notify_decided(conn, it, 0, reason);
+    PGresult *r = db_exec(conn, &complaint_q_remove, 2, p, &e);
+    if (!r)
+        return e;
+    PQclear(r);
+    /* each notice appends to its account's event log and locks that account's counter until
+     * commit: the lower account first, as every change does, so two changes never wait on each
+     * other's counters in a circle */
+    if (it->extra_id < it->author_id) {
+        if ((e = notify_removed(conn, it, reason)) != SD_OK)
+            return e;
+        return notify_decided(conn, it, 1, reason);
+    }
+    if ((e = notify_decided(conn, it, 1, reason)) != SD_OK)
+        return e;
+    return notify_removed(conn, it, reason);
 }
 
 const struct mwf_kind review_complaint_kind = {
