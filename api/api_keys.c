@@ -101,52 +101,28 @@ static sd_err api_key_create_tx(struct http_ctx *ctx, struct db_conn *conn, void
     return e;
 }
 
+static int api_key_parse_args(json_t *body, void *args, json_t *errors)
+{
+    return api_key_parse(body, args, errors);
+}
+
 HANDLER(api_keys_create)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
+    static const struct http_create_op op = {
+        ROLE_SELLER, api_key_parse_args, "The API key has invalid fields.",
+        NULL,        "api-keys",         api_key_create_tx};
     struct api_key_args a = {0};
-    json_t *body, *errors;
-    int rc;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_SELLER) != 0 || !(body = http_body_object(ctx)))
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    if (api_key_parse(body, &a, errors) != 0) {
-        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                 "The API key has invalid fields.");
-        errors = NULL;
-    } else {
-        rc = http_idempotent_create(ctx, "api-keys", api_key_create_tx, &a);
-    }
-    json_decref(errors);
-    json_decref(body);
-    return rc;
+    return http_create(http_ctx_of(resp), &op, &a);
 }
 
 HANDLER(api_keys_list)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors;
-    char *items = NULL;
-    int has_more = 0;
-    int64_t last = 0;
-    struct db_conn *conn;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_SELLER) != 0)
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    http_check_query(ctx, allowed, errors);
-    int limit = http_query_limit(ctx, API_KEYS_PAGE_DEFAULT, API_KEYS_PAGE_MAX, errors);
-    int64_t after = http_query_cursor(ctx, "api-keys", errors);
-    if (!(conn = http_query_conn(ctx, errors)))
-        return U_CALLBACK_COMPLETE;
-    sd_err e = api_key_store_list(conn, ctx->user_id, after, limit, &items, &has_more, &last);
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_page(ctx, items, has_more, last, "api-keys");
+    return http_own_page(http_ctx_of(resp), ROLE_SELLER, API_KEYS_PAGE_DEFAULT, API_KEYS_PAGE_MAX,
+                         "api-keys", api_key_store_list);
 }
 
 HANDLER(api_keys_revoke)

@@ -166,6 +166,25 @@ typedef sd_err (*http_create_fn)(struct http_ctx *ctx, struct db_conn *conn, voi
                                  json_t **out, int *answered);
 int http_idempotent_create(struct http_ctx *ctx, const char *scope, http_create_fn create,
                            void *arg);
+/* A creating POST of the common shape: the caller's role in roles, a JSON object body, parse
+ * (a non-zero return or any error in errors answers 400 with them and `invalid`), then guard
+ * when given (the content-safety check; it answers a refusal itself), then
+ * http_idempotent_create of create with args, which parse filled. */
+struct http_create_op {
+    unsigned roles;
+    int (*parse)(json_t *body, void *args, json_t *errors);
+    const char *invalid; /* "The product has invalid fields." */
+    int (*guard)(struct http_ctx *ctx, json_t *body);
+    const char *scope;
+    http_create_fn create;
+};
+int http_create(struct http_ctx *ctx, const struct http_create_op *op, void *args);
+/* GET of a page of the caller's own things (limit and cursor only): the caller's role in
+ * roles; list returns the page's JSON items, whether more follow and the last id. */
+typedef sd_err (*http_own_list_fn)(struct db_conn *conn, int64_t user_id, int64_t after, int limit,
+                                   char **items, int *has_more, int64_t *last);
+int http_own_page(struct http_ctx *ctx, unsigned roles, int limit_default, int limit_max,
+                  const char *scope, http_own_list_fn list);
 /* For a create whose checks before http_idempotent_create read what the first request
  * changed (a review refuses a second review of the purchase): replays a stored answer of the
  * Idempotency-Key (1: answered, also for a bad key or a store error), 0 to go on. */

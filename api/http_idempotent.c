@@ -130,3 +130,45 @@ fail:
     ctx->answer_once = NULL;
     return answered ? U_CALLBACK_COMPLETE : http_store_error(ctx, e);
 }
+
+int http_create(struct http_ctx *ctx, const struct http_create_op *op, void *args)
+{
+    json_t *body, *errors;
+    int rc;
+    if (http_require_role(ctx, op->roles) != 0 || !(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    if (op->parse(body, args, errors) != 0 || json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "%s", op->invalid);
+        errors = NULL;
+    } else if (op->guard && op->guard(ctx, body) != 0) {
+        rc = U_CALLBACK_COMPLETE;
+    } else {
+        rc = http_idempotent_create(ctx, op->scope, op->create, args);
+    }
+    json_decref(errors);
+    json_decref(body);
+    return rc;
+}
+
+int http_own_page(struct http_ctx *ctx, unsigned roles, int limit_default, int limit_max,
+                  const char *scope, http_own_list_fn list)
+{
+    static const char *const allowed[] = {"limit", "cursor", NULL};
+    char *items = NULL;
+    int has_more = 0;
+    int64_t last = 0;
+    struct db_conn *conn;
+    if (http_require_role(ctx, roles) != 0)
+        return U_CALLBACK_COMPLETE;
+    json_t *errors = json_array();
+    http_check_query(ctx, allowed, errors);
+    int limit = http_query_limit(ctx, limit_default, limit_max, errors);
+    int64_t after = http_query_cursor(ctx, scope, errors);
+    if (!(conn = http_query_conn(ctx, errors)))
+        return U_CALLBACK_COMPLETE;
+    sd_err e = list(conn, ctx->user_id, after, limit, &items, &has_more, &last);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_page(ctx, items, has_more, last, scope);
+}

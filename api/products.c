@@ -70,29 +70,25 @@ static sd_err product_create_tx(struct http_ctx *ctx, struct db_conn *conn, void
     return e;
 }
 
+static int product_create_parse(json_t *body, void *args, json_t *errors)
+{
+    return product_parse(body, create_rules, args, errors);
+}
+
+static int product_guard(struct http_ctx *ctx, json_t *body)
+{
+    return moderation_guard(ctx, body, product_texts);
+}
+
 HANDLER(products_create)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
+    static const struct http_create_op op = {
+        ROLE_SELLER,   product_create_parse, "The product has invalid fields.",
+        product_guard, "products",           product_create_tx};
     struct product_args a = {0};
-    json_t *body, *errors;
-    int rc;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_SELLER) != 0 || !(body = http_body_object(ctx)))
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    if (product_parse(body, create_rules, &a, errors) != 0) {
-        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                 "The product has invalid fields.");
-        errors = NULL;
-    } else if (moderation_guard(ctx, body, product_texts) != 0) {
-        rc = U_CALLBACK_COMPLETE;
-    } else {
-        rc = http_idempotent_create(ctx, "products", product_create_tx, &a);
-    }
-    json_decref(errors);
-    json_decref(body);
-    return rc;
+    return http_create(http_ctx_of(resp), &op, &a);
 }
 
 HANDLER(products_list)

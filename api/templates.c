@@ -98,54 +98,28 @@ static sd_err template_create_tx(struct http_ctx *ctx, struct db_conn *conn, voi
     return e;
 }
 
+static int template_create_parse(json_t *body, void *args, json_t *errors)
+{
+    return template_parse(body, create_rules, args, errors);
+}
+
 HANDLER(templates_create)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
+    static const struct http_create_op op = {
+        TEMPLATE_ROLES, template_create_parse, "The template has invalid fields.",
+        template_guard, "templates",           template_create_tx};
     struct template_args a = {0};
-    json_t *body, *errors;
-    int rc;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, TEMPLATE_ROLES) != 0 || !(body = http_body_object(ctx)))
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    if (template_parse(body, create_rules, &a, errors) != 0) {
-        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                 "The template has invalid fields.");
-        errors = NULL;
-    } else if (template_guard(ctx, body) != 0) {
-        rc = U_CALLBACK_COMPLETE;
-    } else {
-        rc = http_idempotent_create(ctx, "templates", template_create_tx, &a);
-    }
-    json_decref(errors);
-    json_decref(body);
-    return rc;
+    return http_create(http_ctx_of(resp), &op, &a);
 }
 
 HANDLER(templates_list)
 {
-    static const char *const allowed[] = {"limit", "cursor", NULL};
-    struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors;
-    char *items = NULL;
-    int has_more = 0;
-    int64_t last = 0;
-    struct db_conn *conn;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, TEMPLATE_ROLES) != 0)
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    http_check_query(ctx, allowed, errors);
-    int limit = http_query_limit(ctx, TEMPLATES_PAGE_DEFAULT, TEMPLATES_PAGE_MAX, errors);
-    int64_t after = http_query_cursor(ctx, "templates", errors);
-    if (!(conn = http_query_conn(ctx, errors)))
-        return U_CALLBACK_COMPLETE;
-    sd_err e = template_store_list(conn, ctx->user_id, after, limit, &items, &has_more, &last);
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_page(ctx, items, has_more, last, "templates");
+    return http_own_page(http_ctx_of(resp), TEMPLATE_ROLES, TEMPLATES_PAGE_DEFAULT,
+                         TEMPLATES_PAGE_MAX, "templates", template_store_list);
 }
 
 HANDLER(templates_get)
