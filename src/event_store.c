@@ -13,7 +13,8 @@ DB_STMT(event_q_append,
         "             RETURNING account, position)"
         " INSERT INTO events (account, position, type, data)"
         " SELECT account, position, $2,"
-        "        $3::jsonb || jsonb_build_object('type', $2::text, 'account', account,"
+        "        $3::jsonb || event_object($2, $3::jsonb, account)"
+        "        || jsonb_build_object('type', $2::text, 'account', account,"
         "                                        'occurred_at', sd_ts(now()))"
         "   FROM pos");
 /* planned per call: with and without a type filter are different plans */

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+/* the object each of these carries (question, answer, review, comment, complaint, promotion,
+ * dispute) is added by the log itself: event_object() in migrations/0019_event_objects.sql */
 #define NOTICE "title, body (the notification's text), "
 
 /* Two notifications have no event of their own: chat.message_new goes to one person of a chat
@@ -9,34 +11,34 @@
  * posting.status_changed go to everyone concerned and carry the object itself. */
 static const struct event_type types[] = {
     {"question.new", "question.new", "the seller of the product, once the question is published",
-     NOTICE "question_id, product_id"},
+     NOTICE "question_id, product_id, question"},
     {"question.rejected", "question.rejected", "the question's author",
-     NOTICE "question_id, product_id, reason"},
+     NOTICE "question_id, product_id, reason, question"},
     {"question.answer_published", "question.answer_published", "the question's author",
-     NOTICE "question_id, answer_id, product_id"},
+     NOTICE "question_id, answer_id, product_id, question, answer"},
     {"question.answer_rejected", "question.answer_rejected", "the seller who answered",
-     NOTICE "question_id, answer_id, product_id, reason"},
+     NOTICE "question_id, answer_id, product_id, reason, question, answer"},
     {"review.new", "review.new", "the seller of the product, once the review is published",
-     NOTICE "review_id, product_id"},
+     NOTICE "review_id, product_id, review"},
     {"review.comment_published", "review.comment_published",
      "the review's author and the seller (not the comment's author)",
-     NOTICE "review_id, comment_id, product_id, is_official"},
+     NOTICE "review_id, comment_id, product_id, is_official, comment"},
     {"review.rejected", "review.rejected", "the review's author",
-     NOTICE "review_id, product_id, reason"},
+     NOTICE "review_id, product_id, reason, review"},
     {"review.removed", "review.removed", "the review's author",
-     NOTICE "review_id, product_id, reason"},
+     NOTICE "review_id, product_id, reason, review"},
     {"review.comment_rejected", "review.comment_rejected", "the comment's author",
-     NOTICE "review_id, comment_id, reason"},
+     NOTICE "review_id, comment_id, reason, comment"},
     {"review.complaint_decided", "review.complaint_decided", "the complaint's author",
-     NOTICE "complaint_id, review_id, product_id, outcome, reason"},
+     NOTICE "complaint_id, review_id, product_id, outcome, reason, complaint"},
     {"promotion.started", "promotion.started", "the sellers the promotion is open to",
-     NOTICE "promotion_id, ends_at"},
+     NOTICE "promotion_id, ends_at, promotion"},
     {"promotion.ending", "promotion.ending", "the sellers the promotion is open to",
-     NOTICE "promotion_id, ends_at"},
+     NOTICE "promotion_id, ends_at, promotion"},
     {"dispute.opened", "dispute.opened", "the buyer and the seller of the posting, not the actor",
-     NOTICE "dispute_id, posting_number, state"},
+     NOTICE "dispute_id, posting_number, state, dispute"},
     {"dispute.updated", "dispute.updated", "the buyer and the seller of the posting, not the actor",
-     NOTICE "dispute_id, posting_number, state"},
+     NOTICE "dispute_id, posting_number, state, dispute"},
     {"message.created", NULL,
      "the chat's other participants: buyer, seller, the support agent who took the chat",
      "chat_id, message_id, author_id, message (as sent)"},

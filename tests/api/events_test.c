@@ -211,6 +211,13 @@ START_TEST(test_notified_change_is_an_event)
     ck_assert_int_eq(api_jint(json_object_get(it, "data"), "question_id"), q);
     ck_assert_int_eq(api_jint(json_object_get(it, "data"), "product_id"), product);
     ck_assert_ptr_nonnull(api_jstr(json_object_get(it, "data"), "title"));
+    /* with the question as the change left it, as the seller sees it: no moderation */
+    json_t *question = json_object_get(json_object_get(it, "data"), "question");
+    ck_assert(json_is_object(question));
+    ck_assert_int_eq(api_jint(question, "id"), q);
+    ck_assert_str_eq(api_jstr(question, "text"), "Which sizes are in stock?");
+    ck_assert_int_eq(api_jint(json_object_get(question, "product"), "id"), product);
+    ck_assert(json_is_null(json_object_get(question, "moderation")));
     api_free(r);
 }
 END_TEST
@@ -227,6 +234,11 @@ START_TEST(test_dispute_events)
     ck_assert_int_eq(api_jint(data, "dispute_id"), id);
     ck_assert_str_eq(api_jstr(data, "posting_number"), w.pn);
     ck_assert_str_eq(api_jstr(data, "state"), "awaiting_seller");
+    /* the dispute itself, as the seller's side saw it then */
+    json_t *d = json_object_get(data, "dispute");
+    ck_assert_int_eq(api_jint(d, "id"), id);
+    ck_assert_str_eq(api_jstr(d, "state"), "awaiting_seller");
+    ck_assert_int_eq(api_jint(d, "seller_id"), w.seller.id);
     api_free(r);
     json_decref(dp_act_ok(w.seller.token, id, "accept", NULL));
     r = feed(w.buyer.token, "types=dispute.opened,dispute.updated");
@@ -234,6 +246,8 @@ START_TEST(test_dispute_events)
     data = json_object_get(item_of(r, "dispute.updated"), "data");
     ck_assert_int_eq(api_jint(data, "dispute_id"), id);
     ck_assert_str_eq(api_jstr(data, "state"), "accepted");
+    ck_assert_str_eq(api_jstr(json_object_get(data, "dispute"), "state"), "accepted");
+    ck_assert(json_is_false(json_object_get(json_object_get(data, "dispute"), "open")));
     api_free(r);
     /* the buyer's log also holds the posting's moves to delivered, before the dispute */
     r = feed(w.buyer.token, "types=posting.status_changed");
