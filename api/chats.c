@@ -641,14 +641,15 @@ static json_t *read_locked(struct http_ctx *ctx, struct db_conn *conn, int64_t c
                            const struct chat_side_info *side, void *arg, sd_err *e)
 {
     int64_t unread = 0, up_to = *(const int64_t *)arg;
-    *e = chat_store_read(conn, chat_id, side->side, up_to, &unread);
+    int moved = 0;
+    *e = chat_store_read(conn, chat_id, side->side, up_to, &unread, &moved);
     if (*e == SD_ERR_VALIDATION) {
         json_t *errors = json_array();
         http_field_error(errors, "up_to_message_id", "not_found", "is not a message of this chat");
         http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors, "Nothing was marked.");
         return NULL;
     }
-    if (*e == SD_OK)
+    if (*e == SD_OK && moved)
         *e = chat_event(conn, side, ctx->user_id, 0, "message.read",
                         json_pack("{s:I, s:I, s:s, s:I, s:I}", "chat_id", (json_int_t)chat_id,
                                   "reader_id", (json_int_t)ctx->user_id, "side", side->side,

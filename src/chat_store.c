@@ -133,11 +133,17 @@ DB_STMT(chat_q_add_message,
         "                          (SELECT display_name FROM users WHERE id = m.author_id))::text"
         "   FROM m WHERE (SELECT count(*) FROM mine) + (SELECT count(*) FROM c) = 2");
 DB_STMT(chat_q_read_check, "SELECT 1 FROM chat_messages WHERE id = $2 AND chat_id = $1");
+/* the unread count, and whether the mark moved: a mark at or past $3 stays as it is, and
+ * nobody hears of a read that changed nothing */
 DB_STMT(chat_q_read,
-        "UPDATE chat_sides s SET last_read_id = greatest(s.last_read_id, $3),"
+        "WITH u AS (UPDATE chat_sides s SET last_read_id = $3,"
         "       unread = (SELECT count(*) FROM chat_messages m WHERE m.chat_id = s.chat_id"
-        "                    AND m.id > greatest(s.last_read_id, $3) AND m.side <> s.side)"
-        " WHERE s.chat_id = $1 AND s.side = $2 RETURNING unread");
+        "                    AND m.id > $3 AND m.side <> s.side)"
+        " WHERE s.chat_id = $1 AND s.side = $2 AND coalesce(s.last_read_id, 0) < $3"
+        " RETURNING unread)"
+        " SELECT coalesce((SELECT unread FROM u),"
+        "                 (SELECT unread FROM chat_sides WHERE chat_id = $1 AND side = $2)),"
+        "        EXISTS (SELECT 1 FROM u)");
 /* a closed chat takes no answers, so neither side owes one any more */
 DB_STMT(chat_q_close,
         "WITH c AS (UPDATE chats SET status = 'closed', closed_at = now(), closed_by = $2"
@@ -433,7 +439,7 @@ sd_err chat_store_add_message(struct db_conn *conn, const struct chat_message_ne
 }
 
 sd_err chat_store_read(struct db_conn *conn, int64_t chat_id, const char *side, int64_t message_id,
-                       int64_t *unread)
+                       int64_t *unread, int *moved)
 {
     char c[24], m[24];
     int found = 0;
@@ -445,7 +451,13 @@ sd_err chat_store_read(struct db_conn *conn, int64_t chat_id, const char *side, 
     if (!found)
         return SD_ERR_VALIDATION;
     const char *q[] = {p[0], side, p[1]};
-    return one_i64(conn, &chat_q_read, 3, q, unread, &found);
+    PGresult *r = db_exec(conn, &chat_q_read, 3, q, &e);
+    if (!r)
+        return e;
+    *unread = db_get_i64(r, 0, 0);
+    *moved = PQgetvalue(r, 0, 1)[0] == 't';
+    PQclear(r);
+    return SD_OK;
 }
 
 sd_err chat_store_close(struct db_conn *conn, int64_t chat_id, int64_t actor)

@@ -124,9 +124,10 @@ struct chat_message_new {
 sd_err chat_store_add_message(struct db_conn *conn, const struct chat_message_new *m, json_t **out);
 
 /* Moves the viewer's read mark up to message_id (a message of this chat, else
- * SD_ERR_VALIDATION); *unread is what is left unread. After chat_store_lock. */
+ * SD_ERR_VALIDATION); *unread is what is left unread, *moved whether the mark moved (not when
+ * it was already there or past it). After chat_store_lock. */
 sd_err chat_store_read(struct db_conn *conn, int64_t chat_id, const char *side, int64_t message_id,
-                       int64_t *unread);
+                       int64_t *unread, int *moved);
 /* Closes an open chat (closing a closed one changes nothing). */
 sd_err chat_store_close(struct db_conn *conn, int64_t chat_id, int64_t actor);
 

@@ -135,6 +135,14 @@ START_TEST(test_chat_events_reach_the_other_side)
     ck_assert_int_eq(api_jint(json_object_get(it, "data"), "up_to_message_id"), msg);
     ck_assert_int_eq(api_jint(json_object_get(it, "data"), "reader_id"), seller.id);
     api_free(r);
+    /* reading it again moves nothing: no news (the close below is the buyer's position 2) */
+    r = api_postf(path, seller.token, "{s:I}", "up_to_message_id", msg);
+    ck_assert_status(r, 200);
+    ck_assert_int_eq(api_int(r, "unread_count"), 0);
+    api_free(r);
+    r = feed(buyer.token, "");
+    ck_assert_int_eq(count_of(r, "message.read"), 1);
+    api_free(r);
 
     /* the buyer closes it: both sides hear of it, once; closing again is no news */
     snprintf(path, sizeof path, "/v1/chats/%lld/close", (long long)chat);
@@ -272,6 +280,9 @@ START_TEST(test_paging_and_types)
     json_int_t last = 0;
     for (int i = 0; i < 5; i++)
         last = say(buyer.token, chat, i % 2 ? "Any news about my parcel?" : "Thank you so much!");
+    /* the buyer's mark is at their own last message already: a reply moves it (the seller's
+     * own message is not in the seller's log) */
+    last = say(seller.token, chat, "It ships tomorrow.");
     snprintf(path, sizeof path, "/v1/chats/%lld/read", (long long)chat);
     struct api_resp *r = api_postf(path, buyer.token, "{s:I}", "up_to_message_id", last);
     ck_assert_status(r, 200);
@@ -326,10 +337,12 @@ START_TEST(test_paging_and_types)
         ck_assert_int_eq(api_int(r, "next_after"), 0);
         api_free(r);
     }
-    /* and the buyer only its own: the seller's read mark? none; the closing at 1 */
+    /* and the buyer only its own: the seller's reply at 1, the closing at 2 */
     r = feed(buyer.token, "");
-    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 2);
     ck_assert_str_eq(api_jstr(json_array_get(json_object_get(r->json, "items"), 0), "type"),
+                     "message.created");
+    ck_assert_str_eq(api_jstr(json_array_get(json_object_get(r->json, "items"), 1), "type"),
                      "chat.closed");
     assert_page_shape(r, 1, buyer.id);
     api_free(r);
