@@ -361,6 +361,13 @@ int conn_streaming(struct MHD_Connection *c)
     return ok ? 0 : -1;
 }
 
+void conn_stream_drop(struct MHD_Connection *c)
+{
+    struct conn_slot *s = conn_slot_of(c);
+    if (s)
+        atomic_store(&s->deadline_ms, conn_now_ms());
+}
+
 void conn_drain(void)
 {
     int64_t until = conn_now_ms() + CONN_STREAM_DRAIN_MS;

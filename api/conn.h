@@ -43,6 +43,8 @@ void conn_request_done(struct MHD_Connection *c);                    /* the next
 /* An event stream from now on: no deadline, not evictable; -1 (and nothing changed) when
  * streams already hold half of the server's or of this client's places. */
 int conn_streaming(struct MHD_Connection *c);
+/* The stream's client stopped reading: its connection is shut down at the next sweep. */
+void conn_stream_drop(struct MHD_Connection *c);
 
 struct conn_stats {
     int open, streams, evicted_total, timed_out_total, refused_total;

@@ -34,6 +34,13 @@ static void stream_resume(void *connection)
     MHD_resume_connection(connection);
 }
 
+/* the connection is shut by conn.c's sweeper, which alone may shut a connection's socket while
+ * libmicrohttpd holds it */
+static void stream_drop(void *connection)
+{
+    conn_stream_drop(connection);
+}
+
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
@@ -122,7 +129,7 @@ HANDLER(events_stream)
     int64_t after = stream_start(ctx, errors);
     if (after < 0)
         return U_CALLBACK_COMPLETE;
-    struct event_hub_client client = {stream_suspend, stream_resume, ctx->connection};
+    struct event_hub_client client = {stream_suspend, stream_resume, stream_drop, ctx->connection};
     switch (event_hub_open(ctx->user_id, after, literal, STREAM_RETRY_MS, &client, &ctx->stream)) {
     case EVENT_HUB_OK:
         break;

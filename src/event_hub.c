@@ -231,7 +231,10 @@ static void hub_heartbeat(void)
                 continue;
             if (hub_pending(s) >= hub.cfg.buffer_bytes && s->taken == s->taken_at_tick) {
                 s->ended = 1;
-                s->off = s->len = 0;
+                s->off = s->len = s->cap = 0;
+                free(s->buf);
+                s->buf = NULL;
+                s->client.drop(s->client.arg);
                 atomic_fetch_add(&hub.dropped, 1);
                 log_info("event stream of account %lld dropped: its client stopped reading",
                          (long long)s->account);

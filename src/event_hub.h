@@ -31,10 +31,13 @@ struct event_hub_stream;
 
 /* How the hub pauses and restarts the connection that carries a stream: suspend is called by
  * event_hub_read when it has nothing to give, resume when it has again; both under the hub's
- * lock, so a resume can never come before the suspend it answers. */
+ * lock, so a resume can never come before the suspend it answers. drop: the client stopped
+ * reading with a full buffer; its connection is to be closed (what the kernel still holds for
+ * it, megabytes, goes with it). */
 struct event_hub_client {
     void (*suspend)(void *arg);
     void (*resume)(void *arg);
+    void (*drop)(void *arg);
     void *arg;
 };
 
