@@ -84,8 +84,13 @@ static void server_fit_connections(struct sd_config *cfg)
     }
     if (cfg->max_connections_per_client > cfg->max_connections)
         cfg->max_connections_per_client = cfg->max_connections;
-    if (cfg->max_streams > cfg->max_connections / 2)
+    /* streams hold their connections: half the places always stay for ordinary requests */
+    if (cfg->max_streams > cfg->max_connections / 2) {
+        log_warn("SELLERDESK_MAX_STREAMS %d is more than half of the %d connections; serving at "
+                 "most %d streams",
+                 cfg->max_streams, cfg->max_connections, cfg->max_connections / 2);
         cfg->max_streams = cfg->max_connections / 2;
+    }
 }
 
 static void server_wait_for_drain(struct sd_app *app)

@@ -479,14 +479,6 @@ int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errle
                  "SELLERDESK_PUSH_URL must be http(s)://, SELLERDESK_SMTP_URL smtp(s)://");
         return -1;
     }
-    /* streams hold their connections: half the places always stay for ordinary requests */
-    if (cfg->max_streams > cfg->max_connections / 2) {
-        snprintf(err, errlen,
-                 "SELLERDESK_MAX_STREAMS (%d) must be at most half of SELLERDESK_MAX_CONNECTIONS "
-                 "(%d)",
-                 cfg->max_streams, cfg->max_connections);
-        return -1;
-    }
     if (!need_jwt)
         return 0;
     if (!cfg->jwt_issuer || !*cfg->jwt_issuer) {
