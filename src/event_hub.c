@@ -335,12 +335,7 @@ static void *hub_loop(void *unused)
     int64_t heard = 0, asked = 0, tick = hub_now_ms();
     (void)unused;
     while (hub_running()) {
-        if (!listener) {
-            if (!(listener = hub_listen_connect())) {
-                struct pollfd w = {hub.wake_fd, POLLIN, 0};
-                poll(&w, 1, 1000);
-                continue;
-            }
+        if (!listener && (listener = hub_listen_connect()) != NULL) {
             /* whatever was written while nobody listened is found by reading from every
              * stream's own position */
             hub_reread_all();
@@ -348,21 +343,24 @@ static void *hub_loop(void *unused)
             heard = hub_now_ms();
             asked = 0;
         }
-        struct pollfd p[2] = {{PQsocket(listener), POLLIN, 0}, {hub.wake_fd, POLLIN, 0}};
-        int ready = poll(p, 2, HUB_POLL_MS);
-        if (ready > 0 && (p[1].revents & POLLIN)) {
+        /* without a listener the streams wait (their heartbeats go on) and it is tried again */
+        struct pollfd p[2] = {{hub.wake_fd, POLLIN, 0},
+                              {listener ? PQsocket(listener) : -1, POLLIN, 0}};
+        int ready = poll(p, listener ? 2 : 1, listener ? HUB_POLL_MS : 1000);
+        if (ready > 0 && (p[0].revents & POLLIN)) {
             uint64_t count;
             if (read(hub.wake_fd, &count, sizeof count) < 0)
                 log_debug("event hub: wake-up not read");
         }
-        if (hub_listen_step(&listener, &heard, &asked, ready < 0 ? -1 : p[0].revents != 0) != 0)
-            continue;
-        if (!db) {
-            sd_err e;
-            db = db_connect(hub.url, HUB_STATEMENT_TIMEOUT, hub.cfg.connect_timeout_s, &e);
+        if (listener &&
+            hub_listen_step(&listener, &heard, &asked, ready < 0 ? -1 : p[1].revents != 0) == 0) {
+            if (!db) {
+                sd_err e;
+                db = db_connect(hub.url, HUB_STATEMENT_TIMEOUT, hub.cfg.connect_timeout_s, &e);
+            }
+            if (db)
+                hub_read_accounts(db);
         }
-        if (db)
-            hub_read_accounts(db);
         if (hub_now_ms() - tick >= (int64_t)hub.cfg.heartbeat_s * 1000) {
             tick = hub_now_ms();
             hub_heartbeat();
