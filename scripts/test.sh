@@ -164,6 +164,10 @@ SD_SERVER_PID=$SERVER_PID HOSTILE_SLOW_CONNECTIONS=$slow_crowd HOSTILE_RSS_BOUND
     $PYTHON tests/hostile/main.py 2>&1 | tee "$TMP/hostile.out"
 count_plain "$TMP/hostile.out"
 
+stage "event stream: a 20 MiB backlog through the bounded buffer, a client that stops reading"
+SD_BASE_URL=$SD_BASE_URL $PYTHON tests/stream_buffer.py 2>&1 | tee "$TMP/stream-buffer.out"
+count_plain "$TMP/stream-buffer.out"
+
 stage "database invariants: kept figures equal a recount"
 tests/invariants.sh 2>&1 | tee "$TMP/invariants.out"
 count_plain "$TMP/invariants.out"
