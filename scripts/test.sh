@@ -121,7 +121,8 @@ stage "a second server: dispute deadlines of seconds, API keys and event streams
 # job (72 h deadlines) moves these disputes too when it comes first: the stored deadline rules.
 deadline_env=(SELLERDESK_DISPUTE_SELLER_HOURS=6s SELLERDESK_DISPUTE_BUYER_DAYS=4s
               SELLERDESK_DISPUTE_SUPPORT_HOURS=3s SELLERDESK_EXPECTED_DELIVERY_DAYS=4s
-              SELLERDESK_DISPUTE_OPEN_DAYS=6s SELLERDESK_MAX_STREAMS=5)
+              SELLERDESK_DISPUTE_OPEN_DAYS=6s SELLERDESK_MAX_STREAMS=5
+              SELLERDESK_MAX_STREAMS_PER_ACCOUNT=3)
 deadline_port=$(free_port) || exit 1
 deadline_url=http://127.0.0.1:$deadline_port
 env "${deadline_env[@]}" SELLERDESK_PORT="$deadline_port" \
@@ -140,8 +141,10 @@ if wait_http "$deadline_url/healthz" 60; then
     SD_OTHER_URL="$deadline_url" CK_RUN_SUITE=events_stream_processes "$BUILD_DIR/api_tests" 2>&1 |
         tee "$TMP/stream-processes.out"
     count_check "$TMP/stream-processes.out"
-    # the second holds at most 5 streams: the 6th is refused at once, other requests go on
-    SD_MAX_STREAMS=5 SD_BASE_URL="$deadline_url" CK_RUN_SUITE=events_stream_limit \
+    # the second holds at most 5 streams, 3 of an account: one more is refused at once, other
+    # requests go on
+    SD_MAX_STREAMS=5 SD_MAX_STREAMS_PER_ACCOUNT=3 SD_BASE_URL="$deadline_url" \
+        CK_RUN_SUITE=events_stream_limit \
         "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/stream-limit.out"
     count_check "$TMP/stream-limit.out"
 else

@@ -156,7 +156,8 @@ static void hub_deliver(int64_t account, int64_t after, PGresult *rows)
         if (i == n && n < HUB_PAGE)
             s->want = s->pos;
         atomic_fetch_add(&hub.delivered, (uint64_t)sent);
-        hub_wake(s);
+        if (sent > 0 || s->ended)
+            hub_wake(s); /* events of other types only move its position */
     }
 }
 

@@ -343,18 +343,18 @@ static int64_t timed_get(const char *path, const char *token, long expect)
     return took;
 }
 
-START_TEST(test_one_stream_over_the_limit)
+/* The second server of scripts/test.sh: SELLERDESK_MAX_STREAMS=$SD_MAX_STREAMS (5) and
+ * SELLERDESK_MAX_STREAMS_PER_ACCOUNT=$SD_MAX_STREAMS_PER_ACCOUNT (3). */
+static int env_int(const char *name, int def)
 {
-    const char *max_env = getenv("SD_MAX_STREAMS");
-    int max = max_env ? atoi(max_env) : 5;
-    struct api_user u;
-    struct sse *open[64];
-    ck_assert(max > 0 && max < 64);
-    api_new_user(&u, "seller");
-    for (int i = 0; i < max; i++)
-        open[i] = open_ok(NULL, STREAM, u.token, NULL);
+    const char *v = getenv(name);
+    return v ? atoi(v) : def;
+}
+
+static void assert_refused(const char *token)
+{
     int64_t t0 = sse_now_ms();
-    struct api_resp *r = api_get(STREAM, u.token);
+    struct api_resp *r = api_get(STREAM, token);
     int64_t took = sse_now_ms() - t0;
     ck_assert_problem(r, 503, "too_many_streams");
     char *ra = api_header(r, "Retry-After");
@@ -363,26 +363,50 @@ START_TEST(test_one_stream_over_the_limit)
     free(ra);
     api_free(r);
     ck_assert_msg(took < 1000, "the refusal took %lld ms", (long long)took);
+}
+
+/* Opens a stream as token, retrying while a closed one's place is not yet given back (a
+ * closed stream is seen at its next heartbeat); NULL if none opened within 4 s. */
+static struct sse *open_when_free(const char *token)
+{
+    for (int k = 0; k < 40; k++) {
+        struct sse *s = sse_open(NULL, STREAM, token, NULL);
+        if (sse_status(s) == 200)
+            return s;
+        ck_assert_int_eq(sse_status(s), 503);
+        sse_close(s);
+        struct timespec pause = {0, 100 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    return NULL;
+}
+
+START_TEST(test_one_stream_over_the_limit)
+{
+    int max = env_int("SD_MAX_STREAMS", 5), per_account = env_int("SD_MAX_STREAMS_PER_ACCOUNT", 3);
+    struct api_user u[3];
+    struct sse *open[64];
+    ck_assert(max > 0 && max < 64 && per_account > 0);
+    for (int k = 0; k < 3; k++)
+        api_new_user(&u[k], "seller");
+    /* the accounts' caps first: one account's streams beyond its cap, the process has room */
+    for (int i = 0; i < per_account && i < max; i++)
+        open[i] = open_ok(NULL, STREAM, u[0].token, NULL);
+    if (per_account < max)
+        assert_refused(u[0].token);
+    /* then the process's: the others fill it, one more of any account is refused */
+    for (int i = per_account; i < max; i++)
+        open[i] = open_ok(NULL, STREAM, u[1 + (i - per_account) / per_account].token, NULL);
+    assert_refused(u[2].token);
     /* the open streams take nothing from ordinary requests */
     for (int i = 0; i < 5; i++) {
-        int64_t h = timed_get("/healthz", NULL, 200), m = timed_get("/v1/me", u.token, 200);
+        int64_t h = timed_get("/healthz", NULL, 200), m = timed_get("/v1/me", u[2].token, 200);
         ck_assert_msg(h < 1000 && m < 1000, "healthz %lld ms, me %lld ms", (long long)h,
                       (long long)m);
     }
-    /* a stream that ends gives its place back (found at its next heartbeat) */
+    /* a stream that ends gives its place back */
     sse_close(open[0]);
-    struct sse *again = NULL;
-    for (int k = 0; k < 40 && !again; k++) {
-        struct sse *s = sse_open(NULL, STREAM, u.token, NULL);
-        if (sse_status(s) == 200) {
-            again = s;
-        } else {
-            ck_assert_int_eq(sse_status(s), 503);
-            sse_close(s);
-            struct timespec pause = {0, 100 * 1000000L};
-            nanosleep(&pause, NULL);
-        }
-    }
+    struct sse *again = open_when_free(u[2].token);
     ck_assert_msg(again != NULL, "the closed stream's place never came back");
     sse_close(again);
     for (int i = 1; i < max; i++)
