@@ -14,12 +14,18 @@
 #define CONN_BUCKETS  4096
 #define CONN_SWEEP_MS 200
 
-enum conn_phase { PHASE_HEAD, PHASE_BODY, PHASE_WORK, PHASE_SEND };
+/* PHASE_STREAM: an event stream, open for as long as its client reads (event_hub.c drops one
+ * that stops): no deadline, never evicted; bounded by count instead (conn_streaming) */
+enum conn_phase { PHASE_HEAD, PHASE_BODY, PHASE_WORK, PHASE_SEND, PHASE_STREAM };
+
+/* SIGTERM: a stream's connection still open this long after the drain began is shut down */
+#define CONN_STREAM_DRAIN_MS 1000
 
 struct conn_client {
     struct conn_client *next; /* in its bucket */
     unsigned char addr[16];
     int count;
+    int streams; /* of count, event streams */
 };
 
 struct conn_slot {
@@ -27,6 +33,7 @@ struct conn_slot {
     int fd;
     struct conn_client *client;
     int closing;                 /* shut down by us: no longer counted */
+    int streaming;               /* counted in client->streams and reg.streams */
     _Atomic int phase;           /* enum conn_phase */
     _Atomic int64_t deadline_ms; /* 0: none */
     _Atomic int64_t since_ms;    /* when the phase began */
@@ -37,7 +44,8 @@ static struct {
     pthread_mutex_t lock;
     struct conn_slot *head, *tail;
     struct conn_client *buckets[CONN_BUCKETS];
-    int open; /* counted connections (not closing) */
+    int open;    /* counted connections (not closing) */
+    int streams; /* of them, event streams */
     struct conn_limits limits;
     pthread_t sweeper;
     int running;
@@ -87,6 +95,17 @@ static struct conn_client *conn_client_find(const unsigned char key[16], int cre
     return c;
 }
 
+/* Under reg.lock: the slot is no longer an event stream. */
+static void conn_unstream(struct conn_slot *s)
+{
+    if (!s->streaming)
+        return;
+    s->streaming = 0;
+    reg.streams--;
+    if (s->client)
+        s->client->streams--;
+}
+
 /* Under reg.lock: the slot no longer counts (it is closing or closed). */
 static void conn_uncount(struct conn_slot *s)
 {
@@ -94,6 +113,7 @@ static void conn_uncount(struct conn_slot *s)
         return;
     s->closing = 1;
     reg.open--;
+    conn_unstream(s);
     if (s->client && --s->client->count == 0) {
         struct conn_client **b = &reg.buckets[conn_hash(s->client->addr)];
         while (*b != s->client)
@@ -308,13 +328,56 @@ static int conn_send_stalled(struct conn_slot *s, int64_t now)
 
 void conn_request_done(struct MHD_Connection *c)
 {
+    struct conn_slot *s = conn_slot_of(c);
+    if (s && s->streaming) {
+        pthread_mutex_lock(&reg.lock);
+        conn_unstream(s);
+        pthread_mutex_unlock(&reg.lock);
+    }
     conn_phase(c, PHASE_HEAD, conn_now_ms() + reg.limits.head_timeout_ms);
+}
+
+/* Streams take at most half of the server's places and half of their client's, so that however
+ * many a client opens, ordinary requests (its own included) still find a place; the process's
+ * own stream limit (SELLERDESK_MAX_STREAMS) is at most the first half by configuration. */
+int conn_streaming(struct MHD_Connection *c)
+{
+    struct conn_slot *s = conn_slot_of(c);
+    int ok = 0;
+    if (!s)
+        return -1;
+    pthread_mutex_lock(&reg.lock);
+    int per_client = reg.limits.per_client / 2 > 0 ? reg.limits.per_client / 2 : 1;
+    if (!s->closing && !s->streaming && s->client && s->client->streams < per_client &&
+        reg.streams < reg.limits.total / 2) {
+        s->streaming = 1;
+        s->client->streams++;
+        reg.streams++;
+        ok = 1;
+    }
+    pthread_mutex_unlock(&reg.lock);
+    if (ok)
+        conn_phase(c, PHASE_STREAM, 0);
+    return ok ? 0 : -1;
+}
+
+void conn_stream_drop(struct MHD_Connection *c)
+{
+    struct conn_slot *s = conn_slot_of(c);
+    if (s)
+        atomic_store(&s->deadline_ms, conn_now_ms());
 }
 
 void conn_drain(void)
 {
+    int64_t until = conn_now_ms() + CONN_STREAM_DRAIN_MS;
     pthread_mutex_lock(&reg.lock);
     reg.limits.draining = 1;
+    /* the streams end by themselves (event_hub_drain); one whose client does not read cannot
+     * take its end, and would hold the drain for the whole grace */
+    for (struct conn_slot *s = reg.head; s; s = s->next)
+        if (atomic_load(&s->phase) == PHASE_STREAM)
+            atomic_store(&s->deadline_ms, until);
     pthread_mutex_unlock(&reg.lock);
 }
 
@@ -380,6 +443,7 @@ void conn_get_stats(struct conn_stats *st)
 {
     pthread_mutex_lock(&reg.lock);
     st->open = reg.open;
+    st->streams = reg.streams;
     pthread_mutex_unlock(&reg.lock);
     st->evicted_total = atomic_load(&reg.evicted);
     st->timed_out_total = atomic_load(&reg.timed_out);

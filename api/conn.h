@@ -40,9 +40,14 @@ void conn_body_progress(struct MHD_Connection *c, int64_t received); /* so far *
 void conn_sending(struct MHD_Connection *c, int64_t bytes);          /* answer queued */
 void conn_send_progress(struct MHD_Connection *c, int64_t sent);     /* so far */
 void conn_request_done(struct MHD_Connection *c);                    /* the next head is due */
+/* An event stream from now on: no deadline, not evictable; -1 (and nothing changed) when
+ * streams already hold half of the server's or of this client's places. */
+int conn_streaming(struct MHD_Connection *c);
+/* The stream's client stopped reading: its connection is shut down at the next sweep. */
+void conn_stream_drop(struct MHD_Connection *c);
 
 struct conn_stats {
-    int open, evicted_total, timed_out_total, refused_total;
+    int open, streams, evicted_total, timed_out_total, refused_total;
 };
 void conn_get_stats(struct conn_stats *s);
 

@@ -24,8 +24,10 @@
 
 #include <sodium.h>
 
+#include "../src/event_hub.h"
 #include "../src/log.h"
 #include "conn.h"
+#include "events.h"
 #include "handlers.h"
 #include "head.h"
 #include "http.h"
@@ -214,8 +216,10 @@ static struct MHD_Response *dispatch_body(struct http_ctx *ctx, int *busy)
 static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
 {
     struct _u_response *r = &ctx->response;
-    int busy;
-    struct MHD_Response *m = dispatch_body(ctx, &busy);
+    int busy = 0, stream = ctx->stream != NULL;
+    /* an event stream is read out as its events come, for as long as its client stays: no
+     * transfer deadline (conn_streaming took it out of them) */
+    struct MHD_Response *m = stream ? events_stream_response(ctx) : dispatch_body(ctx, &busy);
     if (!m && busy) {
         /* the answer is dropped for a short one that fits */
         ctx->static_body = NULL;
@@ -227,8 +231,9 @@ static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
     }
     if (!m)
         return MHD_NO;
-    conn_sending(ctx->connection,
-                 (int64_t)(ctx->static_body ? ctx->static_len : r->binary_body_length));
+    if (!stream)
+        conn_sending(ctx->connection,
+                     (int64_t)(ctx->static_body ? ctx->static_len : r->binary_body_length));
     if (!ctx->static_body) {
         r->binary_body = NULL; /* libmicrohttpd, or the stream, frees it */
         r->binary_body_length = 0;
@@ -602,6 +607,7 @@ void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
     uri_free(&ctx->uri);
     free(ctx->raw_uri);
     free(ctx->body);
+    event_hub_close(ctx->stream); /* opened, but its answer never made */
     ulfius_clean_response(&ctx->response);
     atomic_fetch_sub(&ctx->app->inflight, 1);
     free(ctx);

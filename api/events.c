@@ -8,15 +8,14 @@
 
 #include "../src/event_store.h"
 #include "../src/event_types.h"
+#include "events.h"
 #include "handlers.h"
 #include "http.h"
 
 #define EVENTS_DEFAULT 100
 #define EVENTS_MAX     500
 
-/* types=a,b as a text[] literal written from the registry's own names (so nothing the client
- * typed reaches it); NULL when absent; an error for an unknown or empty name. */
-static const char *types_filter(struct http_ctx *ctx, char *out, size_t len, json_t *errors)
+const char *events_types_filter(struct http_ctx *ctx, char *out, size_t len, json_t *errors)
 {
     const char *s = http_query(ctx, "types");
     size_t used = 0;
@@ -62,7 +61,7 @@ HANDLER(events_list)
     (void)app;
     http_check_query(ctx, allowed, errors);
     q.after = http_query_int(ctx, "after", 0, 0, INT64_MAX, errors);
-    q.types = types_filter(ctx, types, sizeof types, errors);
+    q.types = events_types_filter(ctx, types, sizeof types, errors);
     q.limit = http_query_limit(ctx, EVENTS_DEFAULT, EVENTS_MAX, errors);
     if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;

@@ -82,6 +82,7 @@ HANDLER(answers_list);
 HANDLER(answers_delete);
 /* api/events.c */
 HANDLER(events_list);
+HANDLER(events_stream);
 /* api/notifications.c */
 HANDLER(notifications_list);
 HANDLER(notifications_counters);

@@ -58,6 +58,8 @@ struct http_ctx {
     unsigned api_key_scopes;
     int api_key_counted; /* the request was counted against the key's rate (once per request) */
     char api_key_limit[16], api_key_remaining[16], api_key_reset[16];
+    /* GET /v1/events/stream: the open stream, answered by events_stream_response */
+    struct event_hub_stream *stream;
 };
 
 struct http_ctx *http_ctx_of(struct _u_response *resp);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/event_hub.h"
 #include "../src/metrics.h"
 #include "../src/principal_cache.h"
 #include "../src/token_cache.h"
@@ -52,9 +53,11 @@ HANDLER(ops_metrics)
     uint64_t hits, misses, forgotten;
     int on;
     uint64_t token_hits, token_misses;
+    struct event_hub_stats hub;
     principal_cache_stats(&hits, &misses, &forgotten, &on);
     token_cache_stats(&token_hits, &token_misses);
-    char extra[1536];
+    event_hub_get_stats(&hub);
+    char extra[3072];
     snprintf(extra, sizeof extra,
              "# HELP sellerdesk_principal_cache_total Accounts of authenticated requests: from "
              "the process's cache (hit), read from the database (miss), forgotten on a change.\n"
@@ -69,9 +72,28 @@ HANDLER(ops_metrics)
              "(hit), verified in full (miss).\n"
              "# TYPE sellerdesk_token_cache_total counter\n"
              "sellerdesk_token_cache_total{result=\"hit\"} %llu\n"
-             "sellerdesk_token_cache_total{result=\"miss\"} %llu\n",
+             "sellerdesk_token_cache_total{result=\"miss\"} %llu\n"
+             "# HELP sellerdesk_event_streams Live event streams open now.\n"
+             "# TYPE sellerdesk_event_streams gauge\n"
+             "sellerdesk_event_streams %d\n"
+             "# HELP sellerdesk_event_streams_dropped_total Streams closed because their client "
+             "stopped reading with a full buffer.\n"
+             "# TYPE sellerdesk_event_streams_dropped_total counter\n"
+             "sellerdesk_event_streams_dropped_total %llu\n"
+             "# HELP sellerdesk_event_stream_events_total Events sent to streams.\n"
+             "# TYPE sellerdesk_event_stream_events_total counter\n"
+             "sellerdesk_event_stream_events_total %llu\n"
+             "# HELP sellerdesk_event_hub_reads_total Reads of an account's new events, each for "
+             "all of its streams.\n"
+             "# TYPE sellerdesk_event_hub_reads_total counter\n"
+             "sellerdesk_event_hub_reads_total %llu\n"
+             "# HELP sellerdesk_event_hub_listening 1 while the event listener is connected.\n"
+             "# TYPE sellerdesk_event_hub_listening gauge\n"
+             "sellerdesk_event_hub_listening %d\n",
              (unsigned long long)hits, (unsigned long long)misses, (unsigned long long)forgotten,
-             on, (unsigned long long)token_hits, (unsigned long long)token_misses);
+             on, (unsigned long long)token_hits, (unsigned long long)token_misses, hub.streams,
+             (unsigned long long)hub.dropped, (unsigned long long)hub.delivered,
+             (unsigned long long)hub.reads, hub.listening);
     size_t n = text ? strlen(text) : 0;
     char *all = malloc(n + strlen(extra) + 1);
     if (all) {

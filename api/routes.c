@@ -92,6 +92,7 @@ static const struct route routes[] = {
     {"PATCH", "/v1/notification-settings", AUTHENTICATED | BODY, notification_settings_patch},
     {"POST", "/v1/broadcasts", AUTHENTICATED | BODY, broadcasts_create},
     {"GET", "/v1/events", AUTHENTICATED | QUERY, events_list},
+    {"GET", "/v1/events/stream", AUTHENTICATED | QUERY, events_stream},
     {"POST", "/v1/chats", AUTHENTICATED | BODY, chats_create},
     {"GET", "/v1/chats", AUTHENTICATED | QUERY, chats_list},
     {"GET", "/v1/chats/:id", AUTHENTICATED, chats_get},

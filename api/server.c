@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 
 #include "../src/cursor.h"
+#include "../src/event_hub.h"
 #include "../src/log.h"
 #include "conn.h"
 #include "dispatch.h"
@@ -83,6 +84,13 @@ static void server_fit_connections(struct sd_config *cfg)
     }
     if (cfg->max_connections_per_client > cfg->max_connections)
         cfg->max_connections_per_client = cfg->max_connections;
+    /* streams hold their connections: half the places always stay for ordinary requests */
+    if (cfg->max_streams > cfg->max_connections / 2) {
+        log_warn("SELLERDESK_MAX_STREAMS %d is more than half of the %d connections; serving at "
+                 "most %d streams",
+                 cfg->max_streams, cfg->max_connections, cfg->max_connections / 2);
+        cfg->max_streams = cfg->max_connections / 2;
+    }
 }
 
 static void server_wait_for_drain(struct sd_app *app)
@@ -148,9 +156,10 @@ int server_run(struct sd_app *app)
         {MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)cfg->port,
-        conn_accept, NULL, dispatch_access, app, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+                                                MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+                                            (uint16_t)cfg->port, conn_accept, NULL, dispatch_access,
+                                            app, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
     if (!d) {
         log_error("cannot listen on %s:%d (is the port in use?)", cfg->bind_address, cfg->port);
         conn_stop();
@@ -170,6 +179,8 @@ int server_run(struct sd_app *app)
      * taking the listening socket in and out of their epoll sets at their connection limits,
      * and panics: the accept policy refuses instead, closing each new connection at once. */
     conn_drain();
+    /* event streams end now, not at the end of the grace: their clients reconnect elsewhere */
+    event_hub_drain();
     server_wait_for_drain(app);
     MHD_stop_daemon(d); /* closes the idle kept-alive connections */
     conn_stop();

@@ -85,6 +85,8 @@ export SELLERDESK_MODERATION_CHECK_RATE=60
 export SELLERDESK_API_KEY_RATE=20
 # the promotion notices are looked for five times a second, so the tests need not wait long
 export SELLERDESK_SCHEDULER_INTERVAL_MS=200
+# event streams send a heartbeat every second, so the tests see one without waiting long
+export SELLERDESK_STREAM_HEARTBEAT_S=1
 export SD_BASE_URL=http://127.0.0.1:$SELLERDESK_PORT
 
 stage "unit tests"
@@ -112,14 +114,15 @@ fi
 "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/api.out"
 count_check "$TMP/api.out"
 
-stage "a second server: dispute deadlines of seconds, API key revocation across processes"
+stage "a second server: dispute deadlines of seconds, API keys and event streams across processes"
 # The same binary and database on another port. Each deadline passes within the suite, yet
 # leaves room for the requests made before it, also under valgrind (each ~50x slower); the
 # suite reads the same variables and polls with a generous margin. The main server's deadline
 # job (72 h deadlines) moves these disputes too when it comes first: the stored deadline rules.
 deadline_env=(SELLERDESK_DISPUTE_SELLER_HOURS=6s SELLERDESK_DISPUTE_BUYER_DAYS=4s
               SELLERDESK_DISPUTE_SUPPORT_HOURS=3s SELLERDESK_EXPECTED_DELIVERY_DAYS=4s
-              SELLERDESK_DISPUTE_OPEN_DAYS=6s)
+              SELLERDESK_DISPUTE_OPEN_DAYS=6s SELLERDESK_MAX_STREAMS=5
+              SELLERDESK_MAX_STREAMS_PER_ACCOUNT=3)
 deadline_port=$(free_port) || exit 1
 deadline_url=http://127.0.0.1:$deadline_port
 env "${deadline_env[@]}" SELLERDESK_PORT="$deadline_port" \
@@ -134,6 +137,16 @@ if wait_http "$deadline_url/healthz" 60; then
     SD_OTHER_URL="$deadline_url" CK_RUN_SUITE=api_keys_processes "$BUILD_DIR/api_tests" 2>&1 |
         tee "$TMP/keys-processes.out"
     count_check "$TMP/keys-processes.out"
+    # an event stream on the first, the change made through the second: seen within a second
+    SD_OTHER_URL="$deadline_url" CK_RUN_SUITE=events_stream_processes "$BUILD_DIR/api_tests" 2>&1 |
+        tee "$TMP/stream-processes.out"
+    count_check "$TMP/stream-processes.out"
+    # the second holds at most 5 streams, 3 of an account: one more is refused at once, other
+    # requests go on
+    SD_MAX_STREAMS=5 SD_MAX_STREAMS_PER_ACCOUNT=3 SD_BASE_URL="$deadline_url" \
+        CK_RUN_SUITE=events_stream_limit \
+        "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/stream-limit.out"
+    count_check "$TMP/stream-limit.out"
 else
     tail -n 50 "$TMP/deadline-server.log"
     failed=$((failed + 1))
@@ -153,6 +166,10 @@ rss_bound=128; { [ "$MEMCHECK" = 1 ] || [ "$BUILD_DIR" != build/release ]; } && 
 SD_SERVER_PID=$SERVER_PID HOSTILE_SLOW_CONNECTIONS=$slow_crowd HOSTILE_RSS_BOUND_MB=$rss_bound \
     $PYTHON tests/hostile/main.py 2>&1 | tee "$TMP/hostile.out"
 count_plain "$TMP/hostile.out"
+
+stage "event stream: a 20 MiB backlog through the bounded buffer, a client that stops reading"
+SD_BASE_URL=$SD_BASE_URL $PYTHON tests/stream_buffer.py 2>&1 | tee "$TMP/stream-buffer.out"
+count_plain "$TMP/stream-buffer.out"
 
 stage "database invariants: kept figures equal a recount"
 tests/invariants.sh 2>&1 | tee "$TMP/invariants.out"

@@ -87,6 +87,10 @@ static const struct setting settings[] = {
     {"SELLERDESK_SCHEDULER_INTERVAL_MS", K_INT, OFF(scheduler_interval_ms), 100, 60000},
     {"SELLERDESK_PRINCIPAL_CACHE_MS", K_INT, OFF(principal_cache_ms), 0, 3600000},
     {"SELLERDESK_API_KEY_RATE", K_INT, OFF(api_key_rate), 1, 1000000},
+    {"SELLERDESK_STREAM_HEARTBEAT_S", K_INT, OFF(stream_heartbeat_s), 1, 300},
+    {"SELLERDESK_MAX_STREAMS", K_INT, OFF(max_streams), 0, 500000},
+    {"SELLERDESK_MAX_STREAMS_PER_ACCOUNT", K_INT, OFF(max_streams_per_account), 1, 500000},
+    {"SELLERDESK_STREAM_BUFFER_BYTES", K_SIZE, OFF(stream_buffer_bytes), 4096, 64LL << 20},
     {"SELLERDESK_DISPUTE_OPEN_DAYS", K_DAYS, OFF(dispute_open_s), 1, 365},
     {"SELLERDESK_DISPUTE_SELLER_HOURS", K_HOURS, OFF(dispute_seller_s), 1, 24 * 90},
     {"SELLERDESK_DISPUTE_BUYER_DAYS", K_DAYS, OFF(dispute_buyer_s), 1, 90},
@@ -159,6 +163,10 @@ void config_defaults(struct sd_config *cfg)
     cfg->scheduler_interval_ms = 30000;
     cfg->principal_cache_ms = 30000;
     cfg->api_key_rate = 600;
+    cfg->stream_heartbeat_s = 15;
+    cfg->max_streams = 1024;
+    cfg->max_streams_per_account = 32;
+    cfg->stream_buffer_bytes = 256 * 1024;
     cfg->dispute_open_s = 14 * 86400;
     cfg->dispute_seller_s = 72 * 3600;
     cfg->dispute_buyer_s = 3 * 86400;

@@ -78,6 +78,11 @@ struct sd_config {
     int scheduler_interval_ms; /* how often the promotion notices are looked for */
     int principal_cache_ms;    /* accounts kept in the process, 0: off (see principal_cache.h) */
     int api_key_rate;          /* requests per minute per API key, across processes */
+    int stream_heartbeat_s;    /* GET /v1/events/stream: a comment line this often */
+    int max_streams;           /* open event streams per process (bench/README.md) */
+    int max_streams_per_account;
+    size_t stream_buffer_bytes; /* a stream's unsent bytes; a client that stops reading with
+                                   this much waiting is dropped */
     /* disputes, in seconds (set as days or hours, or with a unit: 30s) */
     long long dispute_open_s;      /* a delivered posting may be disputed this long */
     long long dispute_seller_s;    /* the seller answers within this, or support takes it */

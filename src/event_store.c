@@ -25,6 +25,16 @@ DB_QUERY(event_q_feed,
          "   AND ($3::text[] IS NULL OR type = ANY ($3::text[]))"
          " ORDER BY position LIMIT $4");
 
+/* every type: the process's listener reads an account once for all its streams, which filter */
+DB_STMT(event_q_since,
+        "SELECT position, type,"
+        "       json_build_object('id', position, 'type', type,"
+        "                         'created_at', sd_ts(created_at), 'data', data)::text"
+        "  FROM events WHERE account = $1 AND position > $2 ORDER BY position LIMIT $3");
+/* the last committed position: positions commit in order, so nothing below it is still to come */
+DB_STMT(event_q_last,
+        "SELECT coalesce((SELECT position FROM event_counters WHERE account = $1), 0)");
+
 sd_err event_store_append(struct db_conn *conn, const char *accounts, const char *type,
                           const json_t *data)
 {
@@ -63,4 +73,26 @@ sd_err event_store_feed(struct db_conn *conn, const struct event_query *q, char 
     const char *p[] = {db_i64(a, q->account), db_i64(after, q->after), q->types,
                        db_i64(lim, q->limit)};
     return db_json_page(conn, &event_q_feed, 4, p, q->limit, items, &has_more, last);
+}
+
+sd_err event_store_since(struct db_conn *conn, int64_t account, int64_t after, int limit,
+                         PGresult **rows)
+{
+    char a[24], p[24], l[24];
+    sd_err e = SD_OK;
+    const char *params[] = {db_i64(a, account), db_i64(p, after), db_i64(l, limit)};
+    *rows = db_exec(conn, &event_q_since, 3, params, &e);
+    return *rows ? SD_OK : e;
+}
+
+sd_err event_store_last(struct db_conn *conn, int64_t account, int64_t *last)
+{
+    char a[24];
+    sd_err e = SD_OK;
+    const char *params[] = {db_i64(a, account)};
+    PGresult *r = db_exec(conn, &event_q_last, 1, params, &e);
+    if (r)
+        *last = db_get_i64(r, 0, 0);
+    PQclear(r);
+    return r ? SD_OK : e;
 }

@@ -30,4 +30,11 @@ struct event_query {
 sd_err event_store_feed(struct db_conn *conn, const struct event_query *q, char **items,
                         int64_t *last);
 
+/* Up to limit of the account's events after a position, of every type, oldest first: rows of
+ * (position, type, the feed item's JSON text on one line); the caller PQclear()s them. */
+sd_err event_store_since(struct db_conn *conn, int64_t account, int64_t after, int limit,
+                         PGresult **rows);
+/* The account's last committed position (0 when it has no events). */
+sd_err event_store_last(struct db_conn *conn, int64_t account, int64_t *last);
+
 #endif

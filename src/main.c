@@ -14,6 +14,7 @@
 #include "db.h"
 #include "delivery.h"
 #include "dispute_flow.h"
+#include "event_hub.h"
 #include "log.h"
 #include "metrics.h"
 #include "migrate.h"
@@ -115,7 +116,13 @@ static int cmd_serve(struct sd_config *cfg)
     if (principal_cache_start(cfg->database_url, cfg->principal_cache_ms,
                               cfg->db_connect_timeout_s) != 0)
         log_warn("principal cache: not started; every request reads its account");
+    struct event_hub_config hub = {
+        cfg->database_url, cfg->db_connect_timeout_s,    cfg->stream_heartbeat_s,
+        cfg->max_streams,  cfg->max_streams_per_account, cfg->stream_buffer_bytes};
+    if (event_hub_start(&hub) != 0)
+        log_warn("event hub: not started; GET /v1/events/stream answers 503");
     int rc = server_run(&app);
+    event_hub_stop();
     principal_cache_stop();
     token_cache_clear();
     periodic_stop(deadlines);

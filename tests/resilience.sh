@@ -22,6 +22,13 @@ auth=(-H "Authorization: Bearer $token")
 
 echo "# PostgreSQL restart under a running server"
 created=$(json "$SD_BASE_URL/v1/products" "${auth[@]}" -d '{"offer_id":"RES-1","name":"Survivor","price":100,"stock":1}' | jq -r .id)
+# the seller's event stream stays open across the restart; a buyer's chat will write to it
+json "$SD_BASE_URL/v1/auth/register" -d "{\"email\":\"b$email\",\"password\":\"resilience-pw\",\"role\":\"buyer\",\"display_name\":\"B\"}" >/dev/null
+btoken=$(json "$SD_BASE_URL/v1/auth/login" -d "{\"email\":\"b$email\",\"password\":\"resilience-pw\"}" | jq -r .access_token)
+chat=$(json "$SD_BASE_URL/v1/chats" -H "Authorization: Bearer $btoken" -d "{\"kind\":\"buyer_seller\",\"product_id\":$created}" | jq -r .id)
+curl -sN "$SD_BASE_URL/v1/events/stream" "${auth[@]}" >/tmp/res-stream.$$ 2>&1 &
+stream_pid=$!
+sleep 0.5
 scripts/pg.sh stop "$SELLERDESK_PG_DIR"
 check "readyz is 503 while the database is down" [ "$(status_of "$SD_BASE_URL/readyz")" = 503 ]
 hdrs=$(curl -s -D - -o /tmp/res-body.$$ "$SD_BASE_URL/v1/me" "${auth[@]}")
@@ -43,7 +50,16 @@ check "the write acknowledged before the restart is there" \
 for _ in 1 2 3 4 5 6 7 8 9 10; do status_of "$SD_BASE_URL/v1/products/$created" "${auth[@]}" >/dev/null; done
 check "every pooled connection recovered (10 more calls, no 503)" \
     [ "$(status_of "$SD_BASE_URL/v1/products/$created" "${auth[@]}")" = 200 ]
-rm -f /tmp/res-body.$$
+json "$SD_BASE_URL/v1/chats/$chat/messages" -H "Authorization: Bearer $btoken" -d '{"text":"Still there?"}' >/dev/null
+seen=0
+for _ in $(seq 1 50); do
+    grep -q '^event: message.created' /tmp/res-stream.$$ && { seen=1; break; }
+    sleep 0.1
+done
+check "an event stream open across the restart gets the event written after it" [ $seen = 1 ]
+kill $stream_pid 2>/dev/null
+wait $stream_pid 2>/dev/null
+rm -f /tmp/res-body.$$ /tmp/res-stream.$$
 
 echo "# a second server with one pooled connection and a 2 s idle timeout"
 port=$(free_port)
@@ -156,6 +172,9 @@ exec 4<>"/dev/tcp/127.0.0.1/$port"
 printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' >&4
 read_answer
 check "a kept-alive connection is served before the signal ($status)" [ "${status:9:3}" = 200 ]
+curl -sN "$small/v1/events/stream" "${auth[@]}" >/dev/null 2>&1 &
+stream_pid=$!
+sleep 0.3
 kill -TERM $pid
 sleep 0.2
 check "new connections are refused while draining" [ "$(status_of "$small/healthz")" = 000 ]
@@ -166,6 +185,14 @@ check "a new request on a kept-alive connection gets 503 shutting_down and Conne
 if IFS= read -r -t 2 line <&4; then eof=0; else rc=$?; [ $rc -gt 128 ] && eof=0 || eof=1; fi
 exec 4<&- 4>&-
 check "then that connection is closed" [ "$eof" = 1 ]
+ended=0
+for _ in $(seq 1 30); do
+    kill -0 $stream_pid 2>/dev/null || { ended=1; break; }
+    sleep 0.1
+done
+check "an open event stream ends within 3 s of SIGTERM, not at the end of the grace" [ $ended = 1 ]
+kill $stream_pid 2>/dev/null
+wait $stream_pid 2>/dev/null
 wait $inflight
 check "the in-flight request finishes with 200 after SIGTERM" [ "$(cat /tmp/res-b.$$)" = 200 ]
 wait $pid

@@ -109,5 +109,8 @@ Suite *dispute_deadlines_suite(void);
 Suite *events_suite(void);
 Suite *api_keys_suite(void);
 Suite *api_keys_processes_suite(void);
+Suite *events_stream_suite(void);
+Suite *events_stream_processes_suite(void);
+Suite *events_stream_limit_suite(void);
 
 #endif

@@ -29,12 +29,18 @@ int main(void)
     srunner_add_suite(sr, disputes_suite());
     srunner_add_suite(sr, events_suite());
     srunner_add_suite(sr, api_keys_suite());
+    srunner_add_suite(sr, events_stream_suite());
     /* deadlines of seconds need a server started with them (scripts/test.sh starts one) */
     if (getenv("SD_DEADLINE_SERVER"))
         srunner_add_suite(sr, dispute_deadlines_suite());
     /* a second server on the same database (scripts/test.sh names it) */
-    if (getenv("SD_OTHER_URL"))
+    if (getenv("SD_OTHER_URL")) {
         srunner_add_suite(sr, api_keys_processes_suite());
+        srunner_add_suite(sr, events_stream_processes_suite());
+    }
+    /* a server started with a small SELLERDESK_MAX_STREAMS (scripts/test.sh) */
+    if (getenv("SD_MAX_STREAMS"))
+        srunner_add_suite(sr, events_stream_limit_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

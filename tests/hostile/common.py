@@ -61,6 +61,11 @@ class Client:
                     self.conn.putheader("Content-Length", str(len(body)))
                 self.conn.endheaders(body)
                 r = self.conn.getresponse()
+                if r.getheader("Content-Type", "").startswith("text/event-stream"):
+                    # an event stream does not end: its head is the answer
+                    self.close()
+                    self.sent += 1
+                    return r.status, {k.lower(): v for k, v in r.getheaders()}, b""
                 data = r.read()
                 hdrs = {k.lower(): v for k, v in r.getheaders()}
                 if r.getheader("Connection", "").lower() == "close":
