@@ -12,7 +12,7 @@
 
 /* K_DAYS, K_HOURS: a number in that unit (min and max too), or with a unit of its own (30s,
  * 15m, 2h, 3d) so tests can shorten a deadline of days to seconds; kept in seconds. */
-enum kind { K_STR, K_INT, K_SIZE, K_ULL, K_ALG, K_LEVEL, K_DAYS, K_HOURS };
+enum kind { K_STR, K_INT, K_BOOL, K_SIZE, K_ULL, K_ALG, K_LEVEL, K_DAYS, K_HOURS };
 
 struct setting {
     const char *env;
@@ -87,6 +87,12 @@ static const struct setting settings[] = {
     {"SELLERDESK_SCHEDULER_INTERVAL_MS", K_INT, OFF(scheduler_interval_ms), 100, 60000},
     {"SELLERDESK_PRINCIPAL_CACHE_MS", K_INT, OFF(principal_cache_ms), 0, 3600000},
     {"SELLERDESK_API_KEY_RATE", K_INT, OFF(api_key_rate), 1, 1000000},
+    {"SELLERDESK_WEBHOOK_MAX_ATTEMPTS", K_INT, OFF(webhook_max_attempts), 1, 100},
+    {"SELLERDESK_WEBHOOK_BACKOFF", K_INT, OFF(webhook_backoff_s), 1, 3600},
+    {"SELLERDESK_WEBHOOK_TIMEOUT_MS", K_INT, OFF(webhook_timeout_ms), 100, 60000},
+    {"SELLERDESK_WEBHOOK_INTERVAL_MS", K_INT, OFF(webhook_interval_ms), 50, 60000},
+    {"SELLERDESK_WEBHOOK_DISABLE_AFTER", K_INT, OFF(webhook_disable_after), 1, 100000},
+    {"SELLERDESK_WEBHOOK_ALLOW_PRIVATE", K_BOOL, OFF(webhook_allow_private), 0, 1},
     {"SELLERDESK_DISPUTE_OPEN_DAYS", K_DAYS, OFF(dispute_open_s), 1, 365},
     {"SELLERDESK_DISPUTE_SELLER_HOURS", K_HOURS, OFF(dispute_seller_s), 1, 24 * 90},
     {"SELLERDESK_DISPUTE_BUYER_DAYS", K_DAYS, OFF(dispute_buyer_s), 1, 90},
@@ -159,6 +165,12 @@ void config_defaults(struct sd_config *cfg)
     cfg->scheduler_interval_ms = 30000;
     cfg->principal_cache_ms = 30000;
     cfg->api_key_rate = 600;
+    cfg->webhook_max_attempts = 8;
+    cfg->webhook_backoff_s = 30;
+    cfg->webhook_timeout_ms = 5000;
+    cfg->webhook_interval_ms = 1000;
+    cfg->webhook_disable_after = 20;
+    cfg->webhook_allow_private = 0;
     cfg->dispute_open_s = 14 * 86400;
     cfg->dispute_seller_s = 72 * 3600;
     cfg->dispute_buyer_s = 3 * 86400;
@@ -215,6 +227,16 @@ static int config_set(struct sd_config *cfg, const struct setting *s, const char
         *slot = strdup(value);
         return 0;
     }
+    case K_BOOL:
+        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+            *(int *)(base + s->offset) = 1;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+            *(int *)(base + s->offset) = 0;
+        else {
+            snprintf(err, errlen, "%s: '%s' is not true or false", s->env, value);
+            return -1;
+        }
+        return 0;
     case K_ALG:
         for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++) {
             if (strcmp(value, alg_names[i]) == 0) {

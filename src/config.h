@@ -78,6 +78,13 @@ struct sd_config {
     int scheduler_interval_ms; /* how often the promotion notices are looked for */
     int principal_cache_ms;    /* accounts kept in the process, 0: off (see principal_cache.h) */
     int api_key_rate;          /* requests per minute per API key, across processes */
+    /* webhooks (src/webhook_delivery.c) */
+    int webhook_max_attempts;  /* attempts of a delivery before it fails */
+    int webhook_backoff_s;     /* first retry after this, doubling, at most an hour */
+    int webhook_timeout_ms;    /* per attempt */
+    int webhook_interval_ms;   /* idle poll interval of the worker */
+    int webhook_disable_after; /* consecutive failed attempts that disable an endpoint */
+    int webhook_allow_private; /* 1: loopback and private addresses may receive webhooks */
     /* disputes, in seconds (set as days or hours, or with a unit: 30s) */
     long long dispute_open_s;      /* a delivered posting may be disputed this long */
     long long dispute_seller_s;    /* the seller answers within this, or support takes it */
