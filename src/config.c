@@ -93,6 +93,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_WEBHOOK_INTERVAL_MS", K_INT, OFF(webhook_interval_ms), 50, 60000},
     {"SELLERDESK_WEBHOOK_DISABLE_AFTER", K_INT, OFF(webhook_disable_after), 1, 100000},
     {"SELLERDESK_WEBHOOK_ALLOW_PRIVATE", K_BOOL, OFF(webhook_allow_private), 0, 1},
+    {"SELLERDESK_WEBHOOK_SEND", K_BOOL, OFF(webhook_send), 0, 1},
     {"SELLERDESK_DISPUTE_OPEN_DAYS", K_DAYS, OFF(dispute_open_s), 1, 365},
     {"SELLERDESK_DISPUTE_SELLER_HOURS", K_HOURS, OFF(dispute_seller_s), 1, 24 * 90},
     {"SELLERDESK_DISPUTE_BUYER_DAYS", K_DAYS, OFF(dispute_buyer_s), 1, 90},
@@ -171,6 +172,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->webhook_interval_ms = 1000;
     cfg->webhook_disable_after = 20;
     cfg->webhook_allow_private = 0;
+    cfg->webhook_send = 1;
     cfg->dispute_open_s = 14 * 86400;
     cfg->dispute_seller_s = 72 * 3600;
     cfg->dispute_buyer_s = 3 * 86400;

@@ -117,7 +117,9 @@ static int cmd_serve(struct sd_config *cfg)
                                          cfg->webhook_timeout_ms, cfg->webhook_disable_after,
                                          cfg->webhook_allow_private};
     struct periodic *webhooks =
-        periodic_start(&jobs_db, cfg->webhook_interval_ms, webhook_delivery_job, &wc);
+        cfg->webhook_send
+            ? periodic_start(&jobs_db, cfg->webhook_interval_ms, webhook_delivery_job, &wc)
+            : NULL;
     api_key_cache_init(cfg->principal_cache_ms);
     if (principal_cache_start(cfg->database_url, cfg->principal_cache_ms,
                               cfg->db_connect_timeout_s) != 0)

@@ -47,7 +47,7 @@ class Handler(BaseHTTPRequestHandler):
         if not matched or not fresh:
             status = 401
         record = {"path": self.path, "delivery": self.headers.get("X-Sellerdesk-Delivery"),
-                  "user_agent": self.headers.get("User-Agent"),
+                  "user_agent": self.headers.get("User-Agent"), "timestamp": ts,
                   "content_type": self.headers.get("Content-Type"),
                   "signatures": sigs, "matched": matched, "valid": bool(matched) and fresh,
                   "status": status, "mode": mode, "raw": body.decode(), "body": json.loads(body)}
