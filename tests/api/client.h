@@ -109,5 +109,6 @@ Suite *dispute_deadlines_suite(void);
 Suite *events_suite(void);
 Suite *api_keys_suite(void);
 Suite *api_keys_processes_suite(void);
+Suite *webhooks_suite(void);
 
 #endif
