@@ -115,6 +115,7 @@ static void webhook_prepare(struct webhook_send *s, PGresult *r, int row,
     s->attempts = atoi(PQgetvalue(r, row, 1));
     s->webhook_id = PQgetvalue(r, row, 2);
     s->allow_private = cfg->allow_private;
+    s->rc = CURLE_FAILED_INIT; /* until curl reports it done: a send that never ran is retried */
     snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
     delivery_sign(PQgetvalue(r, row, 4), ts, body, sig);
     if (previous) {
