@@ -154,10 +154,16 @@ dd2=$(newest "$wd")
 sleep 2
 check "a disabled endpoint is sent nothing: the new delivery waits untried" [ "$(state_of "$wd" "$dd2")" = "pending 0" ]
 check "  (the receiver saw 3 requests in all)" [ "$(grep -c '"path": "/d"' "$LOG")" = 3 ]
+# a third, queued 73 hours ago as far as the database knows (time is not waited for here)
+p5=$(new_posting); move "$p5" delivering
+dd3=$(newest "$wd")
+sql "UPDATE webhook_deliveries SET created_at = now() - interval '73 hours' WHERE id = $dd3" >/dev/null
 control '{"path":"/d","mode":"ok","times":0}'
 re=$(json -X PATCH "$API/v1/webhooks/$wd" -H "$AUTH" -d '{"status":"active"}')
 check "PATCH status active: active, reasons cleared" [ "$(jq -c '[.status, .disabled_reason, .consecutive_failures]' <<<"$re")" = '["active",null,0]' ]
 check "both held deliveries go out" until_true 10 bash -c "[ \"\$(curl -s -H '$AUTH' '$API/v1/webhooks/$wd/deliveries?status=succeeded' | jq '.items | length')\" = 2 ]"
+check "the one held over 72 hours fails instead, untried, saying why" \
+    [ "$(delivery "$wd" | jq -r ".items[] | select(.id == $dd3) | \"\\(.status) \\(.attempts) \\(.last_error)\"")" = "failed 0 expired: held over 72 hours while the endpoint was disabled" ]
 
 echo "# two processes: 200 events, each delivered exactly once"
 control "{\"path\":\"/many\",\"secrets\":[\"$SECRETD\"]}"
