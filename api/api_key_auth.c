@@ -39,6 +39,8 @@ static const struct {
     {"/v1/promotions", APIKEY_PROMOTIONS_READ, APIKEY_PROMOTIONS_WRITE},
     {"/v1/disputes", APIKEY_DISPUTES_READ, APIKEY_DISPUTES_WRITE},
     {"/v1/events", APIKEY_EVENTS_READ, APIKEY_EVENTS_READ}, /* the feed is read-only */
+    {"/v1/webhooks", APIKEY_WEBHOOKS_READ, APIKEY_WEBHOOKS_WRITE},
+    {"/v1/webhook-deliveries", APIKEY_WEBHOOKS_READ, APIKEY_WEBHOOKS_WRITE},
 };
 
 /* The scope route i needs, -1 when keys may not call it. */

@@ -113,6 +113,17 @@ HANDLER(chat_restriction_delete);
 HANDLER(api_keys_create);
 HANDLER(api_keys_list);
 HANDLER(api_keys_revoke);
+/* api/webhooks.c */
+HANDLER(webhooks_create);
+HANDLER(webhooks_list);
+HANDLER(webhooks_get);
+HANDLER(webhooks_update);
+HANDLER(webhooks_delete);
+HANDLER(webhooks_rotate_secret);
+/* api/webhook_deliveries.c */
+HANDLER(webhooks_ping);
+HANDLER(webhook_deliveries_list);
+HANDLER(webhook_deliveries_redeliver);
 /* api/files.c */
 HANDLER(files_upload);
 HANDLER(files_get);

@@ -113,6 +113,15 @@ static const struct route routes[] = {
     {"POST", "/v1/api-keys", AUTHENTICATED | BODY, api_keys_create},
     {"GET", "/v1/api-keys", AUTHENTICATED | QUERY, api_keys_list},
     {"DELETE", "/v1/api-keys/:id", AUTHENTICATED, api_keys_revoke},
+    {"POST", "/v1/webhooks", AUTHENTICATED | BODY, webhooks_create},
+    {"GET", "/v1/webhooks", AUTHENTICATED | QUERY, webhooks_list},
+    {"GET", "/v1/webhooks/:id", AUTHENTICATED, webhooks_get},
+    {"PATCH", "/v1/webhooks/:id", AUTHENTICATED | BODY, webhooks_update},
+    {"DELETE", "/v1/webhooks/:id", AUTHENTICATED, webhooks_delete},
+    {"POST", "/v1/webhooks/:id/ping", AUTHENTICATED, webhooks_ping},
+    {"POST", "/v1/webhooks/:id/rotate-secret", AUTHENTICATED | BODY, webhooks_rotate_secret},
+    {"GET", "/v1/webhooks/:id/deliveries", AUTHENTICATED | QUERY, webhook_deliveries_list},
+    {"POST", "/v1/webhook-deliveries/:id/redeliver", AUTHENTICATED, webhook_deliveries_redeliver},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 

@@ -87,6 +87,9 @@ export SELLERDESK_API_KEY_RATE=20
 export SELLERDESK_SCHEDULER_INTERVAL_MS=200
 # event streams send a heartbeat every second, so the tests see one without waiting long
 export SELLERDESK_STREAM_HEARTBEAT_S=1
+# webhooks are sent by tests/webhooks.sh's own processes (which allow the receiver's
+# 127.0.0.1): a server here would claim their deliveries and refuse that address
+export SELLERDESK_WEBHOOK_SEND=false
 export SD_BASE_URL=http://127.0.0.1:$SELLERDESK_PORT
 
 stage "unit tests"
@@ -182,6 +185,10 @@ count_plain "$TMP/resilience.out"
 stage "notification delivery: push gateway and SMTP relay, retries, restarts"
 BIN=$BIN tests/delivery.sh 2>&1 | tee "$TMP/delivery.out"
 count_plain "$TMP/delivery.out"
+
+stage "webhooks: signed deliveries to a real receiver, retries, health, rotation, two processes"
+BIN=$BIN tests/webhooks.sh 2>&1 | tee "$TMP/webhooks.out"
+count_plain "$TMP/webhooks.out"
 
 stage "server shutdown"
 stop_server "$SERVER_PID" "$TMP/server.log" server

@@ -3,9 +3,9 @@
 #include <string.h>
 
 static const char *const scope_names[APIKEY_SCOPE__COUNT] = {
-    "chats:read",     "chats:write",     "reviews:read",    "reviews:write",
-    "questions:read", "questions:write", "promotions:read", "promotions:write",
-    "disputes:read",  "disputes:write",  "events:read",
+    "chats:read",      "chats:write",     "reviews:read",     "reviews:write", "questions:read",
+    "questions:write", "promotions:read", "promotions:write", "disputes:read", "disputes:write",
+    "events:read",     "webhooks:read",   "webhooks:write",
 };
 
 /* The hash's key separates these hashes from any other BLAKE2b of the same bytes; it is no
@@ -30,7 +30,7 @@ const char *apikey_scope_list(void)
 {
     return "chats:read, chats:write, reviews:read, reviews:write, questions:read, "
            "questions:write, promotions:read, promotions:write, disputes:read, disputes:write, "
-           "events:read";
+           "events:read, webhooks:read, webhooks:write";
 }
 
 void apikey_secret_new(char out[APIKEY_SECRET_LEN + 1])

@@ -12,7 +12,7 @@
 
 /* K_DAYS, K_HOURS: a number in that unit (min and max too), or with a unit of its own (30s,
  * 15m, 2h, 3d) so tests can shorten a deadline of days to seconds; kept in seconds. */
-enum kind { K_STR, K_INT, K_SIZE, K_ULL, K_ALG, K_LEVEL, K_DAYS, K_HOURS };
+enum kind { K_STR, K_INT, K_BOOL, K_SIZE, K_ULL, K_ALG, K_LEVEL, K_DAYS, K_HOURS };
 
 struct setting {
     const char *env;
@@ -91,6 +91,13 @@ static const struct setting settings[] = {
     {"SELLERDESK_MAX_STREAMS", K_INT, OFF(max_streams), 0, 500000},
     {"SELLERDESK_MAX_STREAMS_PER_ACCOUNT", K_INT, OFF(max_streams_per_account), 1, 500000},
     {"SELLERDESK_STREAM_BUFFER_BYTES", K_SIZE, OFF(stream_buffer_bytes), 4096, 64LL << 20},
+    {"SELLERDESK_WEBHOOK_MAX_ATTEMPTS", K_INT, OFF(webhook_max_attempts), 1, 100},
+    {"SELLERDESK_WEBHOOK_BACKOFF", K_INT, OFF(webhook_backoff_s), 1, 3600},
+    {"SELLERDESK_WEBHOOK_TIMEOUT_MS", K_INT, OFF(webhook_timeout_ms), 100, 60000},
+    {"SELLERDESK_WEBHOOK_INTERVAL_MS", K_INT, OFF(webhook_interval_ms), 50, 60000},
+    {"SELLERDESK_WEBHOOK_DISABLE_AFTER", K_INT, OFF(webhook_disable_after), 1, 100000},
+    {"SELLERDESK_WEBHOOK_ALLOW_PRIVATE", K_BOOL, OFF(webhook_allow_private), 0, 1},
+    {"SELLERDESK_WEBHOOK_SEND", K_BOOL, OFF(webhook_send), 0, 1},
     {"SELLERDESK_DISPUTE_OPEN_DAYS", K_DAYS, OFF(dispute_open_s), 1, 365},
     {"SELLERDESK_DISPUTE_SELLER_HOURS", K_HOURS, OFF(dispute_seller_s), 1, 24 * 90},
     {"SELLERDESK_DISPUTE_BUYER_DAYS", K_DAYS, OFF(dispute_buyer_s), 1, 90},
@@ -167,6 +174,13 @@ void config_defaults(struct sd_config *cfg)
     cfg->max_streams = 1024;
     cfg->max_streams_per_account = 32;
     cfg->stream_buffer_bytes = 256 * 1024;
+    cfg->webhook_max_attempts = 8;
+    cfg->webhook_backoff_s = 30;
+    cfg->webhook_timeout_ms = 5000;
+    cfg->webhook_interval_ms = 1000;
+    cfg->webhook_disable_after = 20;
+    cfg->webhook_allow_private = 0;
+    cfg->webhook_send = 1;
     cfg->dispute_open_s = 14 * 86400;
     cfg->dispute_seller_s = 72 * 3600;
     cfg->dispute_buyer_s = 3 * 86400;
@@ -223,6 +237,16 @@ static int config_set(struct sd_config *cfg, const struct setting *s, const char
         *slot = strdup(value);
         return 0;
     }
+    case K_BOOL:
+        if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+            *(int *)(base + s->offset) = 1;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+            *(int *)(base + s->offset) = 0;
+        else {
+            snprintf(err, errlen, "%s: '%s' is not true or false", s->env, value);
+            return -1;
+        }
+        return 0;
     case K_ALG:
         for (size_t i = 0; i < sizeof alg_names / sizeof alg_names[0]; i++) {
             if (strcmp(value, alg_names[i]) == 0) {

@@ -83,6 +83,14 @@ struct sd_config {
     int max_streams_per_account;
     size_t stream_buffer_bytes; /* a stream's unsent bytes; a client that stops reading with
                                    this much waiting is dropped */
+    /* webhooks (src/webhook_delivery.c) */
+    int webhook_max_attempts;  /* attempts of a delivery before it fails */
+    int webhook_backoff_s;     /* first retry after this, doubling, at most an hour */
+    int webhook_timeout_ms;    /* per attempt */
+    int webhook_interval_ms;   /* idle poll interval of the worker */
+    int webhook_disable_after; /* consecutive failed attempts that disable an endpoint */
+    int webhook_allow_private; /* 1: loopback and private addresses may receive webhooks */
+    int webhook_send;          /* 0: this process sends no webhooks (others on the database do) */
     /* disputes, in seconds (set as days or hours, or with a unit: 30s) */
     long long dispute_open_s;      /* a delivered posting may be disputed this long */
     long long dispute_seller_s;    /* the seller answers within this, or support takes it */

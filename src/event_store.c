@@ -5,18 +5,17 @@
 
 /* The counters are taken in account order: two changes that reach the same accounts (a
  * promotion notice to every seller) lock them in one order and cannot deadlock each other. */
-DB_STMT(event_q_append,
-        "WITH pos AS (INSERT INTO event_counters AS c (account, position)"
-        "              SELECT DISTINCT a, 1 FROM unnest($1::bigint[]) a"
-        "               WHERE a IS NOT NULL ORDER BY a"
-        "             ON CONFLICT (account) DO UPDATE SET position = c.position + 1"
-        "             RETURNING account, position)"
-        " INSERT INTO events (account, position, type, data)"
-        " SELECT account, position, $2,"
-        "        $3::jsonb || event_object($2, $3::jsonb, account)"
-        "        || jsonb_build_object('type', $2::text, 'account', account,"
-        "                                        'occurred_at', sd_ts(now()))"
-        "   FROM pos");
+DB_STMT(event_q_append, "WITH pos AS (INSERT INTO event_counters AS c (account, position)"
+                        "              SELECT DISTINCT a, 1 FROM unnest($1::bigint[]) a"
+                        "               WHERE a IS NOT NULL ORDER BY a"
+                        "             ON CONFLICT (account) DO UPDATE SET position = c.position + 1"
+                        "             RETURNING account, position)"
+                        " INSERT INTO events (account, position, type, data)"
+                        " SELECT account, position, $2,"
+                        "        $3::jsonb || event_object($2, $3::jsonb, account)"
+                        "        || jsonb_build_object('type', $2::text, 'account', account,"
+                        "                                        'occurred_at', sd_ts(now()))"
+                        "   FROM pos");
 /* planned per call: with and without a type filter are different plans */
 DB_QUERY(event_q_feed,
          "SELECT position, json_build_object('id', position, 'type', type,"

@@ -25,6 +25,7 @@
 #include "seed.h"
 #include "token_cache.h"
 #include "user_store.h"
+#include "webhook_delivery.h"
 
 static int usage(void)
 {
@@ -112,6 +113,14 @@ static int cmd_serve(struct sd_config *cfg)
     /* disputes whose deadline passed move by themselves; an action on one moves it first */
     struct periodic *deadlines =
         periodic_start(&jobs_db, cfg->scheduler_interval_ms, dispute_deadlines_run, cfg);
+    /* webhooks have a job of their own: a slow receiver must not hold up notifications */
+    struct webhook_delivery_config wc = {cfg->webhook_max_attempts, cfg->webhook_backoff_s,
+                                         cfg->webhook_timeout_ms, cfg->webhook_disable_after,
+                                         cfg->webhook_allow_private};
+    struct periodic *webhooks =
+        cfg->webhook_send
+            ? periodic_start(&jobs_db, cfg->webhook_interval_ms, webhook_delivery_job, &wc)
+            : NULL;
     api_key_cache_init(cfg->principal_cache_ms);
     if (principal_cache_start(cfg->database_url, cfg->principal_cache_ms,
                               cfg->db_connect_timeout_s) != 0)
@@ -125,6 +134,7 @@ static int cmd_serve(struct sd_config *cfg)
     event_hub_stop();
     principal_cache_stop();
     token_cache_clear();
+    periodic_stop(webhooks);
     periodic_stop(deadlines);
     periodic_stop(scheduler);
     periodic_stop(outbox);

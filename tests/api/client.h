@@ -112,5 +112,6 @@ Suite *api_keys_processes_suite(void);
 Suite *events_stream_suite(void);
 Suite *events_stream_processes_suite(void);
 Suite *events_stream_limit_suite(void);
+Suite *webhooks_suite(void);
 
 #endif

@@ -30,6 +30,7 @@ int main(void)
     srunner_add_suite(sr, events_suite());
     srunner_add_suite(sr, api_keys_suite());
     srunner_add_suite(sr, events_stream_suite());
+    srunner_add_suite(sr, webhooks_suite());
     /* deadlines of seconds need a server started with them (scripts/test.sh starts one) */
     if (getenv("SD_DEADLINE_SERVER"))
         srunner_add_suite(sr, dispute_deadlines_suite());

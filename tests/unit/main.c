@@ -21,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, request_suite());
     srunner_add_suite(sr, dispute_rules_suite());
     srunner_add_suite(sr, api_key_suite());
+    srunner_add_suite(sr, webhook_url_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -16,5 +16,6 @@ Suite *moderation_policy_suite(void);
 Suite *request_suite(void);
 Suite *dispute_rules_suite(void);
 Suite *api_key_suite(void);
+Suite *webhook_url_suite(void);
 
 #endif
