@@ -190,6 +190,10 @@ stage "webhooks: signed deliveries to a real receiver, retries, health, rotation
 BIN=$BIN tests/webhooks.sh 2>&1 | tee "$TMP/webhooks.out"
 count_plain "$TMP/webhooks.out"
 
+stage "the README's integrator quick start, block by block"
+BIN=$BIN tests/quickstart.sh 2>&1 | tee "$TMP/quickstart.out"
+count_plain "$TMP/quickstart.out"
+
 stage "server shutdown"
 stop_server "$SERVER_PID" "$TMP/server.log" server
 SERVER_PID=
