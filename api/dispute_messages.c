@@ -11,6 +11,7 @@
 #include "../src/dispute_rules.h"
 #include "../src/dispute_store.h"
 #include "../src/dispute_thread_store.h"
+#include "../src/event_store.h"
 #include "../src/ratelimit_store.h"
 #include "handlers.h"
 #include "http.h"
@@ -71,6 +72,22 @@ static int thread_lock(struct http_ctx *ctx, struct db_conn *conn, int64_t id,
     return *e == SD_OK ? 0 : -1;
 }
 
+/* News of a message for the dispute's parties' logs, in the message's transaction: the buyer
+ * and the seller, not its author (the support team's shared side is nobody's account). */
+static sd_err thread_event(struct db_conn *conn, const struct dispute_locked *d, int64_t author,
+                           const json_t *msg)
+{
+    int64_t parties[] = {d->buyer_id, d->seller_id};
+    json_t *data = json_pack(
+        "{s:O, s:O, s:O, s:O}", "dispute_id", json_object_get(msg, "dispute_id"), "message_id",
+        json_object_get(msg, "id"), "author_id", json_object_get(msg, "author_id"), "message", msg);
+    sd_err e =
+        data ? event_store_append_to(conn, parties, 2, author, "dispute.message_created", data)
+             : SD_ERR_INTERNAL;
+    json_decref(data);
+    return e;
+}
+
 static sd_err post_create(struct http_ctx *ctx, struct db_conn *conn, void *arg, json_t **out,
                           int *answered)
 {
@@ -112,6 +129,8 @@ static sd_err post_create(struct http_ctx *ctx, struct db_conn *conn, void *arg,
     if (e == SD_OK)
         e = dispute_thread_add(conn, p->id, ctx->user_id, dispute_side_of(ctx->role), p->text,
                                p->files, out);
+    if (e == SD_OK)
+        e = thread_event(conn, &d, ctx->user_id, *out);
 done:
     *answered = ctx->answered;
     return e;

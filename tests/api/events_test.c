@@ -248,6 +248,24 @@ START_TEST(test_dispute_events)
     ck_assert_str_eq(api_jstr(d, "state"), "awaiting_seller");
     ck_assert_int_eq(api_jint(d, "seller_id"), w.seller.id);
     api_free(r);
+    /* a message in its thread reaches the other party, as posted, and not its author */
+    r = dp_post_to(w.seller.token, id, "/messages",
+                   json_pack("{s:s}", "text", "We can send a replacement lid."));
+    ck_assert_status(r, 201);
+    json_int_t msg = api_int(r, "id");
+    api_free(r);
+    r = feed(w.buyer.token, "types=dispute.message_created");
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
+    data = json_object_get(item_of(r, "dispute.message_created"), "data");
+    ck_assert_int_eq(api_jint(data, "dispute_id"), id);
+    ck_assert_int_eq(api_jint(data, "message_id"), msg);
+    ck_assert_int_eq(api_jint(data, "author_id"), w.seller.id);
+    ck_assert_str_eq(api_jstr(json_object_get(data, "message"), "text"),
+                     "We can send a replacement lid.");
+    api_free(r);
+    r = feed(w.seller.token, "types=dispute.message_created");
+    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 0);
+    api_free(r);
     json_decref(dp_act_ok(w.seller.token, id, "accept", NULL));
     r = feed(w.buyer.token, "types=dispute.opened,dispute.updated");
     ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 1);
