@@ -216,6 +216,7 @@ int apikey_authenticate(struct http_ctx *ctx)
     if (apikey_principal(ctx, rec.seller_id) != 0)
         return U_CALLBACK_COMPLETE;
     ctx->api_key_scopes = rec.scopes;
+    ctx->credential_expires_at = rec.expires_at;
     ctx->authenticated = 1;
     /* refused whatever the key's budget: such a request costs the key nothing */
     int scope = apikey_route_scope(ctx->route_index);

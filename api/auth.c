@@ -111,6 +111,7 @@ HANDLER(auth_authenticate)
     if (e != SD_OK)
         return http_store_error(ctx, e);
     ctx->user_id = claims.user_id;
+    ctx->credential_expires_at = claims.exp;
     ctx->authenticated = 1;
     return U_CALLBACK_CONTINUE;
 }

@@ -130,7 +130,8 @@ HANDLER(events_stream)
     if (after < 0)
         return U_CALLBACK_COMPLETE;
     struct event_hub_client client = {stream_suspend, stream_resume, stream_drop, ctx->connection};
-    switch (event_hub_open(ctx->user_id, after, literal, STREAM_RETRY_MS, &client, &ctx->stream)) {
+    struct event_hub_who who = {ctx->user_id, ctx->api_key_id, ctx->credential_expires_at};
+    switch (event_hub_open(&who, after, literal, STREAM_RETRY_MS, &client, &ctx->stream)) {
     case EVENT_HUB_OK:
         break;
     case EVENT_HUB_FULL:

@@ -56,6 +56,7 @@ struct http_ctx {
     /* set when an API key authenticated the request (api_key_auth.c) */
     int64_t api_key_id;
     unsigned api_key_scopes;
+    time_t credential_expires_at; /* the access token's exp or the key's expiry, 0: never */
     int api_key_counted; /* the request was counted against the key's rate (once per request) */
     char api_key_limit[16], api_key_remaining[16], api_key_reset[16];
     /* GET /v1/events/stream: the open stream, answered by events_stream_response */

@@ -28,9 +28,12 @@
 struct event_hub_stream {
     struct event_hub_stream *prev, *next; /* in its account's bucket */
     int64_t account;
-    int64_t pos;  /* the last position examined: sent, buffered or filtered out */
-    int64_t want; /* positions up to this are known to exist; INT64_MAX: unknown, read */
-    char *types;  /* ",a,b," or NULL */
+    int64_t api_key_id; /* the key it was opened with, 0: a person's token */
+    time_t expires_at;  /* when that credential expires, 0: never */
+    int64_t pos;        /* the last position examined: sent, buffered or filtered out */
+    int64_t id_sent;    /* the last position the client was told (an event's or a bare id:) */
+    int64_t want;       /* positions up to this are known to exist; INT64_MAX: unknown, read */
+    char *types;        /* ",a,b," or NULL */
     char *buf;
     size_t off, len, cap; /* the unsent bytes are buf[off, len) */
     uint64_t taken, taken_at_tick;
@@ -77,6 +80,15 @@ static void hub_wake(struct event_hub_stream *s)
         s->suspended = 0;
         s->client.resume(s->client.arg);
     }
+}
+
+/* Under hub.lock: the stream ends at once; what it still buffers is not sent (the client
+ * resumes after the last id it received and gets it again). */
+static void hub_end(struct event_hub_stream *s)
+{
+    s->ended = 1;
+    s->off = s->len = 0;
+    hub_wake(s);
 }
 
 /* Under hub.lock: len bytes more; the buffer's unsent part moves to its start first. */
@@ -140,6 +152,7 @@ static void hub_deliver(int64_t account, int64_t after, PGresult *rows)
                 continue;
             if (hub_type_wanted(s, type)) {
                 char head[160];
+                s->id_sent = position;
                 int h = snprintf(head, sizeof head,
                                  "id: %lld\nevent: %s\ndata: ", (long long)position, type);
                 if (h < 0 || (size_t)h >= sizeof head || hub_append(s, head, (size_t)h) != 0 ||
@@ -221,10 +234,26 @@ static void hub_reread_all(void)
     pthread_mutex_unlock(&hub.lock);
 }
 
+/* Under hub.lock: a bare "id:" once the stream's position has moved past the last id its client
+ * saw (events it filters out, or none yet): an EventSource keeps it as its last event id without
+ * firing anything, so a reconnect resumes from there, not from before what it skipped. */
+static int hub_tell_position(struct event_hub_stream *s)
+{
+    char line[40];
+    if (s->pos <= s->id_sent)
+        return 0;
+    int n = snprintf(line, sizeof line, "id: %lld\n\n", (long long)s->pos);
+    if (hub_append(s, line, (size_t)n) != 0)
+        return -1;
+    s->id_sent = s->pos;
+    return 0;
+}
+
 /* A heartbeat on every stream; a stream whose client took nothing since the last one while its
  * buffer was full is over: it cannot pin the server's memory, and resumes with Last-Event-ID. */
 static void hub_heartbeat(void)
 {
+    time_t now = time(NULL);
     pthread_mutex_lock(&hub.lock);
     for (int b = 0; b < HUB_BUCKETS; b++)
         for (struct event_hub_stream *s = hub.buckets[b]; s; s = s->next) {
@@ -239,8 +268,13 @@ static void hub_heartbeat(void)
                 atomic_fetch_add(&hub.dropped, 1);
                 log_info("event stream of account %lld dropped: its client stopped reading",
                          (long long)s->account);
+            } else if (s->expires_at && now >= s->expires_at) {
+                /* the token or key it was opened with has expired: a reconnect must present a
+                 * valid one */
+                hub_end(s);
             } else if (hub_pending(s) < hub.cfg.buffer_bytes &&
-                       hub_append(s, HUB_HEARTBEAT, sizeof HUB_HEARTBEAT - 1) != 0) {
+                       (hub_append(s, HUB_HEARTBEAT, sizeof HUB_HEARTBEAT - 1) != 0 ||
+                        hub_tell_position(s) != 0)) {
                 s->ended = 1;
             }
             s->taken_at_tick = s->taken;
@@ -410,17 +444,23 @@ void event_hub_stop(void)
     hub.url = NULL;
 }
 
-enum event_hub_open_result event_hub_open(int64_t account, int64_t after, const char *types,
-                                          int retry_ms, const struct event_hub_client *client,
+enum event_hub_open_result event_hub_open(const struct event_hub_who *who, int64_t after,
+                                          const char *types, int retry_ms,
+                                          const struct event_hub_client *client,
                                           struct event_hub_stream **out)
 {
     struct event_hub_stream *s = calloc(1, sizeof *s);
-    char retry[40];
+    int64_t account = who->account;
+    char retry[64];
     *out = NULL;
     if (!s)
         return EVENT_HUB_DOWN;
     s->account = account;
-    s->pos = after;
+    s->api_key_id = who->api_key_id;
+    s->expires_at = who->expires_at;
+    /* judged stalled only after a whole heartbeat interval of its own */
+    s->taken_at_tick = UINT64_MAX;
+    s->pos = s->id_sent = after;
     s->want = INT64_MAX; /* the backlog, if any, is read first */
     s->client = *client;
     if (types) {
@@ -428,7 +468,9 @@ enum event_hub_open_result event_hub_open(int64_t account, int64_t after, const 
         if ((s->types = malloc(n)) != NULL)
             snprintf(s->types, n, ",%s,", types);
     }
-    snprintf(retry, sizeof retry, "retry: %d\n\n", retry_ms);
+    /* the start position as a bare id: a client that gets no event before it reconnects
+     * resumes from here */
+    snprintf(retry, sizeof retry, "retry: %d\n\nid: %lld\n\n", retry_ms, (long long)after);
     if ((types && !s->types) || hub_append(s, retry, strlen(retry)) != 0) {
         free(s->types);
         free(s->buf);
@@ -522,13 +564,29 @@ void event_hub_drain(void)
     pthread_mutex_lock(&hub.lock);
     hub.draining = 1;
     for (int b = 0; b < HUB_BUCKETS; b++)
+        for (struct event_hub_stream *s = hub.buckets[b]; s; s = s->next)
+            hub_end(s);
+    pthread_mutex_unlock(&hub.lock);
+}
+
+void event_hub_end(int64_t account, int64_t api_key_id)
+{
+    int n = 0;
+    pthread_mutex_lock(&hub.lock);
+    for (int b = 0; b < HUB_BUCKETS; b++)
         for (struct event_hub_stream *s = hub.buckets[b]; s; s = s->next) {
-            /* what is still buffered is sent again after the client's Last-Event-ID */
-            s->ended = 1;
-            s->off = s->len = 0;
-            hub_wake(s);
+            int match = account > 0      ? s->account == account
+                        : api_key_id > 0 ? s->api_key_id == api_key_id
+                        : api_key_id < 0 ? s->api_key_id != 0
+                                         : 1;
+            if (match && !s->ended) {
+                hub_end(s);
+                n++;
+            }
         }
     pthread_mutex_unlock(&hub.lock);
+    if (n > 0)
+        log_info("event hub: %d stream(s) ended: their account or API key changed", n);
 }
 
 void event_hub_get_stats(struct event_hub_stats *st)

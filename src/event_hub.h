@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* The process's live event streams (GET /v1/events/stream). One thread holds the process's one
  * LISTEN connection (channel sellerdesk_event, migrations/0018) and one connection for reading:
@@ -47,10 +48,19 @@ enum event_hub_open_result {
     EVENT_HUB_ACCOUNT_FULL, /* max_per_account reached */
     EVENT_HUB_DOWN          /* not running (stopping) or out of memory */
 };
+/* Who a stream is for: the account, the API key it was opened with (0: a person's token) and
+ * when that credential expires (0: never); the stream ends then, and when the account or the
+ * key changes (event_hub_end), so a reconnect must authenticate again. */
+struct event_hub_who {
+    int64_t account, api_key_id;
+    time_t expires_at;
+};
 /* A stream of the account's events after position after; types is NULL (every type) or a
- * comma-separated list of known type names. The first bytes sent are "retry: <retry_ms>". */
-enum event_hub_open_result event_hub_open(int64_t account, int64_t after, const char *types,
-                                          int retry_ms, const struct event_hub_client *client,
+ * comma-separated list of known type names. The first bytes sent are "retry: <retry_ms>" and a
+ * bare "id: <after>"; later bare ids tell the client of positions it filtered out. */
+enum event_hub_open_result event_hub_open(const struct event_hub_who *who, int64_t after,
+                                          const char *types, int retry_ms,
+                                          const struct event_hub_client *client,
                                           struct event_hub_stream **out);
 /* Up to max bytes of the stream; 0 when there are none now (client->suspend was called); -1
  * when the stream is over (the server stops, or the client stalled with a full buffer). */
@@ -59,6 +69,10 @@ ssize_t event_hub_read(struct event_hub_stream *s, char *buf, size_t max);
 void event_hub_close(struct event_hub_stream *s);
 /* SIGTERM: every stream ends once its buffered bytes are out; no new one opens. */
 void event_hub_drain(void);
+/* Ends the streams of an account (account > 0), of an API key (api_key_id > 0), of every key
+ * (api_key_id < 0) or all of them (both 0): what their credential allowed has changed (the
+ * account listener's notices, src/principal_cache.c). */
+void event_hub_end(int64_t account, int64_t api_key_id);
 
 struct event_hub_stats {
     int streams, listening;

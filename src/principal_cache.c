@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "api_key_cache.h"
+#include "event_hub.h"
 #include "log.h"
 
 /* Direct-mapped: an account goes to slot id % SLOTS, a collision evicts. Bounded memory, no
@@ -245,12 +246,19 @@ static void *listen_loop(void *unused)
         }
         PGnotify *n;
         while ((n = PQnotifies(c)) != NULL) {
-            if (strcmp(n->relname, "sellerdesk_api_key_changed") == 0)
+            /* open event streams end too: a reconnect authenticates again */
+            int all = strcmp(n->extra, "*") == 0;
+            int64_t id = all ? 0 : strtoll(n->extra, NULL, 10);
+            if (strcmp(n->relname, "sellerdesk_api_key_changed") == 0) {
                 api_key_cache_forget_all(); /* a key revoked, expired early, deleted */
-            else if (strcmp(n->extra, "*") == 0)
+                event_hub_end(0, all ? -1 : id);
+            } else if (all) {
                 forget_all();
-            else
-                principal_cache_forget(strtoll(n->extra, NULL, 10));
+                event_hub_end(0, 0);
+            } else {
+                principal_cache_forget(id);
+                event_hub_end(id, 0);
+            }
             PQfreemem(n);
         }
     }

@@ -19,8 +19,8 @@
     " 'event_id', " d ".event_position, 'type', " d ".type, 'status', " d ".status,"               \
     " 'attempts', " d ".attempts, 'last_status_code', " d ".last_status_code,"                     \
     " 'last_error', " d ".last_error, 'last_attempt_at', sd_ts(" d ".last_attempt_at),"            \
-    " 'next_attempt_at', sd_ts(CASE WHEN " d ".status = 'pending' THEN " d                         \
-    ".next_attempt_at END),"                                                                       \
+    " 'next_attempt_at', sd_ts(CASE WHEN " d ".status = 'pending' AND " d                          \
+    ".next_attempt_at < 'infinity' THEN " d ".next_attempt_at END),"                               \
     " 'created_at', sd_ts(" d ".created_at))"
 
 /* two statements: the count must be read after the lock is held, in a snapshot of its own */

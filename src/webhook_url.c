@@ -43,6 +43,16 @@ static int v6_forbidden(const unsigned char *b)
     if (memcmp(b, mapped, 12) == 0 || memcmp(b, nat64, 12) == 0 || memcmp(b, zero, 12) == 0)
         return memcmp(b, zero, 16) == 0 || v4_forbidden(v4) ||
                (memcmp(b, zero, 12) == 0 && v4 == 1); /* ::, ::1 */
+    /* prefixes that carry an IPv4 address inside, where a relay may route them: 6to4
+     * (2002:V4ADDR::/48) and Teredo (2001:0::/32, the client's address inverted); the local-use
+     * NAT64 prefix 64:ff9b:1::/48 has no fixed place for it: all of it is refused */
+    if (b[0] == 0x20 && b[1] == 0x02)
+        return v4_forbidden((uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 |
+                            b[5]);
+    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+        return v4_forbidden(~v4);
+    if (b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && b[4] == 0 && b[5] == 1)
+        return 1;
     return (b[0] & 0xfe) == 0xfc ||                   /* fc00::/7 unique local */
            (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10 link-local */
            (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) || /* fec0::/10 old site-local */

@@ -85,14 +85,31 @@ def main():
     # a reader gets all of it, in order
     s = open_stream(token)
     s.settimeout(120)
-    buf, ids, t0 = b"", [], time.time()
+    raw, buf, ids, t0, last = b"", b"", [], time.time(), None
+    head = True
     while len(ids) < BACKLOG and time.time() - t0 < 120:
         chunk = s.recv(1 << 20)
         if not chunk:
             break
-        buf += chunk
+        raw += chunk
+        if head:  # the answer's head, then its body in chunks (size line, bytes, CRLF)
+            if b"\r\n\r\n" not in raw:
+                continue
+            raw = raw.split(b"\r\n\r\n", 1)[1]
+            head = False
+        while b"\r\n" in raw:
+            size_line, rest = raw.split(b"\r\n", 1)
+            size = int(size_line.split(b";")[0], 16)
+            if len(rest) < size + 2:
+                break
+            buf += rest[:size]
+            raw = rest[size + 2:]
         *lines, buf = buf.split(b"\n")
-        ids.extend(int(ln[4:]) for ln in lines if ln.startswith(b"id: "))
+        for ln in lines:  # an event is an id: line, its event: line and its data: line
+            if ln.startswith(b"id: "):
+                last = int(ln[4:])
+            elif ln.startswith(b"data: "):
+                ids.append(last)
     s.close()
     check("a reading client gets a backlog of %d events (20 MiB) whole, in order, once" % BACKLOG,
           ids == list(range(1, BACKLOG + 1)),
@@ -121,11 +138,15 @@ def main():
     check("... before the backlog was through (it could still read %d KiB of ~%d)" %
           (got // 1024, BACKLOG * 11 // 10), got < BACKLOG * 1000 // 2)
     check("... and /metrics counts it", metric("sellerdesk_event_streams_dropped_total") > dropped)
-    for _ in range(30):
-        if metric("sellerdesk_event_streams") == streams:
+    # (at most as many as before it opened: a stream closed earlier may still be going; the
+    # sanitizers and valgrind make the server slower to see a connection gone)
+    for _ in range(150):
+        if metric("sellerdesk_event_streams") <= streams:
             break
         time.sleep(0.1)
-    check("... and its place is free again", metric("sellerdesk_event_streams") == streams)
+    now = metric("sellerdesk_event_streams")
+    check("... and its place is free again", now <= streams,
+          "(%s open, %s before it)" % (now, streams))
     print("%d passed, %d failed" % (passed, failed))
 
 

@@ -166,9 +166,13 @@ START_TEST(test_long_backlog_then_live_in_order)
     char *body = sse_body(s);
     int64_t expect = 1;
     for (const char *at = strstr(body, "id: "); at; at = strstr(at + 1, "\nid: ")) {
+        char *end;
         if (*at == '\n')
             at++;
-        ck_assert_int_eq(strtoll(at + 4, NULL, 10), expect);
+        int64_t id = strtoll(at + 4, &end, 10);
+        if (strncmp(end, "\nevent: ", 8) != 0)
+            continue; /* a bare id: (the start, 0) */
+        ck_assert_int_eq(id, expect);
         expect++;
     }
     ck_assert_int_eq(expect, CROWD * CROWD_MESSAGES + 1);
@@ -287,6 +291,52 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* The client always knows where it is: the stream opens with a bare id: of its start, and a
+ * position it filtered out is told as a bare id: at the next heartbeat, so a reconnect with the
+ * browser's Last-Event-ID does not go back before what it skipped, nor miss what came after. */
+START_TEST(test_bare_ids_keep_the_position)
+{
+    struct party p;
+    party_new(&p);
+    struct sse *s = open_ok(NULL, STREAM "?types=chat.closed", p.seller.token, NULL);
+    ck_assert_msg(sse_wait(s, "retry: 2000\n\nid: 0\n\n", 3000), "no bare id of the start");
+    say(&p, NULL); /* message.created: filtered out, position 1 */
+    ck_assert_msg(sse_wait(s, "\nid: 1\n\n", 3000), "position 1 not told");
+    char *body = sse_body(s);
+    ck_assert_msg(strstr(body, "event: ") == NULL, "an event of another type: %s", body);
+    free(body);
+    sse_close(s);
+}
+END_TEST
+
+/* A stream ends when the key it was opened with is revoked, and the key cannot open another:
+ * a leaked key stops reading the account's events within about a second. */
+START_TEST(test_stream_ends_when_its_key_is_revoked)
+{
+    struct api_user seller;
+    char secret[256], path[64];
+    api_new_user(&seller, "seller");
+    struct api_resp *r =
+        api_post("/v1/api-keys", seller.token, "{\"name\":\"feed\",\"scopes\":[\"events:read\"]}");
+    ck_assert_status(r, 201);
+    snprintf(secret, sizeof secret, "%s", api_str(r, "secret"));
+    snprintf(path, sizeof path, "/v1/api-keys/%lld", (long long)api_int(r, "id"));
+    api_free(r);
+    struct sse *s = open_ok(NULL, STREAM, secret, NULL);
+    struct sse *mine = open_ok(NULL, STREAM, seller.token, NULL); /* the person's own stays */
+    r = api_request("DELETE", path, seller.token, NULL, NULL, NULL);
+    ck_assert_status(r, 204);
+    api_free(r);
+    ck_assert_msg(sse_wait_end(s, 3000), "the revoked key's stream is still open");
+    ck_assert_msg(!sse_wait_end(mine, 1500), "the seller's own stream ended too");
+    sse_close(s);
+    sse_close(mine);
+    r = api_get(STREAM, secret);
+    ck_assert_problem(r, 401, "api_key_revoked");
+    api_free(r);
+}
+END_TEST
+
 Suite *events_stream_suite(void)
 {
     Suite *s = suite_create("events_stream");
@@ -297,6 +347,8 @@ Suite *events_stream_suite(void)
     tcase_add_test(tc, test_heartbeat_and_live_event);
     tcase_add_test(tc, test_other_accounts_events_never_appear);
     tcase_add_test(tc, test_refusals);
+    tcase_add_test(tc, test_bare_ids_keep_the_position);
+    tcase_add_test(tc, test_stream_ends_when_its_key_is_revoked);
     suite_add_tcase(s, tc);
     return s;
 }

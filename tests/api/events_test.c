@@ -430,7 +430,6 @@ END_TEST
  * valgrind (every request some 50 times slower) scripts/test.sh asks for fewer with
  * SD_EVENTS_MESSAGES_PER_BUYER */
 #define RACE_MESSAGES_MAX 25
-#define RACE_TOTAL_MAX    (RACE_THREADS * RACE_BUYERS_PER_THREAD * RACE_MESSAGES_MAX)
 
 static int race_messages(void)
 {
@@ -496,9 +495,10 @@ START_TEST(test_concurrent_changes_read_back_exactly_once)
         ck_assert_int_eq(pthread_create(&t[k], NULL, race, &racers[k]), 0);
     }
     pthread_barrier_wait(&start);
-    static unsigned char seen[RACE_TOTAL_MAX + 1];
+    /* a promotion starting meanwhile for every seller may take positions too: positions are
+     * checked whatever their type, and the messages counted */
     const json_int_t race_total = RACE_THREADS * RACE_BUYERS_PER_THREAD * race_messages();
-    json_int_t after = 0;
+    json_int_t after = 0, messages = 0;
     for (;;) {
         char q[64];
         /* read before the page: when every writer had finished, an empty page is the end */
@@ -510,17 +510,15 @@ START_TEST(test_concurrent_changes_read_back_exactly_once)
         json_t *it;
         json_array_foreach(items, i, it)
         {
+            /* each position once, none skipped: a gap passed over could never be filled */
             json_int_t id = api_jint(it, "id");
             ck_assert_int_eq(id, after + 1);
-            ck_assert_int_le(id, race_total);
-            ck_assert_int_eq(seen[id], 0);
-            seen[id] = 1;
-            ck_assert_str_eq(api_jstr(it, "type"), "message.created");
+            messages += strcmp(api_jstr(it, "type"), "message.created") == 0;
             after = id;
         }
         ck_assert_int_eq(api_int(r, "next_after"), after);
         api_free(r);
-        if (after == race_total || (done && n == 0))
+        if (messages == race_total || (done && n == 0))
             break;
     }
     for (int k = 0; k < RACE_THREADS; k++)
@@ -528,16 +526,9 @@ START_TEST(test_concurrent_changes_read_back_exactly_once)
     pthread_barrier_destroy(&start);
     for (int k = 0; k < RACE_THREADS; k++)
         ck_assert_msg(!racers[k].failed, "a writer failed: %s", racers[k].why);
-    ck_assert_int_eq(after, race_total);
-    for (json_int_t id = 1; id <= race_total; id++)
-        ck_assert_int_eq(seen[id], 1);
+    ck_assert_int_eq(messages, race_total);
     struct api_resp *r = feed(seller.token, "after=0&limit=1");
     ck_assert_int_eq(api_int(r, "next_after"), 1);
-    api_free(r);
-    char q[32];
-    snprintf(q, sizeof q, "after=%lld", (long long)race_total);
-    r = feed(seller.token, q);
-    ck_assert_int_eq(json_array_size(json_object_get(r->json, "items")), 0);
     api_free(r);
 }
 END_TEST

@@ -242,7 +242,8 @@ int sse_parse(const char *body, int64_t *ids, const char **types, const char **d
             else if (strncmp(line, "data: ", 6) == 0)
                 d = line + 6;
         }
-        if (id >= 0) {
+        /* a bare id: (no data) moves the client's last event id and fires nothing */
+        if (id >= 0 && d) {
             ids[count] = id;
             types[count] = type;
             data[count] = d;
