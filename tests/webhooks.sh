@@ -19,7 +19,13 @@ sql() { psql "$DATABASE_URL" -qAtX -c "$1"; }
 json() { curl -s -H 'Content-Type: application/json' "$@"; }
 until_true() { local deadline=$((SECONDS + $1)); shift; while [ $SECONDS -lt $deadline ]; do "$@" && return 0; sleep 0.2; done; return 1; }
 
-recv_port=$(free_port) api1=$(free_port) api2=$(free_port) api3=$(free_port)
+# four distinct ports (free_port probes each on its own: two picks can coincide in a small range)
+ports=()
+while [ ${#ports[@]} -lt 4 ]; do
+    p=$(free_port) || exit 1
+    [[ " ${ports[*]} " == *" $p "* ]] || ports+=("$p")
+done
+read -r recv_port api1 api2 api3 <<<"${ports[*]}"
 RECV=http://127.0.0.1:$recv_port
 LOG=$TMP/received.jsonl
 touch "$LOG"
