@@ -207,9 +207,10 @@ sql "WITH pos AS (INSERT INTO event_counters AS c (account, position) VALUES ($s
        FROM pos, generate_series(1, 40) g ORDER BY g, account" >/dev/null
 until_true 30 bash -c "[ \"\$(psql '$DATABASE_URL' -qAtX -c \"SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $whB AND status = 'succeeded'\")\" = 40 ]"
 b_ms=$((($(date +%s%N) - t0) / 1000000))
-# the bound: main's batches took ~2 s here; NOISY_BOUND_MS to measure another sender
+# the bound: main's batches took ~2 s here, the pipeline 0.55-0.8 s (0.8 under a full make test
+# on 2 shared cores); NOISY_BOUND_MS to measure another sender
 echo "# seller B's 40 deliveries all succeeded ${b_ms} ms after the events' commit"
-check "the fast seller's 40 are all delivered within ${NOISY_BOUND_MS:-1000} ms (${b_ms} ms)" [ "$b_ms" -le "${NOISY_BOUND_MS:-1000}" ]
+check "the fast seller's 40 are all delivered within ${NOISY_BOUND_MS:-1300} ms (${b_ms} ms)" [ "$b_ms" -le "${NOISY_BOUND_MS:-1300}" ]
 check "the slow seller's 40 are all delivered too" until_true 60 bash -c "[ \"\$(psql '$DATABASE_URL' -qAtX -c \"SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $whA AND status = 'succeeded'\")\" = 40 ]"
 echo "# seller A's 40 all succeeded $((($(date +%s%N) - t0) / 1000000)) ms after the commit"
 # each of A's requests lasts over 0.9 s: those that arrived within 0.85 s of each other overlapped
