@@ -4,7 +4,8 @@
 free_port() {
     local p low
     low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-    for p in $(shuf -i 20000-$((low - 1)) -n 200); do
+    # SD_PORTS=8161-8179 keeps a run on a shared machine to its own range
+    for p in $(shuf -i "${SD_PORTS:-20000-$((low - 1))}" -n 200); do
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return 0

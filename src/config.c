@@ -96,6 +96,8 @@ static const struct setting settings[] = {
     {"SELLERDESK_WEBHOOK_TIMEOUT_MS", K_INT, OFF(webhook_timeout_ms), 100, 60000},
     {"SELLERDESK_WEBHOOK_INTERVAL_MS", K_INT, OFF(webhook_interval_ms), 50, 60000},
     {"SELLERDESK_WEBHOOK_DISABLE_AFTER", K_INT, OFF(webhook_disable_after), 1, 100000},
+    {"SELLERDESK_WEBHOOK_CONCURRENCY", K_INT, OFF(webhook_concurrency), 1, 4096},
+    {"SELLERDESK_WEBHOOK_PER_ENDPOINT", K_INT, OFF(webhook_per_endpoint), 1, 1000},
     {"SELLERDESK_WEBHOOK_ALLOW_PRIVATE", K_BOOL, OFF(webhook_allow_private), 0, 1},
     {"SELLERDESK_WEBHOOK_SEND", K_BOOL, OFF(webhook_send), 0, 1},
     {"SELLERDESK_DISPUTE_OPEN_DAYS", K_DAYS, OFF(dispute_open_s), 1, 365},
@@ -179,6 +181,8 @@ void config_defaults(struct sd_config *cfg)
     cfg->webhook_timeout_ms = 5000;
     cfg->webhook_interval_ms = 1000;
     cfg->webhook_disable_after = 20;
+    cfg->webhook_concurrency = 64;
+    cfg->webhook_per_endpoint = 2;
     cfg->webhook_allow_private = 0;
     cfg->webhook_send = 1;
     cfg->dispute_open_s = 14 * 86400;

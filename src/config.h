@@ -89,6 +89,8 @@ struct sd_config {
     int webhook_timeout_ms;    /* per attempt */
     int webhook_interval_ms;   /* idle poll interval of the worker */
     int webhook_disable_after; /* consecutive failed attempts that disable an endpoint */
+    int webhook_concurrency;   /* webhook requests in flight per process */
+    int webhook_per_endpoint;  /* webhook requests in flight to one endpoint, all processes */
     int webhook_allow_private; /* 1: loopback and private addresses may receive webhooks */
     int webhook_send;          /* 0: this process sends no webhooks (others on the database do) */
     /* disputes, in seconds (set as days or hours, or with a unit: 30s) */

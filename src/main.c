@@ -114,9 +114,10 @@ static int cmd_serve(struct sd_config *cfg)
     struct periodic *deadlines =
         periodic_start(&jobs_db, cfg->scheduler_interval_ms, dispute_deadlines_run, cfg);
     /* webhooks have a job of their own: a slow receiver must not hold up notifications */
-    struct webhook_delivery_config wc = {cfg->webhook_max_attempts, cfg->webhook_backoff_s,
-                                         cfg->webhook_timeout_ms, cfg->webhook_disable_after,
-                                         cfg->webhook_allow_private};
+    struct webhook_delivery_config wc = {
+        cfg->webhook_max_attempts,  cfg->webhook_backoff_s,     cfg->webhook_timeout_ms,
+        cfg->webhook_disable_after, cfg->webhook_allow_private, cfg->webhook_concurrency,
+        cfg->webhook_per_endpoint,  cfg->webhook_interval_ms,   0};
     struct periodic *webhooks =
         cfg->webhook_send
             ? periodic_start(&jobs_db, cfg->webhook_interval_ms, webhook_delivery_job, &wc)
@@ -134,6 +135,7 @@ static int cmd_serve(struct sd_config *cfg)
     event_hub_stop();
     principal_cache_stop();
     token_cache_clear();
+    webhook_delivery_stop(&wc); /* bounded: in-flight requests get their timeout at most */
     periodic_stop(webhooks);
     periodic_stop(deadlines);
     periodic_stop(scheduler);

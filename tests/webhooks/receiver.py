@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """A webhook receiver for tests. It verifies each delivery's signature itself, against the
 secrets it was told for that path, records the delivery as a JSON line, and answers as told:
-    POST /_control {"path": "/a", "secrets": ["..."], "mode": "ok"|"fail500"|"fail400"|"hang",
-                    "times": n}
-(the next n deliveries to the path get that answer, then "ok"). Every answer carries a body
+    POST /_control {"path": "/a", "secrets": ["..."],
+                    "mode": "ok"|"fail500"|"fail400"|"hang"|"slow", "times": n, "delay_ms": ms}
+(the next n deliveries to the path get that answer, then "ok"; "slow" is a 200 after delay_ms,
+default 900). Every answer carries a body
 and a header that must never show up in what sellerdesk reports about a delivery.
     receiver.py PORT LOGFILE"""
 import hashlib, hmac, json, sys, threading, time
@@ -35,6 +36,7 @@ class Handler(BaseHTTPRequestHandler):
             if p["times"] > 0:
                 p["times"] -= 1
             secrets = list(p["secrets"])
+            delay = p.get("delay_ms", 900) / 1000.0
         ts = self.headers.get("X-Sellerdesk-Timestamp", "")
         sigs = [s.strip() for s in self.headers.get("X-Sellerdesk-Signature", "").split(",")]
         # which of the configured secrets some listed signature proves
@@ -43,10 +45,10 @@ class Handler(BaseHTTPRequestHandler):
                                                                    hashlib.sha256).hexdigest(), s)
                           for s in sigs)]
         fresh = ts.isdigit() and abs(time.time() - int(ts)) < 300
-        status = {"ok": 200, "fail500": 500, "fail400": 400, "hang": 200}[mode]
+        status = {"ok": 200, "fail500": 500, "fail400": 400, "hang": 200, "slow": 200}[mode]
         if not matched or not fresh:
             status = 401
-        record = {"path": self.path, "delivery": self.headers.get("X-Sellerdesk-Delivery"),
+        record = {"path": self.path, "received_at": time.time(), "delivery": self.headers.get("X-Sellerdesk-Delivery"),
                   "user_agent": self.headers.get("User-Agent"), "timestamp": ts,
                   "content_type": self.headers.get("Content-Type"),
                   "signatures": sigs, "matched": matched, "valid": bool(matched) and fresh,
@@ -55,6 +57,8 @@ class Handler(BaseHTTPRequestHandler):
             f.write(json.dumps(record) + "\n")
         if mode == "hang":
             time.sleep(3)
+        elif mode == "slow":
+            time.sleep(delay)
         self.answer(status, ANSWER)
 
     def answer(self, status, body):
