@@ -184,7 +184,9 @@ static const char *webhook_outcome(const struct webhook_send *s, int timeout_ms,
                                    size_t len)
 {
     err[0] = '\0';
-    if (s->refused) {
+    /* a refused address counts only when nothing else was reached: curl tries a host's other
+     * addresses, and a request that got its answer from a public one was delivered */
+    if (s->refused && s->rc != CURLE_OK) {
         snprintf(err, len, "address not allowed: the host resolved to a non-public address");
         return "fail";
     }
@@ -235,7 +237,7 @@ static sd_err webhook_record(struct db_conn *conn, const struct webhook_send *s,
     sd_err e = SD_OK;
     const char *p[] = {s->id,
                        outcome,
-                       s->rc == CURLE_OK && !s->refused ? db_i64(code, s->status) : NULL,
+                       s->rc == CURLE_OK ? db_i64(code, s->status) : NULL,
                        ok ? NULL : err,
                        db_i64(delay, delivery_backoff(cfg->backoff_s, s->attempts)),
                        db_i64(max, cfg->max_attempts),
