@@ -197,6 +197,26 @@ int http_idempotent_replay(struct http_ctx *ctx, const char *scope);
  * caller's; 204, or 404 saying missing. */
 typedef sd_err (*http_delete_fn)(struct db_conn *conn, int64_t id, int64_t user_id);
 int http_delete_own(struct http_ctx *ctx, unsigned roles, http_delete_fn del, const char *missing);
+/* GET of one of the caller's own things named by the path's id: 200 with *out from get, or
+ * 404 saying missing (get answers SD_ERR_NOT_FOUND for what is not the caller's). */
+typedef sd_err (*http_get_fn)(struct db_conn *conn, int64_t id, int64_t user_id, json_t **out);
+int http_get_own(struct http_ctx *ctx, unsigned roles, http_get_fn get, const char *missing);
+/* PATCH of one of the caller's own things named by the path's id: the caller's role in roles, a
+ * JSON object body; parse fills args and adds field errors (an update naming no field
+ * included); owned (optional) refuses another's thing with SD_ERR_NOT_FOUND before the guard
+ * reads the body's texts, so it is 404 whatever they say; guard (optional) answers a refused
+ * body and returns non-zero; update answers SD_ERR_NOT_FOUND for what is not the caller's.
+ * 200 with the thing as changed, 400 with the field errors, or 404 saying missing. */
+struct http_update_op {
+    unsigned roles;
+    const char *missing;
+    void (*parse)(json_t *body, void *args, json_t *errors);
+    sd_err (*owned)(struct db_conn *conn, int64_t id, int64_t user_id, const void *args);
+    int (*guard)(struct http_ctx *ctx, json_t *body);
+    sd_err (*update)(struct db_conn *conn, int64_t id, int64_t user_id, const void *args,
+                     json_t **out);
+};
+int http_update_own(struct http_ctx *ctx, const struct http_update_op *op, void *args);
 /* A seller's bulk status change {<ids_field>: 1..100 distinct ids, status: one of statuses
  * (NULL-terminated; statuses_text lists them for the message)}: 200 {results} from set, whose
  * ids are a bigint[] literal. */

@@ -1,6 +1,6 @@
-/* Handler shapes several resources share: deleting one of the caller's own things, and a
- * seller's bulk status change with per-item results. The resource brings its store call and
- * its words; validation, transactions and answers are the same for all of them. */
+/* Handler shapes several resources share: reading, changing and deleting one of the caller's
+ * own things, and a seller's bulk status change with per-item results. The resource brings its
+ * store call and its words; validation, transactions and answers are the same for all of them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +26,68 @@ int http_delete_own(struct http_ctx *ctx, unsigned roles, http_delete_fn del, co
     db_rollback(conn);
     return e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "%s", missing)
                                  : http_store_error(ctx, e);
+}
+
+int http_get_own(struct http_ctx *ctx, unsigned roles, http_get_fn get, const char *missing)
+{
+    struct db_conn *conn;
+    json_t *out = NULL;
+    int64_t id = http_path_id(ctx, "id");
+    sd_err e;
+    if (http_require_role(ctx, roles) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "%s", missing);
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    if ((e = get(conn, id, ctx->user_id, &out)) == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "%s", missing);
+    return e == SD_OK ? http_json(ctx, 200, out) : http_store_error(ctx, e);
+}
+
+/* After the body's fields passed: ownership, the guard, the update; the answer given. */
+static int http_update_checked(struct http_ctx *ctx, const struct http_update_op *op, int64_t id,
+                               json_t *body, void *args)
+{
+    struct db_conn *conn;
+    json_t *out = NULL;
+    sd_err e = SD_OK;
+    if (!(conn = http_conn(ctx)))
+        return U_CALLBACK_COMPLETE;
+    if (op->owned)
+        e = op->owned(conn, id, ctx->user_id, args);
+    if (e == SD_OK && op->guard && op->guard(ctx, body) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (e == SD_OK)
+        e = op->update(conn, id, ctx->user_id, args, &out);
+    if (e == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, e, NULL, "%s", op->missing);
+    return e == SD_OK ? http_json(ctx, 200, out) : http_store_error(ctx, e);
+}
+
+int http_update_own(struct http_ctx *ctx, const struct http_update_op *op, void *args)
+{
+    json_t *body, *errors;
+    int64_t id = http_path_id(ctx, "id");
+    int rc;
+    if (http_require_role(ctx, op->roles) != 0)
+        return U_CALLBACK_COMPLETE;
+    if (id < 0)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "%s", op->missing);
+    if (!(body = http_body_object(ctx)))
+        return U_CALLBACK_COMPLETE;
+    errors = json_array();
+    op->parse(body, args, errors);
+    if (json_array_size(errors)) {
+        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
+                                 "The update has invalid fields.");
+        errors = NULL;
+    } else {
+        rc = http_update_checked(ctx, op, id, body, args);
+    }
+    json_decref(errors);
+    json_decref(body);
+    return rc;
 }
 
 int http_bulk_status(struct http_ctx *ctx, const char *ids_field, const char *const *statuses,

@@ -145,48 +145,35 @@ HANDLER(products_get)
     return http_json_owned(ctx, 200, out, strlen(out));
 }
 
+static void product_parse_update(json_t *body, void *args, json_t *errors)
+{
+    struct product_args *a = args;
+    product_parse(body, update_rules, a, errors);
+    if (!a->f.name && !a->f.description && !a->f.price && !a->f.stock && !json_array_size(errors))
+        http_field_error(errors, "", "empty_update", "name at least one field to change");
+}
+
+/* only a change of the texts is checked before the guard: a price or stock change of another's
+ * product is refused by the update itself */
+static sd_err product_owned(struct db_conn *conn, int64_t id, int64_t user_id, const void *args)
+{
+    const struct product_args *a = args;
+    return a->f.name || a->f.description ? product_store_owned(conn, id, user_id) : SD_OK;
+}
+
+static sd_err product_update(struct db_conn *conn, int64_t id, int64_t user_id, const void *args,
+                             json_t **out)
+{
+    return product_store_update(conn, id, user_id, &((const struct product_args *)args)->f, out);
+}
+
 HANDLER(products_update)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
+    static const struct http_update_op op = {ROLE_SELLER,          "No such product among yours.",
+                                             product_parse_update, product_owned,
+                                             product_guard,        product_update};
     struct product_args a = {0};
-    struct db_conn *conn;
-    json_t *body, *errors, *out = NULL;
-    int64_t id = http_path_id(ctx, "id");
-    int rc;
-    sd_err e;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_SELLER) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such product.");
-    if (!(body = http_body_object(ctx)))
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    product_parse(body, update_rules, &a, errors);
-    if (!a.f.name && !a.f.description && !a.f.price && !a.f.stock && !json_array_size(errors))
-        http_field_error(errors, "", "empty_update", "name at least one field to change");
-    if (json_array_size(errors)) {
-        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                 "The update has invalid fields.");
-        errors = NULL;
-    } else if (!(conn = http_conn(ctx))) {
-        rc = U_CALLBACK_COMPLETE;
-    } else if ((a.f.name || a.f.description) &&
-               (e = product_store_owned(conn, id, ctx->user_id)) != SD_OK) {
-        /* someone else's product is 404 whatever the text says */
-        rc = e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such product among yours.")
-                                   : http_store_error(ctx, e);
-    } else if (moderation_guard(ctx, body, product_texts) != 0) {
-        rc = U_CALLBACK_COMPLETE;
-    } else if ((e = product_store_update(conn, id, ctx->user_id, &a.f, &out)) == SD_ERR_NOT_FOUND) {
-        rc = http_problem(ctx, e, NULL, "No such product among yours.");
-    } else if (e != SD_OK) {
-        rc = http_store_error(ctx, e);
-    } else {
-        rc = http_json(ctx, 200, out);
-    }
-    json_decref(errors);
-    json_decref(body);
-    return rc;
+    return http_update_own(http_ctx_of(resp), &op, &a);
 }

@@ -124,70 +124,42 @@ HANDLER(templates_list)
 
 HANDLER(templates_get)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    json_t *out = NULL;
-    int64_t id = http_path_id(ctx, "id");
-    sd_err e;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, TEMPLATE_ROLES) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such template among yours.");
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    if ((e = template_store_get(conn, id, ctx->user_id, &out)) == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, e, NULL, "No such template among yours.");
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_json(ctx, 200, out);
+    return http_get_own(http_ctx_of(resp), TEMPLATE_ROLES, template_store_get,
+                        "No such template among yours.");
+}
+
+static void template_parse_update(json_t *body, void *args, json_t *errors)
+{
+    struct template_args *a = args;
+    template_parse(body, update_rules, a, errors);
+    if (!a->title && !a->text && !json_array_size(errors))
+        http_field_error(errors, "", "empty_update", "name at least one field to change");
+}
+
+static sd_err template_owned(struct db_conn *conn, int64_t id, int64_t user_id, const void *args)
+{
+    (void)args;
+    return template_store_owned(conn, id, user_id);
+}
+
+static sd_err template_update(struct db_conn *conn, int64_t id, int64_t user_id, const void *args,
+                              json_t **out)
+{
+    const struct template_args *a = args;
+    return template_store_update(conn, id, user_id, a->title, a->text, out);
 }
 
 HANDLER(templates_update)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
+    static const struct http_update_op op = {TEMPLATE_ROLES,        "No such template among yours.",
+                                             template_parse_update, template_owned,
+                                             template_guard,        template_update};
     struct template_args a = {0};
-    struct db_conn *conn;
-    json_t *body, *errors, *out = NULL;
-    int64_t id = http_path_id(ctx, "id");
-    int rc;
-    sd_err e;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, TEMPLATE_ROLES) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such template among yours.");
-    if (!(body = http_body_object(ctx)))
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    template_parse(body, update_rules, &a, errors);
-    if (!a.title && !a.text && !json_array_size(errors))
-        http_field_error(errors, "", "empty_update", "name at least one field to change");
-    if (json_array_size(errors)) {
-        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                 "The update has invalid fields.");
-        errors = NULL;
-    } else if (!(conn = http_conn(ctx))) {
-        rc = U_CALLBACK_COMPLETE;
-    } else if ((e = template_store_owned(conn, id, ctx->user_id)) != SD_OK) {
-        /* someone else's template is 404 whatever the text says */
-        rc = e == SD_ERR_NOT_FOUND ? http_problem(ctx, e, NULL, "No such template among yours.")
-                                   : http_store_error(ctx, e);
-    } else if (template_guard(ctx, body) != 0) {
-        rc = U_CALLBACK_COMPLETE;
-    } else if ((e = template_store_update(conn, id, ctx->user_id, a.title, a.text, &out)) ==
-               SD_ERR_NOT_FOUND) {
-        rc = http_problem(ctx, e, NULL, "No such template among yours.");
-    } else if (e != SD_OK) {
-        rc = http_store_error(ctx, e);
-    } else {
-        rc = http_json(ctx, 200, out);
-    }
-    json_decref(errors);
-    json_decref(body);
-    return rc;
+    return http_update_own(http_ctx_of(resp), &op, &a);
 }
 
 HANDLER(templates_delete)

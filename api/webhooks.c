@@ -195,28 +195,15 @@ HANDLER(webhooks_list)
 
 HANDLER(webhooks_get)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    json_t *out = NULL;
-    int64_t id = http_path_id(ctx, "id");
-    sd_err e;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_SELLER) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such webhook among yours.");
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    if ((e = webhook_store_get(conn, id, ctx->user_id, &out)) == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, e, NULL, "No such webhook among yours.");
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_json(ctx, 200, out);
+    return http_get_own(http_ctx_of(resp), ROLE_SELLER, webhook_store_get,
+                        "No such webhook among yours.");
 }
 
-static void webhook_parse_update(json_t *body, struct webhook_args *a, json_t *errors)
+static void webhook_parse_update(json_t *body, void *args, json_t *errors)
 {
+    struct webhook_args *a = args;
     const char *status, *description;
     json_t *d = json_object_get(body, "description");
     http_check_fields(body, update_rules, NULL, errors);
@@ -239,41 +226,21 @@ static void webhook_parse_update(json_t *body, struct webhook_args *a, json_t *e
         http_field_error(errors, "", "empty_update", "name at least one field to change");
 }
 
+static sd_err webhook_update(struct db_conn *conn, int64_t id, int64_t user_id, const void *args,
+                             json_t **out)
+{
+    return webhook_store_update(conn, id, user_id, &((const struct webhook_args *)args)->f, out);
+}
+
 HANDLER(webhooks_update)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
+    static const struct http_update_op op = {ROLE_SELLER,          "No such webhook among yours.",
+                                             webhook_parse_update, NULL,
+                                             webhook_url_guard,    webhook_update};
     struct webhook_args a = {0};
-    struct db_conn *conn;
-    json_t *body, *errors, *out = NULL;
-    int64_t id = http_path_id(ctx, "id");
-    int rc;
-    sd_err e;
     (void)req;
     (void)app;
-    if (http_require_role(ctx, ROLE_SELLER) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such webhook among yours.");
-    if (!(body = http_body_object(ctx)))
-        return U_CALLBACK_COMPLETE;
-    errors = json_array();
-    webhook_parse_update(body, &a, errors);
-    if (json_array_size(errors)) {
-        rc = http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
-                                 "The update has invalid fields.");
-        errors = NULL;
-    } else if (webhook_url_guard(ctx, body) != 0 || !(conn = http_conn(ctx))) {
-        rc = U_CALLBACK_COMPLETE;
-    } else if ((e = webhook_store_update(conn, id, ctx->user_id, &a.f, &out)) == SD_ERR_NOT_FOUND) {
-        rc = http_problem(ctx, e, NULL, "No such webhook among yours.");
-    } else if (e != SD_OK) {
-        rc = http_store_error(ctx, e);
-    } else {
-        rc = http_json(ctx, 200, out);
-    }
-    json_decref(errors);
-    json_decref(body);
-    return rc;
+    return http_update_own(http_ctx_of(resp), &op, &a);
 }
 
 HANDLER(webhooks_delete)
