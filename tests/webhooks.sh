@@ -8,16 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/sellerdesk-webhooks.XXXXXX)
-pass=0 fail=0 pids=()
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT
-sql() { psql "$DATABASE_URL" -qAtX -c "$1"; }
-json() { curl -s -H 'Content-Type: application/json' "$@"; }
-until_true() { local deadline=$((SECONDS + $1)); shift; while [ $SECONDS -lt $deadline ]; do "$@" && return 0; sleep 0.2; done; return 1; }
+. tests/plain.sh
+plain_start webhooks
 
 # four distinct ports (free_port probes each on its own: two picks can coincide in a small range)
 ports=()
