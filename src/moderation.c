@@ -228,20 +228,26 @@ static int code_of_a_thing(const struct scan *s, const struct lex_phrase *ph, si
            ms_token_in_set(s, last + 1, &s->lex->code_objects);
 }
 
+/* A phrase step: one of its words, or the platform's own name where the step names it */
+static int step_matches(const struct scan *s, size_t i, const struct lex_set *step)
+{
+    return ms_token_in_set(s, i, step) || (step->platform && platform_name(s, i));
+}
+
 static void detect_phrases(struct scan *s)
 {
     const struct mt_text *t = s->t;
     for (size_t p = 0; p < s->lex->nphrases; p++) {
         const struct lex_phrase *ph = &s->lex->phrases[p];
         for (size_t i = 0; i < t->ntok; i++) {
-            if (!ms_token_in_set(s, i, &ph->steps[0]) ||
+            if (!step_matches(s, i, &ph->steps[0]) ||
                 (ph->rule == MOD_OFFSITE_SALE && platform_name(s, i)))
                 continue;
             size_t at = i, step = 1;
             while (step < ph->nsteps) {
                 size_t found = 0;
                 for (size_t j = at + 1; j < t->ntok && j <= at + 1 + (size_t)ph->gap; j++)
-                    if (ms_token_in_set(s, j, &ph->steps[step])) {
+                    if (step_matches(s, j, &ph->steps[step])) {
                         found = j;
                         break;
                     }
@@ -267,7 +273,7 @@ static int obscene_eb(const struct scan *s, const uint32_t *w, size_t n)
     if (at + 1 >= n) /* no е-б at all: the common case */
         return 0;
     static const uint32_t follow[] = {0x0430, 0x0443, 0x043B, 0x043D, 0x0442, 0x0438,
-                                      0x044B, 0x044C, 0x0448, 0x0435, 0x0451};
+                                      0x044B, 0x044C, 0x0448, 0x0435, 0x0451, 0x043E};
     const struct lex_set *pre = &s->lex->obscene_prefixes;
     for (size_t p = 0; p < pre->n; p++) {
         size_t pl = pre->words[p].len;
@@ -304,12 +310,67 @@ static void profanity_in(struct scan *s, const struct mt_token *tok, const struc
     }
 }
 
+/* Is the text between words a and a + 1 a short run of dots, dashes or underscores (no
+ * space), the way a word is cut to slip past a filter ("на.ху.й", "ху-й-ня", "пи...ц")? */
+static size_t cut_between(const struct mt_text *t, size_t a)
+{
+    size_t from = t->tok[a].last, to = t->tok[a + 1].first;
+    if (to - from == 0 || to - from > 3)
+        return 0;
+    for (size_t k = from; k < to; k++)
+        if (t->norm[k] != '.' && t->norm[k] != '-' && t->norm[k] != '_')
+            return 0;
+    return to - from;
+}
+
+#define CUT_WORD_MAX 16
+
+static int cut_piece(const struct mt_token *tok)
+{
+    return tok->len <= 3 && tok->script != MT_DIGITS;
+}
+
+/* A word cut into pieces of up to three letters is read twice: the pieces joined ("нахуй"),
+ * and with each cut standing for hidden letters, as '*' does inside a word ("пи***ц"). */
+static void profanity_cut(struct scan *s)
+{
+    const struct mt_text *t = s->t;
+    for (size_t i = 0; i + 1 < t->ntok; i++) {
+        if (!cut_piece(&t->tok[i]))
+            continue;
+        uint32_t joined[CUT_WORD_MAX], hidden[CUT_WORD_MAX];
+        const uint32_t *w = t->tokbuf + t->tok[i].off;
+        size_t nj = t->tok[i].len, nh = nj, k = i, cut;
+        memcpy(joined, w, nj * sizeof *w);
+        memcpy(hidden, w, nh * sizeof *w);
+        while (k + 1 < t->ntok && (cut = cut_between(t, k)) && cut_piece(&t->tok[k + 1]) &&
+               nh + cut + t->tok[k + 1].len <= CUT_WORD_MAX) {
+            const struct mt_token *next = &t->tok[++k];
+            w = t->tokbuf + next->off;
+            for (size_t c = 0; c < cut; c++)
+                hidden[nh++] = '*';
+            memcpy(joined + nj, w, next->len * sizeof *w);
+            memcpy(hidden + nh, w, next->len * sizeof *w);
+            nj += next->len;
+            nh += next->len;
+        }
+        if (k == i || ms_in_set(joined, nj, &s->lex->profanity_exclusions))
+            continue;
+        if (ms_in_set(joined, nj, &s->lex->profanity) || obscene_eb(s, joined, nj) ||
+            ms_in_set(hidden, nh, &s->lex->profanity)) {
+            ms_add_tokens(s, MOD_PROFANITY, i, k);
+            i = k;
+        }
+    }
+}
+
 static void detect_profanity(struct scan *s)
 {
     for (size_t i = 0; i < s->t->ntok; i++)
         profanity_in(s, &s->t->tok[i], &s->tv[i]);
     for (size_t i = 0; i < s->t->nmerged; i++)
         profanity_in(s, &s->t->merged[i], NULL);
+    profanity_cut(s);
 }
 
 /* ---- soft signals ------------------------------------------------------------------------ */
@@ -356,6 +417,45 @@ static void stretched_in(struct scan *s, const struct mt_token *tok)
     }
 }
 
+/* A sentence written in capitals is shouting even when the rest of the text is not ("Товар
+ * разбит. ТРЕБУЮ ЗАМЕНУ НЕМЕДЛЕННО."): eight letters or more, nine in ten capitals, two words
+ * of capitals at least, so "ООО Ромашка" or "размер XXL" stay what they are. */
+static void caps_sentences(struct scan *s)
+{
+    const struct mt_text *t = s->t;
+    size_t from = 0;
+    for (size_t i = 0; i <= t->n; i++) {
+        uint32_t c = i < t->n ? t->orig[i] : '.';
+        if (c != '.' && c != '!' && c != '?' && c != '\n' && c != ';')
+            continue;
+        size_t letters = 0, upper = 0, caps_words = 0, word = 0, word_up = 0;
+        size_t first_up = 0, last_up = 0;
+        for (size_t k = from; k <= i; k++) {
+            uint32_t x = k < i ? t->orig[k] : ' ';
+            int up = is_upper(x), letter = up || is_lower(x);
+            if (letter) {
+                letters++;
+                word++;
+                if (up) {
+                    if (!upper)
+                        first_up = k;
+                    last_up = k;
+                    upper++;
+                    word_up++;
+                }
+                continue;
+            }
+            caps_words += word >= 2 && word_up == word;
+            word = word_up = 0;
+        }
+        if (letters >= 8 && upper * 10 >= letters * 9 && caps_words >= 2) {
+            ms_add(s, MOD_CAPS, first_up, last_up + 1);
+            return;
+        }
+        from = i + 1;
+    }
+}
+
 static void detect_soft(struct scan *s)
 {
     const struct mt_text *t = s->t;
@@ -396,6 +496,8 @@ static void detect_soft(struct scan *s)
     }
     if (letters >= 10 && upper * 10 >= letters * 7)
         ms_add(s, MOD_CAPS, first_up, last_up + 1);
+    else
+        caps_sentences(s);
     /* the rules frown on emoji in excess, not on one smile */
     if (emojis >= EMOJI_EXCESS)
         ms_add(s, MOD_EMOJI, emoji_first, emoji_last + 1);

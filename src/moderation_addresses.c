@@ -277,7 +277,9 @@ void ms_detect_links(struct scan *s)
         char host[256];
         ascii_lower(a + p, end - p, host, sizeof host);
         if (is_messenger_host(host)) {
+            /* a messenger's link moves the talk there and is a link off the platform too */
             add_addr(s, MOD_MESSENGER, start, end);
+            add_addr(s, MOD_URL, start, end);
         } else if (orig_start >= s->email_end && !domain_allowed(s, p, end) &&
                    (first_label_len >= 2 || nl >= 3 || p != start)) {
             add_addr(s, MOD_URL, start, end);

@@ -9,17 +9,70 @@
 /* Word lists. "w" is the whole word, "w*" a word starting with w, "~w" a word containing w.
  * Words are written case-folded, with е for ё. */
 
-static const char *const messenger_words[] = {
-    "whatsapp*", "watsapp*",   "watsap",    "whatsap",       "вотсап*",      "ватсап*",
-    "вацап*",    "вотцап*",    "вотс",      "ватс",          "telegram*",    "telega",
-    "телеграм*", "телега",     "телегу",    "телеге",        "телеги",       "телегой",
-    "тг",        "tg",         "тлг",       "viber*",        "вайбер*",      "вибер*",
-    "вайбере",   "instagram*", "insta",     "инстаграм*",    "инста",        "инсту",
-    "инсте",     "инстой",     "инсты",     "skype*",        "скайп*",       "vk",
-    "вк",        "vkontakte",  "вконтакте", "вконтакт*",     "facebook*",    "фейсбук*",
-    "wechat",    "discord*",   "дискорд*",  "snapchat",      "icq",          "аська",
-    "тлгрм",     "тикток*",    "tiktok*",   "одноклассник*", "однокласник*", "kakaotalk",
-    "kakao",     "whatsup",    "вотсапп*",  "ватсапп*",      "тэгэ"};
+static const char *const messenger_words[] = {"whatsapp*",
+                                              "watsapp*",
+                                              "watsap",
+                                              "whatsap",
+                                              "вотсап*",
+                                              "ватсап*",
+                                              "вацап*",
+                                              "вотцап*",
+                                              "вотс",
+                                              "ватс",
+                                              "telegram*",
+                                              "telega",
+                                              "телеграм*",
+                                              "телега",
+                                              "телегу",
+                                              "телеге",
+                                              "телеги",
+                                              "телегой",
+                                              "тг",
+                                              "tg",
+                                              "тлг",
+                                              "viber*",
+                                              "вайбер*",
+                                              "вибер*",
+                                              "вайбере",
+                                              "instagram*",
+                                              "insta",
+                                              "инстаграм*",
+                                              "инста",
+                                              "инсту",
+                                              "инсте",
+                                              "инстой",
+                                              "инсты",
+                                              "skype*",
+                                              "скайп*",
+                                              "vk",
+                                              "вк",
+                                              "vkontakte",
+                                              "вконтакте",
+                                              "вконтакт*",
+                                              "facebook*",
+                                              "фейсбук*",
+                                              "wechat",
+                                              "discord*",
+                                              "дискорд*",
+                                              "snapchat",
+                                              "icq",
+                                              "аська",
+                                              "тлгрм",
+                                              "тикток*",
+                                              "tiktok*",
+                                              "одноклассник*",
+                                              "однокласник*",
+                                              "kakaotalk",
+                                              "odnoklassniki",
+                                              "threema",
+                                              "weixin",
+                                              "вичат*",
+                                              "тгшк*",
+                                              "kakao",
+                                              "whatsup",
+                                              "вотсапп*",
+                                              "ватсапп*",
+                                              "тэгэ"};
 
 /* Names distinctive enough to find even when split across words or letters. */
 static const char *const messenger_joinable[] = {
@@ -33,26 +86,43 @@ static const char *const profanity[] = {
     "мудил*", "мудач*", "мудозвон*", "пидор*", "пидар*", "пидр*", "педераст*", "залуп*", "гандон*",
     "гондон*", "шлюх*", "говн*", "дерьм*", "жоп*", "дроч*", "ублюд*", "выблядок*", "долбоеб*",
     "долбаеб*", "далбаеб*", "мраз*", "уебан*", "ебан*", "манда", "манды",
+    /* shortened and softened forms of the same roots ("пшёл нах", "хули", "херня", "ёпт") */
+    "нах", "хули", "хуле", "херн*", "хера", "нахера", "херов*", "пох", "пзд", "пздц*", "пзда", "бл",
+    "епт", "епта", "епть", "ептыть", "ебт", "ебтыть", "заеб*", "~хуит", "~хуищ", "~пизж", "~пизди",
+    "сцук*", "мандавош*", "шалав*", "мудень", "рукожоп*",
+    /* the same roots spelled as they sound ("ипать", "йобаный", "заибали") */
+    "ибат*", "ипат*", "ипан*", "йобан*", "йоб", "заиба*", "наиба*", "уиба*", "проиба*",
     /* insults */
     "идиот*", "дебил*", "кретин*", "придур*", "скотин*", "тварь", "твари", "гнида", "гниды", "урод",
     "урода", "уроды", "уродов", "уродина", "дура", "дуры", "дурак*", "дурачок", "тупица",
     "тупорыл*", "сволоч*", "падла", "падлы", "козел", "козлина", "чмо", "лох", "лохи", "лошара",
-    "быдло", "овца",
+    "быдло", "овца", "даун", "дауны", "дегенерат*", "имбецил*", "ушлеп*", "упырь", "упыри",
+    "упырей", "недоумок", "недоумки", "недоумков", "чмошник*", "чмошн*", "конченый", "конченая",
+    "конченые", "конченный", "конченная", "конченные", "конченого", "дурень", "засранец",
+    "засранцы", "засранка", "говнюк*", "олух", "олухи", "отморозок", "отморозки", "ничтожеств*",
+    "безмозгл*", "выродок", "выродки", "шваль",
     /* English */
-    "~fuck", "fck", "fcking", "shit*", "bullshit*", "bitch*", "asshole*", "ass", "dumbass",
-    "jackass", "cunt*", "dick", "dicks", "dickhead*", "bastard*", "idiot*", "moron*", "retard*",
-    "wanker*", "twat*", "slut*", "whore*", "motherf*",
+    "~fuck", "fck", "fcking", "~shit", "bullshit*", "cocksuck*", "biatch", "mofo", "ahole", "phuk*",
+    "fxck*", "fuq", "scum", "lowlife", "halfwit*", "dimwit*", "numbskull*", "vermin", "bitch*",
+    "asshole*", "ass", "dumbass", "jackass", "cunt*", "dick", "dicks", "dickhead*", "bastard*",
+    "idiot*", "moron*", "retard*", "wanker*", "twat*", "slut*", "whore*", "motherf*",
+    /* abbreviations of the same words, and their usual misspellings */
+    "wtf", "stfu", "gtfo", "ffs", "omfg", "lmfao", "fking", "fkin", "fuk", "fuking", "fukin",
+    "fvck*", "phuck*", "fcuk*", "prick", "pricks", "scumbag*", "tosser*", "imbecil*", "arse",
+    "arsehole*", "bollocks", "piss",
     /* Russian written in Latin letters */
     "blyat*", "blyad*", "blya", "suka", "suki", "pizd*", "pizdec", "huy*", "hui", "xuy*", "xyu",
-    "nahui", "nahuy", "ebat*", "eban*", "mudak*", "pidor*", "pidar*", "debil*", "idiot", "пздц",
+    "nahui", "nahuy", "nahuj", "ebat*", "eban*", "zaeb*", "xuin*", "huin*", "hujn*", "ohue*",
+    "ahue*", "pzdc", "pizdets", "pizdez", "pizdos", "yoban*", "ebal*", "huli", "huev*", "~pizd",
+    "otyeb*", "otieb*", "proeb*", "zaib*", "mudak*", "pidor*", "pidar*", "debil*", "idiot", "пздц",
     "пиздц*", "хуйн*", "нахер", "похер*", "fuck*", "motherfuck*", "shit*", "bullshit", "asshole*",
     "bitch*", "cunt*", "dickhead*"};
 
 static const char *const profanity_exclusions[] = {
-    "~страху", "~страхов",   "~застрах",  "сукн*",   "сукк*",    "сукуб*",
-    "мудр*",   "жопк*ресло", "ассамблея", "говнет*", "дурак*ов", "овцевод*",
-    "лохмат*", "лохань*",    "лохотрон*", "shitake", "shiitake", "сучок",
-    "сучков",  "сучками",    "сучкам",    "сучках"};
+    "~страху",  "~страхов",   "~застрах",  "сукн*",   "сукк*",     "сукуб*",
+    "мудр*",    "жопк*ресло", "ассамблея", "говнет*", "дурак*ов",  "овцевод*",
+    "лохмат*",  "лохань*",    "лохотрон*", "ебонит*", "сучковат*", "shitake",
+    "shiitake", "сучок",      "сучков",    "сучками", "сучкам",    "сучках"};
 
 static const char *const obscene_prefixes[] = {
     "",    "за",   "у",    "вы",   "от",  "отъ", "съ",  "до",    "на", "по", "при", "раз", "разъ",
@@ -211,9 +281,11 @@ struct phrase_src {
     int context_gap;
 };
 
-#define MARKETPLACES                                                                                                                        \
-    "авито|avito|вайлдберр*|wildberr*|вб|wb|озон*|ozon|алиэкспресс*|aliexpress|али|юла|юле|юлу|" \
-    "юлы|мегамаркет*|ламод*|lamoda|ebay|amazon|etsy|яндекс|yandex|маркет|market"
+#define MARKETPLACES                                                                                                                             \
+    "авито|avito|вайлдбер*|вайлбер*|уайлдбер*|валдбер*|вилдбер*|wildber*|вб|wb|озон*|ozon|"      \
+    "алиэкспресс*|aliexpress|али|алишк*|алик*|юла|юле|юлу|юлы|мегамаркет*|megamarket*|ламод*|" \
+    "lamoda|ebay|amazon|etsy|яндекс|yandex|маркет|маркете|market|ям|kazanexpress|казаньэкспресс|"             \
+    "каспи|kaspi|джум|joom|temu|шеин|shein"
 #define SALE_CONTEXT                                                                                                                                               \
     "куп*|закаж*|заказ*|заказыв*|оформ*|прода*|продаю|дешевле|дешев*|выгодн*|выставл*|найдет*|" \
     "найти|ищите|поищите|посмотр*|смотрит*|есть|берите|бери|акци*|скидк*|наценк*|стоит|"          \
@@ -224,6 +296,10 @@ struct phrase_src {
 #define OWN_SHOP_PLACE                                                                                                                                  \
     "сайт*|интернет|магазин*|шоурум*|склад*|группе|группу|канал*|паблик*|website|site|store|shop|" \
     "warehouse|showroom"
+
+#define INSULT_ANIMALS                                                                                                                                 \
+    "корова|свинья|свин|крыса|курица|баран|обезьяна|скотина|клоун|клоуны|cow|pig|rat|swine|" \
+    "clown|clowns|monkey|donkey|scum"
 
 static const struct phrase_src phrase_src[] = {
     /* paying outside the platform */
@@ -479,7 +555,7 @@ static const struct phrase_src phrase_src[] = {
     {MOD_OFFSITE_SALE,
      1,
      {"без|мимо|минуя|вне|обход*|skip",
-      "маркетплейс*|площадк*|платформ*|посредник*|комисси*|marketplace|platform"},
+      "маркетплейс*|площадк*|платформ*|посредник*|комисси*|marketplace|platform|@platform"},
      NULL,
      0},
     {MOD_OFFSITE_SALE,
@@ -499,13 +575,13 @@ static const struct phrase_src phrase_src[] = {
     {MOD_OFFSITE_SALE,
      1,
      {"мимо|минуя|outside|bypass*",
-      "озон*|ozon|маркетплейс*|площадк*|platform|marketplace|сайт*|site|касс*"},
+      "озон*|ozon|@platform|маркетплейс*|площадк*|platform|marketplace|сайт*|site|касс*"},
      NULL,
      0},
     {MOD_OFFSITE_SALE,
      0,
      {"не|not", "через|via|through|on",
-      "озон*|ozon|площадк*|маркетплейс*|сайт|marketplace|platform"},
+      "озон*|ozon|@platform|площадк*|маркетплейс*|сайт|marketplace|platform"},
      "сделаю|сделать|продам|продаю|пришлю|отправлю|sell|ship|закаж*|куп*|могу|can",
      6},
     {MOD_OFFSITE_SALE,
@@ -558,6 +634,16 @@ static const struct phrase_src phrase_src[] = {
     /* insults aimed at a person */
     {MOD_PROFANITY, 1, {"ты|вы|you|youre|ur", "тупой|тупая|тупые|stupid|dumb"}, NULL, 0},
     {MOD_PROFANITY, 0, {"еб|ебать|ебана", "твою|вашу"}, NULL, 0},
+    /* an animal's or a clown's name called at a person: "тупая корова", "свинья ты", "you
+     * greedy pig" (the animal alone is a product) */
+    {MOD_PROFANITY,
+     1,
+     {"тупая|тупой|тупые|жирная|жирный|грязная|грязный|вонючая|вонючий|stupid|dumb|fat|greedy|"
+      "filthy|lying|dirty|ты|you|youre",
+      INSULT_ANIMALS},
+     NULL,
+     0},
+    {MOD_PROFANITY, 0, {INSULT_ANIMALS, "ты|вы|you"}, NULL, 0},
     {MOD_PROFANITY,
      1,
      {"тупой|тупая|тупые", "продавец|продавца|покупатель|баба|мужик|овца|идиот"},
@@ -686,7 +772,7 @@ static int word_order(const void *a, const void *b)
 
 static struct lex_set finish_set(struct lex_word *first, size_t n)
 {
-    struct lex_set s = {first, n, 0, 0, 0, 0};
+    struct lex_set s = {first, n, 0, 0, 0, 0, 0};
     qsort(first, n, sizeof *first, word_order);
     while (s.ncontains < n && first[s.ncontains].mode == LEX_CONTAINS)
         s.ncontains++;
@@ -712,13 +798,20 @@ static struct lex_set compile_alternatives(const char *src)
 {
     struct lex_word *first = &pool[pool_used];
     size_t n = 0;
+    int platform = 0;
     while (*src) {
         size_t len = strcspn(src, "|");
-        compile_word(src, len);
-        n++;
+        if (len == 9 && memcmp(src, "@platform", 9) == 0) {
+            platform = 1;
+        } else {
+            compile_word(src, len);
+            n++;
+        }
         src += len + (src[len] == '|');
     }
-    return finish_set(first, n);
+    struct lex_set set = finish_set(first, n);
+    set.platform = platform;
+    return set;
 }
 
 #define LIST(a) compile_list(a, sizeof a / sizeof a[0])

@@ -26,6 +26,7 @@ struct lex_set {
     uint64_t first_mask;    /* bit (first letter % 64) of every word: a quick "surely not" */
     uint64_t contains_mask; /* the same for the "contains" words only */
     uint64_t second_mask;   /* the same for the second letter (all bits for a one-letter word) */
+    int platform; /* a phrase step written "@platform": the platform's configured names too */
 };
 
 #define LEX_MASK_BIT(c) (UINT64_C(1) << ((c)&63))

@@ -12,7 +12,7 @@
 
 #include "moderation_text.h"
 
-#define MM_BITS     16
+#define MM_BITS     17
 #define MM_BUCKETS  (1u << MM_BITS)
 #define MM_HARD     9              /* hard rules: mod_rule 0 .. MM_HARD-1 */
 #define MM_OUTPUTS  (1 + MM_HARD)  /* 0: any hard rule; 1 + r: rule r */
@@ -20,7 +20,7 @@
 /* The model refuses on its own only a text of at least this many words: intent takes a
  * sentence, and a name, a title or a topic of a word or two gives it too little to go on (the
  * rules still judge those) */
-#define MM_MIN_WORDS 6
+#define MM_MIN_WORDS 3
 
 struct mm_model {
     const int8_t *w; /* [MM_BUCKETS][MM_OUTPUTS], scaled by scale[output] */

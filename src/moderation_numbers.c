@@ -38,13 +38,36 @@ static int phone_shape(const struct digit_run *r, int context)
     return r->nd == 10 && d[0] == '9';
 }
 
+/* Sixteen digits written as a card is printed, whatever their Luhn sum (people make numbers
+ * up or mistype them, and offer them all the same): one unbroken run, or four groups of four
+ * cut by spaces, dashes or dots that start as Visa, Mastercard or Mir do and are not a list of
+ * round figures ("модели 2019, 2020, 2021, 2022" has commas, "2400 3600 4800 6000" is round). */
+static int printed_like_a_card(const struct digit_run *r)
+{
+    if (r->nd != 16)
+        return 0;
+    if (r->groups == 1)
+        return 1;
+    if (r->groups != 4 || !r->seps_ok_for_card)
+        return 0;
+    for (int g = 0; g < 4; g++)
+        if (r->group_len[g] != 4)
+            return 0;
+    int round = 1;
+    for (int g = 0; g < 4; g++)
+        round &= r->d[4 * g + 3] == '0';
+    int issuer = r->d[0] == '4' || (r->d[0] == '5' && r->d[1] >= '1' && r->d[1] <= '5') ||
+                 (memcmp(r->d, "220", 3) == 0 && r->d[3] <= '4');
+    return issuer && !round;
+}
+
 static int card_shape(const struct digit_run *r, int named)
 {
     if (r->nd < 13 || r->nd > 19 || r->d[0] < '2' || r->d[0] > '6')
         return 0;
-    /* sixteen digits named a card (or offered to be paid to) are one even when they fail Luhn;
-     * four groups of four alone are not: "модели 2019, 2020, 2021, 2022", "2400 3600 4800 6000" */
-    if (!luhn_ok(r->d, r->nd) && !(r->nd == 16 && named))
+    /* sixteen digits named a card (or offered to be paid to), or printed as a card is, are one
+     * even when they fail Luhn; other groups of four alone are not */
+    if (!luhn_ok(r->d, r->nd) && !(r->nd == 16 && (named || printed_like_a_card(r))))
         return 0;
     /* sixteen digits that pass Luhn (or are named a card) are a card however they are cut
      * ("8+8", "6+10", "4/4/4/4", one by one); other lengths keep a card's usual grouping */

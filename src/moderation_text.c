@@ -147,10 +147,12 @@ int mt_is_digit(uint32_t c)
 
 static uint32_t to_cyrillic(uint32_t c)
 {
-    /* look-alikes, and z for з: it stands in by sound ("пиzдец") */
-    static const char *lat = "abcehkmoptxyuz";
+    /* look-alikes, and letters that stand in by sound: z for з ("пиzдец"), i (and the Ukrainian
+     * і, folded to it) for и ("ідіот"), d for д ("бляdь"), l for л, g for г, s for с */
+    static const char *lat = "abcehkmoptxyuzidlgs";
     static const uint32_t cyr[] = {0x0430, 0x0432, 0x0441, 0x0435, 0x043D, 0x043A, 0x043C,
-                                   0x043E, 0x0440, 0x0442, 0x0445, 0x0443, 0x0438, 0x0437};
+                                   0x043E, 0x0440, 0x0442, 0x0445, 0x0443, 0x0438, 0x0437,
+                                   0x0438, 0x0434, 0x043B, 0x0433, 0x0441};
     const char *p = c < 0x80 ? strchr(lat, (int)c) : NULL;
     return p && c ? cyr[p - lat] : c;
 }
@@ -192,6 +194,23 @@ static int upper_at(const struct mt_text *t, size_t k)
     return (c >= 'A' && c <= 'Z') || (c >= 0x0410 && c <= 0x042F) || c == 0x0401;
 }
 
+/* Stars that end a short word hide its end ("х**", "бл*", "f***"): after one to three
+ * letters that start the word, before a space, a mark or the end. A longer word's star is a
+ * footnote ("Цена*"). */
+static int masked_ending(const uint32_t *s, size_t i, size_t n)
+{
+    size_t a = i, k = i, before = 0;
+    while (a > 0 && s[a - 1] == '*')
+        a--;
+    while (a > before && mt_is_letter(s[a - before - 1]))
+        before++;
+    if (before < 1 || before > 3 || (a > before && is_word_char(s[a - before - 1])))
+        return 0;
+    while (k < n && s[k] == '*')
+        k++;
+    return k >= n || !is_word_char(s[k]);
+}
+
 static int is_inner_char(const struct mt_text *t, size_t i)
 {
     const uint32_t *s = t->norm;
@@ -199,6 +218,8 @@ static int is_inner_char(const struct mt_text *t, size_t i)
     uint32_t c = s[i];
     if (c != '*' && c != '@' && c != '$' && c != '!' && c != '#' && c != '%')
         return 0;
+    if (c == '*' && masked_ending(s, i, n))
+        return 1;
     if (i == 0 || i + 1 >= n || (!mt_is_letter(s[i - 1]) && s[i - 1] != c))
         return 0;
     /* "a$$hole", "х**н": runs of the same symbol between letters */
