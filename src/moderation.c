@@ -206,6 +206,12 @@ static int is_upper(uint32_t c)
 /* The platform's own name, in any case and with up to two letters of a case ending ("Озона",
  * "OZON"): the shop talking about its own platform, never a rival. */
 #define NAME_MAX_CHARS 64
+static int is_vowel(uint32_t c)
+{
+    return (c < 0x80 && c && strchr("aeiouy", (int)c)) || c == 0x0430 || c == 0x044F ||
+           c == 0x043E || c == 0x0435 || c == 0x044B || c == 0x0438 || c == 0x0443 || c == 0x044E;
+}
+
 static int platform_name(const struct scan *s, size_t i)
 {
     const struct mt_token *tok = &s->t->tok[i];
@@ -215,7 +221,9 @@ static int platform_name(const struct scan *s, size_t i)
         for (size_t j = 0; j < n; j++)
             w[j] = is_upper(w[j]) ? (w[j] == 0x0401 ? 0x0451 : w[j] + (w[j] < 0x80 ? 32 : 0x20))
                                   : w[j];
-        if (n && tok->len <= n + 2 && mt_token_is(s->t, tok, w, n, 1))
+        /* inflected: "Озона", and "Ярмарки" of "Ярмарка" (a final vowel may change) */
+        size_t stem = n > 3 && is_vowel(w[n - 1]) ? n - 1 : n;
+        if (n && tok->len <= n + 2 && mt_token_is(s->t, tok, w, stem, 1))
             return 1;
     }
     return 0;

@@ -201,6 +201,21 @@ START_TEST(platform_names_are_not_rivals)
 }
 END_TEST
 
+/* the platform named as what a sale goes round ("вне Ярмарки"): only a configured name is one,
+ * inflected as names are */
+START_TEST(platform_gone_round)
+{
+    static const char *const names[] = {"Ярмарка"};
+    static const struct mod_config fair = {NULL, 0, names, 1, NULL};
+    static const char text[] = "Оформим частным порядком, вне Ярмарки";
+    struct mod_result r;
+    ck_assert_int_eq(mod_check(&fair, text, strlen(text), &r), MOD_OK);
+    ck_assert_msg(!r.allowed && found(&r, MOD_OFFSITE_SALE), "named: allowed %d", r.allowed);
+    ck_assert_int_eq(mod_check(&cfg, text, strlen(text), &r), MOD_OK);
+    ck_assert_msg(r.allowed, "not named: allowed %d", r.allowed);
+}
+END_TEST
+
 START_TEST(own_domains_allowed)
 {
     static const struct {
@@ -294,6 +309,7 @@ Suite *moderation_suite(void)
     tcase_add_test(api, invalid_input);
     tcase_add_test(api, own_domains_allowed);
     tcase_add_test(api, platform_names_are_not_rivals);
+    tcase_add_test(api, platform_gone_round);
     tcase_add_test(api, findings_are_bounded);
     tcase_add_test(api, thread_safe);
     suite_add_tcase(s, api);
