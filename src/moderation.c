@@ -372,6 +372,43 @@ static void profanity_cut(struct scan *s)
     }
 }
 
+/* A question of a few words that asks for a means of paying or a secret and nothing else
+ * ("Реквизиты скинуть?", "Код?"): one entry per kind of thing asked for. */
+#define SHORT_ASK_WORDS 6
+
+static int has_question_mark(const struct mt_text *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->orig[i] == '?')
+            return 1;
+    return 0;
+}
+
+static void detect_short_asks(struct scan *s)
+{
+    const struct mt_text *t = s->t;
+    const struct {
+        mod_rule rule;
+        const struct lex_set *words;
+    } kinds[] = {
+        {MOD_PAYMENT_OFF_PLATFORM, &s->lex->short_ask_payment},
+        {MOD_CREDENTIALS_REQUEST, &s->lex->short_ask_credentials},
+    };
+    if (t->ntok == 0 || t->ntok > SHORT_ASK_WORDS || !has_question_mark(t))
+        return;
+    for (size_t i = 0; i < t->ntok; i++)
+        if (ms_token_in_set(s, i, &s->lex->short_ask_platform) || platform_name(s, i) ||
+            ms_token_in_set(s, i, &s->lex->negations))
+            return;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (size_t i = 0; i < t->ntok; i++)
+            if (ms_token_in_set(s, i, kinds[k].words) &&
+                !(i + 1 < t->ntok && ms_token_in_set(s, i + 1, &s->lex->code_objects))) {
+                ms_add_tokens(s, kinds[k].rule, i, i);
+                break;
+            }
+}
+
 static void detect_profanity(struct scan *s)
 {
     for (size_t i = 0; i < s->t->ntok; i++)
@@ -737,6 +774,7 @@ static mod_status check(const struct mod_config *cfg, const char *text, size_t l
     s.words_phase = 1;
     detect_messenger_words(&s);
     detect_phrases(&s);
+    detect_short_asks(&s);
     s.words_phase = 0;
     detect_profanity(&s);
     if (by_words_out)

@@ -214,10 +214,26 @@ static const char *const contact_verbs[] = {
     "channel",  "личк*",     "лс",     "ник*",   "nick*",    "answer", "отвеч*"};
 /* "код" of a thing, not a secret: "код цвета", "code of the colour", "промокод" */
 static const char *const code_objects[] = {
-    "цвета",   "краски", "оттенка", "товара", "ошибки",    "модели",    "региона",    "страны",
-    "размера", "тнвэд",  "вэд",     "оквэд",  "продукта",  "color",     "colour",     "product",
-    "error",   "region", "paint",   "промо*", "скидк*",    "купон*",    "акци*",      "товар",
-    "of",      "по",     "default", "для",    "bluetooth", "гарнитур*", "устройств*", "device"};
+    "цвета",        "краски",  "оттенка", "товара",  "ошибки", "модели",    "региона",
+    "страны",       "размера", "тнвэд",   "вэд",     "оквэд",  "продукта",  "color",
+    "colour",       "product", "error",   "region",  "paint",  "промо*",    "скидк*",
+    "купон*",       "акци*",   "товар",   "заказа",  "order",  "трека",     "tracking",
+    "отслеживания", "of",      "по",      "default", "для",    "bluetooth", "гарнитур*",
+    "устройств*",   "device"};
+
+/* A short question made of a means of paying or a secret ("По СБП можно?", "Реквизиты
+ * скинуть?", "Код?", "CVV?"): asking for it is the whole message. */
+static const char *const short_ask_payment[] = {
+    "сбп",       "sbp",      "реквизит*", "реквізит*", "переводом", "перевод",
+    "перевести", "переведу", "переказом", "крипт*",    "крипту",    "usdt",
+    "tether",    "btc",      "биткоин*",  "напрямую",  "directly",  "invoice"};
+static const char *const short_ask_credentials[] = {"код",  "кода",   "коды",    "code",   "kod",
+                                                    "cvv*", "cvc*",   "пин",     "пинкод", "pin",
+                                                    "otp",  "пароль", "password"};
+/* ...unless it is about paying on the platform or the code of a thing */
+static const char *const short_ask_platform[] = {"сайт*",  "site",     "корзин*", "приложени*",
+                                                 "app",    "checkout", "озон*",   "ozon",
+                                                 "заказ*", "order*",   "промо*"};
 
 /* after a negation, the verb that refuses: "переводы на карты мы не принимаем" */
 static const char *const refusal_verbs[] = {
@@ -365,6 +381,30 @@ static const struct phrase_src phrase_src[] = {
      NULL,
      0},
     {MOD_PAYMENT_OFF_PLATFORM, 2, {"на", "мою|мой", "карт*|счет|кошел*|номер"}, NULL, 0},
+    /* a part paid to a person: the delivery, the assembly, a fee ("доплатите мастеру на руки",
+     * "оплачиваете мне заранее") */
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"доплат*|оплат*|заплат*|внес*|перевед*|переведит*|оплачива*",
+      "мне|водителю|мастеру|брокеру|лично|руки|руках"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"внесит*|переведит*|оплатит*|переводом|доплатит*",
+      "сбор*|пошлин*|страхов*|задат*|залог*|взнос*|чаев*|платеж*|верификац*|разблокир*"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     2,
+     {"рук|месте|встрече|зустрічі", "расчет*|рассчит*|оплат*|деньги|гроші|розрах*"},
+     NULL,
+     0},
+    {MOD_PAYMENT_OFF_PLATFORM,
+     2,
+     {"расчет*|рассчит*|розрах*", "месте|встрече|по-свойски|напрямую|лично|зустрічі"},
+     NULL,
+     0},
     /* paying outside in plain words: bank details and invoices, a transfer by phone number,
      * crypto, cash at a meeting, cancelling the order to be invoiced */
     {MOD_PAYMENT_OFF_PLATFORM, 2, {"выстав*|пришл*|отправ*|скин*", "счет*|инвойс*"}, NULL, 0},
@@ -467,7 +507,11 @@ static const struct phrase_src phrase_src[] = {
      NULL,
      0},
     {MOD_CREDENTIALS_REQUEST, 1, {"кодов*", "слов*"}, NULL, 0},
-    {MOD_CREDENTIALS_REQUEST, 1, {"your", "pin|cvv|cvc|password|passcode|otp|login"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST,
+     1,
+     {"your|ur|yr", "pin|cvv|cvc|password|pasword|passcode|otp|login"},
+     NULL,
+     0},
     {MOD_CREDENTIALS_REQUEST,
      4,
      {"screenshot*|скрин*|скриншот*", "sms|смс|сообщен*|verification|код*"},
@@ -515,7 +559,8 @@ static const struct phrase_src phrase_src[] = {
      0},
     {MOD_CREDENTIALS_REQUEST,
      3,
-     {"код|кода|кодик", "из|с|в|от|подтвержд*", "смс|sms|сообщен*|банка|подтвержд*|госуслуг*"},
+     {"код|кода|кодик", "из|с|з|в|от|подтвержд*",
+      "смс|sms|сообщен*|банка|подтвержд*|госуслуг*|пуш*|уведомлен*"},
      NULL,
      0},
     /* "подскажите пароль" asks for it; "подскажите, как сменить пароль" does not */
@@ -549,13 +594,78 @@ static const struct phrase_src phrase_src[] = {
      {"вас|ваш|вашего|ваши|твой|свой|your", "пароль|пароля|пароли|password|passcode"},
      NULL,
      0},
+    /* a message, a push or the screen read out to the writer: "прочитайте смс, которое
+     * придёт", "tell me the number the app shows" (not "read the message above") */
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"зачитай*|прочитай*|прочтит*|прочти|продикт*|перешл*|продублир*|read|forward|repeat",
+      "смс|sms|сообщен*|уведомлен*|пуш*|push|text|message|notification|код*|code"},
+     "придет|придут|пришл*|пришедш*|упадет|появит*|сейчас|банк*|bank|arriv*|came|coming|"
+     "received|получ*|щас",
+     6},
+    {MOD_CREDENTIALS_REQUEST,
+     3,
+     {"цифр*|цифорк*|digits|numbers|number|число|код|code",
+      "пришл*|пришедш*|придут|придет|came|arrived|showed|shows|показан*|показыва*|экран*|screen|"
+      "popped"},
+     "скаж*|назов*|напиш*|продикт*|tell|give|type|send|пришлите|сообщ*|диктуй*|read",
+     6},
+    /* the card's expiry asked for: "до какого месяца действует карта", "MM/YY" */
+    {MOD_CREDENTIALS_REQUEST,
+     1,
+     {"срок|срока|дата|дату|датой", "действия|действ*|окончания|годности"},
+     "карт*|картк*|card",
+     4},
+    {MOD_CREDENTIALS_REQUEST, 1, {"до", "какого", "месяца|числа|года"}, "карт*|картк*|card", 5},
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"month|mm", "and|year|yy", "year|yy|printed"},
+     "card|expir*|valid",
+     5},
+    {MOD_CREDENTIALS_REQUEST, 2, {"valid|expire*|expiry", "until|date"}, "card", 4},
+    /* account recovery questions */
+    {MOD_CREDENTIALS_REQUEST, 1, {"девичь*|maiden", "фамили*|name"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"первого|первой|first", "питомц*|pet|pets|учител*|teacher|school|школ*"},
+     "звали|name|кличк*|called",
+     3},
+    {MOD_CREDENTIALS_REQUEST, 1, {"секретн*|security|контрольн*", "вопрос*|question*"}, NULL, 0},
+    /* remote access to the buyer's phone or computer */
+    {MOD_CREDENTIALS_REQUEST,
+     0,
+     {"anydesk|rustdesk|teamviewer|тимвьюер*|энидеск*|эни-деск|аnydesk|quicksupport"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST, 1, {"удален*|remote", "доступ*|access|desktop|управлен*"}, NULL, 0},
+    {MOD_CREDENTIALS_REQUEST,
+     1,
+     {"демонстрац*|screen|трансляц*", "экран*|sharing|share"},
+     "включ*|start|turn|покаж*|show|open|открой*|зайд*",
+     6},
+    /* an account lent or shared */
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"одолж*|borrow|lend|поделит*|share|дай|дайте|give|передай*|пуст*",
+      "аккаунт*|account|кабинет*|учетк*|акк|профил*"},
+     NULL,
+     0},
+    /* "Пароль от почты подскажите" (not "подскажите, как сменить пароль") */
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"пароль|пароля|пороль|парол|password|pasword", "от|for|to|к",
+      "подскаж*|скаж*|назов*|напиш*|дай|дайте|пришл*|скин*|продикт*|tell|give|send"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST, 2, {"authenticator|аутентификатор*|2fa|двухфактор*"}, NULL, 0},
     /* selling around the platform: another marketplace or an own shop, with sale talk near */
     {MOD_OFFSITE_SALE, 0, {MARKETPLACES}, SALE_CONTEXT, 8},
     {MOD_OFFSITE_SALE, 2, {OWN_SHOP_OWNER, OWN_SHOP_PLACE}, SALE_CONTEXT, 7},
     {MOD_OFFSITE_SALE,
      1,
      {"без|мимо|минуя|вне|обход*|skip",
-      "маркетплейс*|площадк*|платформ*|посредник*|комисси*|marketplace|platform|@platform"},
+      "маркетплейс*|площадк*|платформ*|посредник*|комисси*|marketplace|platform|@platform|"
+      "сайта|сайт"},
      NULL,
      0},
     {MOD_OFFSITE_SALE,
@@ -845,6 +955,9 @@ static void lex_build(void)
     lex.messenger_features = LIST(messenger_features);
     lex.contact_verbs = LIST(contact_verbs);
     lex.code_objects = LIST(code_objects);
+    lex.short_ask_payment = LIST(short_ask_payment);
+    lex.short_ask_credentials = LIST(short_ask_credentials);
+    lex.short_ask_platform = LIST(short_ask_platform);
     lex.refusal_verbs = LIST(refusal_verbs);
     lex.report_words = LIST(report_words);
     lex.report_who = LIST(report_who);

@@ -66,6 +66,9 @@ struct lexicon {
     struct lex_set messenger_features; /* "уведомления": a messenger as a product feature */
     struct lex_set contact_verbs;      /* "пишите", "add me": ... unless asked to go there */
     struct lex_set code_objects;       /* "код цвета": the code of a thing, no secret */
+    struct lex_set short_ask_payment; /* "По СБП можно?": a means of paying asked for */
+    struct lex_set short_ask_credentials; /* "Код?", "CVV?": a secret asked for */
+    struct lex_set short_ask_platform;    /* ...unless the question is about the platform */
     struct lex_set refusal_verbs; /* "(не) принимаем": a negation after the phrase */
     struct lex_set report_words;  /* "жалоба", "reported": a report, no request */
     struct lex_set report_who, report_did; /* "кто-то написал", "you asked" */
