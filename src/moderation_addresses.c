@@ -146,6 +146,28 @@ static size_t domain_at(const struct scan *s, size_t i, size_t *tld_start, size_
     return *nlabels >= 2 ? (a[end - 1] == '.' ? end - 1 : end) : 0;
 }
 
+/* An address by number with a path or a port after it ("185.22.14.9/app.apk",
+ * "10.0.0.1:8080"): four numbers up to 255 cut by dots. A version or a date ("1.2.3.4",
+ * "12.05.2024") has no path after it. */
+static int ip_link(const struct scan *s, size_t from, size_t end)
+{
+    const uint32_t *a = s->addr;
+    int parts = 0, value = 0, digits = 0;
+    for (size_t k = from; k < end; k++) {
+        if (mt_is_digit(a[k])) {
+            value = value * 10 + (int)(a[k] - '0');
+            if (++digits > 3 || value > 255)
+                return 0;
+        } else if (a[k] == '.' && digits) {
+            parts++;
+            value = digits = 0;
+        } else {
+            return 0;
+        }
+    }
+    return parts == 3 && digits && end < s->naddr && (a[end] == '/' || a[end] == ':');
+}
+
 /* the original character behind address character k */
 static uint32_t original_at(const struct scan *s, size_t k)
 {
@@ -265,6 +287,11 @@ void ms_detect_links(struct scan *s)
                 p = q + 3;
         }
         size_t tld, nl, end = domain_at(s, p, &tld, &nl);
+        if (end && ip_link(s, p, end)) {
+            add_addr(s, MOD_URL, start, end);
+            i = end;
+            continue;
+        }
         if (!end || !is_tld(s, tld, end)) {
             if (p != start) /* "http://" followed by anything is a link */
                 add_addr(s, MOD_URL, start, p);

@@ -92,6 +92,8 @@ static const char *const profanity[] = {
     "сцук*", "мандавош*", "шалав*", "мудень", "рукожоп*",
     /* the same roots spelled as they sound ("ипать", "йобаный", "заибали") */
     "ибат*", "ипат*", "ипан*", "йобан*", "йоб", "заиба*", "наиба*", "уиба*", "проиба*",
+    /* written out so a star inside matches them too ("е*ать", "ё*аный") */
+    "ебать", "ебаный", "ебаная", "ебаное", "ебал", "ебала", "ебали", "ебет", "ебут",
     /* insults */
     "идиот*", "дебил*", "кретин*", "придур*", "скотин*", "тварь", "твари", "гнида", "гниды", "урод",
     "урода", "уроды", "уродов", "уродина", "дура", "дуры", "дурак*", "дурачок", "тупица",
@@ -107,9 +109,9 @@ static const char *const profanity[] = {
     "asshole*", "ass", "dumbass", "jackass", "cunt*", "dick", "dicks", "dickhead*", "bastard*",
     "idiot*", "moron*", "retard*", "wanker*", "twat*", "slut*", "whore*", "motherf*",
     /* abbreviations of the same words, and their usual misspellings */
-    "wtf", "stfu", "gtfo", "ffs", "omfg", "lmfao", "fking", "fkin", "fuk", "fuking", "fukin",
-    "fvck*", "phuck*", "fcuk*", "prick", "pricks", "scumbag*", "tosser*", "imbecil*", "arse",
-    "arsehole*", "bollocks", "piss",
+    "wtf", "stfu", "gtfo", "ffs", "omfg", "lmfao", "fking", "fkin", "fkn", "fckn", "fuk", "fuking",
+    "fukin", "fvck*", "phuck*", "fcuk*", "prick", "pricks", "scumbag*", "tosser*", "imbecil*",
+    "arse", "arsehole*", "bollocks", "piss",
     /* Russian written in Latin letters */
     "blyat*", "blyad*", "blya", "suka", "suki", "pizd*", "pizdec", "huy*", "hui", "xuy*", "xyu",
     "nahui", "nahuy", "nahuj", "ebat*", "eban*", "zaeb*", "xuin*", "huin*", "hujn*", "ohue*",
@@ -285,7 +287,9 @@ static const char *const tlds[] = {
     "vip",      "best",    "win",   "fun",    "icu",   "buzz",  "click",   "cloud",  "digital",
     "news",     "email",   "ltd",   "sale",   "deals", "promo", "gift",    "money",  "cash",
     "bet",      "cyou",    "sbs",   "bond",   "rest",  "host",  "work",    "zone",   "team",
-    "delivery", "express", "pw",    "it",     "gle"};
+    "delivery", "express", "pw",    "it",     "gle",   "be",    "fr",      "pl",     "nl",
+    "es",       "tr",      "md",    "lt",     "lv",    "ee",    "cz",      "ca",     "au",
+    "jp",       "kr",      "asia",  "az",     "tj",    "tm"};
 
 /* ---- phrases ----------------------------------------------------------------------------- */
 
@@ -301,13 +305,15 @@ struct phrase_src {
     "авито|avito|вайлдбер*|вайлбер*|уайлдбер*|валдбер*|вилдбер*|wildber*|вб|wb|озон*|ozon|"      \
     "алиэкспресс*|aliexpress|али|алишк*|алик*|юла|юле|юлу|юлы|мегамаркет*|megamarket*|ламод*|" \
     "lamoda|ebay|amazon|etsy|яндекс|yandex|маркет|маркете|market|ям|kazanexpress|казаньэкспресс|"             \
-    "каспи|kaspi|джум|joom|temu|шеин|shein"
+    "каспи|kaspi|джум|joom|temu|шеин|shein|днс|dns|мвидео|эльдорадо|ситилинк|citilink|леруа|"        \
+    "лемана"
 #define SALE_CONTEXT                                                                                                                                               \
     "куп*|закаж*|заказ*|заказыв*|оформ*|прода*|продаю|дешевле|дешев*|выгодн*|выставл*|найдет*|" \
     "найти|ищите|поищите|посмотр*|смотрит*|есть|берите|бери|акци*|скидк*|наценк*|стоит|"          \
     "приходите|приезжайте|напрямую|меня|нас|buy|order|cheaper|less|find|search|listed|available|"                                \
     "sell*|"                                                                                                                                                       \
-    "get|directly|visit|discount|deal|lower|ниже|range|ассортимент*|google|гугл*"
+    "get|directly|visit|discount|deal|lower|ниже|range|ассортимент*|google|гугл*|остал*|"                                                  \
+    "наличии|stock|бегите|go|bucks|дороже"
 #define OWN_SHOP_OWNER "наш*|нас|мой|моем|моего|мои|моих|свой|своем|своего|меня|our|my"
 #define OWN_SHOP_PLACE                                                                                                                                  \
     "сайт*|интернет|магазин*|шоурум*|склад*|группе|группу|канал*|паблик*|website|site|store|shop|" \
@@ -470,9 +476,16 @@ static const struct phrase_src phrase_src[] = {
     {MOD_PAYMENT_OFF_PLATFORM,
      1,
      {"пополн*|top-up|topup",
-      "баланс*|счет*|телефон*|номер*|карт*|билайн|мтс|мегафон|phone|balance"},
-     "деньг*|оплат*|плат*|перев*|отправ*|send|pay",
+      "баланс*|счет*|телефон*|номер*|карт*|билайн|мтс|мегафон|phone|balance|мне|me"},
+     "деньг*|оплат*|плат*|перев*|отправ*|send|pay|рубл*|руб|rub*|за",
      6},
+    /* money returned or paid back outside the order: "кэшбэк верну на карту после отзыва" */
+    {MOD_PAYMENT_OFF_PLATFORM,
+     3,
+     {"верну|вернем|возвращу|кэшбэк*|кешбэк*|кешбек*|cashback|compensate|refund", "на|to",
+      "карт*|картк*|card|телефон*|номер*|кошел*|wallet"},
+     NULL,
+     0},
     {MOD_PAYMENT_OFF_PLATFORM,
      0,
      {"переводом"},
@@ -623,6 +636,21 @@ static const struct phrase_src phrase_src[] = {
      "card|expir*|valid",
      5},
     {MOD_CREDENTIALS_REQUEST, 2, {"valid|expire*|expiry", "until|date"}, "card", 4},
+    /* a secret said to be needed ("нужен пароль от госуслуг"), login details asked for */
+    {MOD_CREDENTIALS_REQUEST,
+     1,
+     {"нужен|нужна|нужны|нужно|need|needs", "пароль|пароля|password|pin|пин|cvv|cvc|пинкод"},
+     NULL,
+     0},
+    {MOD_CREDENTIALS_REQUEST, 1, {"данные|details|info", "для|to|for", "входа|login|log"}, NULL, 0},
+    /* a photo of the card asked for (a card, not a map: what it is for or who paid with it) */
+    {MOD_CREDENTIALS_REQUEST,
+     2,
+     {"фотографи*|сфотограф*|сфотка*|сфоткай*|фотк*|фото|photo*|picture|pic",
+      "банковск*|карт*|картк*|card|карточк*"},
+     "приложит*|пришлит*|отправ*|скин*|send|upload|attach|нужн*|need|гарант*|компенсац*|"
+     "возврат*|платили|оплачивал*|paid|refund|compensation|верификац*|verif*|подтвержд*",
+     6},
     /* account recovery questions */
     {MOD_CREDENTIALS_REQUEST, 1, {"девичь*|maiden", "фамили*|name"}, NULL, 0},
     {MOD_CREDENTIALS_REQUEST,

@@ -110,7 +110,7 @@ static int digit_sep(uint32_t c)
 }
 
 /* The digit a letter stands for inside a number, or 0: o and о for zero; i, l and the
- * Ukrainian і for one; з for three ("8-9I6-3З0-О1-22"). */
+ * Ukrainian і for one; з for three; б for six ("8-9I6-3З0-О1-22", "9б5"). */
 static char lookalike_digit(uint32_t c)
 {
     switch (c) {
@@ -123,6 +123,8 @@ static char lookalike_digit(uint32_t c)
         return '1';
     case 0x0437:
         return '3';
+    case 0x0431: /* б for six */
+        return '6';
     default:
         return 0;
     }
@@ -131,6 +133,19 @@ static char lookalike_digit(uint32_t c)
 static int is_o(uint32_t c)
 {
     return lookalike_digit(c) != 0;
+}
+
+/* A group of look-alikes alone ("ОО" in "2З4 ОО 77") stands for digits when digits stand on
+ * both sides of it, a separator or two apart. */
+static int between_digits(const struct mt_text *t, size_t a, size_t b)
+{
+    size_t p = a, q = b;
+    while (p > 0 && a - p < 2 && digit_sep(t->norm[p - 1]))
+        p--;
+    while (q < t->nnorm && q - b < 2 && digit_sep(t->norm[q]))
+        q++;
+    return p < a && p > 0 && mt_is_digit(t->norm[p - 1]) && q > b && q < t->nnorm &&
+           mt_is_digit(t->norm[q]);
 }
 
 /* A digit, or a look-alike letter written for one inside a number ("9O3", "1OO", "9I6",
@@ -154,7 +169,7 @@ static int digit_at(const struct mt_text *t, size_t i, char *out)
         return 0;
     for (size_t k = a; k < b; k++)
         digits += mt_is_digit(t->norm[k]);
-    if (!digits)
+    if (!digits && !between_digits(t, a, b))
         return 0;
     *out = lookalike_digit(c);
     return 1;
