@@ -28,8 +28,9 @@ Rules
     media type, or a schema whose own `example`/`examples` (through `$ref`) covers the whole
     body. Binary bodies (a schema of `format: binary` or with `contentMediaType`/
     `contentEncoding`) are exempt: their bytes cannot be written into a YAML document.
- 4. ids: every id-like member (`id`, `*_id`) and parameter (`id` and `*_id` in path or
-    query) has a description of its own that says what the id names. It fails when the
+ 4. ids: every id-like member (`id`, `*_id`, and any member whose schema is the shared `Id`
+    schema, e.g. `account`, `created_by`) and parameter (`id` and `*_id` in path or query)
+    has a description of its own that says what the id names. It fails when the
     description is missing or only inherited from a shared schema (the `Id` schema's "A 64-bit
     identifier." names nothing), when it is generic (only words like "id", "identifier",
     "unique", "the", "object", "resource", e.g. "Identifier" or "The id"), or when one text
@@ -77,6 +78,7 @@ GENERIC_WORDS = {
     "numeric", "positive", "object", "resource", "record", "entity", "item", "key",
     "internal", "primary", "database", "value", "string",
 }
+ID_SCHEMA = "#/components/schemas/Id"  # the shared id type: its members are ids too
 CONSTRAINT_KEYS = {"if", "then", "else", "not", "propertyNames", "dependentSchemas"}
 
 
@@ -441,7 +443,9 @@ def id_spots(doc):
     path's `{id}`, or None (an `id` member: what it names is its owner, not comparable)."""
     out = []
     for name, member, parts, _owner in members(doc):
-        if not isinstance(member, dict) or not (name == "id" or name.endswith("_id")):
+        if not isinstance(member, dict):
+            continue
+        if not (name == "id" or name.endswith("_id") or member.get("$ref") == ID_SCHEMA):
             continue
         own = member.get("description")
         if own is not None:
