@@ -36,6 +36,10 @@ Rules
     "unique", "the", "object", "resource", e.g. "Identifier" or "The id"), or when one text
     is shared by `*_id` members of different names (`seller_id` and `buyer_id` both "User
     id") or by `{id}` path parameters of different collections.
+ 6. self-test: rules 1 to 5 run on a small contract with planted flaws (SELF_TEST_DOC: a
+    member, a parameter and an answer without an example, an id that inherits its text,
+    ids sharing "User id.", a generic "The id.", examples breaking maxLength, pattern,
+    minimum, required, enum and a YAML timestamp) must report exactly those spots.
  5. valid: every example validates against the schema it illustrates: schema `example`/
     `examples`, parameter and header examples, and media-type examples of request and answer
     bodies (named examples through `#/components/examples`). A small JSON Schema 2020-12
@@ -118,6 +122,8 @@ def esc(part):
 
 
 def pointer(parts):
+    if isinstance(parts, str):
+        return parts
     return "#/" + "/".join(esc(p) for p in parts)
 
 
@@ -771,12 +777,96 @@ def rule_valid(doc):
     return checked, bad
 
 
+# A contract with one planted flaw of each kind (and clean spots beside them): rule 6 runs
+# rules 1 to 5 on it and expects exactly these spots, so a checker that stopped catching
+# something (or started flagging clean spots) fails the run, not just the contract.
+SELF_TEST_DOC = r"""
+openapi: 3.1.0
+info: {title: planted flaws, version: '1'}
+paths:
+  /things/{id}:
+    parameters:
+      - {name: id, in: path, required: true, description: The id., example: 7,
+         schema: {$ref: '#/components/schemas/Id'}}
+    get:
+      parameters:
+        - {name: limit, in: query, description: Page size., schema: {type: integer, minimum: 1}}
+        - {name: q, in: query, description: Search., example: toolong,
+           schema: {type: string, maxLength: 3}}
+      responses:
+        '200':
+          description: No example.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+        '201':
+          description: An example missing `name`, with a status out of the enum.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Thing'}
+              example: {id: 1, status: lost}
+components:
+  schemas:
+    Id: {type: integer, minimum: 1, description: A 64-bit identifier., examples: [42]}
+    Label: {type: string, examples: [Fragile]}
+    Thing:
+      type: object
+      required: [id, name]
+      properties:
+        id: {$ref: '#/components/schemas/Id'}
+        seller_id: {$ref: '#/components/schemas/Id', description: User id., examples: [2]}
+        buyer_id: {$ref: '#/components/schemas/Id', description: User id., examples: [3]}
+        owner_id: {$ref: '#/components/schemas/Id', description: The owner's account., examples: [4]}
+        name: {type: string}
+        status: {type: string, enum: [new, done], examples: [new]}
+        code: {type: string, pattern: '^[A-Z]+$', examples: [ab]}
+        count: {type: integer, minimum: 1, examples: [0]}
+        when: {type: string, format: date-time, examples: [2026-11-22T08:07:00Z]}
+        kind: {oneOf: [{type: string, examples: [a]}, {type: integer}]}
+        size: {oneOf: [{type: string, examples: [L]}, {type: integer, examples: [3]}, {type: 'null'}]}
+        tags: {type: array, items: {type: string}}
+        label: {allOf: [{$ref: '#/components/schemas/Label'}]}
+        fixed: {type: string, const: x}
+"""
+SELF_TEST_EXPECTED = {
+    "members": ["#/components/schemas/Thing/properties/name",
+                "#/components/schemas/Thing/properties/kind",
+                "#/components/schemas/Thing/properties/tags"],
+    "parameters": ["#/paths/~1things~1{id}/get/parameters/0"],
+    "answers": ["#/paths/~1things~1{id}/get/responses/200/content/application~1json"],
+    "ids": ["#/components/schemas/Thing/properties/id",
+            "#/components/schemas/Thing/properties/seller_id",
+            "#/components/schemas/Thing/properties/buyer_id",
+            "#/paths/~1things~1{id}/parameters/0"],
+    "valid": ["#/paths/~1things~1{id}/get/parameters/1/example",
+              "#/components/schemas/Thing/properties/code/examples/0",
+              "#/components/schemas/Thing/properties/count/examples/0",
+              "#/components/schemas/Thing/properties/when/examples/0",
+              "#/paths/~1things~1{id}/get/responses/201/content/application~1json/example"],
+}
+
+
+def rule_self_test(_doc):
+    planted = Doc(yaml.load(SELF_TEST_DOC, Loader=Yaml12Loader))
+    bad = []
+    for name, _what, rule in RULES[:5]:
+        _checked, found = rule(planted)
+        got = {pointer(p) for p, _ in found}
+        want = set(SELF_TEST_EXPECTED[name])
+        for spot in sorted(want - got):
+            bad.append((spot, f"planted flaw not caught by rule {name}"))
+        for spot in sorted(got - want):
+            bad.append((spot, f"clean spot flagged by rule {name}"))
+    return sum(len(v) for v in SELF_TEST_EXPECTED.values()), bad
+
+
 RULES = [
     ("members", "every scalar schema member has an example", rule_members),
     ("parameters", "every parameter and answer header has an example", rule_parameters),
     ("answers", "every answer body has an example", rule_answers),
     ("ids", "every id says what it names", rule_ids),
     ("valid", "every example validates against its schema", rule_valid),
+    ("self-test", "rules 1 to 5 catch each flaw planted in a small contract", rule_self_test),
 ]
 
 
