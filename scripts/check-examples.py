@@ -33,13 +33,10 @@ Rules
     has a description of its own that says what the id names. It fails when the
     description is missing or only inherited from a shared schema (the `Id` schema's "A 64-bit
     identifier." names nothing), when it is generic (only words like "id", "identifier",
-    "unique", "the", "object", "resource", e.g. "Identifier" or "The id"), or when one text
-    is shared by `*_id` members of different names (`seller_id` and `buyer_id` both "User
-    id") or by `{id}` path parameters of different collections.
- 6. self-test: rules 1 to 5 run on a small contract with planted flaws (SELF_TEST_DOC: a
-    member, a parameter and an answer without an example, an id that inherits its text,
-    ids sharing "User id.", a generic "The id.", examples breaking maxLength, pattern,
-    minimum, required, enum and a YAML timestamp) must report exactly those spots.
+    "unique", "the", "object", "resource", e.g. "Identifier" or "The id"; the first
+    sentence alone counts, so "Id. A value that is not an integer answers 404." is generic
+    too), or when one text is shared by `*_id` members of different names (`seller_id` and
+    `buyer_id` both "User id") or by `{id}` path parameters of different collections.
  5. valid: every example validates against the schema it illustrates: schema `example`/
     `examples`, parameter and header examples, and media-type examples of request and answer
     bodies (named examples through `#/components/examples`). A small JSON Schema 2020-12
@@ -52,6 +49,10 @@ Rules
     if/then/else. The document is read as YAML 1.2, as Redocly and the documentation tools
     read it (`Yes`, `on` and `12:30` are strings, not a boolean and a number), except that
     an unquoted timestamp fails: the project's other tools read YAML 1.1, so quote it.
+ 6. self-test: rules 1 to 5 run on a small contract with planted flaws (SELF_TEST_DOC: a
+    member, a parameter and an answer without an example, an id that inherits its text,
+    ids sharing "User id.", a generic "The id.", examples breaking maxLength, pattern,
+    minimum, required, enum and a YAML timestamp) must report exactly those spots.
 
 Composed schemas (allOf/oneOf/anyOf)
  - A member whose schema is composed is scalar when every branch (less `type: 'null'`) is.
