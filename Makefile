@@ -134,6 +134,7 @@ format-check:
 
 lint:
 	@scripts/lint-openapi.sh
+	@scripts/check-examples.py openapi.yaml
 
 clean:
 	rm -rf build bin

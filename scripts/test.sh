@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` / `make asan` / `make memcheck`: a throwaway PostgreSQL, the server built in
 # BUILD_DIR, and every test against them: unit, API, smoke (README walkthrough), resilience,
-# contract lint. Ends with one "N passed, N failed" line over all checks.
+# contract lint and examples. Ends with one "N passed, N failed" line over all checks.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -201,6 +201,9 @@ SERVER_PID=
 if [ "$MEMCHECK" != 1 ] && [ "$BUILD_DIR" = build/release ]; then
     stage "contract lint (openapi.yaml)"
     if scripts/lint-openapi.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    stage "contract examples and id descriptions (openapi.yaml)"
+    $PYTHON scripts/check-examples.py openapi.yaml 2>&1 | tee "$TMP/examples.out"
+    count_plain "$TMP/examples.out"
     stage "format check (.clang-format)"
     if make --no-print-directory format-check >/dev/null 2>&1; then passed=$((passed + 1)); echo ok;
     else failed=$((failed + 1)); echo "FAIL: run 'make format'"; fi
