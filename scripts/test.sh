@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test` / `make asan` / `make memcheck`: a throwaway PostgreSQL, the server built in
 # BUILD_DIR, and every test against them: unit, API, smoke (README walkthrough), the docs page
-# in a browser, resilience, contract lint. Ends with one "N passed, N failed" line over all checks.
+# in a browser, a typed client of the contract, resilience, contract lint. Ends with one
+# "N passed, N failed" line over all checks.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -170,6 +171,9 @@ if [ "$MEMCHECK" != 1 ] && [ "$BUILD_DIR" = build/release ]; then
     stage "docs: /docs rendered in headless chromium with every other host blocked"
     tests/docs/run.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/docs.out"
     count_plain "$TMP/docs.out"
+    stage "typed client: generated from openapi.yaml, tsc --strict with no casts, the walkthrough"
+    tests/client/run.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/client.out"
+    count_plain "$TMP/client.out"
 fi
 
 stage "hostile: generated requests from openapi.yaml, transport abuse, slow clients"
