@@ -26,6 +26,8 @@ extern const char _binary_redoc_standalone_js_start[], _binary_redoc_standalone_
 /* The URLs stay the same across versions: a cache keeps its copy but asks each time, and the
  * ETag (the bytes' SHA-256) answers 304 while the copy is current. */
 #define DOCS_CACHE_CONTROL "public, no-cache"
+/* Entity tags compared from one If-None-Match (as for files): past that, the bytes are sent. */
+#define DOCS_MAX_ETAGS 8
 
 enum { DOCS_PAGE, DOCS_INIT, DOCS_REDOC, DOCS_N };
 
@@ -59,8 +61,7 @@ static void docs_hash_all(void)
 /* 1 when If-None-Match names the asset's tag (or is "*"): the client's copy is current. */
 static int docs_not_modified(struct http_ctx *ctx, const struct docs_asset *a)
 {
-    char tags[8 * (FILE_SHA256_HEX + 1) + 1];
-    /* more tags than that: compare none and send the bytes */
+    char tags[DOCS_MAX_ETAGS * (FILE_SHA256_HEX + 1) + 1];
     if (file_if_none_match(http_header(ctx, "If-None-Match"), tags, sizeof tags) != 0)
         return 0;
     if (strcmp(tags, "*") == 0)

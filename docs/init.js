@@ -13,8 +13,7 @@
         code: { fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace' }
       }
     },
-    expandResponses: '200,201',
-    hideDownloadButton: false
+    expandResponses: '200,201'
   }, el, function (err) {
     // the headless check (tests/docs) waits for this mark rather than guessing a delay
     document.body.setAttribute('data-docs', err ? 'error' : 'rendered');
