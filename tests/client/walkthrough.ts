@@ -269,10 +269,23 @@ async function walkthrough(): Promise<void> {
   }), 200);
   check('support logs in', { 'an access token': supportLogin.access_token.length > 0 });
   const asSupport = signedIn(supportLogin.access_token);
-  const answers = answered('the answer is in the moderation queue', await asSupport.GET('/v1/moderation/queue', {
-    params: { query: { kind: 'answer', limit: 100 } },
-  }), 200);
-  const queuedAnswer = answers.items.filter((i) => i.id === answer.id);
+  // The queue is oldest due first, and other tests may have filled it: its pages are followed
+  // until the item is found (the README's "follow next_cursor").
+  const queuePage = async (what: string, kind: 'answer' | 'review_comment', cursor: string | null) =>
+    answered(what, await asSupport.GET('/v1/moderation/queue', {
+      params: { query: { kind, limit: 100, ...(cursor === null ? {} : { cursor }) } },
+    }), 200);
+  const queued = async (what: string, kind: 'answer' | 'review_comment', id: number) => {
+    let cursor: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const queue = await queuePage(what, kind, cursor);
+      const hits = queue.items.filter((i) => i.id === id);
+      if (hits.length > 0 || queue.next_cursor === null) return hits;
+      cursor = queue.next_cursor;
+    }
+    return [];
+  };
+  const queuedAnswer = await queued('the answer is in the moderation queue', 'answer', answer.id);
   const queuedAnswerItem = queuedAnswer[0];
   check('the answer is in the moderation queue', {
     'once': queuedAnswer.length === 1,
@@ -356,10 +369,7 @@ async function walkthrough(): Promise<void> {
   });
 
   // --- 16. support approves the answer ---
-  const comments = answered('the comment is in the moderation queue', await asSupport.GET('/v1/moderation/queue', {
-    params: { query: { kind: 'review_comment', limit: 100 } },
-  }), 200);
-  const queuedComment = comments.items.filter((i) => i.id === comment.id);
+  const queuedComment = await queued('the comment is in the moderation queue', 'review_comment', comment.id);
   const queuedCommentItem = queuedComment[0];
   check('the comment is in the moderation queue', {
     'once': queuedComment.length === 1,
