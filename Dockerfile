@@ -8,11 +8,13 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         build-essential pkg-config libulfius-dev libjansson-dev libjwt-dev libsodium-dev \
-        libpq-dev libcurl4-gnutls-dev check libsubunit-dev \
+        libpq-dev libcurl4-gnutls-dev check libsubunit-dev nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# everything `make build` compiles: the server, the contract it embeds, and the test binaries
-COPY Makefile openapi.yaml ./
+# everything `make build` compiles: the server, the contract it embeds, and the test binaries;
+# npm ci fetches the Redoc bundle that /docs serves (package.json pins it)
+COPY Makefile openapi.yaml package.json package-lock.json ./
+COPY docs/ docs/
 COPY src/ src/
 COPY api/ api/
 COPY tests/ tests/

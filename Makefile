@@ -51,12 +51,39 @@ $(BUILD)/openapi.o: openapi.yaml
 	ld -r -b binary -z noexecstack -o $@ $<
 	objcopy --rename-section .data=.rodata,alloc,load,readonly,data,contents $@
 
+# GET /docs is linked in the same way: the page and its start script (docs/), and Redoc's
+# standalone bundle from the npm package pinned in package.json, installed here by `npm ci`
+# when node_modules lacks it or is older than package-lock.json (npm writes
+# node_modules/.package-lock.json on every install). The bundle is linked from its own folder
+# so its symbols are _binary_redoc_standalone_js_*.
+DOCS_OBJ   := $(BUILD)/docs_page.o $(BUILD)/docs_redoc.o
+REDOC_JS   := node_modules/redoc/bundles/redoc.standalone.js
+NPM_STAMP  := node_modules/.package-lock.json
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(BUILD)/docs_page.o: docs/index.html docs/init.js
+	@mkdir -p $(BUILD)
+	ld -r -b binary -z noexecstack -o $@ docs/index.html docs/init.js
+	objcopy --rename-section .data=.rodata,alloc,load,readonly,data,contents $@
+
+# (npm unpacks files with the tarball's old dates: the install's stamp is what is newer.)
+# The bundle's side menu shows Redocly's logo from their CDN, whatever the options: its URL is
+# emptied (the image then hides itself), as the page loads nothing from another host.
+REDOC_CDN_LOGO := https://cdn.redoc.ly/redoc/logo-mini.svg
+$(BUILD)/docs_redoc.o: $(NPM_STAMP)
+	@mkdir -p $(BUILD)/docs
+	sed 's|$(REDOC_CDN_LOGO)||g' $(REDOC_JS) >$(BUILD)/docs/redoc.standalone.js
+	cd $(BUILD)/docs && ld -r -b binary -z noexecstack -o ../docs_redoc.o redoc.standalone.js
+	objcopy --rename-section .data=.rodata,alloc,load,readonly,data,contents $@
+
 $(MODEL_OBJ): data/moderation_model.bin
 	@mkdir -p $(BUILD)
 	ld -r -b binary -z noexecstack -o $@ $<
 	objcopy --rename-section .data=.rodata,alloc,load,readonly,data,contents $@
 
-$(BIN): $(BUILD)/src/main.o $(CORE_OBJ) $(API_OBJ) $(BUILD)/openapi.o
+$(BIN): $(BUILD)/src/main.o $(CORE_OBJ) $(API_OBJ) $(BUILD)/openapi.o $(DOCS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # the HTTP layer's pure request checks are unit-tested too

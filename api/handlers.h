@@ -11,6 +11,10 @@ HANDLER(ops_healthz);
 HANDLER(ops_readyz);
 HANDLER(ops_metrics);
 HANDLER(ops_openapi);
+/* api/docs.c */
+HANDLER(docs_page);
+HANDLER(docs_init_script);
+HANDLER(docs_redoc_script);
 /* api/auth.c */
 HANDLER(auth_authenticate); /* PRIORITY_AUTH callback of every protected route */
 HANDLER(auth_register);

@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential pkg-config libulfius-dev libjansson-dev libjwt-dev libsodium-dev
       libpq-dev libcurl4-gnutls-dev check libsubunit-dev postgresql postgresql-contrib
-                  curl jq wrk valgrind clang-format nodejs npm python3 python3-aiosmtpd python3-yaml)
+                  curl jq wrk valgrind clang-format nodejs npm python3 python3-aiosmtpd python3-yaml chromium)
 # `deps.sh fuzz`: what `make fuzz` needs on top (clang with libFuzzer and the sanitizers)
 [ "${1:-}" = fuzz ] && PKGS=(clang libclang-rt-dev)
 missing=()

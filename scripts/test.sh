@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test` / `make asan` / `make memcheck`: a throwaway PostgreSQL, the server built in
-# BUILD_DIR, and every test against them: unit, API, smoke (README walkthrough), resilience,
-# contract lint and examples. Ends with one "N passed, N failed" line over all checks.
+# BUILD_DIR, and every test against them: unit, API, smoke (README walkthrough), the docs page
+# in a browser, a typed client of the contract, resilience, contract lint and examples. Ends
+# with one "N passed, N failed" line over all checks.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -160,6 +161,20 @@ DEADLINE_PID=
 stage "smoke: the README walkthrough"
 tests/smoke.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/smoke.out"
 count_plain "$TMP/smoke.out"
+
+# What the contract promises integrators and readers, against the running server: the docs
+# page in a real browser and a client generated from the contract. Release build only, like
+# the contract lint: they check the contract and the page, not the server's memory (the API
+# tests and the smoke test do that under the sanitizers and valgrind), and would only repeat
+# the same browser and compiler work slower there.
+if [ "$MEMCHECK" != 1 ] && [ "$BUILD_DIR" = build/release ]; then
+    stage "docs: /docs rendered in headless chromium with every other host blocked"
+    tests/docs/run.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/docs.out"
+    count_plain "$TMP/docs.out"
+    stage "typed client: generated from openapi.yaml, tsc --strict with no casts, the walkthrough"
+    tests/client/run.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/client.out"
+    count_plain "$TMP/client.out"
+fi
 
 stage "hostile: generated requests from openapi.yaml, transport abuse, slow clients"
 # under valgrind every request is ~50x slower: a smaller crowd keeps the stage bounded

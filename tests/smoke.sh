@@ -5,7 +5,8 @@
 # KEEP IN STEP WITH README.md ("Walkthrough"): this script sends exactly the requests shown
 # there, in the same order, with the same variables (BASE, RUN, SELLER_TOKEN, BUYER_TOKEN,
 # PRODUCT_ID, POSTING, ...). Only the capture differs: here `req` stands for the README's `curl -s`
-# and records the status code and body for the checks. Change one, change the other.
+# and records the status code and body for the checks. Change one, change the other, and
+# tests/client/walkthrough.ts, which sends the same requests through a typed client.
 #
 # Prints "ok - <step>" or "not ok - <step>: <details>" per check and ends with one line
 # "N passed, M failed"; exits non-zero if any check failed. Needs curl and jq.

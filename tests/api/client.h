@@ -86,6 +86,7 @@ char *api_repeat(const char *ch, size_t n);
 TCase *api_tcase(const char *name);
 
 Suite *http_suite(void);
+Suite *docs_suite(void);
 Suite *auth_suite(void);
 Suite *products_suite(void);
 Suite *orders_suite(void);

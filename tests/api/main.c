@@ -8,6 +8,7 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
     SRunner *sr = srunner_create(http_suite());
+    srunner_add_suite(sr, docs_suite());
     srunner_add_suite(sr, auth_suite());
     srunner_add_suite(sr, products_suite());
     srunner_add_suite(sr, orders_suite());
