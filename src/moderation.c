@@ -242,32 +242,43 @@ static int step_matches(const struct scan *s, size_t i, const struct lex_set *st
     return ms_token_in_set(s, i, step) || (step->platform && platform_name(s, i));
 }
 
-static void detect_phrases(struct scan *s)
+/* Does phrase ph match from word i on? Adds the finding when it does. */
+static void phrase_at(struct scan *s, const struct lex_phrase *ph, size_t i)
 {
     const struct mt_text *t = s->t;
-    for (size_t p = 0; p < s->lex->nphrases; p++) {
-        const struct lex_phrase *ph = &s->lex->phrases[p];
-        for (size_t i = 0; i < t->ntok; i++) {
-            if (!step_matches(s, i, &ph->steps[0]) ||
-                (ph->rule == MOD_OFFSITE_SALE && platform_name(s, i)))
-                continue;
-            size_t at = i, step = 1;
-            while (step < ph->nsteps) {
-                size_t found = 0;
-                for (size_t j = at + 1; j < t->ntok && j <= at + 1 + (size_t)ph->gap; j++)
-                    if (step_matches(s, j, &ph->steps[step])) {
-                        found = j;
-                        break;
-                    }
-                if (!found)
-                    break;
-                at = found;
-                step++;
+    if (!step_matches(s, i, &ph->steps[0]) || (ph->rule == MOD_OFFSITE_SALE && platform_name(s, i)))
+        return;
+    size_t at = i, step = 1;
+    while (step < ph->nsteps) {
+        size_t found = 0;
+        for (size_t j = at + 1; j < t->ntok && j <= at + 1 + (size_t)ph->gap; j++)
+            if (step_matches(s, j, &ph->steps[step])) {
+                found = j;
+                break;
             }
-            if (step == ph->nsteps && phrase_context_ok(s, ph, i, at) && !negated(s, i, at) &&
-                !code_of_a_thing(s, ph, at) && !not_a_request(s, ph->rule, i))
-                ms_add_tokens(s, ph->rule, i, at);
-        }
+        if (!found)
+            break;
+        at = found;
+        step++;
+    }
+    if (step == ph->nsteps && phrase_context_ok(s, ph, i, at) && !negated(s, i, at) &&
+        !code_of_a_thing(s, ph, at) && !not_a_request(s, ph->rule, i))
+        ms_add_tokens(s, ph->rule, i, at);
+}
+
+/* Each word is tried only against the phrases whose first step could start with one of its
+ * spellings' first letters (lexicon.phrase_first): a text meets a handful of phrases a word,
+ * not all of them. */
+static void detect_phrases(struct scan *s)
+{
+    for (size_t i = 0; i < s->t->ntok; i++) {
+        uint64_t cand[LEX_PHRASE_WORDS] = {0};
+        for (uint64_t bits = s->tv[i].any_first; bits; bits &= bits - 1)
+            for (int k = 0; k < LEX_PHRASE_WORDS; k++)
+                cand[k] |= s->lex->phrase_first[__builtin_ctzll(bits)][k];
+        for (int k = 0; k < LEX_PHRASE_WORDS; k++)
+            for (uint64_t c = cand[k]; c; c &= c - 1)
+                phrase_at(s, &s->lex->phrases[64 * k + (size_t)__builtin_ctzll(c)], i);
     }
 }
 

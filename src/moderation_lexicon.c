@@ -875,6 +875,8 @@ static const struct num_word num_words[] = {
 static struct lex_word pool[LEX_POOL];
 static size_t pool_used;
 static struct lex_phrase phrases[sizeof phrase_src / sizeof phrase_src[0]];
+_Static_assert(sizeof phrase_src / sizeof phrase_src[0] <= 64 * LEX_PHRASE_WORDS,
+               "more phrases than lexicon.phrase_first can index");
 static struct lexicon lex;
 static pthread_once_t lex_once = PTHREAD_ONCE_INIT;
 
@@ -1016,6 +1018,12 @@ static void lex_build(void)
     }
     lex.phrases = phrases;
     lex.nphrases = sizeof phrase_src / sizeof phrase_src[0];
+    for (size_t p = 0; p < lex.nphrases; p++) {
+        const struct lex_set *first = &phrases[p].steps[0];
+        for (unsigned b = 0; b < 64; b++)
+            if (first->ncontains || first->platform || (first->first_mask >> b & 1))
+                lex.phrase_first[b][p / 64] |= UINT64_C(1) << (p % 64);
+    }
 }
 
 const struct lexicon *lex_get(void)

@@ -34,7 +34,8 @@ struct lex_set {
 /* A phrase: steps matched in order, each within `gap` words of the previous one; when
  * `context` is set, one of its words must also stand within `context_gap` words of the match,
  * on either side ("На Авито у меня ... дешевле"). */
-#define LEX_MAX_STEPS 4
+#define LEX_MAX_STEPS    4
+#define LEX_PHRASE_WORDS 4 /* at most 256 phrases */
 struct lex_phrase {
     mod_rule rule;
     int gap;
@@ -83,6 +84,9 @@ struct lexicon {
     struct lex_set number_words;
     const struct lex_phrase *phrases;
     size_t nphrases;
+    /* phrase_first[b]: the phrases whose first step may match a word whose first letter has
+     * mask bit b (a bit set of phrase indices), so a word is tried only against those */
+    uint64_t phrase_first[64][LEX_PHRASE_WORDS];
 };
 
 /* Built on first use; immutable afterwards, so safe to share between threads. */
