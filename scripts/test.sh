@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test` / `make asan` / `make memcheck`: a throwaway PostgreSQL, the server built in
-# BUILD_DIR, and every test against them: unit, API, smoke (README walkthrough), resilience,
-# contract lint. Ends with one "N passed, N failed" line over all checks.
+# BUILD_DIR, and every test against them: unit, API, smoke (README walkthrough), schema-server
+# parity, resilience, contract lint. Ends with one "N passed, N failed" line over all checks.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -160,6 +160,19 @@ DEADLINE_PID=
 stage "smoke: the README walkthrough"
 tests/smoke.sh "$SD_BASE_URL" 2>&1 | tee "$TMP/smoke.out"
 count_plain "$TMP/smoke.out"
+
+stage "contract parity: generated requests judged by the schema (ajv) and by the server"
+# tests/contract/: ajv, ajv-formats and yaml pinned in its package-lock.json, installed once.
+# Under valgrind every request is ~50x slower: each operation's valid request and its first
+# 5 invalid variants (of ~14) keep the stage under a minute.
+parity_max=0; [ "$MEMCHECK" = 1 ] && parity_max=6
+if [ -d tests/contract/node_modules ] ||
+    (cd tests/contract && npm ci --no-audit --no-fund --loglevel=error); then
+    PARITY_MAX_VARIANTS=$parity_max node tests/contract/parity.mjs 2>&1 | tee "$TMP/parity.out"
+    count_plain "$TMP/parity.out"
+else
+    echo "contract parity: npm ci failed"; failed=$((failed + 1))
+fi
 
 stage "hostile: generated requests from openapi.yaml, transport abuse, slow clients"
 # under valgrind every request is ~50x slower: a smaller crowd keeps the stage bounded
