@@ -437,7 +437,9 @@ function* queryVariants(params) {
       }
       if (s.maxLength !== undefined && s.maxLength < 4000) yield [`${n} longer than ${s.maxLength}`, { [n]: 'y'.repeat(s.maxLength + 1) }];
     } else if (s.t === 'string' && n === 'cursor') {
-      yield ['cursor empty', { cursor: '' }];
+      yield ['cursor empty (the first page)', { cursor: '' }];
+      yield ['cursor outside its alphabet', { cursor: 'abc.def' }];
+      yield ['cursor longer than 127', { cursor: 'a'.repeat(128) }];
     }
   }
 }
@@ -496,6 +498,7 @@ async function runOp(o, tok, f, tally) {
         if (cases.some((c) => c.variant === 'body ' + label)) continue;
         cases.push({ variant: 'body ' + label, target: target(idFor), schemaOk: v(body), body });
       }
+    cases.push({ variant: 'body as text/plain', target: target(idFor), schemaOk: false, body: bodyBase, contentType: 'text/plain' });
     if (!rb.required) cases.push({ variant: 'no body', target: target(idFor), schemaOk: true, body: undefined });
     else cases.push({ variant: 'no body', target: target(idFor), schemaOk: false, body: undefined });
   } else if (raw) {
