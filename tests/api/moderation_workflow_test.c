@@ -168,6 +168,7 @@ START_TEST(test_unknown_items_not_found)
                   "answer", "id", (json_int_t)NO_SUCH_ID - 1, "decision", "reject", "reason",
                   "Off topic");
     ck_assert_status(r, 200);
+    ck_assert_str_eq(api_str(r, "form"), "batch"); /* the answers' discriminator */
     json_t *results = json_object_get(r->json, "results");
     ck_assert_uint_eq(json_array_size(results), 2);
     ck_assert_str_eq(api_jstr(json_array_get(results, 0), "result"), "not_found");
@@ -187,7 +188,8 @@ static void assert_decision(const struct api_resp *r, const char *kind, int64_t 
                             const char *decision, const char *reason, int64_t by)
 {
     ck_assert_status(r, 200);
-    ck_assert_msg(json_object_size(r->json) == 7, "%s", r->body);
+    ck_assert_msg(json_object_size(r->json) == 8, "%s", r->body);
+    ck_assert_str_eq(api_str(r, "form"), "single"); /* the answers' discriminator */
     ck_assert_str_eq(api_str(r, "kind"), kind);
     ck_assert_int_eq(api_int(r, "id"), id);
     ck_assert_str_eq(api_str(r, "decision"), decision);
