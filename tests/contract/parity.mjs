@@ -149,22 +149,23 @@ async function send(method, target, { token, body, contentType } = {}) {
     return { status: res.status, json, text };
   }
 }
-async function login(email, password) {
+async function loginPair(email, password) {
   const r = await send('POST', '/v1/auth/login', { body: { email, password } });
   if (r.status !== 200) throw new Error(`login ${email}: ${r.status} ${r.text}`);
-  return r.json.access_token;
+  return r.json;
 }
+const login = async (email, password) => (await loginPair(email, password)).access_token;
 async function account(role) {
   const email = `parity-${role}-${RUN}@example.com`;
   const r = await send('POST', '/v1/auth/register', {
     body: { email, password: DEMO_PASSWORD, role, display_name: `Parity ${role}` } });
   if (r.status !== 201) throw new Error(`register ${role}: ${r.status} ${r.text}`);
-  return { token: await login(email, DEMO_PASSWORD), id: r.json.id ?? r.json.user?.id };
+  return { token: await login(email, DEMO_PASSWORD), id: r.json.id ?? r.json.user?.id, email };
 }
 
 // Who calls each operation (buyer when not listed). listOrders: the seller, whose list (postings)
 // takes the `status` filter.
-const SELLER_OPS = /^(createProduct|updateProduct|createAnswer|countQuestions|setQuestionsStatus|countReviews|setReviewsStatus|createReviewComplaint|deleteAnswer|listPromotionCandidates|addPromotionProducts|removePromotionProducts|changePostingStatus|listOrders|.*Template.*|.*ApiKey.*|.*Webhook.*)$/;
+const SELLER_OPS = /^(createProduct|updateProduct|createAnswer|countQuestions|setQuestionsStatus|countReviews|setReviewsStatus|listPromotions|getPromotion|listPromotionProducts|createReviewComplaint|deleteAnswer|listPromotionCandidates|addPromotionProducts|removePromotionProducts|changePostingStatus|listOrders|.*Template.*|.*ApiKey.*|.*Webhook.*)$/;
 const SUPPORT_OPS = /^(createPromotion|updatePromotion|endPromotion|listOffenders|listModerationQueue|decideModeration|createBroadcast|.*ChatRestriction)$/;
 const roleOf = (op) => SELLER_OPS.test(op) ? 'seller' : SUPPORT_OPS.test(op) ? 'support' : 'buyer';
 // Valid requests of these are judged by the schema only and never sent: their effect reaches
@@ -261,6 +262,9 @@ async function fixtures(tok) {
   await made('webhooks', await send('POST', '/v1/webhooks', { token: tok.seller, body: example('/v1/webhooks', 'post') }));
   await made('api-keys', await send('POST', '/v1/api-keys', { token: tok.seller, body: example('/v1/api-keys', 'post') }));
   f.own.users = tok.buyerId;
+  // refresh tokens of the check's own buyer, one for refreshing and one for logging out
+  f.refresh = [(await loginPair(tok.buyerEmail, DEMO_PASSWORD)).refresh_token,
+    (await loginPair(tok.buyerEmail, DEMO_PASSWORD)).refresh_token];
   // objects of others (the demo data and the API tests' users): [kind, role] -> the object
   // and its owner, who logs in (the API tests' password, or the demo one)
   const byOwner = (table, id, owner, extra = '') => `select t.${id}, u.email from ${table} t join users u on u.id = t.${owner}` +
@@ -308,6 +312,8 @@ function targets(o, role, tok, f) {
 function bodyOverrides(id, role, f) {
   const o = {
     login: [{ email: 'buyer2@demo.sellerdesk.dev', password: DEMO_PASSWORD }],
+    refreshTokens: [{ refresh_token: f.refresh[0] }],
+    logout: [{ refresh_token: f.refresh[1] }],
     registerUser: [{ email: `parity-r-${RUN}@example.com`, password: DEMO_PASSWORD, role: 'buyer', display_name: 'Parity R' }],
     createProduct: [{ ...example('/v1/products', 'post'), offer_id: `PARITY2-${RUN}` }],
     createOrder: [{ items: [{ product_id: f.own.products ?? 1, quantity: 1 }] }],
@@ -320,7 +326,14 @@ function bodyOverrides(id, role, f) {
 }
 
 // ---- Invalid variants of a body: each breaks one constraint
-function* memberVariants(base, name, s, required) {
+function* nestedVariants(obj, schema) {
+  const pick = (branches) => branches.find((b) => validator(b)(obj)) || branches[0];
+  const { props, required, closed } = shape(schema, pick);
+  if (closed) yield ['with an unknown member', { ...obj, zz_unknown: 1 }];
+  for (const [k, ps] of Object.entries(props))
+    if (obj[k] !== undefined || required.has(k)) yield* memberVariants(obj, k, ps, required.has(k), 1);
+}
+function* memberVariants(base, name, s, required, depth = 0) {
   s = scalar(s);
   const put = (v) => ({ ...base, [name]: v });
   if (required) { const b = { ...base }; delete b[name]; yield [`without required ${name}`, b]; }
@@ -355,10 +368,17 @@ function* memberVariants(base, name, s, required) {
       if (many) yield [`${name} with more than ${s.maxItems} items`, put(many)];
     }
     if (s.uniqueItems && one !== undefined) yield [`${name} with a repeated item`, put([one, one])];
+    // one level down: the first item's own members
+    if (one && typeof one === 'object' && !Array.isArray(one) && depth === 0)
+      for (const [label, obj] of nestedVariants(one, s.items))
+        yield [`${name}[0] ${label}`, put([obj, ...base[name].slice(1)])];
     if (it.t && it.t !== 'object') yield [`${name} with an item of the wrong type`, put([it.t === 'string' ? 12345 : 'x'])];
     if (it.enum) yield [`${name} with an unknown item`, put(['zz_not_a_value'])];
   } else if (s.t === 'object') {
     yield [`${name} of the wrong type (string)`, put('x')];
+    if (base[name] && typeof base[name] === 'object' && !Array.isArray(base[name]) && depth === 0)
+      for (const [label, obj] of nestedVariants(base[name], s))
+        yield [`${name}.${label}`, put(obj)];
   }
   if (!(Array.isArray(s.type) && s.type.includes('null')) && s.t && base[name] !== undefined)
     yield [`${name} null`, put(null)];
@@ -549,7 +569,7 @@ async function main() {
   };
   const buyer = await account('buyer'), seller = await account('seller');
   const support = await login('support@demo.sellerdesk.dev', DEMO_PASSWORD);
-  const tok = { buyer: buyer.token, buyerId: buyer.id, seller: seller.token, support };
+  const tok = { buyer: buyer.token, buyerId: buyer.id, buyerEmail: buyer.email, seller: seller.token, support };
   const f = await fixtures(tok);
   const ops = operations();
   for (const o of ops) await runOp(o, tok, f, tally);
