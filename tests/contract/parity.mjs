@@ -530,7 +530,13 @@ async function runOp(o, tok, f, tally) {
     cases.push({ variant: 'body {}', target: target(idFor), schemaOk: false, body: {} });
     cases.push({ variant: 'body with a member', target: target(idFor), schemaOk: false, body: { zz: 1 } });
   }
-  const sample = MAX_VARIANTS > 0 ? cases.filter((c, i) => i === 0 || !c.schemaOk).slice(0, MAX_VARIANTS) : cases;
+  // a sample (under valgrind): the first valid request and invalid variants spread evenly
+  // over the operation's list (path, query and body alike)
+  const invalid = cases.filter((c) => !c.schemaOk);
+  const stride = Math.max(1, invalid.length / Math.max(1, MAX_VARIANTS - 1));
+  const sample = MAX_VARIANTS > 0
+    ? [cases[0], ...Array.from({ length: Math.min(MAX_VARIANTS - 1, invalid.length) }, (_, k) => invalid[Math.floor(k * stride)])]
+    : cases;
   for (const c of sample) {
     const label = `${o.method} ${o.path} (${o.id})`;
     if (NOT_SENT.has(o.id) && c.schemaOk) { tally.excluded(label, c.variant, 'not sent (NOT_SENT)'); continue; }
