@@ -73,8 +73,8 @@ const EXCLUDED = [
       r.fieldCodes.every((c) => c === 'not_allowed' || c === 'required') && r.schemaOk },
   // OpenAPI describes each query parameter by its own schema: no schema can relate two of them
   // (both descriptions state the rule)
-  { why: 'two query parameters compared (date_from after date_to; before with after): not expressible per parameter',
-    when: (r) => /date_from after date_to|before and after together/.test(r.variant) && r.status === 400 && r.schemaOk },
+  { why: 'two query parameters compared (date_from after date_to; before, after, cursor together): not expressible per parameter',
+    when: (r) => /date_from after date_to|(before|after) and (after|cursor) together/.test(r.variant) && r.status === 400 && r.schemaOk },
   // listChats: `assigned` is support's filter (400 for others), a role rule
   { why: 'listChats: `assigned` is for support only (role-dependent)',
     when: (r) => r.op === 'listChats' && /assigned/.test(r.variant) && r.status === 400 && r.schemaOk },
@@ -466,6 +466,8 @@ function* queryVariants(params) {
 const DEPENDENT_QUERY = {
   listChatMessages: function* () {
     yield ['before and after together', { before: '5', after: '3' }];
+    yield ['before and cursor together', { before: '5', cursor: 'abc' }];
+    yield ['after and cursor together', { after: '3', cursor: 'abc' }];
   },
   listQuestions: function* () {
     yield ['date_from after date_to', { date_from: '2026-02-01', date_to: '2026-01-01' }];
