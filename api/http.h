@@ -100,10 +100,10 @@ int http_store_error(struct http_ctx *ctx, sd_err e);
 /* Requires the caller's role to be one of mask; answers 403 and returns -1 otherwise. */
 int http_require_role(struct http_ctx *ctx, unsigned mask);
 
-/* The JSON object body. Answers 415 (not JSON), 400 (malformed, not an object) and
- * returns NULL in that case. */
 /* Whether a Content-Type names JSON (application/json, parameters allowed). */
 int http_content_is_json(const char *ct);
+/* The JSON object body. Answers 415 (not JSON), 400 (malformed, not an object) and
+ * returns NULL in that case. */
 json_t *http_body_object(struct http_ctx *ctx);
 
 enum field_type { FT_STRING, FT_INT, FT_BOOL, FT_ARRAY, FT_OBJECT, FT_NUMBER };
