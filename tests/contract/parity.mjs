@@ -36,6 +36,7 @@ const VERBOSE = process.env.PARITY_VERBOSE === '1';
 const DEMO_PASSWORD = 'demo-password-1';
 const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 const MISSING_ID = 9000000000000000001n.toString(); // a valid id that names nothing
+const NO_SUCH_ITEM = 900000000000001; // the same in a body (a safe integer for JSON)
 
 // Statuses that mean "the input was refused": malformed or invalid (400), too large (413),
 // an undeclared media type (415), semantically invalid (422 with a validation code).
@@ -319,8 +320,8 @@ function bodyOverrides(id, role, f) {
     createOrder: [{ items: [{ product_id: f.own.products ?? 1, quantity: 1 }] }],
     startChat: [{ kind: 'buyer_seller', product_id: f.own.products ?? 1 }],
     markChatRead: [{ up_to_message_id: f.message ?? 1 }],
-    decideModeration: [{ kind: 'answer', id: 900000000000001, decision: 'reject', reason: 'Not informative' },
-      { items: [{ kind: 'question', id: 900000000000001, decision: 'approve' }] }],
+    decideModeration: [{ kind: 'answer', id: NO_SUCH_ITEM, decision: 'reject', reason: 'Not informative' },
+      { items: [{ kind: 'question', id: NO_SUCH_ITEM, decision: 'approve' }] }],
   };
   return o[id];
 }
@@ -412,12 +413,14 @@ const DEPENDENT = {
     yield ['empty attachment_ids alone', { attachment_ids: [] }];
   },
   decideModeration: function* () {
-    yield ['reject without a reason', { kind: 'answer', id: 1, decision: 'reject' }];
-    yield ['reject with a null reason', { kind: 'answer', id: 1, decision: 'reject', reason: null }];
-    yield ['batch: reject without a reason', { items: [{ kind: 'answer', id: 1, decision: 'reject' }] }];
+    // ids that name nothing: were one of these accepted, it would decide nothing
+    const id = NO_SUCH_ITEM;
+    yield ['reject without a reason', { kind: 'answer', id, decision: 'reject' }];
+    yield ['reject with a null reason', { kind: 'answer', id, decision: 'reject', reason: null }];
+    yield ['batch: reject without a reason', { items: [{ kind: 'answer', id, decision: 'reject' }] }];
     yield ['batch: empty', { items: [] }];
-    yield ['a single decision and a batch at once', { kind: 'answer', id: 1, decision: 'approve', items: [] }];
-    yield ['batch: blank reason', { items: [{ kind: 'answer', id: 1, decision: 'reject', reason: '    ' }] }];
+    yield ['a single decision and a batch at once', { kind: 'answer', id, decision: 'approve', items: [] }];
+    yield ['batch: blank reason', { items: [{ kind: 'answer', id, decision: 'reject', reason: '    ' }] }];
   },
 };
 
@@ -579,8 +582,13 @@ async function main() {
   const support = await login('support@demo.sellerdesk.dev', DEMO_PASSWORD);
   const tok = { buyer: buyer.token, buyerId: buyer.id, buyerEmail: buyer.email, seller: seller.token, support };
   const f = await fixtures(tok);
-  const ops = operations();
+  // what removes or closes the check's own objects runs last, after everything that uses them
+  const last = (o) => o.method === 'DELETE' || /^(closeChat|endPromotion|revokeApiKey)$/.test(o.id);
+  const ops = operations().sort((a, b) => last(a) - last(b));
   for (const o of ops) await runOp(o, tok, f, tally);
+  // the check's webhooks go: later stages run processes that send deliveries
+  const hooks = await send('GET', '/v1/webhooks?limit=100', { token: tok.seller });
+  for (const h of hooks.json?.items || []) await send('DELETE', `/v1/webhooks/${h.id}`, { token: tok.seller });
   console.log(`# ${ops.length} operations, ${tally.passed + tally.failed + tally.excludedN} variants` +
     `${MAX_VARIANTS ? ` (a sample: at most ${MAX_VARIANTS} per operation)` : ''}, ${tally.excludedN} excluded,` +
     ` in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
