@@ -165,8 +165,9 @@ async function account(role) {
 }
 
 // Who calls each operation (buyer when not listed). listOrders: the seller, whose list (postings)
-// takes the `status` filter.
-const SELLER_OPS = /^(createProduct|updateProduct|createAnswer|countQuestions|setQuestionsStatus|countReviews|setReviewsStatus|listPromotions|getPromotion|listPromotionProducts|createReviewComplaint|deleteAnswer|listPromotionCandidates|addPromotionProducts|removePromotionProducts|changePostingStatus|listOrders|.*Template.*|.*ApiKey.*|.*Webhook.*)$/;
+// takes the `status` filter; createReviewComment: the product's seller, whose comment may take
+// `mark_processed` (the contract's example does; a buyer's may not).
+const SELLER_OPS = /^(createProduct|updateProduct|createAnswer|countQuestions|setQuestionsStatus|countReviews|setReviewsStatus|createReviewComment|listPromotions|getPromotion|listPromotionProducts|createReviewComplaint|deleteAnswer|listPromotionCandidates|addPromotionProducts|removePromotionProducts|changePostingStatus|listOrders|.*Template.*|.*ApiKey.*|.*Webhook.*)$/;
 const SUPPORT_OPS = /^(createPromotion|updatePromotion|endPromotion|listOffenders|listModerationQueue|decideModeration|createBroadcast|.*ChatRestriction)$/;
 const roleOf = (op) => SELLER_OPS.test(op) ? 'seller' : SUPPORT_OPS.test(op) ? 'support' : 'buyer';
 // Valid requests of these are judged by the schema only and never sent: their effect reaches
@@ -259,6 +260,22 @@ async function fixtures(tok) {
     const m = await send('POST', `/v1/chats/${f.own.chats}/messages`, { token: tok.buyer, body: { text: 'Is it in stock?' } });
     if (m.status < 300) f.message = m.json.id;
   }
+  // an order of the product, delivered, with a review (and a comment on it) and a dispute
+  const order = f.own.products && await send('POST', '/v1/orders', { token: tok.buyer,
+    body: { items: [{ product_id: f.own.products, quantity: 2 }] } });
+  const pn = order?.status === 201 ? order.json.postings?.[0]?.posting_number : null;
+  if (pn) {
+    f.own.postings = pn;
+    for (const status of ['delivering', 'delivered'])
+      await send('POST', `/v1/postings/${pn}/status`, { token: tok.seller, body: { status } });
+    await made('reviews', await send('POST', '/v1/reviews', { token: tok.buyer, body: {
+      ...example('/v1/reviews', 'post'), posting_number: pn, product_id: f.own.products, media: undefined } }));
+    await made('disputes', await send('POST', '/v1/disputes', { token: tok.buyer, body: {
+      posting_number: pn, reason: 'wrong_item', text: 'Black tea arrived instead of green.', requested: 'replacement' } }));
+  } else console.log(`# no order of the check's own: ${order?.status} ${order?.text?.slice(0, 200)}`);
+  if (f.own.reviews)
+    await made('review-comments', await send('POST', `/v1/reviews/${f.own.reviews}/comments`,
+      { token: tok.buyer, body: { text: 'Still happy with it a week later.' } }));
   await made('templates', await send('POST', '/v1/templates', { token: tok.seller, body: example('/v1/templates', 'post') }));
   await made('webhooks', await send('POST', '/v1/webhooks', { token: tok.seller, body: example('/v1/webhooks', 'post') }));
   await made('api-keys', await send('POST', '/v1/api-keys', { token: tok.seller, body: example('/v1/api-keys', 'post') }));
