@@ -608,8 +608,8 @@ async function main() {
   let checked = 0;
   for (const o of ops) {
     if ((Date.now() - t0) / 1000 > BUDGET_S) {
-      tally.fail('the check', 'time budget', `done within ${BUDGET_S} s`,
-        `${checked} of ${ops.length} operations checked when it ran out`);
+      tally.failed++;
+      console.log(`not ok - the check: its time budget of ${BUDGET_S} s is spent with ${checked} of ${ops.length} operations checked`);
       break;
     }
     await runOp(o, tok, f, tally);
