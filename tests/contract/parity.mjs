@@ -361,7 +361,7 @@ function* memberVariants(base, name, s, required, depth = 0) {
   if (s.t === 'string') {
     yield [`${name} of the wrong type (number)`, put(12345)];
     if (s.enum) yield [`${name} not one of its values`, put('zz_not_a_value')];
-    if (!s.enum && !s.format && !s.pattern?.startsWith('^')) {
+    if (!s.enum && !s.format) {
       const n = Math.min(Math.max(s.minLength ?? 3, 3), s.maxLength ?? 3);
       yield [`${name} blank (spaces)`, put(' '.repeat(n))];
       yield [`${name} blank (tab, newline)`, put('\t\n \t'.slice(0, Math.max(n, 1)).padEnd(n, ' '))];
@@ -471,12 +471,10 @@ function* queryVariants(params) {
       if (s.format === 'date') {
         yield [`${n} valid`, { [n]: '2026-01-01' }];
         yield [`${n} not a date`, { [n]: '2026-13-45' }];
-      } else if (!s.pattern?.startsWith('^')) {
-        yield [`${n} valid`, { [n]: String(sampleValue(s, n)) }];
-        yield [`${n} blank`, { [n]: '   ' }];
       } else {
         yield [`${n} valid`, { [n]: String(sampleValue(s, n)) }];
-        yield [`${n} not matching its pattern`, { [n]: 'x y' }];
+        yield [`${n} blank`, { [n]: '   ' }];
+        if (s.pattern?.startsWith('^')) yield [`${n} not matching its pattern`, { [n]: 'x y' }];
       }
       if (s.maxLength !== undefined && s.maxLength < 4000) yield [`${n} longer than ${s.maxLength}`, { [n]: 'y'.repeat(s.maxLength + 1) }];
     } else if (s.t === 'string' && n === 'cursor') {
