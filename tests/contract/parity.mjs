@@ -69,8 +69,9 @@ const EXCLUDED = [
       ' idempotency_key_reused (a stored key)',
     when: (r) => r.status === 422 &&
       ['content_violation', 'webhook_url_not_allowed', 'file_type_mismatch', 'idempotency_key_reused'].includes(r.code) },
+  // (only where the schema accepts: a 400 for an input the schema rejects is agreement)
   { why: 'field errors that need a lookup, the clock or DNS (' + [...DB_FIELD_CODES].join(', ') + ')',
-    when: (r) => r.status === 400 && r.fieldCodes.length > 0 &&
+    when: (r) => r.status === 400 && r.schemaOk && r.fieldCodes.length > 0 &&
       r.fieldCodes.every((c) => DB_FIELD_CODES.has(c)) },
   { why: 'too many requests (429) or the database busy (503): retry conditions, not verdicts',
     when: (r) => r.status === 429 || r.status === 503 },
@@ -186,6 +187,8 @@ const roleOf = (op) => SELLER_OPS.test(op) ? 'seller' : SUPPORT_OPS.test(op) ? '
 // Valid requests of these are judged by the schema only and never sent: their effect reaches
 // beyond the check's own accounts (a broadcast notifies every user, a promotion is offered to every seller; later stages deliver them).
 const NOT_SENT = new Set(['createBroadcast', 'createPromotion']);
+// Operations whose rules depend on the role run as these roles too (after roleOf's).
+const OTHER_ROLES = { startChat: ['seller', 'support'] };
 
 function operations() {
   const out = [];
@@ -293,6 +296,7 @@ async function fixtures(tok) {
   await made('webhooks', await send('POST', '/v1/webhooks', { token: tok.seller, body: example('/v1/webhooks', 'post') }));
   await made('api-keys', await send('POST', '/v1/api-keys', { token: tok.seller, body: example('/v1/api-keys', 'post') }));
   f.own.users = tok.buyerId;
+  f.sellerId = tok.sellerId;
   // refresh tokens of the check's own buyer, one for refreshing and one for logging out
   f.refresh = [(await loginPair(tok.buyerEmail, DEMO_PASSWORD)).refresh_token,
     (await loginPair(tok.buyerEmail, DEMO_PASSWORD)).refresh_token];
@@ -348,7 +352,14 @@ function bodyOverrides(id, role, f) {
     registerUser: [{ email: `parity-r-${RUN}@example.com`, password: DEMO_PASSWORD, role: 'buyer', display_name: 'Parity R' }],
     createProduct: [{ ...example('/v1/products', 'post'), offer_id: `PARITY2-${RUN}` }],
     createOrder: [{ items: [{ product_id: f.own.products ?? 1, quantity: 1 }] }],
-    startChat: [{ kind: 'buyer_seller', product_id: f.own.products ?? 1 }],
+    startChat: {
+      buyer: [{ kind: 'buyer_seller', product_id: f.own.products ?? 1 },
+        { kind: 'buyer_support', topic: 'Where is my refund?' }],
+      seller: [{ kind: 'buyer_seller', posting_number: f.own.postings ?? '10000001-0001', reason: 'availability' },
+        { kind: 'seller_support', topic: 'Payout for October' }],
+      support: [{ kind: 'buyer_support', user_id: f.own.users ?? 1, topic: 'Your refund request' },
+        { kind: 'seller_support', user_id: f.sellerId ?? 1, topic: 'Your payout' }],
+    }[role],
     markChatRead: [{ up_to_message_id: f.message ?? 1 }],
     decideModeration: [{ kind: 'answer', id: NO_SUCH_ITEM, decision: 'reject', reason: 'Not informative' },
       { items: [{ kind: 'question', id: NO_SUCH_ITEM, decision: 'approve' }] }],
@@ -521,8 +532,8 @@ function serverVerdict(r) {
   const fieldCodes = (r.json?.errors || []).map((e) => e.code);
   return { status: r.status, code: r.json?.code, fieldCodes };
 }
-async function runOp(o, tok, f, tally) {
-  const role = roleOf(o.id);
+async function runOp(o, tok, f, tally, asRole) {
+  const role = asRole || roleOf(o.id);
   const rb = resolve(o.op.requestBody || {});
   const json = rb.content?.['application/json'];
   const raw = rb.content && !json ? rb.content : null;
@@ -585,7 +596,7 @@ async function runOp(o, tok, f, tally) {
     ? [cases[0], ...Array.from({ length: Math.min(MAX_VARIANTS - 1, invalid.length) }, (_, k) => invalid[Math.floor(k * stride)])]
     : cases;
   for (const c of sample) {
-    const label = `${o.method} ${o.path} (${o.id})`;
+    const label = `${o.method} ${o.path} (${o.id}${asRole ? ` as ${asRole}` : ''})`;
     if (NOT_SENT.has(o.id) && c.schemaOk) { tally.excluded(label, c.variant, 'not sent (NOT_SENT)'); continue; }
     if (o.id === 'streamEvents' && c.schemaOk) { tally.excluded(label, c.variant, 'an event stream never ends; listEvents has its parameters'); continue; }
     // a valid request goes to the valid target (the check's own object, or one that names nothing)
@@ -623,7 +634,8 @@ async function main() {
   };
   const buyer = await account('buyer'), seller = await account('seller');
   const support = await login('support@demo.sellerdesk.dev', DEMO_PASSWORD);
-  const tok = { buyer: buyer.token, buyerId: buyer.id, buyerEmail: buyer.email, seller: seller.token, support };
+  const tok = { buyer: buyer.token, buyerId: buyer.id, buyerEmail: buyer.email, seller: seller.token,
+    sellerId: seller.id, support };
   const f = await fixtures(tok);
   // what removes or closes the check's own objects runs last, after everything that uses them
   const last = (o) => o.method === 'DELETE' || /^(closeChat|endPromotion|revokeApiKey|actOnDispute)$/.test(o.id);
@@ -636,6 +648,7 @@ async function main() {
       break;
     }
     await runOp(o, tok, f, tally);
+    for (const r of OTHER_ROLES[o.id] || []) await runOp(o, tok, f, tally, r);
     checked++;
   }
   // the check's webhooks go: later stages run processes that send deliveries
