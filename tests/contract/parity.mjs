@@ -63,6 +63,8 @@ const EXCLUDED = [
     when: (r) => r.status === 403 },
   { why: 'a missing or foreign object (404) is a database outcome',
     when: (r) => r.status === 404 },
+  // (a conflict may be found before the rest of the body is checked: a posting's second review
+  // is 409 before its media are looked up, so an invalid body may get it too)
   { why: 'a state conflict (409) is a database outcome', when: (r) => r.status === 409 },
   { why: 'a 422 on what the request says, not its shape: content_violation (the content-safety' +
       ' engine), webhook_url_not_allowed (where the host resolves), file_type_mismatch (the bytes),' +
@@ -361,6 +363,13 @@ function bodyOverrides(id, role, f) {
         { kind: 'seller_support', user_id: f.sellerId ?? 1, topic: 'Your payout' }],
     }[role],
     markChatRead: [{ up_to_message_id: f.message ?? 1 }],
+    // the contract's examples on the check's own delivered posting (which has its review and
+    // dispute already: a valid request is a 409, an invalid one a 400 before any lookup)
+    createReview: f.own.postings && [{ ...example('/v1/reviews', 'post'), posting_number: f.own.postings,
+      product_id: f.own.products, media: undefined }],
+    openDispute: f.own.postings && mediaExamples(resolve(spec.paths['/v1/disputes'].post.requestBody).content['application/json'])
+      .map((e) => ({ ...e, posting_number: f.own.postings, media: undefined,
+        ...(e.items ? { items: e.items.map((it) => ({ ...it, product_id: f.own.products })) } : {}) })),
     decideModeration: [{ kind: 'answer', id: NO_SUCH_ITEM, decision: 'reject', reason: 'Not informative' },
       { items: [{ kind: 'question', id: NO_SUCH_ITEM, decision: 'approve' }] }],
   };
