@@ -80,6 +80,15 @@ def body_schema(spec, op):
     return None, None
 
 
+def unwrap_nullable(spec, schema):
+    """A member "X or null" (anyOf/oneOf of a schema and type null) is read as X: its wrong
+    values are X's."""
+    schema = resolve(spec, schema)
+    alts = [resolve(spec, a) for a in schema.get("anyOf", schema.get("oneOf", []))]
+    rest = [a for a in alts if a.get("type") != "null"]
+    return rest[0] if len(rest) == 1 and len(alts) == 2 else schema
+
+
 def schema_props(spec, schema):
     """Properties and required names, merged through allOf. A oneOf/anyOf gives every
     branch's properties, and requires only what every branch requires (a chat start needs a
@@ -96,7 +105,7 @@ def schema_props(spec, schema):
                 props.update(schema_props(spec, b)[0])
             required |= set.intersection(*(schema_props(spec, b)[1] for b in branches))
     for k, v in schema.get("properties", {}).items():
-        props[k] = resolve(spec, v)
+        props[k] = unwrap_nullable(spec, v)
     required |= set(schema.get("required", []))
     return props, required
 
