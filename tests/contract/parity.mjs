@@ -55,6 +55,8 @@ const DB_FIELD_CODES = new Set([
   'template_limit_reached', // per-account count
   'not_about_product', // a chat's context: a lookup
   'webhook_url_not_allowed', // the URL's host resolves to a refused address: DNS
+  'in_the_past', // a promotion's date_start: the clock
+  'invalid_range', // one date against another, given or stored (a promotion's dates, a list's days)
 ]);
 const EXCLUDED = [
   { why: 'credentials (401 on log-in, refresh, log-out) are checked against the database',
@@ -187,8 +189,9 @@ const SELLER_OPS = /^(createProduct|updateProduct|createAnswer|countQuestions|se
 const SUPPORT_OPS = /^(createPromotion|updatePromotion|endPromotion|listOffenders|listModerationQueue|decideModeration|createBroadcast|.*ChatRestriction)$/;
 const roleOf = (op) => SELLER_OPS.test(op) ? 'seller' : SUPPORT_OPS.test(op) ? 'support' : 'buyer';
 // Valid requests of these are judged by the schema only and never sent: their effect reaches
-// beyond the check's own accounts (a broadcast notifies every user, a promotion is offered to every seller; later stages deliver them).
-const NOT_SENT = new Set(['createBroadcast', 'createPromotion']);
+// beyond the check's own accounts (a broadcast notifies every user; later stages deliver it).
+// (A promotion is made for the check's own seller only: see ownPromotion.)
+const NOT_SENT = new Set(['createBroadcast']);
 // Operations whose rules depend on the role run as these roles too (after roleOf's).
 const OTHER_ROLES = { startChat: ['seller', 'support'] };
 
@@ -294,6 +297,9 @@ async function fixtures(tok) {
   if (f.own.reviews)
     await made('review-comments', await send('POST', `/v1/reviews/${f.own.reviews}/comments`,
       { token: tok.buyer, body: { text: 'Still happy with it a week later.' } }));
+  // a promotion open to the check's own seller only, months ahead: nobody else sees it or
+  // hears of it during the tests
+  await made('promotions', await send('POST', '/v1/promotions', { token: tok.support, body: ownPromotion(tok) }));
   await made('templates', await send('POST', '/v1/templates', { token: tok.seller, body: example('/v1/templates', 'post') }));
   await made('webhooks', await send('POST', '/v1/webhooks', { token: tok.seller, body: example('/v1/webhooks', 'post') }));
   await made('api-keys', await send('POST', '/v1/api-keys', { token: tok.seller, body: example('/v1/api-keys', 'post') }));
@@ -331,6 +337,10 @@ async function fixtures(tok) {
     }
   return f;
 }
+function ownPromotion(tok) {
+  return { ...example('/v1/promotions', 'post'), date_start: '2027-06-01T00:00:00Z', date_end: '2027-06-30T00:00:00Z',
+    freeze_date: '2027-06-15T00:00:00Z', audience: 'sellers', seller_ids: [tok.sellerId] };
+}
 function psql(q) {
   if (!process.env.DATABASE_URL) return null;
   try {
@@ -363,6 +373,9 @@ function bodyOverrides(id, role, f) {
         { kind: 'seller_support', user_id: f.sellerId ?? 1, topic: 'Your payout' }],
     }[role],
     markChatRead: [{ up_to_message_id: f.message ?? 1 }],
+    createPromotion: [ownPromotion({ sellerId: f.sellerId })],
+    // the example's change, moved to the check's own promotion's month
+    updatePromotion: [{ date_end: '2027-06-25T00:00:00Z', max_discount_percent: 60 }],
     // the contract's examples on the check's own delivered posting (which has its review and
     // dispute already: a valid request is a 409, an invalid one a 400 before any lookup)
     createReview: f.own.postings && [{ ...example('/v1/reviews', 'post'), posting_number: f.own.postings,
