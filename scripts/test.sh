@@ -163,7 +163,7 @@ count_plain "$TMP/smoke.out"
 
 stage "contract parity: generated requests judged by the schema (ajv) and by the server"
 # tests/contract/: ajv, ajv-formats and yaml pinned in its package-lock.json, installed once.
-# About 1 500 requests: 3 s, 13 s under valgrind (most are refused before any statement runs),
+# About 1 650 requests: 3–4 s, 15 s under valgrind (most are refused before any statement runs),
 # so every variant runs there too; past 100 s (PARITY_BUDGET_S) the rest is a failure.
 if [ -d tests/contract/node_modules ] ||
     (cd tests/contract && npm ci --no-audit --no-fund --loglevel=error); then
