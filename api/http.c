@@ -190,13 +190,17 @@ int http_require_role(struct http_ctx *ctx, unsigned mask)
     return -1;
 }
 
+int http_content_is_json(const char *ct)
+{
+    size_t ctlen = strlen("application/json");
+    return ct && strncasecmp(ct, "application/json", ctlen) == 0 &&
+           (ct[ctlen] == '\0' || ct[ctlen] == ';' || ct[ctlen] == ' ');
+}
+
 json_t *http_body_object(struct http_ctx *ctx)
 {
-    const char *ct = http_header(ctx, "Content-Type");
     json_error_t jerr;
-    size_t ctlen = strlen("application/json");
-    if (!ct || strncasecmp(ct, "application/json", ctlen) != 0 ||
-        (ct[ctlen] != '\0' && ct[ctlen] != ';' && ct[ctlen] != ' ')) {
+    if (!http_content_is_json(http_header(ctx, "Content-Type"))) {
         http_problem(ctx, SD_ERR_MEDIA_TYPE, NULL,
                      "The body must be JSON with Content-Type: application/json.");
         return NULL;

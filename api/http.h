@@ -100,6 +100,8 @@ int http_store_error(struct http_ctx *ctx, sd_err e);
 /* Requires the caller's role to be one of mask; answers 403 and returns -1 otherwise. */
 int http_require_role(struct http_ctx *ctx, unsigned mask);
 
+/* Whether a Content-Type names JSON (application/json, parameters allowed). */
+int http_content_is_json(const char *ct);
 /* The JSON object body. Answers 415 (not JSON), 400 (malformed, not an object) and
  * returns NULL in that case. */
 json_t *http_body_object(struct http_ctx *ctx);

@@ -327,6 +327,8 @@ static int decisions_single(struct http_ctx *ctx, json_t *body)
         return http_problem(ctx, e, "already_decided", "This %s was decided already.", d.kind);
     if (e != SD_OK)
         return http_store_error(ctx, e);
+    /* "form" tells the two answers of this operation apart (the contract's discriminator) */
+    json_object_set_new(out, "form", json_string("single"));
     return http_json(ctx, 200, out);
 }
 
@@ -381,7 +383,7 @@ static int decisions_batch(struct http_ctx *ctx, json_t *body)
             return http_store_error(ctx, e);
         }
     }
-    return http_json(ctx, 200, json_pack("{s:o}", "results", results));
+    return http_json(ctx, 200, json_pack("{s:s, s:o}", "form", "batch", "results", results));
 }
 
 HANDLER(moderation_decisions)

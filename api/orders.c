@@ -144,7 +144,10 @@ HANDLER(orders_list)
                              &items, &has_more, &last);
     if (e != SD_OK)
         return http_store_error(ctx, e);
-    return http_page(ctx, items, has_more, last, scope);
+    /* "list" tells the two pages apart (the contract's discriminator): a seller's postings,
+     * or the orders a buyer (or support) sees */
+    return http_page_with(ctx, items, has_more, last, scope,
+                          json_pack("{s:s}", "list", seller ? "postings" : "orders"));
 }
 
 static const char *posting_number_param(struct http_ctx *ctx)

@@ -209,8 +209,11 @@ static void webhook_parse_update(json_t *body, void *args, json_t *errors)
     http_check_fields(body, update_rules, NULL, errors);
     a->f.url = json_string_value(json_object_get(body, "url"));
     webhook_parse_url(a->f.url, errors);
-    if (json_object_get(body, "events")) {
-        webhook_parse_events(json_object_get(body, "events"), a->events, sizeof a->events, errors);
+    /* null is absent, as for every optional member: the events are kept (a null here once
+     * reached the store with no list written, a 500) */
+    const json_t *events = json_object_get(body, "events");
+    if (events && !json_is_null(events)) {
+        webhook_parse_events(events, a->events, sizeof a->events, errors);
         a->f.events = a->events;
     }
     description = json_string_value(d);

@@ -61,6 +61,8 @@ Composed schemas (allOf/oneOf/anyOf)
    every non-null branch must have one, since a reader may meet any of them.
  - The members of each branch are members of the composed schema and are checked where
    they are declared (a component's members once, in the component).
+ - A branch that names again a member its composing schema declares ("one of text,
+   attachment_ids, template_id is required") only constrains it: it is checked where declared.
  - `if`, `then`, `else`, `not`, `propertyNames` and `dependentSchemas` only constrain the
    members declared elsewhere (e.g. `amount: false` or a restated `$ref`), so their
    `properties` are not members and are not checked by rules 1 and 4.
@@ -242,25 +244,30 @@ def example_through(doc, schema, depth=0):
 # ---------------------------------------------------------------- walking the document
 
 
-def walk_schema(doc, schema, parts, visit, owner):
+def walk_schema(doc, schema, parts, visit, owner, declared=()):
     """Calls visit(name, member_schema, parts, owner) for each member declared in `schema`
     (not in schemas it $refs: those are walked as components). owner names the object the
-    members belong to (a component or a member name)."""
+    members belong to (a component or a member name). declared: the members the schema that
+    composes this branch declares itself; a branch that names them again only constrains them
+    ("exactly one of these is present") and is not where they are declared."""
     if not isinstance(schema, dict):
         return
     props = schema.get("properties")
     if isinstance(props, dict):
         for name, member in props.items():
+            if name in declared:
+                continue
             mparts = parts + ["properties", name]
             visit(name, member, mparts, owner)
             walk_schema(doc, member, mparts, visit, name)
     for key in ("items", "additionalProperties", "contains", "unevaluatedProperties"):
         if isinstance(schema.get(key), dict):
             walk_schema(doc, schema[key], parts + [key], visit, owner)
+    own = tuple(props) if isinstance(props, dict) else ()
     for key in ("prefixItems", "allOf", "oneOf", "anyOf"):
         if isinstance(schema.get(key), list):
             for i, b in enumerate(schema[key]):
-                walk_schema(doc, b, parts + [key, i], visit, owner)
+                walk_schema(doc, b, parts + [key, i], visit, owner, own if key != "prefixItems" else ())
     for key in ("$defs", "patternProperties"):
         if isinstance(schema.get(key), dict):
             for k, b in schema[key].items():

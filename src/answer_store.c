@@ -11,10 +11,12 @@
     ".moderation_reason, 'moderation_due_at', sd_ts(" t ".moderation_due_at),"                     \
     " 'flags', " t ".flags, 'published', " t ".moderation_status = 'approved' AND " t              \
     ".deleted_at IS NULL, 'deleted_at', sd_ts(" t ".deleted_at), 'created_at', sd_ts(" t           \
-    ".created_at))"
+    ".created_at), 'view', 'full')"
+/* "view" tells the two forms apart (the contract's discriminator): the full answer its seller
+ * and support see, the public one everyone else sees */
 #define ANSWER_PUBLIC_JSON(t)                                                                      \
     "json_build_object('id', " t ".id, 'question_id', " t ".question_id, 'text', " t ".text,"      \
-    " 'created_at', sd_ts(" t ".created_at))"
+    " 'created_at', sd_ts(" t ".created_at), 'view', 'public')"
 
 DB_STMT(answer_q_answerable, "SELECT 1 FROM questions WHERE id = $1 AND seller_id = $2"
                              " AND moderation_status = 'approved'");

@@ -147,7 +147,8 @@ END_TEST
 static void assert_answer_shape(const json_t *a)
 {
     char *dump = json_dumps(a, JSON_COMPACT);
-    ck_assert_msg(json_object_size(a) == 10, "expected 10 members: %s", dump);
+    ck_assert_msg(json_object_size(a) == 11, "expected 11 members: %s", dump);
+    ck_assert_msg(api_jstr(a, "view") && strcmp(api_jstr(a, "view"), "full") == 0, "%s", dump);
     ck_assert_msg(api_jint(a, "id") > 0 && api_jint(a, "question_id") > 0, "%s", dump);
     ck_assert_msg(api_jstr(a, "text") && api_jstr(a, "moderation_status"), "%s", dump);
     ck_assert_msg(json_object_get(a, "moderation_reason") != NULL, "%s", dump);
@@ -374,8 +375,9 @@ START_TEST(test_unpublish_turns_question_back_to_viewed)
     long status;
     json_t *l = qa_answers(w.buyer.token, q, &status);
     ck_assert_uint_eq(json_array_size(l), 2);
-    /* the public shape has no moderation details */
-    ck_assert_uint_eq(json_object_size(json_array_get(l, 0)), 4);
+    /* the public shape has no moderation details; "view" tells it from the full one */
+    ck_assert_uint_eq(json_object_size(json_array_get(l, 0)), 5);
+    ck_assert_str_eq(api_jstr(json_array_get(l, 0), "view"), "public");
     json_decref(l);
     struct api_resp *r = qa_delete_answer(w.seller.token, id1);
     ck_assert_status(r, 204);

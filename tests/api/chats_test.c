@@ -1308,8 +1308,18 @@ START_TEST(test_close)
     json_int_t m1 = send_ok(d.buyer.token, chat, "Hello");
     assert_chat_state(d.seller.token, chat, 1, 1);
 
+    /* the operation's declared body is {} at most (openapi.yaml, NoBody), and it is JSON:
+     * anything else is refused and the chat stays open */
+    chat_path(path, sizeof path, chat, "/close");
     struct api_resp *r =
-        api_post(chat_path(path, sizeof path, chat, "/close"), d.buyer.token, NULL);
+        api_request("POST", path, d.buyer.token, "{\"reason\":\"done\"}", NULL, NULL);
+    ck_assert_problem(r, 400, "unexpected_body");
+    api_free(r);
+    r = api_request("POST", path, d.buyer.token, "{}", "text/plain", NULL);
+    ck_assert_status(r, 415);
+    api_free(r);
+    assert_chat_state(d.seller.token, chat, 1, 1);
+    r = api_post(path, d.buyer.token, "{}");
     ck_assert_status(r, 200);
     ck_assert_int_eq(api_int(r, "id"), chat);
     ck_assert_str_eq(api_str(r, "status"), "closed");

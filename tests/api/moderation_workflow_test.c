@@ -168,6 +168,7 @@ START_TEST(test_unknown_items_not_found)
                   "answer", "id", (json_int_t)NO_SUCH_ID - 1, "decision", "reject", "reason",
                   "Off topic");
     ck_assert_status(r, 200);
+    ck_assert_str_eq(api_str(r, "form"), "batch"); /* the answers' discriminator */
     json_t *results = json_object_get(r->json, "results");
     ck_assert_uint_eq(json_array_size(results), 2);
     ck_assert_str_eq(api_jstr(json_array_get(results, 0), "result"), "not_found");
@@ -187,7 +188,8 @@ static void assert_decision(const struct api_resp *r, const char *kind, int64_t 
                             const char *decision, const char *reason, int64_t by)
 {
     ck_assert_status(r, 200);
-    ck_assert_msg(json_object_size(r->json) == 7, "%s", r->body);
+    ck_assert_msg(json_object_size(r->json) == 8, "%s", r->body);
+    ck_assert_str_eq(api_str(r, "form"), "single"); /* the answers' discriminator */
     ck_assert_str_eq(api_str(r, "kind"), kind);
     ck_assert_int_eq(api_int(r, "id"), id);
     ck_assert_str_eq(api_str(r, "decision"), decision);
@@ -286,6 +288,29 @@ START_TEST(test_reject_question_notifies_buyer)
 }
 END_TEST
 
+/* The answer an event carries names its form like the API's answers: "view" (the contract's
+ * discriminator), public for the question's author, full for the answer's */
+static void assert_event_answer_view(const char *token, const char *type, int64_t answer,
+                                     const char *view)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/v1/events?types=%s&limit=100", type);
+    struct api_resp *r = api_get(path, token);
+    ck_assert_status(r, 200);
+    const json_t *found = NULL, *ev;
+    size_t i;
+    json_array_foreach(json_object_get(r->json, "items"), i, ev)
+    {
+        const json_t *d = json_object_get(ev, "data");
+        if (api_jint(d, "answer_id") == answer)
+            found = json_object_get(d, "answer");
+    }
+    ck_assert_msg(found != NULL, "no %s event of answer %lld: %s", type, (long long)answer,
+                  r->body);
+    ck_assert_str_eq(api_jstr(found, "view"), view);
+    api_free(r);
+}
+
 START_TEST(test_publishing_answers)
 {
     struct qa_world w;
@@ -314,6 +339,7 @@ START_TEST(test_publishing_answers)
     ck_assert_int_eq(api_jint(json_object_get(n, "data"), "question_id"), q);
     ck_assert_int_eq(api_jint(json_object_get(n, "data"), "product_id"), w.product);
     json_decref(n);
+    assert_event_answer_view(w.buyer.token, "question.answer_published", id1, "public");
     /* the second published answer does not notify again */
     qa_decide_ok(w.support.token, "answer", id2, "approve", NULL);
     ck_assert_int_eq(
@@ -346,6 +372,7 @@ START_TEST(test_reject_answer_notifies_seller)
     ck_assert_ptr_nonnull(strstr(api_jstr(n, "body"), "Not informative"));
     ck_assert_int_eq(api_jint(json_object_get(n, "data"), "question_id"), q);
     json_decref(n);
+    assert_event_answer_view(w.seller.token, "question.answer_rejected", id, "full");
     ck_assert_int_eq(
         qa_notifications(w.buyer.token, "question.answer_published", "question_id", q, NULL), 0);
     long status;

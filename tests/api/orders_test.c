@@ -202,6 +202,28 @@ static void assert_new_posting(const json_t *p, const json_t *order, int64_t sel
     assert_json_null(p, "cancelled_at");
 }
 
+/* GET /v1/orders answers orders to buyers and support and postings to sellers: "list" says
+ * which (the contract's discriminator), on an empty page too */
+START_TEST(test_list_names_its_kind)
+{
+    struct api_user buyer, seller, support;
+    api_new_user(&buyer, "buyer");
+    api_new_user(&seller, "seller");
+    api_demo_user(&support, SUPPORT_EMAIL);
+    const struct {
+        const struct api_user *u;
+        const char *list;
+    } cases[] = {{&buyer, "orders"}, {&seller, "postings"}, {&support, "orders"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct api_resp *r = api_get("/v1/orders?limit=1", cases[i].u->token);
+        ck_assert_status(r, 200);
+        ck_assert_str_eq(api_str(r, "list"), cases[i].list);
+        ck_assert_uint_eq(json_object_size(r->json), 3); /* list, items, next_cursor */
+        api_free(r);
+    }
+}
+END_TEST
+
 START_TEST(test_order_returns_order_and_reserves_stock)
 {
     struct api_user seller, buyer;
@@ -1237,6 +1259,7 @@ Suite *orders_suite(void)
     Suite *s = suite_create("orders");
     TCase *create = api_tcase("create");
     tcase_add_test(create, test_order_returns_order_and_reserves_stock);
+    tcase_add_test(create, test_list_names_its_kind);
     tcase_add_test(create, test_order_price_is_fixed_at_order_time);
     tcase_add_test(create, test_order_across_two_sellers_makes_two_postings);
     tcase_add_test(create, test_order_accepts_fifty_items);

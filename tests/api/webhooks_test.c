@@ -279,6 +279,14 @@ START_TEST(test_update_rules)
     r = api_patch(path, s.token, "{\"events\":[]}");
     assert_field_error(r, "events", "too_short");
     api_free(r);
+    /* null events are absent: kept as they were, not a 500 */
+    r = api_patch(path, s.token, "{\"events\":null}");
+    assert_field_error(r, "", "empty_update");
+    api_free(r);
+    r = api_patch(path, s.token, "{\"events\":null,\"description\":\"ERP\"}");
+    ck_assert_status(r, 200);
+    ck_assert_str_eq(api_str(r, "description"), "ERP");
+    api_free(r);
     r = api_patch(path, s.token, "{\"status\":\"active\"}");
     ck_assert_status(r, 200);
     ck_assert_str_eq(api_str(r, "status"), "active");

@@ -80,16 +80,32 @@ def body_schema(spec, op):
     return None, None
 
 
+def unwrap_nullable(spec, schema):
+    """A member "X or null" (anyOf/oneOf of a schema and type null) is read as X: its wrong
+    values are X's."""
+    schema = resolve(spec, schema)
+    alts = [resolve(spec, a) for a in schema.get("anyOf", schema.get("oneOf", []))]
+    rest = [a for a in alts if a.get("type") != "null"]
+    return rest[0] if len(rest) == 1 and len(alts) == 2 else schema
+
+
 def schema_props(spec, schema):
-    """Properties and required names, merged through allOf; oneOf/anyOf take the first."""
+    """Properties and required names, merged through allOf. A oneOf/anyOf gives every
+    branch's properties, and requires only what every branch requires (a chat start needs a
+    posting_number in one branch and a product_id in the other: neither is required)."""
     schema = resolve(spec, schema)
     props, required = {}, set()
-    for part in schema.get("allOf", []) + schema.get("oneOf", [])[:1] + schema.get("anyOf", [])[:1]:
+    for part in schema.get("allOf", []):
         p, r = schema_props(spec, part)
         props.update(p)
         required |= r
+    for branches in (schema.get("oneOf", []), schema.get("anyOf", [])):
+        if branches:
+            for b in branches:
+                props.update(schema_props(spec, b)[0])
+            required |= set.intersection(*(schema_props(spec, b)[1] for b in branches))
     for k, v in schema.get("properties", {}).items():
-        props[k] = resolve(spec, v)
+        props[k] = unwrap_nullable(spec, v)
     required |= set(schema.get("required", []))
     return props, required
 
@@ -128,7 +144,8 @@ def example_body(spec, op, schema):
 
 def json_variants(spec, op, schema):
     props, required = schema_props(spec, schema)
-    if required:  # {} and no body are valid where nothing is required
+    # {} is valid where nothing is required, unless a union needs one of its branches
+    if required or schema.get("oneOf") or schema.get("anyOf"):
         yield "empty object", b"{}"
     if resolve(spec, op.get("requestBody", {})).get("required"):
         yield "empty body", b""
