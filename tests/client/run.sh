@@ -26,7 +26,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 rm -rf dist schema.d.ts
 
-if timeout 60 node_modules/.bin/openapi-typescript ../../openapi.yaml -o schema.d.ts >"$TMP/gen.log" 2>&1; then
+if timeout 60 node gen.mjs >"$TMP/gen.log" 2>&1; then
     ok "schema.d.ts generated from openapi.yaml"
 else
     not_ok "schema.d.ts generated from openapi.yaml"; cat "$TMP/gen.log"; finish

@@ -189,7 +189,7 @@ async function walkthrough(): Promise<void> {
 
   // --- 8. the seller finds the unread chat, reads it and answers ---
   const unread = answered('the seller sees the unread chat',
-    await asSeller.GET('/v1/chats', { params: { query: { unread_only: 'true' } } }), 200);
+    await asSeller.GET('/v1/chats', { params: { query: { unread_only: true } } }), 200);
   const unreadChat = unread.items[0];
   check('the seller sees the unread chat', {
     'one unread': unread.total_unread === 1, 'the chat alone': unread.items.length === 1 && unreadChat?.id === chat.id,
@@ -318,11 +318,11 @@ async function walkthrough(): Promise<void> {
 
   // --- 14. the buyer reviews the tea with a photo ---
   const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
-  // The contract types the upload's body (FileBytes) as a string; the bytes go through a body
-  // serializer, the typed body being an empty placeholder (see README, "The typed client").
+  // The upload's body is bytes (FileBytes, format: binary, a Blob here); openapi-fetch would
+  // serialize a body as JSON, so the Blob is passed on as it is.
   const photo = answered('the buyer uploads a photo', await asBuyer.POST('/v1/files', {
-    body: '',
-    bodySerializer: () => png,
+    body: new Blob([png]),
+    bodySerializer: (bytes) => bytes,
     headers: { 'Content-Type': 'image/png' },
   }), 201);
   check('the buyer uploads a photo', { 'image/png': photo.content_type === 'image/png', '70 bytes': photo.size === 70 });
@@ -352,7 +352,7 @@ async function walkthrough(): Promise<void> {
     'one of 5 stars': reviewCounts.by_rating['5'] === 1,
   });
   const filtered = answered('the seller finds it with filters and a word', await asSeller.GET('/v1/reviews', {
-    params: { query: { status: 'new', rating: '4,5', has_media: 'true', q: 'aftertaste' } },
+    params: { query: { status: 'new', rating: '4,5', has_media: true, q: 'aftertaste' } },
   }), 200);
   check('the seller finds it with filters and a word', {
     'the review alone': filtered.items.length === 1 && filtered.items[0]?.id === review.id,
