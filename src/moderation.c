@@ -318,15 +318,20 @@ static void profanity_in(struct scan *s, const struct mt_token *tok, const struc
         vp = &own;
     }
     const struct variants *v = vp;
-    for (size_t k = 0; k < v->n; k++) {
-        size_t n = v->len[k];
-        if (ms_in_set(v->w[k], n, &s->lex->profanity_exclusions))
+    /* the exclusions ("страхуй", "сукно") are asked only of a word that matched: most words
+     * match nothing, and the exclusions' "contains" words cost a look at every letter */
+    size_t first = 0;
+    while (first < v->n && !ms_in_set(v->w[first], v->len[first], &s->lex->profanity) &&
+           !obscene_eb(s, v->w[first], v->len[first]))
+        first++;
+    if (first == v->n)
+        return;
+    /* a spelling up to the first obscene one may be an excluded word (as when each spelling
+     * was asked the exclusions first) */
+    for (size_t k = 0; k <= first; k++)
+        if (ms_in_set(v->w[k], v->len[k], &s->lex->profanity_exclusions))
             return;
-        if (ms_in_set(v->w[k], n, &s->lex->profanity) || obscene_eb(s, v->w[k], n)) {
-            ms_add_token(s, MOD_PROFANITY, tok);
-            return;
-        }
-    }
+    ms_add_token(s, MOD_PROFANITY, tok);
 }
 
 /* Is the text between words a and a + 1 a short run of dots, dashes or underscores (no
