@@ -145,7 +145,9 @@ fuzz:
 	    -fno-sanitize-recover=undefined -o $(FUZZ_DIR)/moderation_fuzz \
 	    tests/fuzz/moderation_fuzz.c src/moderation.c src/moderation_match.c \
 	    src/moderation_numbers.c src/moderation_addresses.c src/moderation_text.c \
-	    src/moderation_lexicon.c src/moderation_model.c $(FUZZ_DIR)/model.o -lpthread -lm
+	    src/moderation_profanity.c src/moderation_soft.c src/moderation_opinion.c \
+	    src/moderation_lexicon.c src/moderation_phrases.c src/moderation_model.c \
+	    $(FUZZ_DIR)/model.o -lpthread -lm
 	@cat tests/moderation/*.tsv | grep -v '^#' | cut -f4 | \
 	    awk '{ f = sprintf("$(FUZZ_DIR)/corpus/seed-%04d", NR); printf "%s", $$0 > f; close(f) }'
 	$(FUZZ_DIR)/moderation_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \

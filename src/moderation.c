@@ -198,11 +198,6 @@ static int negated(const struct scan *s, size_t first, size_t last)
            any_in_range(s, 0, s->t->ntok, &lx->fraud_words);
 }
 
-static int is_upper(uint32_t c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 0x0410 && c <= 0x042F) || c == 0x0401;
-}
-
 /* The platform's own name, in any case and with up to two letters of a case ending ("Озона",
  * "OZON"): the shop talking about its own platform, never a rival. */
 #define NAME_MAX_CHARS 64
@@ -219,8 +214,8 @@ static int platform_name(const struct scan *s, size_t i)
         uint32_t w[NAME_MAX_CHARS];
         size_t n = mt_decode_literal(s->cfg->platform_names[k], w, NAME_MAX_CHARS);
         for (size_t j = 0; j < n; j++)
-            w[j] = is_upper(w[j]) ? (w[j] == 0x0401 ? 0x0451 : w[j] + (w[j] < 0x80 ? 32 : 0x20))
-                                  : w[j];
+            w[j] = ms_is_upper(w[j]) ? (w[j] == 0x0401 ? 0x0451 : w[j] + (w[j] < 0x80 ? 32 : 0x20))
+                                     : w[j];
         /* inflected: "Озона", and "Ярмарки" of "Ярмарка" (a final vowel may change) */
         size_t stem = n > 3 && is_vowel(w[n - 1]) ? n - 1 : n;
         if (n && tok->len <= n + 2 && mt_token_is(s->t, tok, w, stem, 1))
@@ -282,112 +277,6 @@ static void detect_phrases(struct scan *s)
     }
 }
 
-/* The obscene е-б root after a prefix ("заебал", "уебок") but not inside other words
- * ("хлебать", "колебания", "небеса"). */
-static int obscene_eb(const struct scan *s, const uint32_t *w, size_t n)
-{
-    size_t at = 0;
-    while (at + 1 < n && !(w[at] == 0x0435 && w[at + 1] == 0x0431))
-        at++;
-    if (at + 1 >= n) /* no е-б at all: the common case */
-        return 0;
-    static const uint32_t follow[] = {0x0430, 0x0443, 0x043B, 0x043D, 0x0442, 0x0438,
-                                      0x044B, 0x044C, 0x0448, 0x0435, 0x0451, 0x043E};
-    const struct lex_set *pre = &s->lex->obscene_prefixes;
-    for (size_t p = 0; p < pre->n; p++) {
-        size_t pl = pre->words[p].len;
-        if (pl + 2 > n || memcmp(w, pre->words[p].cp, pl * sizeof *w) != 0)
-            continue;
-        if (w[pl] != 0x0435 || w[pl + 1] != 0x0431) /* е б */
-            continue;
-        if (pl + 2 == n)
-            return pl > 0;
-        for (size_t f = 0; f < sizeof follow / sizeof follow[0]; f++)
-            if (w[pl + 2] == follow[f])
-                return 1;
-    }
-    return 0;
-}
-
-static void profanity_in(struct scan *s, const struct mt_token *tok, const struct variants *vp)
-{
-    struct variants own;
-    uint32_t spare[3 * VARIANT_MAX];
-    if (!vp) {
-        ms_make_variants(s, tok, &own, spare);
-        vp = &own;
-    }
-    const struct variants *v = vp;
-    /* the exclusions ("страхуй", "сукно") are asked only of a word that matched: most words
-     * match nothing, and the exclusions' "contains" words cost a look at every letter */
-    size_t first = 0;
-    while (first < v->n && !ms_in_set(v->w[first], v->len[first], &s->lex->profanity) &&
-           !obscene_eb(s, v->w[first], v->len[first]))
-        first++;
-    if (first == v->n)
-        return;
-    /* a spelling up to the first obscene one may be an excluded word (as when each spelling
-     * was asked the exclusions first) */
-    for (size_t k = 0; k <= first; k++)
-        if (ms_in_set(v->w[k], v->len[k], &s->lex->profanity_exclusions))
-            return;
-    ms_add_token(s, MOD_PROFANITY, tok);
-}
-
-/* Is the text between words a and a + 1 a short run of dots, dashes or underscores (no
- * space), the way a word is cut to slip past a filter ("на.ху.й", "ху-й-ня", "пи...ц")? */
-static size_t cut_between(const struct mt_text *t, size_t a)
-{
-    size_t from = t->tok[a].last, to = t->tok[a + 1].first;
-    if (to - from == 0 || to - from > 3)
-        return 0;
-    for (size_t k = from; k < to; k++)
-        if (t->norm[k] != '.' && t->norm[k] != '-' && t->norm[k] != '_')
-            return 0;
-    return to - from;
-}
-
-#define CUT_WORD_MAX 16
-
-static int cut_piece(const struct mt_token *tok)
-{
-    return tok->len <= 3 && tok->script != MT_DIGITS;
-}
-
-/* A word cut into pieces of up to three letters is read twice: the pieces joined ("нахуй"),
- * and with each cut standing for hidden letters, as '*' does inside a word ("пи***ц"). */
-static void profanity_cut(struct scan *s)
-{
-    const struct mt_text *t = s->t;
-    for (size_t i = 0; i + 1 < t->ntok; i++) {
-        if (!cut_piece(&t->tok[i]))
-            continue;
-        uint32_t joined[CUT_WORD_MAX], hidden[CUT_WORD_MAX];
-        const uint32_t *w = t->tokbuf + t->tok[i].off;
-        size_t nj = t->tok[i].len, nh = nj, k = i, cut;
-        memcpy(joined, w, nj * sizeof *w);
-        memcpy(hidden, w, nh * sizeof *w);
-        while (k + 1 < t->ntok && (cut = cut_between(t, k)) && cut_piece(&t->tok[k + 1]) &&
-               nh + cut + t->tok[k + 1].len <= CUT_WORD_MAX) {
-            const struct mt_token *next = &t->tok[++k];
-            w = t->tokbuf + next->off;
-            for (size_t c = 0; c < cut; c++)
-                hidden[nh++] = '*';
-            memcpy(joined + nj, w, next->len * sizeof *w);
-            memcpy(hidden + nh, w, next->len * sizeof *w);
-            nj += next->len;
-            nh += next->len;
-        }
-        if (k == i || ms_in_set(joined, nj, &s->lex->profanity_exclusions))
-            continue;
-        if (ms_in_set(joined, nj, &s->lex->profanity) || obscene_eb(s, joined, nj) ||
-            ms_in_set(hidden, nh, &s->lex->profanity)) {
-            ms_add_tokens(s, MOD_PROFANITY, i, k);
-            i = k;
-        }
-    }
-}
-
 /* A question of a few words that asks for a means of paying or a secret and nothing else
  * ("Реквизиты скинуть?", "Код?"): one entry per kind of thing asked for. */
 #define SHORT_ASK_WORDS 6
@@ -423,148 +312,6 @@ static void detect_short_asks(struct scan *s)
                 ms_add_tokens(s, kinds[k].rule, i, i);
                 break;
             }
-}
-
-static void detect_profanity(struct scan *s)
-{
-    for (size_t i = 0; i < s->t->ntok; i++)
-        profanity_in(s, &s->t->tok[i], &s->tv[i]);
-    for (size_t i = 0; i < s->t->nmerged; i++)
-        profanity_in(s, &s->t->merged[i], NULL);
-    profanity_cut(s);
-}
-
-/* ---- soft signals ------------------------------------------------------------------------ */
-
-static int is_lower(uint32_t c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 0x0430 && c <= 0x044F) || c == 0x0451;
-}
-
-int ms_is_emoji(uint32_t c)
-{
-    return (c >= 0x1F300 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) ||
-           (c >= 0x1F000 && c <= 0x1F2FF) || c == 0x2B50 || c == 0x2B55 || c == 0x2B06 ||
-           c == 0x2B07 || c == 0x2934 || c == 0x2935 || c == 0x3030 || c == 0x303D;
-}
-
-#define EMOJI_EXCESS 3
-
-/* Three of one letter ("www", "AAA", "ООО", "III") or a clothing size ("XXXL", "XXS") spell
- * a name, not a stretched sound ("мммм" is one). */
-static int one_letter_word(const struct mt_text *t, const struct mt_token *tok)
-{
-    size_t n = tok->last - tok->first, k = 0;
-    const uint32_t *w = t->norm + tok->first;
-    while (k < n && w[k] == w[0])
-        k++;
-    if (k == n)
-        return n == 3;
-    return w[0] == 'x' && k == n - 1 && (w[k] == 'l' || w[k] == 's');
-}
-
-static void stretched_in(struct scan *s, const struct mt_token *tok)
-{
-    const struct mt_text *t = s->t;
-    if (tok->merged || one_letter_word(t, tok))
-        return;
-    for (size_t i = tok->first; i < tok->last;) {
-        size_t k = i + 1;
-        while (k < tok->last && t->norm[k] == t->norm[i])
-            k++;
-        if (k - i >= 3 && mt_is_letter(t->norm[i]))
-            ms_add_norm(s, MOD_REPEATED_CHARS, i, k);
-        i = k;
-    }
-}
-
-/* A sentence written in capitals is shouting even when the rest of the text is not ("Товар
- * разбит. ТРЕБУЮ ЗАМЕНУ НЕМЕДЛЕННО."): eight letters or more, nine in ten capitals, two words
- * of capitals at least, so "ООО Ромашка" or "размер XXL" stay what they are. */
-static void caps_sentences(struct scan *s)
-{
-    const struct mt_text *t = s->t;
-    size_t from = 0;
-    for (size_t i = 0; i <= t->n; i++) {
-        uint32_t c = i < t->n ? t->orig[i] : '.';
-        if (c != '.' && c != '!' && c != '?' && c != '\n' && c != ';')
-            continue;
-        size_t letters = 0, upper = 0, caps_words = 0, word = 0, word_up = 0;
-        size_t first_up = 0, last_up = 0;
-        for (size_t k = from; k <= i; k++) {
-            uint32_t x = k < i ? t->orig[k] : ' ';
-            int up = is_upper(x), letter = up || is_lower(x);
-            if (letter) {
-                letters++;
-                word++;
-                if (up) {
-                    if (!upper)
-                        first_up = k;
-                    last_up = k;
-                    upper++;
-                    word_up++;
-                }
-                continue;
-            }
-            caps_words += word >= 2 && word_up == word;
-            word = word_up = 0;
-        }
-        if (letters >= 8 && upper * 10 >= letters * 9 && caps_words >= 2) {
-            ms_add(s, MOD_CAPS, first_up, last_up + 1);
-            return;
-        }
-        from = i + 1;
-    }
-}
-
-static void detect_soft(struct scan *s)
-{
-    const struct mt_text *t = s->t;
-    size_t letters = 0, upper = 0, first_up = 0, last_up = 0;
-    size_t emoji_first = 0, emoji_last = 0, emojis = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        uint32_t c = t->orig[i];
-        if (is_upper(c)) {
-            if (!upper)
-                first_up = i;
-            last_up = i;
-            upper++;
-        }
-        letters += is_upper(c) || is_lower(c);
-        if (ms_is_emoji(c)) {
-            if (!emojis)
-                emoji_first = i;
-            emoji_last = i;
-            emojis++;
-        }
-        /* !!! ??? ?!?! */
-        if ((c == '!' || c == '?') &&
-            (i == 0 || (t->orig[i - 1] != '!' && t->orig[i - 1] != '?'))) {
-            size_t k = i;
-            while (k < t->n && (t->orig[k] == '!' || t->orig[k] == '?'))
-                k++;
-            if (k - i >= 3)
-                ms_add(s, MOD_PUNCTUATION, i, k);
-        }
-        /* "......": more than an ellipsis */
-        if (c == '.' && (i == 0 || t->orig[i - 1] != '.')) {
-            size_t k = i;
-            while (k < t->n && t->orig[k] == '.')
-                k++;
-            if (k - i >= 5)
-                ms_add(s, MOD_PUNCTUATION, i, k);
-        }
-    }
-    if (letters >= 10 && upper * 10 >= letters * 7)
-        ms_add(s, MOD_CAPS, first_up, last_up + 1);
-    else
-        caps_sentences(s);
-    /* the rules frown on emoji in excess, not on one smile */
-    if (emojis >= EMOJI_EXCESS)
-        ms_add(s, MOD_EMOJI, emoji_first, emoji_last + 1);
-    /* "сууупер", "sooo": the same letter three times inside a word of other letters too */
-    for (size_t w = 0; w < t->ntok; w++)
-        stretched_in(s, &t->tok[w]);
 }
 
 /* ---- the check --------------------------------------------------------------------------- */
@@ -604,147 +351,6 @@ static int by_start(const void *a, const void *b)
     if (x->start != y->start)
         return x->start < y->start ? -1 : 1;
     return (int)x->rule - (int)y->rule;
-}
-
-/* ---- the learned second opinion ---------------------------------------------------------- */
-
-/* The hard rules found by words or phrases alone (every finding of the rule rests on them). */
-static unsigned words_only_rules(const struct scan *s)
-{
-    unsigned words = 0, other = 0;
-    for (size_t i = 0; i < s->out->nfindings; i++)
-        if (s->out->findings[i].hard)
-            *(s->by_words[i] ? &words : &other) |= 1u << s->out->findings[i].rule;
-    return words & ~other;
-}
-
-static float p_any(const struct mm_model *m, const struct mt_text *t, size_t from, size_t to)
-{
-    float z[MM_OUTPUTS];
-    mm_score_words(m, t, from, to, 1, z);
-    return mm_prob(z[0]);
-}
-
-/* Does a sentence end between words i - 1 and i: '.', '!', '?', ';' or a line break, then a
- * space ("ozon.ru" is one sentence)? */
-static int sentence_break(const struct mt_text *t, size_t i)
-{
-    int mark = 0;
-    for (size_t k = t->tok[i - 1].last; k < t->tok[i].first; k++) {
-        uint32_t c = t->norm[k];
-        if (c == '.' || c == '!' || c == '?' || c == ';' || c == '\n')
-            mark = 1;
-        else if (mark && (c == ' ' || c == '\n' || c == '\t'))
-            return 1;
-    }
-    return 0;
-}
-
-/* The words a finding covers, [*first, *last]; 0 when it covers none. */
-static int finding_words(const struct mt_text *t, const struct mod_finding *f, size_t *first,
-                         size_t *last)
-{
-    size_t i = 0;
-    while (i < t->ntok && t->tok[i].oend <= f->start)
-        i++;
-    if (i == t->ntok || t->tok[i].ostart >= f->end)
-        return 0;
-    *first = *last = i;
-    while (*last + 1 < t->ntok && t->tok[*last + 1].ostart < f->end)
-        (*last)++;
-    return 1;
-}
-
-/* What the model reads to judge a finding of words [first, last]: a text of up to MM_WINDOW
- * words whole (as it learned), a longer one only the sentences the finding is in, so the clean
- * words of the rest cannot speak for it ("...рекомендую всем. Пишите мне в телеграм"); 0 when
- * those are longer than MM_WINDOW words too: then the finding stands. */
-static int judged_words(const struct mt_text *t, size_t first, size_t last, size_t *from,
-                        size_t *to)
-{
-    *from = 0;
-    *to = t->ntok;
-    if (t->ntok <= MM_WINDOW)
-        return 1;
-    *from = first;
-    while (*from > 0 && !sentence_break(t, *from))
-        (*from)--;
-    *to = last + 1;
-    while (*to < t->ntok && !sentence_break(t, *to))
-        (*to)++;
-    return *to - *from <= MM_WINDOW;
-}
-
-/* A finding that rests on words or phrases alone falls when the model, reading what it is
- * judged on (judged_words), is sure it is clean. */
-static void overrule_words(struct scan *s, const struct mm_model *m)
-{
-    struct mod_result *r = s->out;
-    size_t k = 0;
-    for (size_t i = 0; i < r->nfindings; i++) {
-        size_t first, last, from, to;
-        if (s->by_words[i] && finding_words(s->t, &r->findings[i], &first, &last) &&
-            judged_words(s->t, first, last, &from, &to) && p_any(m, s->t, from, to) < m->keep_at)
-            continue;
-        r->findings[k++] = r->findings[i];
-    }
-    r->nfindings = k;
-}
-
-/* The model refuses a text of MM_MIN_WORDS words or more that the rules let through when it
- * is sure of a violation in some window of it, under the rule it names, at the word that speaks
- * most for it. */
-static void refuse_unseen(struct scan *s, const struct mm_model *m)
-{
-    const struct mt_text *t = s->t;
-    size_t best_from = 0, best_to = t->ntok;
-    float best = -1;
-    for (size_t from = 0;; from += MM_WINDOW / 2) {
-        size_t to = from + MM_WINDOW < t->ntok ? from + MM_WINDOW : t->ntok;
-        float p = p_any(m, t, from, to);
-        if (p > best) {
-            best = p;
-            best_from = from;
-            best_to = to;
-        }
-        if (to == t->ntok)
-            break;
-    }
-    if (best < m->add_at)
-        return;
-    float z[MM_OUTPUTS];
-    mm_score_words(m, t, best_from, best_to, MM_OUTPUTS, z);
-    int rule = 1;
-    for (int o = 2; o < MM_OUTPUTS; o++)
-        if (z[o] > z[rule])
-            rule = o;
-    uint32_t tok = mm_strongest_token(m, t, best_from, best_to, rule);
-    if (tok == MM_NO_TOKEN) {
-        ms_add(s, (mod_rule)(rule - 1), t->tok[best_from].ostart, t->tok[best_to - 1].oend);
-        return;
-    }
-    size_t first = tok > best_from ? tok - 1 : tok, last = tok + 1 < best_to ? tok + 1 : tok;
-    ms_add_tokens(s, (mod_rule)(rule - 1), first, last);
-}
-
-/* The second opinion: a number, an address, a link or an obscenity always stands, and so does
- * every finding beside one; findings of words or phrases alone may fall (overrule_words); a
- * text the rules let through may be refused (refuse_unseen). Thresholds: the model file's,
- * chosen by the trainer on cross-validated scores. */
-static void second_opinion(struct scan *s)
-{
-    const struct mm_model *m = s->cfg ? s->cfg->model : NULL; /* no configuration: rules alone */
-    int hard = 0, stands = 0;
-    for (size_t i = 0; i < s->out->nfindings; i++) {
-        hard |= s->out->findings[i].hard;
-        stands |= s->out->findings[i].hard && !s->by_words[i];
-    }
-    if (!m || stands)
-        return;
-    if (hard)
-        overrule_words(s, m);
-    else if (s->t->ntok >= MM_MIN_WORDS)
-        refuse_unseen(s, m);
 }
 
 static mod_status check(const struct mod_config *cfg, const char *text, size_t len,
@@ -792,12 +398,12 @@ static mod_status check(const struct mod_config *cfg, const char *text, size_t l
     detect_phrases(&s);
     detect_short_asks(&s);
     s.words_phase = 0;
-    detect_profanity(&s);
+    ms_detect_profanity(&s);
     if (by_words_out)
-        *by_words_out = words_only_rules(&s);
+        *by_words_out = ms_words_only_rules(&s);
     else
-        second_opinion(&s);
-    detect_soft(&s);
+        ms_second_opinion(&s);
+    ms_detect_soft(&s);
     qsort(out->findings, out->nfindings, sizeof out->findings[0], by_start);
     for (size_t i = 0; i < out->nfindings; i++) {
         fragment(text, len, out->findings[i].start, out->findings[i].end,

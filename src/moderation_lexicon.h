@@ -36,6 +36,19 @@ struct lex_set {
  * on either side ("На Авито у меня ... дешевле"). */
 #define LEX_MAX_STEPS    4
 #define LEX_PHRASE_WORDS 4 /* at most 256 phrases */
+#define LEX_MAX_PHRASES  (64 * LEX_PHRASE_WORDS)
+
+/* A phrase as written in moderation_phrases.c: each step and the context are alternatives
+ * "a|b*|~c" (see the word lists); "@platform" in a step stands for the platform's names. */
+struct lex_phrase_src {
+    mod_rule rule;
+    int gap;
+    const char *steps[LEX_MAX_STEPS];
+    const char *context;
+    int context_gap;
+};
+extern const struct lex_phrase_src lex_phrase_src[];
+extern const size_t lex_nphrase_src;
 struct lex_phrase {
     mod_rule rule;
     int gap;

@@ -2,7 +2,8 @@
 #define SD_MODERATION_SCAN_H
 
 /* Internal to the content-safety engine: one check in progress, shared by its detectors
- * (moderation_numbers.c, moderation_addresses.c, the words in moderation.c) and the matching of
+ * (moderation_numbers.c, moderation_addresses.c, moderation_profanity.c, moderation_soft.c, the
+ * phrases in moderation.c), the model's second opinion (moderation_opinion.c) and the matching of
  * words against the lexicon (moderation_match.c). */
 
 #include <stddef.h>
@@ -82,6 +83,13 @@ void ms_build_addr(struct scan *s); /* moderation_addresses.c */
 void ms_detect_emails(struct scan *s);
 void ms_detect_links(struct scan *s);
 void ms_detect_handles(struct scan *s);
-int ms_is_emoji(uint32_t c); /* moderation.c */
+void ms_detect_profanity(struct scan *s); /* moderation_profanity.c */
+void ms_detect_soft(struct scan *s);      /* moderation_soft.c */
+int ms_is_emoji(uint32_t c);
+int ms_is_upper(uint32_t c);
+int ms_is_lower(uint32_t c);
+/* moderation_opinion.c: the hard rules found by words or phrases alone, and the model's say */
+unsigned ms_words_only_rules(const struct scan *s);
+void ms_second_opinion(struct scan *s);
 
 #endif
