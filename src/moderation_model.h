@@ -20,7 +20,7 @@
 /* The model refuses on its own only a text of at least this many words: intent takes a
  * sentence, and a name, a title or a topic of a word or two gives it too little to go on (the
  * rules still judge those) */
-#define MM_MIN_WORDS 3
+#define MM_MIN_WORDS 6
 
 struct mm_model {
     const int8_t *w; /* [MM_BUCKETS][MM_OUTPUTS], scaled by scale[output] */
