@@ -203,6 +203,10 @@ int http_delete_own(struct http_ctx *ctx, unsigned roles, http_delete_fn del, co
  * 404 saying missing (get answers SD_ERR_NOT_FOUND for what is not the caller's). */
 typedef sd_err (*http_get_fn)(struct db_conn *conn, int64_t id, int64_t user_id, json_t **out);
 int http_get_own(struct http_ctx *ctx, unsigned roles, http_get_fn get, const char *missing);
+/* The same for an action on it that answers the thing (a webhook's ping: 202): status and *out
+ * from act, or 404 saying missing. */
+int http_act_own(struct http_ctx *ctx, unsigned roles, http_get_fn act, const char *missing,
+                 int status);
 /* PATCH of one of the caller's own things named by the path's id: the caller's role in roles, a
  * JSON object body; parse fills args and adds field errors (an update naming no field
  * included); owned (optional) refuses another's thing with SD_ERR_NOT_FOUND before the guard

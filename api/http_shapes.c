@@ -8,15 +8,27 @@
 
 #define BULK_IDS_MAX 100
 
+/* The path's id of one of the caller's own things, the caller's role in roles: the id, or -1
+ * when the request is answered already (*rc: that answer). */
+static int64_t own_id(struct http_ctx *ctx, unsigned roles, const char *missing, int *rc)
+{
+    int64_t id = http_path_id(ctx, "id");
+    *rc = U_CALLBACK_COMPLETE;
+    if (http_require_role(ctx, roles) != 0)
+        return -1;
+    if (id < 0)
+        *rc = http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "%s", missing);
+    return id;
+}
+
 int http_delete_own(struct http_ctx *ctx, unsigned roles, http_delete_fn del, const char *missing)
 {
     struct db_conn *conn;
-    int64_t id = http_path_id(ctx, "id");
+    int rc;
+    int64_t id = own_id(ctx, roles, missing, &rc);
     sd_err e;
-    if (http_require_role(ctx, roles) != 0)
-        return U_CALLBACK_COMPLETE;
     if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "%s", missing);
+        return rc;
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
     if ((e = db_begin(conn)) != SD_OK)
@@ -28,21 +40,26 @@ int http_delete_own(struct http_ctx *ctx, unsigned roles, http_delete_fn del, co
                                  : http_store_error(ctx, e);
 }
 
-int http_get_own(struct http_ctx *ctx, unsigned roles, http_get_fn get, const char *missing)
+int http_act_own(struct http_ctx *ctx, unsigned roles, http_get_fn act, const char *missing,
+                 int status)
 {
     struct db_conn *conn;
     json_t *out = NULL;
-    int64_t id = http_path_id(ctx, "id");
+    int rc;
+    int64_t id = own_id(ctx, roles, missing, &rc);
     sd_err e;
-    if (http_require_role(ctx, roles) != 0)
-        return U_CALLBACK_COMPLETE;
     if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "%s", missing);
+        return rc;
     if (!(conn = http_conn(ctx)))
         return U_CALLBACK_COMPLETE;
-    if ((e = get(conn, id, ctx->user_id, &out)) == SD_ERR_NOT_FOUND)
+    if ((e = act(conn, id, ctx->user_id, &out)) == SD_ERR_NOT_FOUND)
         return http_problem(ctx, e, NULL, "%s", missing);
-    return e == SD_OK ? http_json(ctx, 200, out) : http_store_error(ctx, e);
+    return e == SD_OK ? http_json(ctx, status, out) : http_store_error(ctx, e);
+}
+
+int http_get_own(struct http_ctx *ctx, unsigned roles, http_get_fn get, const char *missing)
+{
+    return http_act_own(ctx, roles, get, missing, 200);
 }
 
 /* After the body's fields passed: ownership, the guard, the update; the answer given. */
@@ -68,12 +85,10 @@ static int http_update_checked(struct http_ctx *ctx, const struct http_update_op
 int http_update_own(struct http_ctx *ctx, const struct http_update_op *op, void *args)
 {
     json_t *body, *errors;
-    int64_t id = http_path_id(ctx, "id");
     int rc;
-    if (http_require_role(ctx, op->roles) != 0)
-        return U_CALLBACK_COMPLETE;
+    int64_t id = own_id(ctx, op->roles, op->missing, &rc);
     if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "%s", op->missing);
+        return rc;
     if (!(body = http_body_object(ctx)))
         return U_CALLBACK_COMPLETE;
     errors = json_array();

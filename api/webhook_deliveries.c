@@ -54,38 +54,18 @@ HANDLER(webhook_deliveries_list)
 }
 
 /* ping (of a webhook) and redeliver (of a delivery): 202 with the delivery, due now */
-static int webhook_queue(struct http_ctx *ctx,
-                         sd_err (*queue)(struct db_conn *, int64_t, int64_t, json_t **),
-                         const char *missing)
-{
-    struct db_conn *conn;
-    json_t *out = NULL;
-    int64_t id = http_path_id(ctx, "id");
-    sd_err e;
-    if (http_require_role(ctx, ROLE_SELLER) != 0)
-        return U_CALLBACK_COMPLETE;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "%s", missing);
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    if ((e = queue(conn, id, ctx->user_id, &out)) == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, e, NULL, "%s", missing);
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_json(ctx, 202, out);
-}
-
 HANDLER(webhooks_ping)
 {
     (void)req;
     (void)app;
-    return webhook_queue(http_ctx_of(resp), webhook_store_ping, "No such webhook among yours.");
+    return http_act_own(http_ctx_of(resp), ROLE_SELLER, webhook_store_ping,
+                        "No such webhook among yours.", 202);
 }
 
 HANDLER(webhook_deliveries_redeliver)
 {
     (void)req;
     (void)app;
-    return webhook_queue(http_ctx_of(resp), webhook_store_redeliver,
-                         "No such webhook delivery among yours.");
+    return http_act_own(http_ctx_of(resp), ROLE_SELLER, webhook_store_redeliver,
+                        "No such webhook delivery among yours.", 202);
 }
