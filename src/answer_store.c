@@ -32,14 +32,17 @@ DB_STMT(answer_q_access, "SELECT q.seller_id = $2 OR $3::bool FROM questions q W
                          " AND (q.moderation_status = 'approved' OR q.buyer_id = $2 OR $3::bool)"
                          " AND (NOT $4::bool OR q.seller_id = $2)");
 DB_STMT(answer_q_list_all,
-        "SELECT a.id, " ANSWER_JSON("a") " FROM answers a WHERE a.question_id = $1"
-                                         " AND " DB_BEFORE("a.id", "$2") " ORDER BY a.id DESC"
-                                                                         " LIMIT $3");
+        DB_PAGE("$3", "SELECT a.id, " ANSWER_JSON("a") " FROM answers a WHERE a.question_id = $1"
+                                                       " AND " DB_BEFORE("a.id",
+                                                                         "$2") " ORDER BY a.id DESC"
+                                                                               " LIMIT $3"));
 DB_STMT(answer_q_list_published,
-        "SELECT a.id, " ANSWER_PUBLIC_JSON("a") " FROM answers a WHERE a.question_id = $1"
-                                                " AND a.moderation_status = 'approved'"
-                                                " AND a.deleted_at IS NULL AND " DB_BEFORE(
-                                                    "a.id", "$2") " ORDER BY a.id DESC LIMIT $3");
+        DB_PAGE("$3",
+                "SELECT a.id, " ANSWER_PUBLIC_JSON("a") " FROM answers a WHERE a.question_id = $1"
+                                                        " AND a.moderation_status = 'approved'"
+                                                        " AND a.deleted_at IS NULL AND " DB_BEFORE(
+                                                            "a.id",
+                                                            "$2") " ORDER BY a.id DESC LIMIT $3"));
 /* the previous state decides what deleting means, so it is read under the same lock */
 DB_STMT(answer_q_delete,
         "UPDATE answers a SET deleted_at = now(), updated_at = now() FROM"

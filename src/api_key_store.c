@@ -14,9 +14,10 @@ DB_STMT(api_key_q_create,
         " VALUES ($1, $2, $3::text[], $4::timestamptz, $5, $6)"
         " RETURNING " API_KEY_JSON("api_keys"));
 DB_STMT(api_key_q_list,
-        "SELECT k.id, " API_KEY_JSON("k") " FROM api_keys k"
-                                          " WHERE k.seller_id = $1 AND " DB_BEFORE(
-                                              "k.id", "$2") " ORDER BY k.id DESC LIMIT $3");
+        DB_PAGE("$3", "SELECT k.id, " API_KEY_JSON("k") " FROM api_keys k"
+                                                        " WHERE k.seller_id = $1 AND " DB_BEFORE(
+                                                            "k.id",
+                                                            "$2") " ORDER BY k.id DESC LIMIT $3"));
 DB_STMT(api_key_q_revoke, "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())"
                           " WHERE id = $1 AND seller_id = $2");
 DB_STMT(api_key_q_find,

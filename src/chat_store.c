@@ -52,9 +52,10 @@ DB_STMT(chat_q_get,
               "   AND ($7::text IS NULL OR ($7 = 'me' AND c.assigned_to = $1)"                     \
               "        OR ($7 = 'none' AND c.assigned_to IS NULL))"                                \
               " ORDER BY s.activity DESC LIMIT $8"
-DB_STMT(chat_q_list_user, LIST_SQL("s.user_id = $1", "t.user_id = $1"));
+DB_STMT(chat_q_list_user, DB_PAGE_EXTRA("$8", LIST_SQL("s.user_id = $1", "t.user_id = $1")));
 DB_STMT(chat_q_list_support,
-        LIST_SQL("s.side = 'support' AND $1::bigint > 0", "t.side = 'support' AND $1::bigint > 0"));
+        DB_PAGE_EXTRA("$8", LIST_SQL("s.side = 'support' AND $1::bigint > 0",
+                                     "t.side = 'support' AND $1::bigint > 0")));
 DB_STMT(chat_q_total_user,
         "SELECT coalesce(sum(unread), 0) FROM chat_sides"
         " WHERE user_id = $1 AND unread > 0 AND ($2::text IS NULL OR kind = $2)");
@@ -82,9 +83,11 @@ DB_STMT(chat_q_lock, "SELECT s.side, c.kind, c.status, coalesce(c.buyer_id, 0),"
     " FROM chat_messages m JOIN users u ON u.id = m.author_id"                                     \
     " WHERE EXISTS (SELECT 1 FROM sides s WHERE s.user_id = $4"                                    \
     "               OR ($5 = 'support' AND s.side = 'support')) AND m.chat_id = $1"
-DB_STMT(chat_q_messages_before, MESSAGES_SIDES
-        " AND " DB_BEFORE("m.id", "$2") " ORDER BY m.chat_id DESC, m.id DESC LIMIT $3");
-DB_STMT(chat_q_messages_after, MESSAGES_SIDES " AND m.id > $2 ORDER BY m.chat_id, m.id LIMIT $3");
+DB_STMT(chat_q_messages_before,
+        DB_PAGE("$3", MESSAGES_SIDES
+                " AND " DB_BEFORE("m.id", "$2") " ORDER BY m.chat_id DESC, m.id DESC LIMIT $3"));
+DB_STMT(chat_q_messages_after,
+        DB_PAGE("$3", MESSAGES_SIDES " AND m.id > $2 ORDER BY m.chat_id, m.id LIMIT $3"));
 DB_STMT(chat_q_restriction,
         "SELECT json_build_object('reason', reason, 'until', sd_ts(until))::text"
         " FROM chat_restrictions WHERE user_id = $1 AND (until IS NULL OR until > now())");

@@ -430,39 +430,33 @@ sd_err db_json_page_extra(struct db_conn *c, const db_stmt *st, int n, const cha
     PGresult *r = db_exec(c, st, n, params, &e);
     if (!r)
         return e;
-    *has_extra = PQntuples(r) > 0 && PQnfields(r) > 2;
-    *extra = *has_extra ? db_get_i64(r, 0, 2) : 0;
+    *has_extra = PQntuples(r) == 1 && PQnfields(r) > 3 && !PQgetisnull(r, 0, 3);
+    *extra = *has_extra ? db_get_i64(r, 0, 3) : 0;
     return json_page_of(r, limit, items, has_more, last_id);
 }
 
-/* (takes r) */
+/* (takes r, a DB_PAGE's one row) */
 static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id)
 {
-    int rows = PQntuples(r);
-    *has_more = rows > limit;
-    rows = rows > limit ? limit : rows;
-    size_t len = 3;
-    for (int i = 0; i < rows; i++)
-        len += (size_t)PQgetlength(r, i, 1) + 1;
-    char *out = malloc(len), *p = out;
-    *last_id = 0;
+    if (PQntuples(r) != 1 || PQnfields(r) < 3) {
+        log_error("a page statement returned %d rows of %d columns, not one DB_PAGE row",
+                  PQntuples(r), PQnfields(r));
+        PQclear(r);
+        return SD_ERR_INTERNAL;
+    }
+    /* PostgreSQL built each item as JSON and joined them: passed on as they are, never parsed
+     * and printed again (that was half the server's time on a page; bench/README.md, "Chats") */
+    size_t n = (size_t)PQgetlength(r, 0, 1);
+    char *out = malloc(n + 3);
     if (!out) {
         PQclear(r);
         return SD_ERR_INTERNAL;
     }
-    /* PostgreSQL built each item as JSON already: joined as they are, never parsed and
-     * printed again (that was half the server's time on a page; bench/README.md, "Chats") */
-    *p++ = '[';
-    for (int i = 0; i < rows; i++) {
-        size_t n = (size_t)PQgetlength(r, i, 1);
-        if (i)
-            *p++ = ',';
-        memcpy(p, PQgetvalue(r, i, 1), n);
-        p += n;
-    }
-    if (rows > 0) /* (only the last row's: parsing every row's id showed in the profile) */
-        *last_id = db_get_i64(r, rows - 1, 0);
-    memcpy(p, "]", 2);
+    *has_more = db_get_i64(r, 0, 0) > limit;
+    *last_id = PQgetisnull(r, 0, 2) ? 0 : db_get_i64(r, 0, 2);
+    out[0] = '[';
+    memcpy(out + 1, PQgetvalue(r, 0, 1), n);
+    memcpy(out + 1 + n, "]", 2);
     *items = out;
     PQclear(r);
     return SD_OK;

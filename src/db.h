@@ -27,6 +27,22 @@ typedef struct {
  * and a deep page then reads every row above it (bench/README.md, notifications). */
 #define DB_BEFORE(col, param) col " < coalesce(nullif(" param "::bigint, 0), 9223372036854775807)"
 
+/* A keyset page as one row: (rows, the first limit items' JSON joined with commas, the last of
+ * those items' id[, the figure of the whole list]). The inner statement returns (id, json)
+ * rows in page order, at most limit + 1 (its LIMIT is lim, the parameter that carries
+ * limit + 1). Joined by PostgreSQL, a page of 50 rows is one value: libpq parses one row, not
+ * 51, and the 16 KB arrive back to back, so the request thread wakes once for them instead of
+ * two or three times (bench/README.md, "The request path, a profile"). row_number() numbers
+ * the rows in the order the inner ORDER BY gave them; the aggregates are ordered by it. */
+#define DB_PAGE_OPEN(lim, extra)                                                                   \
+    "SELECT count(*), coalesce(string_agg(p.j::text, ',' ORDER BY p.n) FILTER (WHERE p.n < " lim   \
+    "), ''), (array_agg(p.id ORDER BY p.n DESC) FILTER (WHERE p.n < " lim "))[1]" extra            \
+    " FROM (SELECT row_number() OVER () AS n, r.* FROM ("
+#define DB_PAGE_CLOSE(cols) ") r" cols ") p"
+#define DB_PAGE(lim, inner) DB_PAGE_OPEN(lim, "") inner DB_PAGE_CLOSE("(id, j)")
+/* ... whose rows carry a third column, the same on every row (db_json_page_extra) */
+#define DB_PAGE_EXTRA(lim, inner) DB_PAGE_OPEN(lim, ", min(p.x)") inner DB_PAGE_CLOSE("(id, j, x)")
+
 struct db_conn;
 struct db_pool;
 
@@ -91,15 +107,15 @@ sd_err db_json_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
  * the request (bench/README.md, issue 15). */
 sd_err db_text_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
                    const char *const *params, char **out);
-/* Keyset page: the statement returns (id, json) rows, at most limit + 1 of them (the caller
- * passes limit + 1 as its LIMIT). *items gets up to limit objects as the text of a JSON array
- * (malloc'd); *has_more tells whether the extra row came back; *last_id is the id of the last
- * item returned. */
+/* Keyset page: the statement is a DB_PAGE (one row), its inner statement returning at most
+ * limit + 1 rows (the caller passes limit + 1 as its LIMIT). *items gets up to limit objects as the
+ * text of a JSON array (malloc'd); *has_more tells whether the extra row came back; *last_id is the
+ * id of the last item returned. */
 sd_err db_json_page(struct db_conn *conn, const db_stmt *stmt, int nparams,
                     const char *const *params, int limit, char **items, int *has_more,
                     int64_t *last_id);
-/* The same for a statement whose rows carry a third column, the same on every row (a figure
- * of the whole list, e.g. a total, computed once): *extra gets it; *has_extra is 0 when the
+/* The same for a DB_PAGE_EXTRA, whose inner rows carry a third column, the same on every row (a
+ * figure of the whole list, e.g. a total, computed once): *extra gets it; *has_extra is 0 when the
  * page came back empty, and the caller reads the figure another way. */
 sd_err db_json_page_extra(struct db_conn *conn, const db_stmt *stmt, int nparams,
                           const char *const *params, int limit, char **items, int *has_more,

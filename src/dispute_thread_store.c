@@ -16,10 +16,11 @@ DB_STMT(dispute_thread_q_add,
         "       ON CONFLICT DO NOTHING)"
         " SELECT dispute_message_json(m, (SELECT display_name FROM users WHERE id = m.author_id))"
         "        ::text FROM m");
-DB_STMT(dispute_thread_q_list, "SELECT m.id, dispute_message_json(m, u.display_name)::text"
-                               "  FROM dispute_messages m JOIN users u ON u.id = m.author_id"
-                               " WHERE m.dispute_id = $1 AND " DB_BEFORE(
-                                   "m.id", "$2") " ORDER BY m.dispute_id DESC, m.id DESC LIMIT $3");
+DB_STMT(dispute_thread_q_list,
+        DB_PAGE("$3", "SELECT m.id, dispute_message_json(m, u.display_name)::text"
+                      "  FROM dispute_messages m JOIN users u ON u.id = m.author_id"
+                      " WHERE m.dispute_id = $1 AND " DB_BEFORE(
+                          "m.id", "$2") " ORDER BY m.dispute_id DESC, m.id DESC LIMIT $3"));
 /* the unread count is recounted: whatever arrived before the lock is seen */
 DB_STMT(dispute_thread_q_read,
         "UPDATE dispute_sides s SET last_read_id = greatest(s.last_read_id, $3),"

@@ -17,12 +17,16 @@ DB_STMT(event_q_append, "WITH pos AS (INSERT INTO event_counters AS c (account, 
                         "                                        'occurred_at', sd_ts(now()))"
                         "   FROM pos");
 /* planned per call: with and without a type filter are different plans */
-DB_QUERY(event_q_feed,
-         "SELECT position, json_build_object('id', position, 'type', type,"
-         "                                   'created_at', sd_ts(created_at), 'data', data)::text"
-         "  FROM events WHERE account = $1 AND position > $2"
-         "   AND ($3::text[] IS NULL OR type = ANY ($3::text[]))"
-         " ORDER BY position LIMIT $4");
+/* ($4 is the limit itself: the feed goes on from the last position, with no has_more) */
+DB_QUERY(
+    event_q_feed,
+    DB_PAGE(
+        "$4 + 1",
+        "SELECT position, json_build_object('id', position, 'type', type,"
+        "                                   'created_at', sd_ts(created_at), 'data', data)::text"
+        "  FROM events WHERE account = $1 AND position > $2"
+        "   AND ($3::text[] IS NULL OR type = ANY ($3::text[]))"
+        " ORDER BY position LIMIT $4"));
 
 /* every type: the process's listener reads an account once for all its streams, which filter */
 DB_STMT(event_q_since,

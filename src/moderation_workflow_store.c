@@ -30,23 +30,25 @@ static char kind_names[256];
 static db_stmt queue_stmt = {"mwf_q_queue", NULL, 0};
 
 /* The queue is one keyset over every kind: each kind's branch walks the partial index of its
- * pending ids and stops at the page, and the union is cut to the page again. Built once from
- * the registry's constant SQL ($1 kind, $5 limit + 1). */
+ * pending ids and stops at the page, and the union is cut to the page again; a DB_PAGE of it.
+ * Built once from the registry's constant SQL ($1 kind, $5 limit + 1). */
 static void mwf_assemble(void)
 {
-    size_t len = 64, used = 0;
+    static const char open[] = DB_PAGE_OPEN("$5", "") "SELECT * FROM (",
+                      close[] = ") x ORDER BY 1 LIMIT $5" DB_PAGE_CLOSE("(id, j)");
+    size_t len = sizeof open + sizeof close, used = 0;
     for (size_t i = 0; i < NKINDS; i++)
         len += strlen(kinds[i]->queue) + 2 * strlen(kinds[i]->name) + 96;
     char *sql = malloc(len);
     if (!sql)
         return;
-    used += (size_t)snprintf(sql, len, "SELECT * FROM (");
+    used += (size_t)snprintf(sql, len, "%s", open);
     for (size_t i = 0; i < NKINDS; i++)
         used += (size_t)snprintf(sql + used, len - used,
                                  "%s(%s AND coalesce($1::text, '%s') = '%s' ORDER BY 1 LIMIT $5)",
                                  i ? " UNION ALL " : "", kinds[i]->queue, kinds[i]->name,
                                  kinds[i]->name);
-    snprintf(sql + used, len - used, ") x ORDER BY 1 LIMIT $5");
+    snprintf(sql + used, len - used, "%s", close);
     queue_stmt.sql = sql; /* kept for the process's life */
     used = 0;
     for (size_t i = 0; i < NKINDS; i++)

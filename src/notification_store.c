@@ -43,8 +43,9 @@ DB_STMT(
         "      AND (NOT " unread "::bool OR r.read_at IS NULL)"                                    \
         "    ORDER BY b.id DESC LIMIT " limit ")"                                                  \
         " ) f ORDER BY id DESC LIMIT " limit
-DB_STMT(notification_q_feed, FEED_SQL("", "", "$3", "$4"));
-DB_STMT(notification_q_feed_tab, FEED_SQL(" AND n.tab = $5", " AND b.tab = $5", "$3", "$4"));
+DB_STMT(notification_q_feed, DB_PAGE("$4", FEED_SQL("", "", "$3", "$4")));
+DB_STMT(notification_q_feed_tab,
+        DB_PAGE("$4", FEED_SQL(" AND n.tab = $5", " AND b.tab = $5", "$3", "$4")));
 /* {tabs: {tab: unread}, chats: {...}}: the feed's unread by tab and the unread chats, one
  * statement (one round trip) for GET /v1/notifications/counters */
 #define COUNTERS_SQL(chat_sides, dispute_sides)                                                    \

@@ -42,15 +42,17 @@ DB_STMT(order_q_create,
         " SELECT o.id, (SELECT count(*) FROM it), (SELECT count(*) FROM pu) FROM o");
 DB_STMT(order_q_get, "SELECT order_json(o) FROM orders o WHERE id = $1");
 /* everyone's orders (support): ($1 after, $2 limit); one buyer's: ($1 buyer, $2, $3) */
-DB_STMT(order_q_list, "SELECT o.id, order_json(o) FROM orders o WHERE " DB_BEFORE(
-                          "o.id", "$1") " ORDER BY o.id DESC LIMIT $2");
-DB_STMT(order_q_list_buyer,
-        "SELECT o.id, order_json(o) FROM orders o"
-        " WHERE o.buyer_id = $1 AND " DB_BEFORE("o.id", "$2") " ORDER BY o.id DESC LIMIT $3");
+DB_STMT(order_q_list, DB_PAGE("$2", "SELECT o.id, order_json(o) FROM orders o WHERE " DB_BEFORE(
+                                        "o.id", "$1") " ORDER BY o.id DESC LIMIT $2"));
+DB_STMT(order_q_list_buyer, DB_PAGE("$3", "SELECT o.id, order_json(o) FROM orders o"
+                                          " WHERE o.buyer_id = $1 AND " DB_BEFORE(
+                                              "o.id", "$2") " ORDER BY o.id DESC LIMIT $3"));
 DB_STMT(order_q_list_postings,
-        "SELECT p.id, posting_json(p) FROM postings p"
-        " WHERE p.seller_id = $1 AND " DB_BEFORE(
-            "p.id", "$2") " AND ($4::text IS NULL OR p.status = $4) ORDER BY p.id DESC LIMIT $3");
+        DB_PAGE("$3",
+                "SELECT p.id, posting_json(p) FROM postings p"
+                " WHERE p.seller_id = $1 AND " DB_BEFORE(
+                    "p.id",
+                    "$2") " AND ($4::text IS NULL OR p.status = $4) ORDER BY p.id DESC LIMIT $3"));
 DB_STMT(order_q_get_posting, "SELECT posting_json(p) FROM postings p WHERE p.posting_number = $1"
                              " AND ($3 = 'support' OR p.seller_id = $2 OR p.buyer_id = $2)");
 DB_STMT(order_q_lock_posting,

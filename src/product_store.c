@@ -13,11 +13,12 @@ DB_STMT(product_q_update,
         " price = coalesce($5::bigint, price), stock = coalesce($6::int, stock), updated_at = now()"
         " WHERE id = $1 AND seller_id = $2 RETURNING product_json(products)");
 /* every seller's products: ($1 after, $2 limit); one seller's: ($1 seller, $2, $3) */
-DB_STMT(product_q_list, "SELECT p.id, product_json(p) FROM products p WHERE " DB_BEFORE(
-                            "p.id", "$1") " ORDER BY p.id DESC LIMIT $2");
-DB_STMT(product_q_list_seller,
-        "SELECT p.id, product_json(p) FROM products p"
-        " WHERE p.seller_id = $1 AND " DB_BEFORE("p.id", "$2") " ORDER BY p.id DESC LIMIT $3");
+DB_STMT(product_q_list,
+        DB_PAGE("$2", "SELECT p.id, product_json(p) FROM products p WHERE " DB_BEFORE(
+                          "p.id", "$1") " ORDER BY p.id DESC LIMIT $2"));
+DB_STMT(product_q_list_seller, DB_PAGE("$3", "SELECT p.id, product_json(p) FROM products p"
+                                             " WHERE p.seller_id = $1 AND " DB_BEFORE(
+                                                 "p.id", "$2") " ORDER BY p.id DESC LIMIT $3"));
 
 sd_err product_store_create(struct db_conn *conn, int64_t seller_id, const struct product_fields *f,
                             json_t **out)

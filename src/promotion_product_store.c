@@ -18,7 +18,10 @@
     "EXISTS (SELECT 1 FROM promotion_products o WHERE o.product_id = " id                          \
     " AND o.promotion_id <> pr.id AND o.period && pr.span)"
 
-DB_STMT(pp_q_candidates,
+DB_STMT(
+    pp_q_candidates,
+    DB_PAGE(
+        "$4",
         "WITH pr AS (" PROMO_NOW ")"
         " SELECT d.id, json_build_object('product_id', d.id, 'sku', d.sku, 'offer_id', d.offer_id,"
         "  'name', d.name, 'price', d.price,"
@@ -32,10 +35,11 @@ DB_STMT(pp_q_candidates,
         "       >= promotion_min_price(pr.promo, d.price)"
         "   AND NOT EXISTS (SELECT 1 FROM promotion_products o WHERE o.product_id = d.id"
         "                    AND o.period && pr.span)"
-        " ORDER BY d.id LIMIT $4");
-DB_STMT(pp_q_list, "SELECT pp.product_id, promotion_product_json(pp) FROM promotion_products pp"
-                   " WHERE pp.promotion_id = $1 AND ($2::bigint = 0 OR pp.seller_id = $2)"
-                   " AND pp.product_id > $3 ORDER BY pp.product_id LIMIT $4");
+        " ORDER BY d.id LIMIT $4"));
+DB_STMT(pp_q_list,
+        DB_PAGE("$4", "SELECT pp.product_id, promotion_product_json(pp) FROM promotion_products pp"
+                      " WHERE pp.promotion_id = $1 AND ($2::bigint = 0 OR pp.seller_id = $2)"
+                      " AND pp.product_id > $3 ORDER BY pp.product_id LIMIT $4"));
 
 /* Statement one: the promotion against changes of itself, the products against orders and
  * other changes of them, in id order; statement two then sees what those committed. */

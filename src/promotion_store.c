@@ -87,17 +87,19 @@ DB_STMT(promo_q_visible, "SELECT 1 FROM promotions p WHERE p.id = $1"
 #define PROMO_NOT_FINISHED " now() < least(p.date_end, p.ended_at)"
 DB_QUERY(
     promo_q_list,
-    "SELECT p.id, promotion_json(p, $1) FROM promotions p"
-    " WHERE " DB_BEFORE("p.id", "$2") " AND ($1::bigint = 0 OR " PROMO_OPEN_TO(
-        "$1::bigint") ")"
-                      " AND ($4::text IS NULL"
-                      "   OR ($4 = 'available' AND" PROMO_NOT_FINISHED ")"
-                      "   OR ($4 = 'finished' AND NOT" PROMO_NOT_FINISHED ")"
-                      "   OR ($4 = 'participating' AND" PROMO_NOT_FINISHED
-                      "       AND EXISTS (SELECT 1 FROM promotion_products pp WHERE "
-                      "pp.promotion_id = p.id"
-                      "                    AND ($1::bigint = 0 OR pp.seller_id = $1::bigint))))"
-                      " ORDER BY p.id DESC LIMIT $3");
+    DB_PAGE(
+        "$3",
+        "SELECT p.id, promotion_json(p, $1) FROM promotions p"
+        " WHERE " DB_BEFORE("p.id", "$2") " AND ($1::bigint = 0 OR " PROMO_OPEN_TO(
+            "$1::bigint") ")"
+                          " AND ($4::text IS NULL"
+                          "   OR ($4 = 'available' AND" PROMO_NOT_FINISHED ")"
+                          "   OR ($4 = 'finished' AND NOT" PROMO_NOT_FINISHED ")"
+                          "   OR ($4 = 'participating' AND" PROMO_NOT_FINISHED
+                          "       AND EXISTS (SELECT 1 FROM promotion_products pp WHERE "
+                          "pp.promotion_id = p.id"
+                          "                    AND ($1::bigint = 0 OR pp.seller_id = $1::bigint))))"
+                          " ORDER BY p.id DESC LIMIT $3"));
 
 sd_err promotion_store_create(struct db_conn *conn, int64_t author,
                               const struct promotion_fields *f, json_t **out)

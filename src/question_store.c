@@ -75,15 +75,15 @@ DB_STMT(question_q_get_created, "SELECT question_json(q, true) FROM questions q 
 #define SEARCH_PRODUCTS(where)                                                                     \
     "SELECT coalesce(array_agg(p.id), '{}') FROM products p WHERE " where                         \
     " (p.sku = $3::bigint OR p.offer_id = $2)"
-DB_QUERY(question_q_list_seller, LIST_SQL(SCOPE_SELLER));
-DB_QUERY(question_q_list_buyer, LIST_SQL(SCOPE_BUYER));
-DB_QUERY(question_q_list_support, LIST_SQL(SCOPE_SUPPORT));
-DB_QUERY(question_q_list_product_seller, LIST_PRODUCT_SQL(SCOPE_SELLER_PRODUCT, OWNER_SELLER));
-DB_QUERY(question_q_list_product_buyer, LIST_PRODUCT_SQL(SCOPE_BUYER, ""));
-DB_QUERY(question_q_list_product_support, LIST_PRODUCT_SQL(SCOPE_SUPPORT, ""));
-DB_QUERY(question_q_search_seller, SEARCH_SQL(SCOPE_SELLER));
-DB_QUERY(question_q_search_buyer, SEARCH_SQL(SCOPE_BUYER));
-DB_QUERY(question_q_search_support, SEARCH_SQL(SCOPE_SUPPORT));
+DB_QUERY(question_q_list_seller, DB_PAGE("$3", LIST_SQL(SCOPE_SELLER)));
+DB_QUERY(question_q_list_buyer, DB_PAGE("$3", LIST_SQL(SCOPE_BUYER)));
+DB_QUERY(question_q_list_support, DB_PAGE("$3", LIST_SQL(SCOPE_SUPPORT)));
+DB_QUERY(question_q_list_product_seller, DB_PAGE("$3", LIST_PRODUCT_SQL(SCOPE_SELLER_PRODUCT, OWNER_SELLER)));
+DB_QUERY(question_q_list_product_buyer, DB_PAGE("$3", LIST_PRODUCT_SQL(SCOPE_BUYER, "")));
+DB_QUERY(question_q_list_product_support, DB_PAGE("$3", LIST_PRODUCT_SQL(SCOPE_SUPPORT, "")));
+DB_QUERY(question_q_search_seller, DB_PAGE("$3", SEARCH_SQL(SCOPE_SELLER)));
+DB_QUERY(question_q_search_buyer, DB_PAGE("$3", SEARCH_SQL(SCOPE_BUYER)));
+DB_QUERY(question_q_search_support, DB_PAGE("$3", SEARCH_SQL(SCOPE_SUPPORT)));
 DB_STMT(question_q_search_products_seller, SEARCH_PRODUCTS("p.seller_id = $1 AND"));
 DB_STMT(question_q_search_products_any, SEARCH_PRODUCTS("$1::bigint > 0 AND"));
 /* clang-format on */
@@ -138,8 +138,10 @@ DB_STMT(question_q_set_status,
 DB_STMT(question_q_product_exists, "SELECT 1 FROM products WHERE id = $1");
 /* ($1 product, $2 after, $3 limit + 1, $4 viewer, $5 viewer is support) */
 DB_STMT(question_q_product_page,
-        "SELECT q.id, question_page_json(q, $5::bool OR q.buyer_id = $4) FROM questions q"
-        " WHERE q.product_id = $1 AND q.moderation_status = 'approved'" KEYSET NEWEST " LIMIT $3");
+        DB_PAGE("$3",
+                "SELECT q.id, question_page_json(q, $5::bool OR q.buyer_id = $4) FROM questions q"
+                " WHERE q.product_id = $1 AND q.moderation_status = 'approved'" KEYSET NEWEST
+                " LIMIT $3"));
 
 sd_err question_store_create(struct db_conn *conn, const struct question_new *q, json_t **out)
 {

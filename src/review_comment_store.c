@@ -25,10 +25,11 @@ DB_STMT(comment_q_mark_processed,
 DB_STMT(comment_q_get,
         "SELECT review_comment_json(c, c.author_id, false) FROM review_comments c WHERE c.id = $1");
 DB_STMT(comment_q_list,
-        "SELECT c.id, review_comment_json(c, $2::bigint, $3::bool) FROM review_comments c"
-        " WHERE c.review_id = $1 AND c.deleted_at IS NULL"
-        " AND (c.moderation_status = 'approved' OR c.author_id = $2 OR $3::bool)"
-        " AND c.id > $4::bigint ORDER BY c.id LIMIT $5");
+        DB_PAGE("$5",
+                "SELECT c.id, review_comment_json(c, $2::bigint, $3::bool) FROM review_comments c"
+                " WHERE c.review_id = $1 AND c.deleted_at IS NULL"
+                " AND (c.moderation_status = 'approved' OR c.author_id = $2 OR $3::bool)"
+                " AND c.id > $4::bigint ORDER BY c.id LIMIT $5"));
 /* the previous state decides what deleting means, so it is read under the same lock */
 DB_STMT(comment_q_delete,
         "UPDATE review_comments c SET deleted_at = now() FROM"

@@ -28,9 +28,10 @@ DB_STMT(template_q_update,
         " RETURNING " TEMPLATE_JSON("chat_templates"));
 DB_STMT(template_q_delete, "DELETE FROM chat_templates WHERE id = $1 AND owner_id = $2");
 DB_STMT(template_q_list,
-        "SELECT t.id, " TEMPLATE_JSON("t") " FROM chat_templates t"
-                                           " WHERE t.owner_id = $1 AND " DB_BEFORE(
-                                               "t.id", "$2") " ORDER BY t.id DESC LIMIT $3");
+        DB_PAGE("$3", "SELECT t.id, " TEMPLATE_JSON("t") " FROM chat_templates t"
+                                                         " WHERE t.owner_id = $1 AND " DB_BEFORE(
+                                                             "t.id",
+                                                             "$2") " ORDER BY t.id DESC LIMIT $3"));
 
 /* Runs a statement for its row count: SD_ERR_NOT_FOUND when it touched no row. */
 static sd_err template_exec_rows(struct db_conn *conn, const db_stmt *stmt, int64_t id,

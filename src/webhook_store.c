@@ -30,9 +30,9 @@ DB_STMT(webhook_q_create, "INSERT INTO webhooks (seller_id, url, events, descrip
                           "  WHERE (SELECT count(*) FROM webhooks WHERE seller_id = $1) < $6"
                           " RETURNING " WEBHOOK_JSON("webhooks"));
 DB_STMT(webhook_q_list,
-        "SELECT w.id, " WEBHOOK_JSON("w") " FROM webhooks w WHERE w.seller_id = $1"
-                                          " AND " DB_BEFORE("w.id",
-                                                            "$2") " ORDER BY w.id DESC LIMIT $3");
+        DB_PAGE("$3", "SELECT w.id, " WEBHOOK_JSON(
+                          "w") " FROM webhooks w WHERE w.seller_id = $1"
+                               " AND " DB_BEFORE("w.id", "$2") " ORDER BY w.id DESC LIMIT $3"));
 DB_STMT(webhook_q_get,
         "SELECT " WEBHOOK_JSON("w") " FROM webhooks w WHERE w.id = $1 AND w.seller_id = $2");
 /* re-enabling ($7) resumes the held deliveries at once and fails those held too long */
@@ -70,11 +70,11 @@ DB_STMT(webhook_q_ping, "INSERT INTO webhook_deliveries (webhook_id, seller_id, 
                         " RETURNING " DELIVERY_JSON("webhook_deliveries"));
 DB_STMT(webhook_q_owned, "SELECT 1 FROM webhooks WHERE id = $1 AND seller_id = $2");
 DB_QUERY(webhook_q_deliveries,
-         "SELECT d.id, " DELIVERY_JSON("d") " FROM webhook_deliveries d"
-                                            " WHERE d.webhook_id = $1 AND d.seller_id = $2"
-                                            "   AND ($3::text IS NULL OR d.status = $3)"
-                                            "   AND " DB_BEFORE(
-                                                "d.id", "$4") " ORDER BY d.id DESC LIMIT $5");
+         DB_PAGE("$5", "SELECT d.id, " DELIVERY_JSON(
+                           "d") " FROM webhook_deliveries d"
+                                " WHERE d.webhook_id = $1 AND d.seller_id = $2"
+                                "   AND ($3::text IS NULL OR d.status = $3)"
+                                "   AND " DB_BEFORE("d.id", "$4") " ORDER BY d.id DESC LIMIT $5"));
 DB_STMT(webhook_q_redeliver,
         "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(),"
         "    attempts_base = attempts"
