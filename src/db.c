@@ -430,15 +430,15 @@ sd_err db_json_page_extra(struct db_conn *c, const db_stmt *st, int n, const cha
     PGresult *r = db_exec(c, st, n, params, &e);
     if (!r)
         return e;
-    *has_extra = PQntuples(r) == 1 && PQnfields(r) > 3 && !PQgetisnull(r, 0, 3);
-    *extra = *has_extra ? db_get_i64(r, 0, 3) : 0;
+    *has_extra = PQntuples(r) == 1 && PQnfields(r) > 4 && !PQgetisnull(r, 0, 4);
+    *extra = *has_extra ? db_get_i64(r, 0, 4) : 0;
     return json_page_of(r, limit, items, has_more, last_id);
 }
 
 /* (takes r, a DB_PAGE's one row) */
 static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id)
 {
-    if (PQntuples(r) != 1 || PQnfields(r) < 3) {
+    if (PQntuples(r) != 1 || PQnfields(r) < 4) {
         log_error("a page statement returned %d rows of %d columns, not one DB_PAGE row",
                   PQntuples(r), PQnfields(r));
         PQclear(r);
@@ -447,12 +447,16 @@ static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, 
     /* PostgreSQL built each item as JSON and joined them: passed on as they are, never parsed
      * and printed again (that was half the server's time on a page; bench/README.md, "Chats") */
     size_t n = (size_t)PQgetlength(r, 0, 1);
+    *has_more = db_get_i64(r, 0, 0) > limit;
+    if (*has_more && !PQgetisnull(r, 0, 3)) { /* the extra row and its comma go */
+        size_t cut = (size_t)db_get_i64(r, 0, 3) + 1;
+        n = cut <= n ? n - cut : 0;
+    }
     char *out = malloc(n + 3);
     if (!out) {
         PQclear(r);
         return SD_ERR_INTERNAL;
     }
-    *has_more = db_get_i64(r, 0, 0) > limit;
     *last_id = PQgetisnull(r, 0, 2) ? 0 : db_get_i64(r, 0, 2);
     out[0] = '[';
     memcpy(out + 1, PQgetvalue(r, 0, 1), n);
