@@ -71,7 +71,7 @@ static int apikey_refuse(struct http_ctx *ctx, const char *code, const char *det
     log_security(ip, code, "API key refused for %s %s (key %lld)", ctx->method,
                  routes_label(ctx->route_index), (long long)ctx->api_key_id);
     int rc = http_problem(ctx, SD_ERR_UNAUTHORIZED, code, "%s", detail);
-    u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
+    http_set_header(ctx, "WWW-Authenticate", "Bearer");
     return rc;
 }
 
@@ -191,9 +191,9 @@ static int apikey_rate(struct http_ctx *ctx)
                  hits < limit ? limit - hits : 0);
         snprintf(ctx->api_key_reset, sizeof ctx->api_key_reset, "%d", reset > 0 ? reset : 1);
     }
-    u_map_put(ctx->resp->map_header, "X-RateLimit-Limit", ctx->api_key_limit);
-    u_map_put(ctx->resp->map_header, "X-RateLimit-Remaining", ctx->api_key_remaining);
-    u_map_put(ctx->resp->map_header, "X-RateLimit-Reset", ctx->api_key_reset);
+    http_set_header(ctx, "X-RateLimit-Limit", ctx->api_key_limit);
+    http_set_header(ctx, "X-RateLimit-Remaining", ctx->api_key_remaining);
+    http_set_header(ctx, "X-RateLimit-Reset", ctx->api_key_reset);
     if (strcmp(ctx->api_key_remaining, "0") == 0 && hits > limit) {
         http_rate_limited(ctx, atoi(ctx->api_key_reset),
                           "This API key has made too many requests; retry after the window ends.");
@@ -230,7 +230,7 @@ int apikey_authenticate(struct http_ctx *ctx)
         char challenge[96];
         snprintf(challenge, sizeof challenge, "Bearer error=\"insufficient_scope\", scope=\"%s\"",
                  apikey_scope_name(scope));
-        u_map_put(ctx->resp->map_header, "WWW-Authenticate", challenge);
+        http_set_header(ctx, "WWW-Authenticate", challenge);
         return http_problem_with(ctx, SD_ERR_FORBIDDEN, "insufficient_scope",
                                  json_pack("{s:s}", "required_scope", apikey_scope_name(scope)),
                                  "This API key lacks the scope %s.", apikey_scope_name(scope));

@@ -62,7 +62,7 @@ static int auth_busy(struct http_ctx *ctx)
 static int auth_refuse(struct http_ctx *ctx, const char *code, const char *detail)
 {
     int rc = http_problem(ctx, SD_ERR_UNAUTHORIZED, code, "%s", detail);
-    u_map_put(ctx->resp->map_header, "WWW-Authenticate", "Bearer");
+    http_set_header(ctx, "WWW-Authenticate", "Bearer");
     return rc;
 }
 
@@ -222,7 +222,7 @@ static int token_answer(struct http_ctx *ctx, int64_t user_id, auth_role role, c
     json_t *out = json_pack("{s:s, s:s, s:i, s:s}", "access_token", access, "token_type", "Bearer",
                             "expires_in", ctx->app->cfg.access_ttl_s, "refresh_token", refresh);
     free(access);
-    u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
+    http_set_header(ctx, "Cache-Control", "no-store");
     return http_json(ctx, 200, out);
 }
 

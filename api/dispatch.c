@@ -16,6 +16,7 @@
 #include "dispatch.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,12 +105,19 @@ static int dispatch_request_id_ok(const char *id)
     return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
 }
 
+_Static_assert(offsetof(struct http_ctx, header_bytes) + HTTP_HEADER_BYTES ==
+                   sizeof(struct http_ctx),
+               "header_bytes ends the context: only what is before it is cleared");
+
 void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
 {
     struct sd_app *app = cls;
-    struct http_ctx *ctx = calloc(1, sizeof *ctx);
+    /* zeroed but for the bytes of the answer's header values, written before they are read
+     * (1 KiB that calloc would clear on every request) */
+    struct http_ctx *ctx = malloc(sizeof *ctx);
     if (!ctx)
         return NULL;
+    memset(ctx, 0, offsetof(struct http_ctx, header_bytes));
     clock_gettime(CLOCK_MONOTONIC, &ctx->start);
     ctx->app = app;
     ctx->connection = c;
@@ -128,11 +136,14 @@ void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
     char *q = strchr((char *)uri, '?');
     if (q && q[1])
         q[1] = '\0';
-    if (!ctx->raw_uri || ulfius_init_response(&ctx->response) != U_OK) {
+    if (!ctx->raw_uri) {
         free(ctx->raw_uri);
         free(ctx);
         return NULL;
     }
+    /* (not ulfius_init_response: its maps are not used, headers live in ctx; the body
+     * setters of Ulfius touch only status and binary_body) */
+    ctx->response.status = 200;
     ctx->response.shared_data = ctx;
     ctx->request.http_url = ctx->raw_uri;
     dispatch_heading_add(ctx);
@@ -223,8 +234,8 @@ static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
     if (!m && busy) {
         /* the answer is dropped for a short one that fits */
         ctx->static_body = NULL;
-        u_map_remove_from_key(r->map_header, "Content-Disposition");
-        u_map_remove_from_key(r->map_header, "ETag");
+        http_unset_header(ctx, "Content-Disposition");
+        http_unset_header(ctx, "ETag");
         http_problem(ctx, SD_ERR_UNAVAILABLE, "busy",
                      "Too many large answers are being sent; retry shortly.");
         m = dispatch_body(ctx, &busy);
@@ -238,9 +249,8 @@ static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
         r->binary_body = NULL; /* libmicrohttpd, or the stream, frees it */
         r->binary_body_length = 0;
     }
-    const char **keys = u_map_enum_keys(r->map_header), **vals = u_map_enum_values(r->map_header);
-    for (int i = 0; keys && keys[i]; i++)
-        MHD_add_response_header(m, keys[i], vals[i]);
+    for (int i = 0; i < ctx->nheaders; i++)
+        MHD_add_response_header(m, ctx->headers[i].name, ctx->headers[i].value);
     if (ctx->close_after || atomic_load(&ctx->app->draining))
         MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result rc = MHD_queue_response(ctx->connection, (unsigned)r->status, m);
@@ -256,7 +266,7 @@ static void dispatch_write_direct(struct http_ctx *ctx)
     const union MHD_ConnectionInfo *fd =
         MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     struct _u_response *r = &ctx->response;
-    const char *ct = u_map_get(r->map_header, "Content-Type");
+    const char *ct = http_answer_header(ctx, "Content-Type");
     char head[512];
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %ld %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
@@ -285,7 +295,7 @@ void dispatch_library_refused(sd_err e, const char *code, const char *detail)
     if (!ctx || ctx->heading_next || ctx->queued)
         return;
     dispatch_new_request_id(ctx->request_id, sizeof ctx->request_id);
-    u_map_put(ctx->resp->map_header, "X-Request-Id", ctx->request_id);
+    http_set_header(ctx, "X-Request-Id", ctx->request_id);
     ctx->close_after = 1;
     http_problem(ctx, e, code, "%s", detail);
     dispatch_write_direct(ctx);
@@ -299,7 +309,7 @@ static void dispatch_request_id(struct http_ctx *ctx)
     } else {
         dispatch_new_request_id(ctx->request_id, sizeof ctx->request_id);
     }
-    u_map_put(ctx->resp->map_header, "X-Request-Id", ctx->request_id);
+    http_set_header(ctx, "X-Request-Id", ctx->request_id);
 }
 
 /* The target, parsed strictly; answers 400/414 and returns -1 when it is malformed. */
@@ -332,7 +342,7 @@ static int dispatch_route(struct http_ctx *ctx)
     char allow[128];
     ctx->route_index = routes_match(ctx->method, &ctx->uri, allow, sizeof allow);
     if (ctx->route_index == ROUTES_METHOD_NOT_ALLOWED) {
-        u_map_put(ctx->resp->map_header, "Allow", allow);
+        http_set_header(ctx, "Allow", allow);
         http_problem(ctx, SD_ERR_METHOD, NULL, "%s is not allowed here; allowed: %s.", ctx->method,
                      allow);
         return -1;
@@ -615,7 +625,7 @@ void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
     free(ctx->raw_uri);
     free(ctx->body);
     event_hub_close(ctx->stream); /* opened, but its answer never made */
-    ulfius_clean_response(&ctx->response);
+    free(ctx->response.binary_body);
     atomic_fetch_sub(&ctx->app->inflight, 1);
     free(ctx);
     *con_cls = NULL;

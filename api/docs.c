@@ -86,11 +86,11 @@ static int docs_send(struct _u_response *resp, int which)
         ctx->answered = 1;
     } else {
         http_static(ctx, 200, a->content_type, a->start, (size_t)(a->end - a->start));
-        u_map_put(resp->map_header, "X-Content-Type-Options", "nosniff");
-        u_map_put(resp->map_header, "Content-Security-Policy", DOCS_CSP);
+        http_set_header(ctx, "X-Content-Type-Options", "nosniff");
+        http_set_header(ctx, "Content-Security-Policy", DOCS_CSP);
     }
-    u_map_put(resp->map_header, "ETag", a->etag);
-    u_map_put(resp->map_header, "Cache-Control", DOCS_CACHE_CONTROL);
+    http_set_header(ctx, "ETag", a->etag);
+    http_set_header(ctx, "Cache-Control", DOCS_CACHE_CONTROL);
     return U_CALLBACK_COMPLETE;
 }
 

@@ -150,9 +150,9 @@ HANDLER(events_stream)
         return stream_refuse(ctx, "Event streams hold as many of the server's connections, or "
                                   "of this client's, as they may; retry shortly.");
     }
-    u_map_put(ctx->resp->map_header, "Content-Type", "text/event-stream");
-    u_map_put(ctx->resp->map_header, "Cache-Control", "no-store");
-    u_map_put(ctx->resp->map_header, "X-Accel-Buffering", "no");
+    http_set_header(ctx, "Content-Type", "text/event-stream");
+    http_set_header(ctx, "Cache-Control", "no-store");
+    http_set_header(ctx, "X-Accel-Buffering", "no");
     ctx->resp->status = 200;
     ctx->answered = 1;
     return U_CALLBACK_COMPLETE;

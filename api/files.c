@@ -53,7 +53,7 @@ static void file_set_location(struct http_ctx *ctx)
     json_int_t id = json_integer_value(json_object_get(body, "id"));
     if (id > 0) {
         snprintf(loc, sizeof loc, "/v1/files/%lld", (long long)id);
-        u_map_put(ctx->resp->map_header, "Location", loc);
+        http_set_header(ctx, "Location", loc);
     }
     json_decref(body);
 }
@@ -93,8 +93,8 @@ static void file_cache_headers(struct http_ctx *ctx, const struct file_blob *b)
 {
     char etag[FILE_SHA256_HEX + 3];
     snprintf(etag, sizeof etag, "\"%s\"", b->sha256);
-    u_map_put(ctx->resp->map_header, "ETag", etag);
-    u_map_put(ctx->resp->map_header, "Cache-Control", FILE_CACHE_CONTROL);
+    http_set_header(ctx, "ETag", etag);
+    http_set_header(ctx, "Cache-Control", FILE_CACHE_CONTROL);
 }
 
 HANDLER(files_get)
@@ -123,17 +123,17 @@ HANDLER(files_get)
         ulfius_set_empty_body_response(resp, 304);
     } else {
         ulfius_set_binary_body_response(resp, 200, b.data, b.size);
-        u_map_put(resp->map_header, "Content-Type", b.content_type);
+        http_set_header(ctx, "Content-Type", b.content_type);
         /* the bytes were checked to be this type: no browser may guess another, run a script
          * or a plugin from them; a PDF is saved, not opened inside our origin */
-        u_map_put(resp->map_header, "X-Content-Type-Options", "nosniff");
-        u_map_put(resp->map_header, "Content-Security-Policy", "default-src 'none'; sandbox");
+        http_set_header(ctx, "X-Content-Type-Options", "nosniff");
+        http_set_header(ctx, "Content-Security-Policy", "default-src 'none'; sandbox");
         if (strcmp(b.content_type, "application/pdf") == 0)
             snprintf(disposition, sizeof disposition, "attachment; filename=\"file-%lld.pdf\"",
                      (long long)id);
         else
             snprintf(disposition, sizeof disposition, "inline");
-        u_map_put(resp->map_header, "Content-Disposition", disposition);
+        http_set_header(ctx, "Content-Disposition", disposition);
     }
     file_cache_headers(ctx, &b);
     ctx->answered = 1;

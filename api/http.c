@@ -61,7 +61,7 @@ void http_conn_release(struct http_ctx *ctx)
 static int http_send(struct http_ctx *ctx, int status, const char *content_type, const char *body)
 {
     ulfius_set_string_body_response(ctx->resp, (unsigned int)status, body);
-    u_map_put(ctx->resp->map_header, "Content-Type", content_type);
+    http_set_header(ctx, "Content-Type", content_type);
     ctx->answered = 1;
     return U_CALLBACK_COMPLETE;
 }
@@ -79,7 +79,7 @@ int http_json_owned(struct http_ctx *ctx, int status, char *body, size_t len)
     ctx->resp->binary_body = body;
     ctx->resp->binary_body_length = len;
     ctx->resp->status = (long)status;
-    u_map_put(ctx->resp->map_header, "Content-Type", "application/json");
+    http_set_header(ctx, "Content-Type", "application/json");
     ctx->answered = 1;
     return U_CALLBACK_COMPLETE;
 }
@@ -97,7 +97,7 @@ int http_static(struct http_ctx *ctx, int status, const char *content_type, cons
                 size_t len)
 {
     ulfius_set_empty_body_response(ctx->resp, (unsigned int)status);
-    u_map_put(ctx->resp->map_header, "Content-Type", content_type);
+    http_set_header(ctx, "Content-Type", content_type);
     ctx->static_body = data;
     ctx->static_len = len;
     ctx->answered = 1;
@@ -128,7 +128,7 @@ static int http_problem_v(struct http_ctx *ctx, sd_err e, const char *code, json
         json_decref(extra);
     }
     if (e == SD_ERR_UNAVAILABLE)
-        u_map_put(ctx->resp->map_header, "Retry-After", RETRY_AFTER_UNAVAILABLE);
+        http_set_header(ctx, "Retry-After", RETRY_AFTER_UNAVAILABLE);
     char *text = json_dumps(p, JSON_COMPACT);
     int rc = http_send(ctx, status, "application/problem+json", text ? text : "{}");
     free(text);
@@ -569,7 +569,7 @@ int http_rate_limited(struct http_ctx *ctx, int retry_after_s, const char *detai
     char ra[24];
     int rc = http_problem(ctx, SD_ERR_RATE_LIMITED, NULL, "%s", detail);
     snprintf(ra, sizeof ra, "%d", retry_after_s > 0 ? retry_after_s : 1);
-    u_map_put(ctx->resp->map_header, "Retry-After", ra);
+    http_set_header(ctx, "Retry-After", ra);
     return rc;
 }
 

@@ -15,6 +15,16 @@
 
 #include "uri.h"
 
+/* The answer's headers, kept in the request's context rather than in Ulfius' maps, which
+ * cost every request 26 allocator calls (bench/README.md, "The request path, a profile",
+ * proposal 7): names are string literals, values are copied in. */
+#define HTTP_MAX_HEADERS  16
+#define HTTP_HEADER_BYTES 1024
+struct http_answer_header {
+    const char *name;
+    const char *value;
+};
+
 /* Per-request state: made when the request line arrives (dispatch.c), freed when the answer
  * has been sent or the request abandoned. Handlers get its req and resp, with the Ulfius
  * callback signature; http_ctx_of(resp) leads back here. */
@@ -61,12 +71,22 @@ struct http_ctx {
     char api_key_limit[16], api_key_remaining[16], api_key_reset[16];
     /* GET /v1/events/stream: the open stream, answered by events_stream_response */
     struct event_hub_stream *stream;
+    struct http_answer_header headers[HTTP_MAX_HEADERS];
+    int nheaders;
+    size_t header_used;
+    char header_bytes[HTTP_HEADER_BYTES]; /* last: dispatch_started does not clear it */
 };
 
 struct http_ctx *http_ctx_of(struct _u_response *resp);
 
 /* A request header's value (the first, case-insensitive name), or NULL. */
 const char *http_header(struct http_ctx *ctx, const char *name);
+
+/* Sets a header of the answer, replacing one of the same name; name must be a literal (it is
+ * kept, not copied). A header beyond the limits above is logged and left out. */
+void http_set_header(struct http_ctx *ctx, const char *name, const char *value);
+const char *http_answer_header(const struct http_ctx *ctx, const char *name); /* NULL: none */
+void http_unset_header(struct http_ctx *ctx, const char *name);
 
 /* The request's database connection, acquired on first use and released when the request
  * ends. NULL means the answer (503) has been sent already. */

@@ -33,7 +33,7 @@ static int http_idempotent_stored(struct http_ctx *ctx, struct db_conn *conn, co
         return 0;
     if (strcmp(rec.request_hash, hash) == 0) {
         http_json_text(ctx, rec.status, rec.body);
-        u_map_put(ctx->resp->map_header, "Idempotent-Replayed", "true");
+        http_set_header(ctx, "Idempotent-Replayed", "true");
     } else {
         http_problem(ctx, SD_ERR_UNPROCESSABLE, "idempotency_key_reused",
                      "This Idempotency-Key was used with a different request.");

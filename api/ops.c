@@ -103,7 +103,7 @@ HANDLER(ops_metrics)
         text = all;
     }
     ulfius_set_string_body_response(resp, 200, text);
-    u_map_put(resp->map_header, "Content-Type", "text/plain; version=0.0.4");
+    http_set_header(ctx, "Content-Type", "text/plain; version=0.0.4");
     free(text);
     ctx->answered = 1;
     return U_CALLBACK_COMPLETE;

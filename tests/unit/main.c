@@ -19,6 +19,7 @@ int main(void)
     srunner_add_suite(sr, utf8_suite());
     srunner_add_suite(sr, moderation_policy_suite());
     srunner_add_suite(sr, request_suite());
+    srunner_add_suite(sr, answer_headers_suite());
     srunner_add_suite(sr, dispute_rules_suite());
     srunner_add_suite(sr, api_key_suite());
     srunner_add_suite(sr, webhook_url_suite());

@@ -14,6 +14,7 @@ Suite *file_type_suite(void);
 Suite *utf8_suite(void);
 Suite *moderation_policy_suite(void);
 Suite *request_suite(void);
+Suite *answer_headers_suite(void);
 Suite *dispute_rules_suite(void);
 Suite *api_key_suite(void);
 Suite *webhook_url_suite(void);
