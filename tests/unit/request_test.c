@@ -214,6 +214,43 @@ START_TEST(test_head_size)
 }
 END_TEST
 
+/* Every byte in a field name, against RFC 9110's tchar written out plainly: the name is
+ * refused exactly when the byte is not one. */
+START_TEST(test_head_name_bytes)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    for (int c = 0; c < 256; c++) {
+        char name[3] = {'X', (char)c, 'Y'};
+        struct head_field f[] = {{"Host", "a", 4, 1}, {name, "v", 3, 1}};
+        struct head_verdict v;
+        int tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    (c != 0 && memchr(extra, c, sizeof extra - 1) != NULL);
+        head_check(f, 2, 1, &v);
+        ck_assert_msg((v.err == SD_OK) == tchar, "byte 0x%02x: verdict %d, tchar %d", c, (int)v.err,
+                      tchar);
+    }
+}
+END_TEST
+
+/* Every byte at every place of a value that spans words: refused exactly for the controls but
+ * tab, and DEL. */
+START_TEST(test_head_value_bytes)
+{
+    for (int c = 0; c < 256; c++)
+        for (int at = 0; at < 19; at++) {
+            char value[19];
+            memset(value, at % 2 ? 'a' : 0xd0, sizeof value); /* letters and obs-text */
+            value[at] = (char)c;
+            struct head_field f[] = {{"Host", "a", 4, 1}, {"X-V", value, 3, sizeof value}};
+            struct head_verdict v;
+            int ok = !((c < ' ' && c != '\t') || c == 0x7f);
+            head_check(f, 2, 1, &v);
+            ck_assert_msg((v.err == SD_OK) == ok, "byte 0x%02x at %d: verdict %d, allowed %d", c,
+                          at, (int)v.err, ok);
+        }
+}
+END_TEST
+
 /* A head as libmicrohttpd leaves it in its buffer: line ends and colons turned into NULs. */
 static const char laid_out[] = "GET / HTTP/1.1\0\0Host\0 a\0\0X-B\0\tb c \0\0X-C\0\0\0\0\0";
 
@@ -275,6 +312,8 @@ Suite *request_suite(void)
     tcase_add_loop_test(tc, test_head_verdicts, 0, (int)(sizeof heads / sizeof heads[0]));
     tcase_add_test(tc, test_head_http10_needs_no_host);
     tcase_add_test(tc, test_head_size);
+    tcase_add_test(tc, test_head_name_bytes);
+    tcase_add_test(tc, test_head_value_bytes);
     tcase_add_test(tc, test_head_layout);
     tcase_add_test(tc, test_utf8_valid);
     suite_add_tcase(s, tc);
