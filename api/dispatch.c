@@ -21,12 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include <sodium.h>
 
 #include "../src/event_hub.h"
 #include "../src/log.h"
+#include "answer.h"
 #include "conn.h"
 #include "events.h"
 #include "handlers.h"
@@ -151,137 +151,6 @@ void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
     return ctx;
 }
 
-/* The answer in ctx->response, handed to libmicrohttpd. */
-/* An answer larger than this is handed out as it is read, so that the client's pace is seen
- * (conn.c holds it to the minimum transfer rate) and its memory counted against
- * SELLERDESK_MAX_ANSWER_MEMORY. */
-#define DISPATCH_STREAM_MIN   65536
-#define DISPATCH_STREAM_BLOCK 16384
-
-static atomic_llong answer_memory; /* bytes of large answers not yet sent */
-
-struct dispatch_stream {
-    struct MHD_Connection *connection;
-    char *owned; /* freed when sent; NULL for static bytes */
-    const char *data;
-    size_t len;
-};
-
-static ssize_t dispatch_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    struct dispatch_stream *st = cls;
-    size_t n = st->len - (size_t)pos < max ? st->len - (size_t)pos : max;
-    memcpy(buf, st->data + pos, n);
-    conn_send_progress(st->connection, (int64_t)(pos + n));
-    return (ssize_t)n;
-}
-
-static void dispatch_stream_free(void *cls)
-{
-    struct dispatch_stream *st = cls;
-    if (st->owned) {
-        atomic_fetch_sub(&answer_memory, (long long)st->len);
-        free(st->owned);
-    }
-    free(st);
-}
-
-/* The answer's bytes as a libmicrohttpd response: small ones from a buffer; large ones read
- * out as the client takes them, refused (NULL, *busy) when they would take the large answers
- * in flight past the memory limit. */
-static struct MHD_Response *dispatch_body(struct http_ctx *ctx, int *busy)
-{
-    struct _u_response *r = &ctx->response;
-    const char *data = ctx->static_body ? ctx->static_body : r->binary_body;
-    size_t len = ctx->static_body ? ctx->static_len : r->binary_body_length;
-    struct dispatch_stream *st;
-    *busy = 0;
-    if (len <= DISPATCH_STREAM_MIN)
-        return ctx->static_body
-                   ? MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT)
-                   : MHD_create_response_from_buffer(len, r->binary_body, MHD_RESPMEM_MUST_FREE);
-    if (!ctx->static_body && atomic_fetch_add(&answer_memory, (long long)len) + (long long)len >
-                                 (long long)ctx->app->cfg.max_answer_memory) {
-        atomic_fetch_sub(&answer_memory, (long long)len);
-        *busy = 1;
-        return NULL;
-    }
-    if (!(st = calloc(1, sizeof *st))) {
-        if (!ctx->static_body)
-            atomic_fetch_sub(&answer_memory, (long long)len);
-        return NULL;
-    }
-    *st = (struct dispatch_stream){ctx->connection, ctx->static_body ? NULL : r->binary_body, data,
-                                   len};
-    struct MHD_Response *m = MHD_create_response_from_callback(
-        len, DISPATCH_STREAM_BLOCK, dispatch_stream_read, st, dispatch_stream_free);
-    if (!m) {
-        st->owned = NULL; /* still the Ulfius response's */
-        dispatch_stream_free(st);
-        if (!ctx->static_body)
-            atomic_fetch_sub(&answer_memory, (long long)len);
-    }
-    return m;
-}
-
-static enum MHD_Result dispatch_queue(struct http_ctx *ctx)
-{
-    struct _u_response *r = &ctx->response;
-    int busy = 0, stream = ctx->stream != NULL;
-    /* an event stream is read out as its events come, for as long as its client stays: no
-     * transfer deadline (conn_streaming took it out of them) */
-    struct MHD_Response *m = stream ? events_stream_response(ctx) : dispatch_body(ctx, &busy);
-    if (!m && busy) {
-        /* the answer is dropped for a short one that fits */
-        ctx->static_body = NULL;
-        http_unset_header(ctx, "Content-Disposition");
-        http_unset_header(ctx, "ETag");
-        http_problem(ctx, SD_ERR_UNAVAILABLE, "busy",
-                     "Too many large answers are being sent; retry shortly.");
-        m = dispatch_body(ctx, &busy);
-    }
-    if (!m)
-        return MHD_NO;
-    if (!stream)
-        conn_sending(ctx->connection,
-                     (int64_t)(ctx->static_body ? ctx->static_len : r->binary_body_length));
-    if (!ctx->static_body) {
-        r->binary_body = NULL; /* libmicrohttpd, or the stream, frees it */
-        r->binary_body_length = 0;
-    }
-    for (int i = 0; i < ctx->nheaders; i++)
-        MHD_add_response_header(m, ctx->headers[i].name, ctx->headers[i].value);
-    if (ctx->close_after || atomic_load(&ctx->app->draining))
-        MHD_add_response_header(m, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result rc = MHD_queue_response(ctx->connection, (unsigned)r->status, m);
-    MHD_destroy_response(m);
-    ctx->queued = rc == MHD_YES;
-    return rc;
-}
-
-/* The answer in ctx->response, written to the socket directly, which is then closed for
- * sending. */
-static void dispatch_write_direct(struct http_ctx *ctx)
-{
-    const union MHD_ConnectionInfo *fd =
-        MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-    struct _u_response *r = &ctx->response;
-    const char *ct = http_answer_header(ctx, "Content-Type");
-    char head[512];
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %ld %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-                     "X-Request-Id: %s\r\nConnection: close\r\n\r\n",
-                     r->status, MHD_get_reason_phrase_for((unsigned)r->status), ct ? ct : "",
-                     r->binary_body_length, ctx->request_id);
-    if (!fd || n <= 0 || (size_t)n >= sizeof head)
-        return;
-    struct iovec iov[2] = {{head, (size_t)n}, {r->binary_body, r->binary_body_length}};
-    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
-    if (sendmsg(fd->connect_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
-        ctx->queued = 1;
-    shutdown(fd->connect_fd, SHUT_WR);
-}
-
 void dispatch_library_refused(sd_err e, const char *code, const char *detail)
 {
     struct http_ctx *ctx = heading;
@@ -298,7 +167,7 @@ void dispatch_library_refused(sd_err e, const char *code, const char *detail)
     http_set_header(ctx, "X-Request-Id", ctx->request_id);
     ctx->close_after = 1;
     http_problem(ctx, e, code, "%s", detail);
-    dispatch_write_direct(ctx);
+    answer_write_direct(ctx);
 }
 
 static void dispatch_request_id(struct http_ctx *ctx)
@@ -481,7 +350,7 @@ static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, cons
                      "The server is out of memory; retry shortly.");
     if (ctx->answered && (ctx->close_after || body > DISPATCH_DRAIN_MAX)) {
         ctx->close_after = 1;
-        return dispatch_queue(ctx);
+        return answer_queue(ctx);
     }
     if (body > 0)
         conn_body_started(ctx->connection); /* read (or, refused, drained), then answered */
@@ -574,7 +443,7 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
     free(ctx->body);
     ctx->body = NULL;
     ctx->request.binary_body = NULL;
-    return dispatch_queue(ctx);
+    return answer_queue(ctx);
 }
 
 static const char *dispatch_outcome(enum MHD_RequestTerminationCode toe)

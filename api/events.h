@@ -12,7 +12,7 @@
 const char *events_types_filter(struct http_ctx *ctx, char *out, size_t len, json_t *errors);
 
 /* The libmicrohttpd answer of a request that events_stream opened (ctx->stream): read out as
- * the stream's events come, the connection suspended in between (dispatch.c queues it). */
+ * the stream's events come, the connection suspended in between (answer.c queues it). */
 struct MHD_Response *events_stream_response(struct http_ctx *ctx);
 
 #endif

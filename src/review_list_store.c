@@ -78,19 +78,20 @@
 #define BY_DATE_ASC    KEYSET_LIST_DATE_ASC, FILTER_TO, ORDER_DATE_ASC
 #define BY_RATING_DESC KEYSET_RATING_DESC, FILTER_FROM FILTER_TO, ORDER_RATING_DESC
 #define BY_RATING_ASC  KEYSET_RATING_ASC, FILTER_FROM FILTER_TO, ORDER_RATING_ASC
-#define LIST(scope, by) LIST_SQL(scope, by)
-DB_QUERY(review_q_list_seller_date_desc, DB_PAGE("$3", LIST(SCOPE_SELLER, BY_DATE_DESC)));
-DB_QUERY(review_q_list_seller_date_asc, DB_PAGE("$3", LIST(SCOPE_SELLER, BY_DATE_ASC)));
-DB_QUERY(review_q_list_seller_rating_desc, DB_PAGE("$3", LIST(SCOPE_SELLER, BY_RATING_DESC)));
-DB_QUERY(review_q_list_seller_rating_asc, DB_PAGE("$3", LIST(SCOPE_SELLER, BY_RATING_ASC)));
-DB_QUERY(review_q_list_buyer_date_desc, DB_PAGE("$3", LIST(SCOPE_BUYER, BY_DATE_DESC)));
-DB_QUERY(review_q_list_buyer_date_asc, DB_PAGE("$3", LIST(SCOPE_BUYER, BY_DATE_ASC)));
-DB_QUERY(review_q_list_buyer_rating_desc, DB_PAGE("$3", LIST(SCOPE_BUYER, BY_RATING_DESC)));
-DB_QUERY(review_q_list_buyer_rating_asc, DB_PAGE("$3", LIST(SCOPE_BUYER, BY_RATING_ASC)));
-DB_QUERY(review_q_list_support_date_desc, DB_PAGE("$3", LIST(SCOPE_SUPPORT, BY_DATE_DESC)));
-DB_QUERY(review_q_list_support_date_asc, DB_PAGE("$3", LIST(SCOPE_SUPPORT, BY_DATE_ASC)));
-DB_QUERY(review_q_list_support_rating_desc, DB_PAGE("$3", LIST(SCOPE_SUPPORT, BY_RATING_DESC)));
-DB_QUERY(review_q_list_support_rating_asc, DB_PAGE("$3", LIST(SCOPE_SUPPORT, BY_RATING_ASC)));
+/* (a DB_PAGE of the list: src/db.h) */
+#define LIST(scope, by) DB_PAGE("$3", LIST_SQL(scope, by))
+DB_QUERY(review_q_list_seller_date_desc, LIST(SCOPE_SELLER, BY_DATE_DESC));
+DB_QUERY(review_q_list_seller_date_asc, LIST(SCOPE_SELLER, BY_DATE_ASC));
+DB_QUERY(review_q_list_seller_rating_desc, LIST(SCOPE_SELLER, BY_RATING_DESC));
+DB_QUERY(review_q_list_seller_rating_asc, LIST(SCOPE_SELLER, BY_RATING_ASC));
+DB_QUERY(review_q_list_buyer_date_desc, LIST(SCOPE_BUYER, BY_DATE_DESC));
+DB_QUERY(review_q_list_buyer_date_asc, LIST(SCOPE_BUYER, BY_DATE_ASC));
+DB_QUERY(review_q_list_buyer_rating_desc, LIST(SCOPE_BUYER, BY_RATING_DESC));
+DB_QUERY(review_q_list_buyer_rating_asc, LIST(SCOPE_BUYER, BY_RATING_ASC));
+DB_QUERY(review_q_list_support_date_desc, LIST(SCOPE_SUPPORT, BY_DATE_DESC));
+DB_QUERY(review_q_list_support_date_asc, LIST(SCOPE_SUPPORT, BY_DATE_ASC));
+DB_QUERY(review_q_list_support_rating_desc, LIST(SCOPE_SUPPORT, BY_RATING_DESC));
+DB_QUERY(review_q_list_support_rating_asc, LIST(SCOPE_SUPPORT, BY_RATING_ASC));
 
 /* the product page: public reviews ($1 product, $2 cursor, $3 limit + 1, $4 ratings,
  * $5 has_media, $6 the caller), each with its published comments */
@@ -98,10 +99,11 @@ DB_QUERY(review_q_list_support_rating_asc, DB_PAGE("$3", LIST(SCOPE_SUPPORT, BY_
     "SELECT r.id, review_page_json(r, $6) FROM reviews r WHERE r.product_id = $1 AND r.public"       \
     keyset " AND ($4::int[] IS NULL OR r.rating = ANY ($4::int[]))"                                \
     " AND ($5::bool IS NULL OR r.has_media = $5)" order " LIMIT $3"
-DB_QUERY(review_q_page_date_desc, DB_PAGE("$3", PAGE_SQL(KEYSET_DATE_DESC, ORDER_DATE_DESC)));
-DB_QUERY(review_q_page_date_asc, DB_PAGE("$3", PAGE_SQL(KEYSET_DATE_ASC, ORDER_DATE_ASC)));
-DB_QUERY(review_q_page_rating_desc, DB_PAGE("$3", PAGE_SQL(KEYSET_RATING_DESC, ORDER_RATING_DESC)));
-DB_QUERY(review_q_page_rating_asc, DB_PAGE("$3", PAGE_SQL(KEYSET_RATING_ASC, ORDER_RATING_ASC)));
+#define PAGE(keyset, order) DB_PAGE("$3", PAGE_SQL(keyset, order))
+DB_QUERY(review_q_page_date_desc, PAGE(KEYSET_DATE_DESC, ORDER_DATE_DESC));
+DB_QUERY(review_q_page_date_asc, PAGE(KEYSET_DATE_ASC, ORDER_DATE_ASC));
+DB_QUERY(review_q_page_rating_desc, PAGE(KEYSET_RATING_DESC, ORDER_RATING_DESC));
+DB_QUERY(review_q_page_rating_asc, PAGE(KEYSET_RATING_ASC, ORDER_RATING_ASC));
 /* clang-format on */
 
 /* the product both name; a seller's own only ($1 the caller, $4: restricted to the seller) */
