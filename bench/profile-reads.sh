@@ -16,8 +16,9 @@
 #    then as long again with no requests ($OUT/<read>.strace.txt, $OUT/<read>.strace-idle.txt).
 #
 # Needs the cluster and the tokens bench/hotreads.sh makes (tokens-buyers.txt and
-# pairs-history.txt in HR_OUT). READS="me product chat-history" picks (chat-list and
-# question-list too: bench/hotreads.sh's list seller and question seller); CALLGRIND=0 skips step 1,
+# pairs-history.txt in HR_OUT). READS="me product chat-history" picks (chat-list, question-list
+# and question-counts too: bench/hotreads.sh's list seller and question seller; all six are what
+# bench/callgrind-reads.sh measured, which this replaced); CALLGRIND=0 skips step 1,
 # STRACE=0 step 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,9 +47,10 @@ cleanup() {
 trap cleanup EXIT
 path_of() { case $1 in me) echo /v1/me ;; product) echo /v1/products/1 ;;
     chat-history) echo "/v1/chats/$chat/messages" ;; chat-list) echo /v1/chats ;;
-    question-list) echo /v1/questions ;; *) echo "unknown read $1" >&2; exit 2 ;; esac; }
+    question-list) echo /v1/questions ;; question-counts) echo /v1/questions/counts ;;
+    *) echo "unknown read $1" >&2; exit 2 ;; esac; }
 tok_of() { case $1 in chat-history) echo "$htok" ;; chat-list) head -n 1 "$H/tokens-list.txt" ;;
-    question-list) head -n 1 "$H/tokens-qseller.txt" ;; *) echo "$btok" ;; esac; }
+    question-list | question-counts) head -n 1 "$H/tokens-qseller.txt" ;; *) echo "$btok" ;; esac; }
 curl_cfg() { # TOKEN URL -> N requests on one connection
     printf 'header = "Authorization: Bearer %s"\n' "$1"
     for _ in $(seq "$N"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$2"; done
