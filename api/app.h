@@ -5,6 +5,7 @@
 
 #include "../src/config.h"
 #include "../src/db.h"
+#include "../src/db_pipe.h"
 #include "../src/metrics.h"
 #include "../src/moderation.h"
 
@@ -12,6 +13,7 @@
 struct sd_app {
     struct sd_config cfg;
     struct db_pool *pool;
+    struct db_pipe *pipe; /* reads off the request's thread; NULL: every read on the pool */
     struct metrics *metrics;
     struct mod_config moderation; /* the platform's own domains, from the config */
     atomic_int draining;          /* SIGTERM seen: readyz says 503, in-flight requests finish */

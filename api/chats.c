@@ -24,6 +24,14 @@ static const char *const kinds[] = {"buyer_seller", "seller_support", "buyer_sup
 static const char *const reasons[] = {"order_details", "delivery_problem", "availability",
                                       "buyer_request", NULL};
 
+static int kind_index(const char *kind)
+{
+    for (int i = 0; kinds[i]; i++)
+        if (strcmp(kind, kinds[i]) == 0)
+            return i;
+    return -1;
+}
+
 static int in_list(const char *s, const char *const *list)
 {
     for (size_t i = 0; s && list[i]; i++)
@@ -216,6 +224,33 @@ cleanup:
     return rc;
 }
 
+static int chats_list_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
+{
+    char *items = NULL;
+    int has_more = 0, has_total = 0;
+    int64_t last = 0, total = 0;
+    struct db_conn *conn;
+    if (r)
+        e = db_page_of(r, ctx->read.limit, &items, &has_more, &last, &total, &has_total);
+    /* an empty page carries no total: read alone (a second round trip, only then) */
+    if (e == SD_OK && !has_total) {
+        const char *kind = ctx->read.id >= 0 ? kinds[ctx->read.id] : NULL;
+        e = (conn = http_conn(ctx))
+                ? chat_store_total_unread(conn, ctx->user_id, ctx->role, kind, &total)
+                : SD_ERR_UNAVAILABLE;
+        if (!conn) {
+            free(items);
+            return U_CALLBACK_COMPLETE; /* (http_conn answered) */
+        }
+    }
+    if (e != SD_OK) {
+        free(items);
+        return http_store_error(ctx, e);
+    }
+    return http_page_with(ctx, items, has_more, last, ctx->read.scope,
+                          json_pack("{s:I}", "total_unread", (json_int_t)total));
+}
+
 HANDLER(chats_list)
 {
     static const char *const allowed[] = {"kind",     "status", "unread_only", "awaiting_reply",
@@ -223,12 +258,8 @@ HANDLER(chats_list)
     struct http_ctx *ctx = http_ctx_of(resp);
     struct chat_list_query q = {.viewer = ctx->user_id, .role = ctx->role, .awaiting = -1};
     json_t *errors = json_array();
-    char *items = NULL;
     char scope[96];
-    int has_more = 0;
-    int64_t last = 0, total = 0;
-    struct db_conn *conn;
-    sd_err e;
+    struct db_read rd;
     (void)req;
     (void)app;
     http_check_query(ctx, allowed, errors);
@@ -251,12 +282,12 @@ HANDLER(chats_list)
              q.status ? q.status : "", q.unread_only, q.awaiting, q.assigned ? q.assigned : "");
     q.limit = http_query_limit(ctx, CHATS_DEFAULT, CHATS_MAX, errors);
     q.before = http_query_cursor(ctx, scope, errors);
-    if (!(conn = http_query_conn(ctx, errors)))
+    if (!http_query_valid(ctx, errors))
         return U_CALLBACK_COMPLETE;
-    if ((e = chat_store_list(conn, &q, &items, &has_more, &last, &total)) != SD_OK)
-        return http_store_error(ctx, e);
-    return http_page_with(ctx, items, has_more, last, scope,
-                          json_pack("{s:I}", "total_unread", (json_int_t)total));
+    chat_store_list_read(&rd, &q);
+    /* (kept for an empty page, whose total is read alone) */
+    ctx->read.id = q.kind ? kind_index(q.kind) : -1;
+    return http_read_page_with(ctx, &rd, q.limit, scope, chats_list_answer);
 }
 
 HANDLER(chats_get)
@@ -306,18 +337,43 @@ static void messages_position(struct http_ctx *ctx, int64_t chat_id, int64_t *be
     snprintf(scope, len, "%s", *after ? up : down);
 }
 
+/* Another person's chat is 404, and nothing of it is read: the page's statement returns rows
+ * only for a viewer with a side in it, and only an empty page asks whether it is the
+ * viewer's. */
+static int chat_messages_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
+{
+    char *items = NULL;
+    int has_more = 0;
+    int64_t last = 0;
+    struct db_conn *conn;
+    if (r)
+        e = db_page_of(r, ctx->read.limit, &items, &has_more, &last, NULL, NULL);
+    if (e == SD_OK && strcmp(items, "[]") == 0) {
+        if (!(conn = http_conn(ctx))) {
+            free(items);
+            return U_CALLBACK_COMPLETE; /* (http_conn answered) */
+        }
+        e = chat_store_can_read(conn, ctx->read.id, ctx->user_id, ctx->role);
+    }
+    if (e != SD_OK)
+        free(items);
+    if (e == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return http_page(ctx, items, has_more, last, ctx->read.scope);
+}
+
 HANDLER(chat_messages_list)
 {
     static const char *const allowed[] = {"before", "after", "cursor", "limit", NULL};
     struct http_ctx *ctx = http_ctx_of(resp);
     json_t *errors = json_array();
-    char *items = NULL;
     char scope[64];
-    int has_more = 0, limit;
-    int64_t before = 0, after = 0, last = 0;
+    int limit;
+    int64_t before = 0, after = 0;
     int64_t id = http_path_id(ctx, "id");
-    struct db_conn *conn;
-    sd_err e;
+    struct db_read rd;
     (void)req;
     (void)app;
     if (id < 0) {
@@ -327,17 +383,11 @@ HANDLER(chat_messages_list)
     http_check_query(ctx, allowed, errors);
     messages_position(ctx, id, &before, &after, scope, sizeof scope, errors);
     limit = http_query_limit(ctx, MESSAGES_DEFAULT, MESSAGES_MAX, errors);
-    if (!(conn = http_query_conn(ctx, errors)))
+    if (!http_query_valid(ctx, errors))
         return U_CALLBACK_COMPLETE;
-    /* another person's chat is 404, and nothing of it is read: the page's statement returns
-     * rows only for a viewer with a side in it */
-    e = chat_store_messages(conn, id, ctx->user_id, ctx->role, before, after, limit, &items,
-                            &has_more, &last);
-    if (e == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_page(ctx, items, has_more, last, scope);
+    chat_store_messages_read(&rd, id, ctx->user_id, ctx->role, before, after, limit);
+    ctx->read.id = id;
+    return http_read_page_with(ctx, &rd, limit, scope, chat_messages_answer);
 }
 
 struct send {

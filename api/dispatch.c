@@ -398,7 +398,7 @@ static void dispatch_run(struct http_ctx *ctx)
         dispatch_refuse_body(ctx);
     if (!ctx->answered)
         routes_call(i, ctx->req, ctx->resp, ctx->app);
-    if (!ctx->answered) {
+    if (!ctx->answered && !ctx->read.suspended) {
         log_error("%s %s returned without an answer", ctx->method, routes_label(i));
         http_problem(ctx, SD_ERR_INTERNAL, NULL,
                      "An unexpected error occurred; quote the request id when reporting it.");
@@ -433,8 +433,21 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
     if (ctx->queued)
         return MHD_YES;
     conn_working(c);
-    if (!ctx->answered)
+    if (ctx->read.suspended) {
+        /* called again once the pipe has resumed the connection: the statement's outcome is
+         * in (http_read.c) */
+        PGresult *r = ctx->read.res;
+        ctx->read.res = NULL;
+        ctx->read.suspended = 0;
+        ctx->read.answer(ctx, r, ctx->read.err);
+        if (!ctx->answered)
+            http_problem(ctx, SD_ERR_INTERNAL, NULL,
+                         "An unexpected error occurred; quote the request id when reporting it.");
+    } else if (!ctx->answered) {
         dispatch_run(ctx);
+        if (ctx->read.suspended)
+            return MHD_YES; /* answered when the statement's outcome comes */
+    }
     /* nothing of the request is needed while the answer goes out, however slowly it is read:
      * the database connection above all */
     http_conn_release(ctx);
@@ -494,6 +507,10 @@ void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
     free(ctx->raw_uri);
     free(ctx->body);
     event_hub_close(ctx->stream); /* opened, but its answer never made */
+    /* a read's result that came after the client had left: libmicrohttpd resumed the
+     * connection, found it closed and ended the request without calling the handler again */
+    PQclear(ctx->read.res);
+    free(ctx->read.scope);
     free(ctx->response.binary_body);
     atomic_fetch_sub(&ctx->app->inflight, 1);
     free(ctx);

@@ -39,15 +39,20 @@ struct db_conn *http_conn(struct http_ctx *ctx)
     return ctx->conn;
 }
 
-struct db_conn *http_query_conn(struct http_ctx *ctx, json_t *errors)
+int http_query_valid(struct http_ctx *ctx, json_t *errors)
 {
     if (json_array_size(errors)) {
         http_problem_errors(ctx, SD_ERR_VALIDATION, NULL, errors,
                             "The query has invalid parameters.");
-        return NULL;
+        return 0;
     }
     json_decref(errors);
-    return http_conn(ctx);
+    return 1;
+}
+
+struct db_conn *http_query_conn(struct http_ctx *ctx, json_t *errors)
+{
+    return http_query_valid(ctx, errors) ? http_conn(ctx) : NULL;
 }
 
 void http_conn_release(struct http_ctx *ctx)

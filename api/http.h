@@ -71,6 +71,20 @@ struct http_ctx {
     char api_key_limit[16], api_key_remaining[16], api_key_reset[16];
     /* GET /v1/events/stream: the open stream, answered by events_stream_response */
     struct event_hub_stream *stream;
+    /* a read run by http_read (http_read.c): on the pipe, the connection is suspended from
+     * the submission until the pipe's thread has stored the outcome in res/err and resumed it;
+     * then dispatch.c calls answer with it on this request's thread. The rest is the
+     * handler's state for its answer. */
+    struct http_reading {
+        int (*answer)(struct http_ctx *ctx, PGresult *res, sd_err e);
+        PGresult *res;
+        sd_err err;
+        int suspended;
+        int limit;
+        int64_t id;
+        const char *not_found; /* a literal */
+        char *scope;           /* malloc'd */
+    } read;
     struct http_answer_header headers[HTTP_MAX_HEADERS];
     int nheaders;
     size_t header_used;
@@ -250,6 +264,24 @@ typedef sd_err (*http_status_fn)(struct db_conn *conn, int64_t seller_id, const 
                                  const char *status, json_t **results);
 int http_bulk_status(struct http_ctx *ctx, const char *ids_field, const char *const *statuses,
                      const char *statuses_text, http_status_fn set);
+/* A read (its statement built by a store) whose answer is made by answer from the result on
+ * this request's thread: at once, on the request's pool connection, or, with the statement
+ * pipe on (src/db_pipe.h), once PostgreSQL has answered, the thread serving its other
+ * connections meanwhile. answer gets the result (it PQclear()s it) or NULL and the error.
+ * The handler returns what this returns and touches ctx no more. State answer needs goes in
+ * ctx->read. */
+typedef int (*http_read_fn)(struct http_ctx *ctx, PGresult *res, sd_err e);
+int http_read(struct http_ctx *ctx, const struct db_read *rd, http_read_fn answer);
+/* ... a single row of JSON text, passed on as PostgreSQL wrote it; no row: 404 not_found. */
+int http_read_one(struct http_ctx *ctx, const struct db_read *rd, const char *not_found);
+/* ... a DB_PAGE of at most limit items, answered as http_page with scope. */
+int http_read_page(struct http_ctx *ctx, const struct db_read *rd, int limit, const char *scope);
+/* ... a page answered by answer, with limit and scope kept in ctx->read. */
+int http_read_page_with(struct http_ctx *ctx, const struct db_read *rd, int limit,
+                        const char *scope, http_read_fn answer);
+/* Answers 400 with errors (and returns 0) when it holds any; frees it either way. */
+int http_query_valid(struct http_ctx *ctx, json_t *errors);
+
 /* 429 with Retry-After. */
 int http_rate_limited(struct http_ctx *ctx, int retry_after_s, const char *detail);
 /* The client's IP address as text. */

@@ -18,11 +18,8 @@ HANDLER(notifications_list)
     struct http_ctx *ctx = http_ctx_of(resp);
     struct feed_query q = {ctx->user_id, NULL, 0, 0, FEED_DEFAULT};
     json_t *errors = json_array();
-    char *items = NULL;
     char scope[64];
-    int has_more = 0;
-    int64_t last = 0;
-    struct db_conn *conn;
+    struct db_read rd;
     (void)req;
     (void)app;
     http_check_query(ctx, allowed, errors);
@@ -38,26 +35,21 @@ HANDLER(notifications_list)
     snprintf(scope, sizeof scope, "notifications:%s:%d", q.tab ? q.tab : "", q.unread_only);
     q.limit = http_query_limit(ctx, FEED_DEFAULT, FEED_MAX, errors);
     q.after_id = http_query_cursor(ctx, scope, errors);
-    if (!(conn = http_query_conn(ctx, errors)))
+    if (!http_query_valid(ctx, errors))
         return U_CALLBACK_COMPLETE;
-    sd_err e = notification_store_feed(conn, &q, &items, &has_more, &last);
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_page(ctx, items, has_more, last, scope);
+    notification_store_feed_read(&rd, &q);
+    return http_read_page(ctx, &rd, q.limit, scope);
 }
 
-HANDLER(notifications_counters)
+static int counters_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
 {
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    json_t *counts = NULL;
-    (void)req;
-    (void)app;
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    sd_err e = notification_store_counters(conn, ctx->user_id, ctx->role == ROLE_SUPPORT, &counts);
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
+    char *text = NULL;
+    if (r)
+        e = db_text_of(r, &text);
+    json_t *counts = e == SD_OK ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!counts)
+        return http_store_error(ctx, e == SD_OK ? SD_ERR_INTERNAL : e);
     json_t *unread = json_object_get(counts, "tabs"),
            *chats = json_incref(json_object_get(counts, "chats")),
            *disputes = json_incref(json_object_get(counts, "disputes"));
@@ -74,6 +66,16 @@ HANDLER(notifications_counters)
     return http_json(ctx, 200,
                      json_pack("{s:o, s:I, s:o, s:o}", "tabs", tabs, "total", total, "chats", chats,
                                "disputes", disputes));
+}
+
+HANDLER(notifications_counters)
+{
+    struct http_ctx *ctx = http_ctx_of(resp);
+    struct db_read rd;
+    (void)req;
+    (void)app;
+    notification_store_counters_read(&rd, ctx->user_id, ctx->role == ROLE_SUPPORT);
+    return http_read(ctx, &rd, counters_answer);
 }
 
 HANDLER(notifications_read)

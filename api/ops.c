@@ -1,5 +1,4 @@
-#include <stdlib.h>
-
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,7 +56,7 @@ HANDLER(ops_metrics)
     principal_cache_stats(&hits, &misses, &forgotten, &on);
     token_cache_stats(&token_hits, &token_misses);
     event_hub_get_stats(&hub);
-    char extra[3072];
+    char extra[5120];
     snprintf(extra, sizeof extra,
              "# HELP sellerdesk_principal_cache_total Accounts of authenticated requests: from "
              "the process's cache (hit), read from the database (miss), forgotten on a change.\n"
@@ -94,6 +93,41 @@ HANDLER(ops_metrics)
              on, (unsigned long long)token_hits, (unsigned long long)token_misses, hub.streams,
              (unsigned long long)hub.dropped, (unsigned long long)hub.delivered,
              (unsigned long long)hub.reads, hub.listening);
+    if (a->pipe) {
+        struct db_pipe_stats s;
+        size_t used = strlen(extra);
+        db_pipe_get_stats(a->pipe, &s);
+        snprintf(extra + used, sizeof extra - used,
+                 "# HELP sellerdesk_db_pipe_connections The statement pipe's connections: all, "
+                 "and those ready now.\n"
+                 "# TYPE sellerdesk_db_pipe_connections gauge\n"
+                 "sellerdesk_db_pipe_connections{state=\"all\"} %d\n"
+                 "sellerdesk_db_pipe_connections{state=\"ready\"} %d\n"
+                 "# HELP sellerdesk_db_pipe_outstanding Reads submitted to the pipe and not yet "
+                 "answered.\n"
+                 "# TYPE sellerdesk_db_pipe_outstanding gauge\n"
+                 "sellerdesk_db_pipe_outstanding %d\n"
+                 "# HELP sellerdesk_db_pipe_statements_total Reads answered by the pipe.\n"
+                 "# TYPE sellerdesk_db_pipe_statements_total counter\n"
+                 "sellerdesk_db_pipe_statements_total %" PRIu64 "\n"
+                 "# HELP sellerdesk_db_pipe_batches_total Sends of the pipe, each carrying the "
+                 "reads that arrived together.\n"
+                 "# TYPE sellerdesk_db_pipe_batches_total counter\n"
+                 "sellerdesk_db_pipe_batches_total %" PRIu64 "\n"
+                 "# HELP sellerdesk_db_pipe_retried_total Reads sent again after a lost "
+                 "connection or another statement's error.\n"
+                 "# TYPE sellerdesk_db_pipe_retried_total counter\n"
+                 "sellerdesk_db_pipe_retried_total %" PRIu64 "\n"
+                 "# HELP sellerdesk_db_pipe_unavailable_total Reads answered 503: queue full, no "
+                 "connection, lost twice, timed out.\n"
+                 "# TYPE sellerdesk_db_pipe_unavailable_total counter\n"
+                 "sellerdesk_db_pipe_unavailable_total %" PRIu64 "\n"
+                 "# HELP sellerdesk_db_pipe_reconnects_total Pipe connections made again.\n"
+                 "# TYPE sellerdesk_db_pipe_reconnects_total counter\n"
+                 "sellerdesk_db_pipe_reconnects_total %" PRIu64 "\n",
+                 s.conns, s.live, s.outstanding, s.statements, s.batches, s.retried, s.refused,
+                 s.reconnects);
+    }
     size_t n = text ? strlen(text) : 0;
     char *all = malloc(n + strlen(extra) + 1);
     if (all) {

@@ -127,22 +127,15 @@ HANDLER(products_list)
 HANDLER(products_get)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    char *out = NULL;
+    struct db_read rd;
     int64_t id = http_path_id(ctx, "id");
-    sd_err e;
     (void)req;
     (void)app;
     if (id < 0)
         return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such product.");
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    /* the page PostgreSQL built goes out as it is */
-    if ((e = product_store_get_text(conn, id, &out)) == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, e, NULL, "No such product.");
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_json_owned(ctx, 200, out, strlen(out));
+    /* the JSON PostgreSQL built goes out as it is */
+    product_store_get_read(&rd, id);
+    return http_read_one(ctx, &rd, "No such product.");
 }
 
 static void product_parse_update(json_t *body, void *args, json_t *errors)

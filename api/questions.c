@@ -111,6 +111,7 @@ HANDLER(questions_list)
     int has_more = 0;
     int64_t last = 0;
     struct db_conn *conn;
+    struct db_read rd;
     (void)req;
     (void)app;
     http_check_query(ctx, allowed, errors);
@@ -143,9 +144,15 @@ HANDLER(questions_list)
     snprintf(scope, sizeof scope, "questions:%s:%s:%s:%s:%s:%s", S(f.status), S(f.product_id),
              S(f.sku), S(f.date_from), S(f.date_to), S(f.q));
     f.after_id = http_query_cursor(ctx, scope, errors);
+    if (!f.q) {
+        if (!http_query_valid(ctx, errors))
+            return U_CALLBACK_COMPLETE;
+        question_store_list_read(&rd, &f);
+        return http_read_page(ctx, &rd, f.limit, scope);
+    }
     if (!(conn = http_query_conn(ctx, errors)))
         return U_CALLBACK_COMPLETE;
-    sd_err e = question_store_list(conn, &f, &items, &has_more, &last);
+    sd_err e = question_store_search(conn, &f, &items, &has_more, &last);
     if (e != SD_OK)
         return http_store_error(ctx, e);
     return http_page(ctx, items, has_more, last, scope);
@@ -154,16 +161,12 @@ HANDLER(questions_list)
 HANDLER(questions_counts)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    json_t *out = NULL;
+    struct db_read rd;
     (void)req;
     (void)app;
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    sd_err e = question_store_counts(conn, scope_of(ctx), ctx->user_id, &out);
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_json(ctx, 200, out);
+    /* (an aggregate: always one row) */
+    question_store_counts_read(&rd, scope_of(ctx), ctx->user_id);
+    return http_read_one(ctx, &rd, "No counts.");
 }
 
 HANDLER(questions_get)

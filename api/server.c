@@ -182,6 +182,13 @@ int server_run(struct sd_app *app)
     /* event streams end now, not at the end of the grace: their clients reconnect elsewhere */
     event_hub_drain();
     server_wait_for_drain(app);
+    /* reads still on the pipe are answered 503 now: libmicrohttpd does not stop with a
+     * connection suspended, and their requests must end first */
+    if (app->pipe) {
+        db_pipe_stop(app->pipe);
+        app->pipe = NULL;
+        server_wait_for_drain(app);
+    }
     MHD_stop_daemon(d); /* closes the idle kept-alive connections */
     conn_stop();
     log_info("stopped");

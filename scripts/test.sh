@@ -118,7 +118,7 @@ fi
 "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/api.out"
 count_check "$TMP/api.out"
 
-stage "a second server: dispute deadlines of seconds, API keys and event streams across processes"
+stage "a second server: dispute deadlines of seconds, API keys and event streams across processes, reads without the statement pipe"
 # The same binary and database on another port. Each deadline passes within the suite, yet
 # leaves room for the requests made before it, also under valgrind (each ~50x slower); the
 # suite reads the same variables and polls with a generous margin. The main server's deadline
@@ -129,7 +129,10 @@ deadline_env=(SELLERDESK_DISPUTE_SELLER_HOURS=6s SELLERDESK_DISPUTE_BUYER_DAYS=4
               SELLERDESK_MAX_STREAMS_PER_ACCOUNT=3)
 deadline_port=$(free_port) || exit 1
 deadline_url=http://127.0.0.1:$deadline_port
-env "${deadline_env[@]}" SELLERDESK_PORT="$deadline_port" \
+# (no statement pipe here: the reads it serves on the main server run on the pool, as with
+# SELLERDESK_DB_PIPE_CONNS=0)
+env "${deadline_env[@]}" SELLERDESK_PORT="$deadline_port" SELLERDESK_DB_PIPE_CONNS=0 \
+    SELLERDESK_CHAT_SELLER_WINDOW_HOURS=0 \
     "${VALGRIND[@]}" "$BIN" serve >"$TMP/deadline-server.log" 2>&1 &
 DEADLINE_PID=$!
 if wait_http "$deadline_url/healthz" 60; then
@@ -151,6 +154,12 @@ if wait_http "$deadline_url/healthz" 60; then
         CK_RUN_SUITE=events_stream_limit \
         "$BUILD_DIR/api_tests" 2>&1 | tee "$TMP/stream-limit.out"
     count_check "$TMP/stream-limit.out"
+    # the suites of the reads that go by the pipe on the main server, here on the pool
+    for suite in products chats notifications questions; do
+        CK_RUN_SUITE=$suite SD_BASE_URL="$deadline_url" "$BUILD_DIR/api_tests" 2>&1 |
+            tee "$TMP/no-pipe-$suite.out"
+        count_check "$TMP/no-pipe-$suite.out"
+    done
 else
     tail -n 50 "$TMP/deadline-server.log"
     failed=$((failed + 1))

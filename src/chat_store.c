@@ -287,30 +287,18 @@ sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer
     return e != SD_OK ? e : found ? SD_OK : SD_ERR_NOT_FOUND;
 }
 
-sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, char **items,
-                       int *has_more, int64_t *last, int64_t *total_unread)
+void chat_store_list_read(struct db_read *rd, const struct chat_list_query *q)
 {
-    int has_total = 0;
-    char v[24], b[24], aw[8], lim[24];
-    snprintf(aw, sizeof aw, "%d", q->awaiting);
-    const char *p[] = {db_i64(v, q->viewer),
-                       db_i64(b, q->before),
-                       q->kind,
-                       q->status,
-                       q->unread_only ? "true" : "false",
-                       aw,
-                       q->assigned,
-                       db_i64(lim, q->limit + 1)};
-    sd_err e =
-        db_json_page_extra(conn, q->role == ROLE_SUPPORT ? &chat_q_list_support : &chat_q_list_user,
-                           8, p, q->limit, items, has_more, last, total_unread, &has_total);
-    /* an empty page carries no total: read it alone (a second round trip, only then) */
-    if (e == SD_OK && !has_total &&
-        (e = chat_store_total_unread(conn, q->viewer, q->role, q->kind, total_unread)) != SD_OK) {
-        free(*items);
-        *items = NULL;
-    }
-    return e;
+    rd->st = q->role == ROLE_SUPPORT ? &chat_q_list_support : &chat_q_list_user;
+    rd->n = 8;
+    db_read_i64(rd, 0, q->viewer);
+    db_read_i64(rd, 1, q->before);
+    rd->params[2] = q->kind;
+    rd->params[3] = q->status;
+    rd->params[4] = q->unread_only ? "true" : "false";
+    db_read_i64(rd, 5, q->awaiting);
+    rd->params[6] = q->assigned;
+    db_read_i64(rd, 7, q->limit + 1);
 }
 
 sd_err chat_store_total_unread(struct db_conn *conn, int64_t viewer, auth_role role,
@@ -364,22 +352,16 @@ sd_err chat_store_lock(struct db_conn *conn, int64_t chat_id, int64_t viewer, au
     return SD_OK;
 }
 
-sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
-                           int64_t before, int64_t after, int limit, char **items, int *has_more,
-                           int64_t *last)
+void chat_store_messages_read(struct db_read *rd, int64_t chat_id, int64_t viewer, auth_role role,
+                              int64_t before, int64_t after, int limit)
 {
-    char c[24], k[24], lim[24], v[24];
-    const char *p[] = {db_i64(c, chat_id), db_i64(k, after > 0 ? after : before),
-                       db_i64(lim, limit + 1), db_i64(v, viewer), auth_role_name(role)};
-    sd_err e = db_json_page(conn, after > 0 ? &chat_q_messages_after : &chat_q_messages_before, 5,
-                            p, limit, items, has_more, last);
-    /* nothing came back: an empty page of the viewer's chat, or not the viewer's chat */
-    if (e == SD_OK && strcmp(*items, "[]") == 0 &&
-        (e = chat_store_can_read(conn, chat_id, viewer, role)) != SD_OK) {
-        free(*items);
-        *items = NULL;
-    }
-    return e;
+    rd->st = after > 0 ? &chat_q_messages_after : &chat_q_messages_before;
+    rd->n = 5;
+    db_read_i64(rd, 0, chat_id);
+    db_read_i64(rd, 1, after > 0 ? after : before);
+    db_read_i64(rd, 2, limit + 1);
+    db_read_i64(rd, 3, viewer);
+    rd->params[4] = auth_role_name(role);
 }
 
 sd_err chat_store_restriction(struct db_conn *conn, int64_t user_id, json_t **out)

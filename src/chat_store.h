@@ -54,9 +54,10 @@ struct chat_list_query {
     int64_t before;       /* keyset on activity; 0 from the top */
     int limit;
 };
-/* Most recent activity first. */
-sd_err chat_store_list(struct db_conn *conn, const struct chat_list_query *q, char **items,
-                       int *has_more, int64_t *last, int64_t *total_unread);
+/* Most recent activity first: a DB_PAGE_EXTRA read of q->limit whose figure is the viewer's
+ * unread messages; an empty page carries none (chat_store_total_unread reads it). The query's
+ * strings must outlive the read's submission. */
+void chat_store_list_read(struct db_read *rd, const struct chat_list_query *q);
 /* Unread messages over the viewer's chats (of one kind, or all). */
 sd_err chat_store_total_unread(struct db_conn *conn, int64_t viewer, auth_role role,
                                const char *kind, int64_t *total);
@@ -87,11 +88,12 @@ struct chat_side_info {
 sd_err chat_store_lock(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
                        struct chat_side_info *out);
 
-/* Messages of a chat the viewer may read (check with chat_store_get/lock first): newest first
- * below `before`, or oldest first above `after` (when after > 0). */
-sd_err chat_store_messages(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
-                           int64_t before, int64_t after, int limit, char **items, int *has_more,
-                           int64_t *last);
+/* Messages of a chat: newest first below `before`, or oldest first above `after` (when
+ * after > 0), a DB_PAGE read of limit. Rows come only for a viewer with a side in the chat:
+ * an empty page is an empty page of the viewer's chat or not the viewer's chat
+ * (chat_store_can_read tells). */
+void chat_store_messages_read(struct db_read *rd, int64_t chat_id, int64_t viewer, auth_role role,
+                              int64_t before, int64_t after, int limit);
 
 /* Active restriction of a user: *out {reason, until} or NULL when chat is allowed. */
 sd_err chat_store_restriction(struct db_conn *conn, int64_t user_id, json_t **out);

@@ -39,6 +39,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_DB_ACQUIRE_TIMEOUT_MS", K_INT, OFF(db_acquire_timeout_ms), 1, 60000},
     {"SELLERDESK_DB_STATEMENT_TIMEOUT_MS", K_INT, OFF(db_statement_timeout_ms), 0, 600000},
     {"SELLERDESK_DB_CONNECT_TIMEOUT", K_INT, OFF(db_connect_timeout_s), 1, 60},
+    {"SELLERDESK_DB_PIPE_CONNS", K_INT, OFF(db_pipe_conns), 0, 16},
     {"SELLERDESK_MAX_BODY_BYTES", K_SIZE, OFF(max_body_bytes), 1024, 64LL << 20},
     {"SELLERDESK_CONNECTION_TIMEOUT", K_INT, OFF(connection_timeout_s), 1, 3600},
     {"SELLERDESK_HTTP_THREADS", K_INT, OFF(http_threads), 1, 256},
@@ -129,6 +130,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->db_acquire_timeout_ms = 2000;
     cfg->db_statement_timeout_ms = 5000;
     cfg->db_connect_timeout_s = 3;
+    cfg->db_pipe_conns = 2;
     cfg->max_body_bytes = 1 << 20;
     cfg->connection_timeout_s = 30;
     cfg->http_threads = 16;

@@ -243,13 +243,9 @@ const char *db_last_constraint(const struct db_conn *c)
     return c->constraint;
 }
 
-static sd_err db_classify(struct db_conn *c, const PGresult *res)
+sd_err db_err_of_state(const char *state, int conn_ok)
 {
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
-    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
-    snprintf(c->constraint, sizeof c->constraint, "%s", constraint ? constraint : "");
-    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK)
+    if (!conn_ok)
         return SD_ERR_UNAVAILABLE;
     if (!state)
         return SD_ERR_INTERNAL;
@@ -264,6 +260,15 @@ static sd_err db_classify(struct db_conn *c, const PGresult *res)
     return SD_ERR_INTERNAL;
 }
 
+static sd_err db_classify(struct db_conn *c, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+    snprintf(c->constraint, sizeof c->constraint, "%s", constraint ? constraint : "");
+    return db_err_of_state(state, c->pg && PQstatus(c->pg) == CONNECTION_OK);
+}
+
 static int db_is_prepared(const struct db_conn *c, const db_stmt *st)
 {
     for (int i = 0; i < c->nprepared; i++)
@@ -276,15 +281,17 @@ static PGresult *db_exec_once(struct db_conn *c, const db_stmt *st, int n,
                               const char *const *params, const int *lengths, const int *formats,
                               int result_format)
 {
-    if (st->per_call)
+    /* (past DB_MAX_PREPARED a statement is planned per call: prepared again unrecorded, its
+     * name would be taken on the next call) */
+    int prepared = !st->per_call && db_is_prepared(c, st);
+    if (st->per_call || (!prepared && c->nprepared == DB_MAX_PREPARED))
         return PQexecParams(c->pg, st->sql, n, NULL, params, lengths, formats, result_format);
-    if (!db_is_prepared(c, st)) {
+    if (!prepared) {
         PGresult *pr = PQprepare(c->pg, st->name, st->sql, 0, NULL);
         if (PQresultStatus(pr) != PGRES_COMMAND_OK)
             return pr;
         PQclear(pr);
-        if (c->nprepared < DB_MAX_PREPARED)
-            c->prepared[c->nprepared++] = st;
+        c->prepared[c->nprepared++] = st;
     }
     return PQexecPrepared(c->pg, st->name, n, params, lengths, formats, result_format);
 }
@@ -383,21 +390,38 @@ const char *db_i64(char *buf, int64_t v)
     return buf;
 }
 
+void db_read_i64(struct db_read *rd, int i, int64_t v)
+{
+    rd->params[i] = db_i64(rd->num[i], v);
+}
+
+PGresult *db_read_run(struct db_conn *c, const struct db_read *rd, sd_err *err)
+{
+    return db_exec(c, rd->st, rd->n, rd->params, err);
+}
+
+sd_err db_text_of(PGresult *r, char **out)
+{
+    sd_err e = SD_OK;
+    if (PQntuples(r) == 0) {
+        e = SD_ERR_NOT_FOUND;
+    } else {
+        /* (the length libpq knows: no strlen over a page of JSON) */
+        size_t n = (size_t)PQgetlength(r, 0, 0);
+        if ((*out = malloc(n + 1)))
+            memcpy(*out, PQgetvalue(r, 0, 0), n + 1);
+        e = *out ? SD_OK : SD_ERR_INTERNAL;
+    }
+    PQclear(r);
+    return e;
+}
+
 sd_err db_text_one(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
                    char **out)
 {
     sd_err e = SD_OK;
     PGresult *r = db_exec(c, st, n, params, &e);
-    if (!r)
-        return e;
-    if (PQntuples(r) == 0) {
-        e = SD_ERR_NOT_FOUND;
-    } else {
-        *out = strdup(PQgetvalue(r, 0, 0));
-        e = *out ? SD_OK : SD_ERR_INTERNAL;
-    }
-    PQclear(r);
-    return e;
+    return r ? db_text_of(r, out) : e;
 }
 
 sd_err db_json_one(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
@@ -422,17 +446,23 @@ sd_err db_json_page(struct db_conn *c, const db_stmt *st, int n, const char *con
     return r ? json_page_of(r, limit, items, has_more, last_id) : e;
 }
 
+sd_err db_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id,
+                  int64_t *extra, int *has_extra)
+{
+    if (has_extra) {
+        *has_extra = PQntuples(r) == 1 && PQnfields(r) > 4 && !PQgetisnull(r, 0, 4);
+        *extra = *has_extra ? db_get_i64(r, 0, 4) : 0;
+    }
+    return json_page_of(r, limit, items, has_more, last_id);
+}
+
 sd_err db_json_page_extra(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
                           int limit, char **items, int *has_more, int64_t *last_id, int64_t *extra,
                           int *has_extra)
 {
     sd_err e = SD_OK;
     PGresult *r = db_exec(c, st, n, params, &e);
-    if (!r)
-        return e;
-    *has_extra = PQntuples(r) == 1 && PQnfields(r) > 4 && !PQgetisnull(r, 0, 4);
-    *extra = *has_extra ? db_get_i64(r, 0, 4) : 0;
-    return json_page_of(r, limit, items, has_more, last_id);
+    return r ? db_page_of(r, limit, items, has_more, last_id, extra, has_extra) : e;
 }
 
 /* (takes r, a DB_PAGE's one row) */

@@ -126,4 +126,29 @@ sd_err db_json_page_extra(struct db_conn *conn, const db_stmt *stmt, int nparams
                           const char *const *params, int limit, char **items, int *has_more,
                           int64_t *last_id, int64_t *extra, int *has_extra);
 
+/* A read as data: its statement and parameters, built by a store and run by whoever holds a
+ * connection: the request's pool connection (db_read_run) or the statement pipe
+ * (db_pipe.h), which runs it without the request's thread waiting. The parameters point into
+ * num (db_read_i64) or at the caller's strings; they need to live only until the read is run
+ * or submitted (the pipe copies them). */
+#define DB_READ_MAX_PARAMS 16
+struct db_read {
+    const db_stmt *st;
+    int n;
+    const char *params[DB_READ_MAX_PARAMS];
+    char num[DB_READ_MAX_PARAMS][24];
+};
+/* Parameter i is v in decimal. */
+void db_read_i64(struct db_read *rd, int i, int64_t v);
+PGresult *db_read_run(struct db_conn *conn, const struct db_read *rd, sd_err *err);
+/* The outcomes of db_text_one and db_json_page(_extra) from a result (taken: PQclear()ed
+ * here), wherever it was run. extra and has_extra may be NULL for a plain DB_PAGE. */
+sd_err db_text_of(PGresult *r, char **out);
+sd_err db_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id,
+                  int64_t *extra, int *has_extra);
+/* The error a failed statement stands for: SQLSTATE state (NULL: libpq's own error) on a
+ * connection that is (conn_ok) or is not still usable. Conflicts, timeouts and lost
+ * connections are told apart as db_exec tells them. */
+sd_err db_err_of_state(const char *state, int conn_ok);
+
 #endif

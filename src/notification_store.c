@@ -176,24 +176,22 @@ sd_err notification_store_create_unlisted(struct db_conn *conn, int64_t user_id,
     return create(conn, users, event, title, body, data, 0);
 }
 
-sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, char **items,
-                               int *has_more, int64_t *last_id)
+void notification_store_feed_read(struct db_read *rd, const struct feed_query *q)
 {
-    char uid[24], after[24], lim[24];
-    const char *p[] = {db_i64(uid, q->user_id), db_i64(after, q->after_id),
-                       q->unread_only ? "true" : "false", db_i64(lim, q->limit + 1), q->tab};
-    return db_json_page(conn, q->tab ? &notification_q_feed_tab : &notification_q_feed,
-                        q->tab ? 5 : 4, p, q->limit, items, has_more, last_id);
+    rd->st = q->tab ? &notification_q_feed_tab : &notification_q_feed;
+    rd->n = q->tab ? 5 : 4;
+    db_read_i64(rd, 0, q->user_id);
+    db_read_i64(rd, 1, q->after_id);
+    rd->params[2] = q->unread_only ? "true" : "false";
+    db_read_i64(rd, 3, q->limit + 1);
+    rd->params[4] = q->tab;
 }
 
-sd_err notification_store_counters(struct db_conn *conn, int64_t user_id, int support,
-                                   json_t **counts)
+void notification_store_counters_read(struct db_read *rd, int64_t user_id, int support)
 {
-    char uid[24];
-    const char *p[] = {db_i64(uid, user_id)};
-    return db_json_one(conn,
-                       support ? &notification_q_counters_support : &notification_q_counters_user,
-                       1, p, counts);
+    rd->st = support ? &notification_q_counters_support : &notification_q_counters_user;
+    rd->n = 1;
+    db_read_i64(rd, 0, user_id);
 }
 
 static sd_err count_of(struct db_conn *conn, const db_stmt *st, int n, const char *const *p,

@@ -24,13 +24,13 @@ struct feed_query {
     int64_t after_id; /* keyset: ids below this; 0 from the top */
     int limit;
 };
-/* Personal notifications and the broadcasts meant for the user, newest first. */
-sd_err notification_store_feed(struct db_conn *conn, const struct feed_query *q, char **items,
-                               int *has_more, int64_t *last_id);
+/* Personal notifications and the broadcasts meant for the user, newest first: a DB_PAGE read
+ * of q->limit (q->tab must outlive the read's submission). */
+void notification_store_feed_read(struct db_read *rd, const struct feed_query *q);
 /* {tabs: {tab: unread} for every tab with unread items, chats: the unread chats by kind (see
- * chat_store_unread_chats; support: the support side's)}, in one statement. */
-sd_err notification_store_counters(struct db_conn *conn, int64_t user_id, int support,
-                                   json_t **counts);
+ * chat_store_unread_chats; support: the support side's)}, in one statement: a read of its JSON
+ * text. */
+void notification_store_counters_read(struct db_read *rd, int64_t user_id, int support);
 /* Marks one feed item read; SD_ERR_NOT_FOUND if it is not the user's. */
 sd_err notification_store_read(struct db_conn *conn, int64_t user_id, int64_t id);
 /* Marks every unread item (of one tab, or all) read; *marked is how many. */

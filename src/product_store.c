@@ -36,11 +36,11 @@ sd_err product_store_get(struct db_conn *conn, int64_t id, json_t **out)
     return db_json_one(conn, &product_q_get, 1, p, out);
 }
 
-sd_err product_store_get_text(struct db_conn *conn, int64_t id, char **out)
+void product_store_get_read(struct db_read *rd, int64_t id)
 {
-    char ids[24];
-    const char *p[] = {db_i64(ids, id)};
-    return db_text_one(conn, &product_q_get, 1, p, out);
+    rd->st = &product_q_get;
+    rd->n = 1;
+    db_read_i64(rd, 0, id);
 }
 
 sd_err product_store_owned(struct db_conn *conn, int64_t id, int64_t seller_id)

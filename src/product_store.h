@@ -14,8 +14,8 @@ struct product_fields {
 sd_err product_store_create(struct db_conn *conn, int64_t seller_id, const struct product_fields *f,
                             json_t **out);
 sd_err product_store_get(struct db_conn *conn, int64_t id, json_t **out);
-/* The same as JSON text (malloc'd), for an answer passed on as it is. */
-sd_err product_store_get_text(struct db_conn *conn, int64_t id, char **out);
+/* The same as a read of its JSON text, for an answer passed on as it is. */
+void product_store_get_read(struct db_read *rd, int64_t id);
 /* SD_OK when product id belongs to seller_id, SD_ERR_NOT_FOUND otherwise. */
 sd_err product_store_owned(struct db_conn *conn, int64_t id, int64_t seller_id);
 /* Only the owner's product; another's is SD_ERR_NOT_FOUND. */

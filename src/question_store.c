@@ -164,32 +164,40 @@ sd_err question_store_create(struct db_conn *conn, const struct question_new *q,
     return db_json_one(conn, &question_q_get_created, 1, g, out);
 }
 
-sd_err question_store_list(struct db_conn *conn, const struct question_filter *f, char **items,
-                           int *has_more, int64_t *last_id)
+/* The parameters every list statement shares; the search's two more follow. */
+static void question_list_params(struct db_read *rd, const struct question_filter *f)
+{
+    db_read_i64(rd, 0, f->user_id);
+    db_read_i64(rd, 1, f->after_id);
+    db_read_i64(rd, 2, f->limit + 1);
+    rd->params[3] = f->status;
+    rd->params[4] = f->product_id;
+    rd->params[5] = f->sku;
+    rd->params[6] = f->date_from;
+    rd->params[7] = f->date_to;
+    rd->params[8] = f->scope == QUESTION_SELLER ? "false" : "true";
+    rd->n = 9;
+}
+
+void question_store_list_read(struct db_read *rd, const struct question_filter *f)
 {
     static const db_stmt *const lists[] = {&question_q_list_seller, &question_q_list_buyer,
                                            &question_q_list_support};
     static const db_stmt *const product_lists[] = {&question_q_list_product_seller,
                                                    &question_q_list_product_buyer,
                                                    &question_q_list_product_support};
+    rd->st = (f->product_id || f->sku ? product_lists : lists)[f->scope];
+    question_list_params(rd, f);
+}
+
+sd_err question_store_search(struct db_conn *conn, const struct question_filter *f, char **items,
+                             int *has_more, int64_t *last_id)
+{
     static const db_stmt *const searches[] = {&question_q_search_seller, &question_q_search_buyer,
                                               &question_q_search_support};
-    char uid[24], aid[24], lim[24];
-    const char *p[] = {db_i64(uid, f->user_id),
-                       db_i64(aid, f->after_id),
-                       db_i64(lim, f->limit + 1),
-                       f->status,
-                       f->product_id,
-                       f->sku,
-                       f->date_from,
-                       f->date_to,
-                       f->scope == QUESTION_SELLER ? "false" : "true",
-                       f->q,
-                       NULL};
-    if (!f->q)
-        return db_json_page(conn, (f->product_id || f->sku ? product_lists : lists)[f->scope], 9, p,
-                            f->limit, items, has_more, last_id);
-    const char *pp[] = {p[0], f->q, f->q_sku};
+    struct db_read rd = {.st = searches[f->scope]};
+    question_list_params(&rd, f);
+    const char *pp[] = {rd.params[0], f->q, f->q_sku};
     sd_err e = SD_OK;
     PGresult *r = db_exec(conn,
                           f->scope == QUESTION_SELLER ? &question_q_search_products_seller
@@ -197,20 +205,21 @@ sd_err question_store_list(struct db_conn *conn, const struct question_filter *f
                           3, pp, &e);
     if (!r)
         return e;
-    p[10] = db_get_str(r, 0, 0);
-    e = db_json_page(conn, searches[f->scope], 11, p, f->limit, items, has_more, last_id);
-    PQclear(r);
+    rd.params[9] = f->q;
+    rd.params[10] = db_get_str(r, 0, 0);
+    rd.n = 11;
+    e = db_json_page(conn, rd.st, rd.n, rd.params, f->limit, items, has_more, last_id);
+    PQclear(r); /* (after the page: params[10] is in it) */
     return e;
 }
 
-sd_err question_store_counts(struct db_conn *conn, enum question_scope scope, int64_t user_id,
-                             json_t **out)
+void question_store_counts_read(struct db_read *rd, enum question_scope scope, int64_t user_id)
 {
     static const db_stmt *const counts[] = {&question_q_counts_seller, &question_q_counts_buyer,
                                             &question_q_counts_support};
-    char uid[24];
-    const char *p[] = {db_i64(uid, user_id)};
-    return db_json_one(conn, counts[scope], 1, p, out);
+    rd->st = counts[scope];
+    rd->n = 1;
+    db_read_i64(rd, 0, user_id);
 }
 
 sd_err question_store_get(struct db_conn *conn, enum question_scope scope, int64_t user_id,

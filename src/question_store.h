@@ -29,12 +29,15 @@ struct question_filter {
     int64_t after_id;
     int limit;
 };
-/* Newest first, keyset on id. */
-sd_err question_store_list(struct db_conn *conn, const struct question_filter *f, char **items,
-                           int *has_more, int64_t *last_id);
-/* {all, new, viewed, processed} over what the caller sees. */
-sd_err question_store_counts(struct db_conn *conn, enum question_scope scope, int64_t user_id,
-                             json_t **out);
+/* Newest first, keyset on id: a DB_PAGE read of f->limit when f->q is NULL (the filter's
+ * strings must outlive the read's submission). */
+void question_store_list_read(struct db_read *rd, const struct question_filter *f);
+/* The same list searched for f->q: two statements (the products the words name first), run
+ * on the request's connection. */
+sd_err question_store_search(struct db_conn *conn, const struct question_filter *f, char **items,
+                             int *has_more, int64_t *last_id);
+/* {all, new, viewed, processed} over what the caller sees: a read of its JSON text. */
+void question_store_counts_read(struct db_read *rd, enum question_scope scope, int64_t user_id);
 /* One question the caller sees, else SD_ERR_NOT_FOUND. The product's seller opening a new
  * one marks it viewed first, so the answer shows viewed. */
 sd_err question_store_get(struct db_conn *conn, enum question_scope scope, int64_t user_id,

@@ -100,8 +100,9 @@ for change in "UPDATE users SET role = 'seller'" "DELETE FROM users"; do
         check "$who: $server refuses the token within 1 s of the commit ($ms ms)" [ "$ms" -le 1000 ]
     done
 done
-# hold a lock on products so the request holding the only connection waits in PostgreSQL (a
-# product read: the account itself may come from the process's cache without a connection)
+# hold a lock on products so the request holding the only connection waits in PostgreSQL (the
+# product list, a read on the pool; the account itself may come from the process's cache
+# without a connection)
 hold_lock() {
     psql "$DATABASE_URL" -qAt -c "BEGIN; LOCK TABLE products IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($1); COMMIT;" >/dev/null &
     lock_pid=$!
@@ -109,17 +110,58 @@ hold_lock() {
 }
 
 hold_lock 2
-status_of "$small/v1/products/$created" "${auth[@]}" >/tmp/res-a.$$ &
+status_of "$small/v1/products?limit=1" "${auth[@]}" >/tmp/res-a.$$ &
 slow=$!
 sleep 0.3
 t0=$(date +%s%N)
-code=$(status_of "$small/v1/products/$created" "${auth[@]}")
+code=$(status_of "$small/v1/products?limit=1" "${auth[@]}")
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "pool exhausted: the next request gets 503, not a hang (got $code in $ms ms)" \
     [ "$code" = 503 ] && [ "$ms" -lt 1500 ]
+# (the feed goes by the statement pipe, which holds its own connections)
+t0=$(date +%s%N)
+code=$(status_of "$small/v1/notifications" "${auth[@]}")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "pool exhausted: a read by the statement pipe is still answered 200 ($code in $ms ms)" \
+    [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
 wait $slow
 check "the request that held the connection completes with 200" [ "$(cat /tmp/res-a.$$)" = 200 ]
 wait $lock_pid
+
+echo "# the statement pipe: connections ended under it, a client that leaves while its read waits"
+# (a product read goes by the pipe; PostgreSQL ends the pipe's connections as an operator would,
+# and each read is sent again once, on a fresh connection)
+end_pipe() {
+    psql "$DATABASE_URL" -qAt -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sellerdesk-pipe'" | grep -c t
+}
+status_of "$SD_BASE_URL/v1/products/$created" "${auth[@]}" >/dev/null
+ended=$(end_pipe)
+check "the pipe's connections were there to end ($ended, both servers')" [ "$ended" -ge 2 ]
+check "a read right after its connections ended is answered 200" \
+    [ "$(status_of "$SD_BASE_URL/v1/products/$created" "${auth[@]}")" = 200 ]
+end_pipe >/dev/null
+sleep 0.2
+pids=()
+for i in $(seq 1 12); do
+    { status_of "$SD_BASE_URL/v1/products/$created" "${auth[@]}"; echo; } >/tmp/res-p.$$.$i &
+    pids+=($!)
+done
+wait "${pids[@]}"
+codes=$(sort /tmp/res-p.$$.* | uniq -c | tr -s ' ' | tr '\n' ';')
+check "12 reads at once after the connections ended again are all 200 ($codes)" \
+    [ "$(cat /tmp/res-p.$$.* | grep -c '^200$')" = 12 ]
+rm -f /tmp/res-p.$$.*
+reconnects=$(curl -s "$SD_BASE_URL/metrics" | awk '/^sellerdesk_db_pipe_reconnects_total/ {print $2}')
+check "the metrics count the pipe's reconnects ($reconnects)" [ "${reconnects:-0}" -ge 2 ]
+# a client that gives up while its read waits behind the lock: the result that comes later is
+# dropped with the request (the sanitizer and valgrind runs see it freed), and reads go on
+hold_lock 1
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 0.3 "$SD_BASE_URL/v1/products/$created" "${auth[@]}")
+check "a client gives up on a read waiting behind a lock (curl: $code)" [ "$code" = 000 ]
+wait $lock_pid
+sleep 0.2
+check "reads go on after it (200)" \
+    [ "$(status_of "$SD_BASE_URL/v1/products/$created" "${auth[@]}")" = 200 ]
 
 echo "# an account deleted while its request's body is still arriving"
 # (the head was authenticated before the body; the account is checked again when it is
@@ -163,6 +205,8 @@ read_answer() {
 }
 
 echo "# SIGTERM with a request in flight"
+# (a product read: it waits on the statement pipe, its connection suspended, when the signal
+# comes)
 hold_lock 2
 status_of "$small/v1/products/$created" "${auth[@]}" >/tmp/res-b.$$ &
 inflight=$!
