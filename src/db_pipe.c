@@ -18,71 +18,17 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "db_pipe_conn.h"
 #include "log.h"
 
-#define DB_PIPE_MAX_CONNS    16
-#define DB_PIPE_MAX_PREPARED 256
-#define DB_PIPE_RETRY_MS     250 /* between attempts to connect while the database refuses */
-
-/* where a statement's results stand: [prepare's result, NULL], result, NULL, [sync] */
-enum db_pipe_stage { ST_PREP, ST_PREP_END, ST_RES, ST_RES_END, ST_SYNC };
-enum db_pipe_state { PC_DOWN, PC_CONNECTING, PC_READY };
-
-struct db_pipe_job {
-    struct db_pipe_job *next;
-    const db_stmt *st;
-    int n;
-    db_pipe_done_fn done;
-    void *arg;
-    int with_prepare;
-    int retried;    /* sent again once already */
-    int sync_after; /* the last of its batch: a sync result follows its own */
-    enum db_pipe_stage stage;
-    PGresult *res, *prep_err;
-    const char *params[DB_READ_MAX_PARAMS];
-    char text[]; /* the parameters' bytes */
-};
-
-struct db_pipe_conn {
-    PGconn *pg;
-    int fd;          /* registered with the epoll; -1: none */
-    uint32_t events; /* what it is watched for */
-    enum db_pipe_state state;
-    struct timespec since; /* the start of the last attempt to connect */
-    int ready_before;
-    int npending;
-    struct db_pipe_job *head, *tail; /* sent, oldest first */
-    int unsynced;                    /* tail was sent and no sync after it yet */
-    int nprepared;
-    const db_stmt *prepared[DB_PIPE_MAX_PREPARED];
-};
-
-struct db_pipe {
-    pthread_t thread;
-    pthread_mutex_t mu;
-    struct db_pipe_job *qhead, *qtail; /* submitted, not yet taken (mu) */
-    int stopping;                      /* (mu) */
-    struct db_pipe_job *held; /* the thread's: to send again, or waiting for a connection */
-    int evfd, epfd;
-    int nconns, max_queue, connect_timeout_ms;
-    struct db_pipe_conn conns[DB_PIPE_MAX_CONNS];
-    char options[64], timeout[16];
-    char *url;
-    atomic_int outstanding, live;
-    atomic_ullong statements, batches, retried, refused, reconnects;
-};
-
-static void db_pipe_complete(struct db_pipe *p, struct db_pipe_job *j, PGresult *res, sd_err e)
+void db_pipe_complete(struct db_pipe *p, struct db_pipe_job *j, PGresult *res, sd_err e)
 {
     atomic_fetch_sub(&p->outstanding, 1);
     atomic_fetch_add(&p->statements, 1);
@@ -102,7 +48,7 @@ static void db_pipe_hold(struct db_pipe *p, struct db_pipe_job *j)
 }
 
 /* Sent again once (a lost connection, an abort by another's error); answered otherwise. */
-static void db_pipe_again(struct db_pipe *p, struct db_pipe_job *j)
+void db_pipe_again(struct db_pipe *p, struct db_pipe_job *j)
 {
     PQclear(j->res);
     PQclear(j->prep_err);
@@ -114,108 +60,6 @@ static void db_pipe_again(struct db_pipe *p, struct db_pipe_job *j)
     j->retried = 1;
     atomic_fetch_add(&p->retried, 1);
     db_pipe_hold(p, j);
-}
-
-static long db_pipe_ms_since(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
-/* Watches c's socket for events; libpq may change the socket while it connects. */
-static void db_pipe_watch(struct db_pipe *p, struct db_pipe_conn *c, uint32_t events)
-{
-    int fd = PQsocket(c->pg);
-    struct epoll_event ev = {.events = events, .data.ptr = c};
-    if (fd == c->fd && events == c->events)
-        return;
-    if (c->fd >= 0 && fd != c->fd)
-        epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->fd, NULL); /* (gone already if libpq closed it) */
-    /* a socket closed and reopened under the same number left the epoll with the close */
-    if (fd == c->fd && epoll_ctl(p->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
-        epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
-    if (fd != c->fd && fd >= 0 && epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) != 0 &&
-        errno == EEXIST)
-        epoll_ctl(p->epfd, EPOLL_CTL_MOD, fd, &ev);
-    c->fd = fd;
-    c->events = events;
-}
-
-static void db_pipe_close(struct db_pipe *p, struct db_pipe_conn *c)
-{
-    if (c->fd >= 0)
-        epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-    if (c->state == PC_READY)
-        atomic_fetch_sub(&p->live, 1);
-    PQfinish(c->pg);
-    c->pg = NULL;
-    c->fd = -1;
-    c->events = 0;
-    c->state = PC_DOWN;
-    c->head = c->tail = NULL;
-    c->npending = 0;
-    c->unsynced = 0;
-}
-
-static void db_pipe_connect_start(struct db_pipe *p, struct db_pipe_conn *c)
-{
-    const char *keys[] = {"dbname", "options", "connect_timeout", "application_name", NULL};
-    const char *vals[] = {p->url, p->options, p->timeout, "sellerdesk-pipe", NULL};
-    clock_gettime(CLOCK_MONOTONIC, &c->since);
-    /* (a host name is resolved here, blocking; an address or a socket directory is not) */
-    c->pg = PQconnectStartParams(keys, vals, 1);
-    if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
-        log_warn("database pipe: cannot connect: %s", c->pg ? PQerrorMessage(c->pg) : "no memory");
-        db_pipe_close(p, c);
-        return;
-    }
-    c->state = PC_CONNECTING;
-    db_pipe_watch(p, c, EPOLLOUT); /* libpq: as if PQconnectPoll had said WRITING */
-}
-
-static void db_pipe_connect_step(struct db_pipe *p, struct db_pipe_conn *c)
-{
-    switch (PQconnectPoll(c->pg)) {
-    case PGRES_POLLING_READING:
-        db_pipe_watch(p, c, EPOLLIN);
-        return;
-    case PGRES_POLLING_WRITING:
-        db_pipe_watch(p, c, EPOLLOUT);
-        return;
-    case PGRES_POLLING_OK:
-        if (PQsetnonblocking(c->pg, 1) == 0 && PQenterPipelineMode(c->pg) == 1) {
-            c->state = PC_READY;
-            c->nprepared = 0;
-            atomic_fetch_add(&p->live, 1);
-            if (c->ready_before)
-                atomic_fetch_add(&p->reconnects, 1);
-            c->ready_before = 1;
-            db_pipe_watch(p, c, EPOLLIN);
-            return;
-        }
-        break;
-    default:
-        break;
-    }
-    log_warn("database pipe: cannot connect: %s", PQerrorMessage(c->pg));
-    db_pipe_close(p, c);
-}
-
-/* The connection is gone: its statements are sent again once on the next live connection. */
-static void db_pipe_lost(struct db_pipe *p, struct db_pipe_conn *c)
-{
-    struct db_pipe_job *j = c->head;
-    log_warn("database pipe: connection lost (%d statements pending): %s", c->npending,
-             PQerrorMessage(c->pg));
-    db_pipe_close(p, c);
-    c->since.tv_sec = 0; /* may be made again at once */
-    c->since.tv_nsec = 0;
-    while (j) {
-        struct db_pipe_job *next = j->next;
-        db_pipe_again(p, j);
-        j = next;
-    }
 }
 
 /* The live connection with the fewest statements outstanding. None live: the connections
@@ -246,151 +90,6 @@ static int db_pipe_connecting(const struct db_pipe *p)
     return 0;
 }
 
-static int db_pipe_is_prepared(const struct db_pipe_conn *c, const db_stmt *st)
-{
-    for (int i = 0; i < c->nprepared; i++)
-        if (c->prepared[i] == st)
-            return 1;
-    return 0;
-}
-
-static void db_pipe_unprepare(struct db_pipe_conn *c, const db_stmt *st)
-{
-    for (int i = 0; i < c->nprepared; i++)
-        if (c->prepared[i] == st) {
-            c->prepared[i] = c->prepared[--c->nprepared];
-            return;
-        }
-}
-
-/* Writes the statement into c's output buffer (flushed by db_pipe_sync). */
-static void db_pipe_send(struct db_pipe *p, struct db_pipe_conn *c, struct db_pipe_job *j)
-{
-    const db_stmt *st = j->st;
-    int prepared = !st->per_call && db_pipe_is_prepared(c, st);
-    /* (past DB_PIPE_MAX_PREPARED a statement is planned per call, as in db.c) */
-    int per_call = st->per_call || (!prepared && c->nprepared == DB_PIPE_MAX_PREPARED);
-    int ok = 1;
-    j->with_prepare = !per_call && !prepared;
-    if (j->with_prepare && (ok = PQsendPrepare(c->pg, st->name, st->sql, 0, NULL)))
-        c->prepared[c->nprepared++] = st; /* (taken back if the prepare fails) */
-    if (ok)
-        ok = per_call ? PQsendQueryParams(c->pg, st->sql, j->n, NULL, j->params, NULL, NULL, 0)
-                      : PQsendQueryPrepared(c->pg, st->name, j->n, j->params, NULL, NULL, 0);
-    j->stage = j->with_prepare ? ST_PREP : ST_RES;
-    j->sync_after = 0;
-    j->next = NULL;
-    if (c->tail)
-        c->tail->next = j;
-    else
-        c->head = j;
-    c->tail = j;
-    c->npending++;
-    c->unsynced = 1;
-    if (!ok) /* libpq refused to queue it: the connection is broken */
-        db_pipe_lost(p, c);
-}
-
-/* The outcome of a statement whose results are all in. */
-static void db_pipe_finish(struct db_pipe *p, struct db_pipe_conn *c, struct db_pipe_job *j)
-{
-    PGresult *r = j->prep_err ? j->prep_err : j->res;
-    ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (!j->prep_err && (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)) {
-        j->res = NULL;
-        db_pipe_complete(p, j, r, SD_OK);
-        return;
-    }
-    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    /* the backend's FATAL as it went away (57P01 terminated, 57P02/57P03 shutting down), or
-     * libpq's own error on a connection that broke: the statement may never have run */
-    int gone = PQstatus(c->pg) != CONNECTION_OK ||
-               (state && (strncmp(state, "57P", 3) == 0 || strncmp(state, "08", 2) == 0));
-    if ((s == PGRES_PIPELINE_ABORTED || gone) && !j->retried) {
-        db_pipe_again(p, j);
-        return;
-    }
-    sd_err e = db_err_of_state(state, !gone);
-    if (e != SD_ERR_CONFLICT)
-        log_error("database error in %s (pipe): [%s] %s", j->st->name, state ? state : "",
-                  r ? PQresultErrorMessage(r) : "no result");
-    PQclear(j->res);
-    PQclear(j->prep_err);
-    j->res = j->prep_err = NULL;
-    db_pipe_complete(p, j, NULL, e);
-}
-
-static void db_pipe_pop(struct db_pipe_conn *c)
-{
-    c->head = c->head->next;
-    if (!c->head)
-        c->tail = NULL;
-    c->npending--;
-}
-
-/* Takes every result that has arrived, completing statements in the order sent. */
-static void db_pipe_read(struct db_pipe *p, struct db_pipe_conn *c)
-{
-    if (!PQconsumeInput(c->pg)) {
-        db_pipe_lost(p, c);
-        return;
-    }
-    while (c->head && !PQisBusy(c->pg)) {
-        struct db_pipe_job *j = c->head;
-        PGresult *r = PQgetResult(c->pg);
-        switch (j->stage) {
-        case ST_PREP:
-        case ST_RES:
-            if (!r)
-                return; /* (not expected: a NULL stands between results only) */
-            if (j->stage == ST_RES) {
-                j->res = r;
-            } else if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-                j->prep_err = r;
-                db_pipe_unprepare(c, j->st);
-            } else {
-                PQclear(r);
-            }
-            j->stage = j->stage == ST_RES ? ST_RES_END : ST_PREP_END;
-            break;
-        case ST_PREP_END:
-        case ST_RES_END:
-            PQclear(r); /* the NULL that ends a statement's results */
-            if (j->stage == ST_PREP_END) {
-                j->stage = ST_RES;
-            } else if (j->sync_after) {
-                j->stage = ST_SYNC;
-            } else {
-                db_pipe_pop(c);
-                db_pipe_finish(p, c, j);
-            }
-            break;
-        case ST_SYNC:
-            if (!r)
-                return;
-            if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-                db_pipe_pop(c);
-                db_pipe_finish(p, c, j);
-            }
-            PQclear(r); /* (or a second result of one statement: not ours to have) */
-            break;
-        }
-        if (PQstatus(c->pg) != CONNECTION_OK) {
-            db_pipe_lost(p, c);
-            return;
-        }
-    }
-}
-
-static void db_pipe_flush(struct db_pipe *p, struct db_pipe_conn *c)
-{
-    int rc = PQflush(c->pg);
-    if (rc < 0)
-        db_pipe_lost(p, c);
-    else
-        db_pipe_watch(p, c, EPOLLIN | (rc == 1 ? EPOLLOUT : 0u));
-}
-
 /* One sync after each connection's batch (libpq 15 sends with it), then whatever is left to
  * send. */
 static void db_pipe_sync(struct db_pipe *p)
@@ -414,12 +113,13 @@ static void db_pipe_sync(struct db_pipe *p)
 static void db_pipe_dispatch(struct db_pipe *p, struct db_pipe_job *j)
 {
     struct db_pipe_conn *to = NULL;
-    if (j)
-        atomic_fetch_add(&p->batches, 1);
+    int sent = 0;
     while (j) {
         struct db_pipe_job *next = j->next;
         if (!to || to->state != PC_READY)
             to = db_pipe_pick(p);
+        if (to && !sent++)
+            atomic_fetch_add(&p->batches, 1);
         if (to)
             db_pipe_send(p, to, j);
         else if (db_pipe_connecting(p))

@@ -18,5 +18,6 @@ Suite *answer_headers_suite(void);
 Suite *dispute_rules_suite(void);
 Suite *api_key_suite(void);
 Suite *webhook_url_suite(void);
+Suite *db_pipe_suite(void); /* needs DATABASE_URL */
 
 #endif

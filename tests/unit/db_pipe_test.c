@@ -1,0 +1,294 @@
+/* The statement pipe (src/db_pipe.h) against the test's PostgreSQL (DATABASE_URL): statements
+ * of literals only, so no schema is needed. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../src/db_pipe.h"
+#include "unit.h"
+
+DB_QUERY(pipe_q_echo, "SELECT concat_ws('|', $1::text, coalesce($2, 'null'), $3::text, "
+                      "length($4)::text)");
+DB_STMT(pipe_q_double, "SELECT ($1::int * 2)::text");
+DB_STMT(pipe_q_sum16, "SELECT ($1::int + $2::int + $3::int + $4::int + $5::int + $6::int + "
+                      "$7::int + $8::int + $9::int + $10::int + $11::int + $12::int + $13::int + "
+                      "$14::int + $15::int + $16::int)::text");
+DB_STMT(pipe_q_divide, "SELECT (1 / $1::int)::text");
+DB_STMT(pipe_q_sleep, "SELECT pg_sleep($1::float8)::text");
+DB_STMT(pipe_q_end_self, "SELECT pg_terminate_backend(pg_backend_pid())::text");
+
+/* One statement's outcome, waited for by the test's thread. */
+struct outcome {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+    sd_err e;
+    char text[256];
+    struct timespec at;
+};
+
+static void outcome_init(struct outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    pthread_mutex_init(&o->mu, NULL);
+    pthread_cond_init(&o->cv, NULL);
+}
+
+static void on_done(void *arg, PGresult *res, sd_err e)
+{
+    struct outcome *o = arg;
+    pthread_mutex_lock(&o->mu);
+    o->e = e;
+    if (res) {
+        snprintf(o->text, sizeof o->text, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+        PQclear(res);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &o->at);
+    o->done = 1;
+    pthread_cond_signal(&o->cv);
+    pthread_mutex_unlock(&o->mu);
+}
+
+/* Waits up to 10 s; 0 when it never came. */
+static int outcome_wait(struct outcome *o)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&o->mu);
+    while (!o->done && pthread_cond_timedwait(&o->cv, &o->mu, &until) == 0)
+        ;
+    int done = o->done;
+    pthread_mutex_unlock(&o->mu);
+    return done;
+}
+
+static void outcome_free(struct outcome *o)
+{
+    pthread_mutex_destroy(&o->mu);
+    pthread_cond_destroy(&o->cv);
+}
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static const char *url(void)
+{
+    const char *u = getenv("DATABASE_URL");
+    ck_assert_msg(u && *u, "DATABASE_URL must name the test's PostgreSQL");
+    return u;
+}
+
+static struct db_pipe *start(int nconns, int max_queue, int timeout_ms)
+{
+    struct db_pipe *p = db_pipe_start(url(), nconns, max_queue, timeout_ms, 3);
+    ck_assert_ptr_nonnull(p);
+    return p;
+}
+
+/* Runs one statement and waits for it. */
+static sd_err run(struct db_pipe *p, const db_stmt *st, int n, const char *const *params,
+                  char *text, size_t len)
+{
+    struct outcome o;
+    struct db_read rd = {.st = st, .n = n};
+    outcome_init(&o);
+    for (int i = 0; i < n; i++)
+        rd.params[i] = params[i];
+    db_pipe_submit(p, &rd, on_done, &o);
+    ck_assert_msg(outcome_wait(&o), "%s never answered", st->name);
+    if (text)
+        snprintf(text, len, "%s", o.text);
+    outcome_free(&o);
+    return o.e;
+}
+
+START_TEST(test_parameters_nulls_and_long_texts)
+{
+    struct db_pipe *p = start(1, 16, 5000);
+    char long_text[10001], out[256];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = '\0';
+    const char *params[] = {"a", NULL, "", long_text};
+    ck_assert_int_eq(run(p, &pipe_q_echo, 4, params, out, sizeof out), SD_OK);
+    ck_assert_str_eq(out, "a|null||10000");
+    const char *nums[16];
+    char buf[16][8];
+    for (int i = 0; i < 16; i++) {
+        snprintf(buf[i], sizeof buf[i], "%d", i + 1);
+        nums[i] = buf[i];
+    }
+    ck_assert_int_eq(run(p, &pipe_q_sum16, 16, nums, out, sizeof out), SD_OK);
+    ck_assert_str_eq(out, "136");
+    db_pipe_stop(p);
+}
+END_TEST
+
+#define MANY 200
+
+START_TEST(test_many_at_once_each_its_own_answer)
+{
+    struct db_pipe *p = start(2, MANY, 5000);
+    static struct outcome o[MANY];
+    char in[MANY][8], want[16];
+    for (int i = 0; i < MANY; i++) {
+        outcome_init(&o[i]);
+        snprintf(in[i], sizeof in[i], "%d", i);
+        struct db_read rd = {.st = &pipe_q_double, .n = 1, .params = {in[i]}};
+        db_pipe_submit(p, &rd, on_done, &o[i]);
+    }
+    for (int i = 0; i < MANY; i++) {
+        ck_assert_msg(outcome_wait(&o[i]), "statement %d never answered", i);
+        ck_assert_int_eq(o[i].e, SD_OK);
+        snprintf(want, sizeof want, "%d", 2 * i);
+        ck_assert_str_eq(o[i].text, want);
+        outcome_free(&o[i]);
+    }
+    struct db_pipe_stats s;
+    db_pipe_get_stats(p, &s);
+    ck_assert_uint_eq(s.statements, MANY);
+    ck_assert_int_eq(s.outstanding, 0);
+    /* submitted faster than one at a time are sent together */
+    ck_assert_msg(s.batches < MANY, "%llu batches for %d statements", (unsigned long long)s.batches,
+                  MANY);
+    db_pipe_stop(p);
+}
+END_TEST
+
+/* An error aborts the statements sent after it up to the sync: they are sent again and
+ * answered as if alone; the failing one is an internal error, not a retry. */
+START_TEST(test_an_error_fails_only_its_statement)
+{
+    struct db_pipe *p = start(1, 64, 5000);
+    for (int round = 0; round < 20; round++) {
+        struct outcome o[3];
+        const char *args[] = {"1", "0", "2"};
+        for (int i = 0; i < 3; i++) {
+            outcome_init(&o[i]);
+            struct db_read rd = {.st = &pipe_q_divide, .n = 1, .params = {args[i]}};
+            db_pipe_submit(p, &rd, on_done, &o[i]);
+        }
+        for (int i = 0; i < 3; i++)
+            ck_assert(outcome_wait(&o[i]));
+        ck_assert_int_eq(o[0].e, SD_OK);
+        ck_assert_str_eq(o[0].text, "1");
+        ck_assert_int_eq(o[1].e, SD_ERR_INTERNAL);
+        ck_assert_int_eq(o[2].e, SD_OK);
+        ck_assert_str_eq(o[2].text, "0");
+        for (int i = 0; i < 3; i++)
+            outcome_free(&o[i]);
+    }
+    db_pipe_stop(p);
+}
+END_TEST
+
+START_TEST(test_statement_timeout_is_unavailable)
+{
+    struct db_pipe *p = start(1, 16, 200);
+    const char *slow[] = {"2"}, *two[] = {"2"};
+    char out[32];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ck_assert_int_eq(run(p, &pipe_q_sleep, 1, slow, NULL, 0), SD_ERR_UNAVAILABLE);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert_msg(ms_between(&t0, &t1) < 1500, "answered after %.0f ms", ms_between(&t0, &t1));
+    ck_assert_int_eq(run(p, &pipe_q_double, 1, two, out, sizeof out), SD_OK);
+    ck_assert_str_eq(out, "4");
+    db_pipe_stop(p);
+}
+END_TEST
+
+START_TEST(test_full_queue_refuses_at_once)
+{
+    struct db_pipe *p = start(1, 2, 5000);
+    struct outcome o[3];
+    const char *secs[] = {"0.3"};
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < 3; i++) {
+        outcome_init(&o[i]);
+        struct db_read rd = {.st = &pipe_q_sleep, .n = 1, .params = {secs[0]}};
+        db_pipe_submit(p, &rd, on_done, &o[i]);
+    }
+    ck_assert(outcome_wait(&o[2]));
+    ck_assert_int_eq(o[2].e, SD_ERR_UNAVAILABLE);
+    ck_assert_msg(ms_between(&t0, &o[2].at) < 100, "refused after %.0f ms",
+                  ms_between(&t0, &o[2].at));
+    for (int i = 0; i < 2; i++) {
+        ck_assert(outcome_wait(&o[i]));
+        ck_assert_int_eq(o[i].e, SD_OK);
+    }
+    for (int i = 0; i < 3; i++)
+        outcome_free(&o[i]);
+    db_pipe_stop(p);
+}
+END_TEST
+
+START_TEST(test_stop_answers_what_is_outstanding)
+{
+    struct db_pipe *p = start(1, 16, 5000);
+    struct outcome o;
+    const char *secs[] = {"3"};
+    outcome_init(&o);
+    struct db_read rd = {.st = &pipe_q_sleep, .n = 1, .params = {secs[0]}};
+    db_pipe_submit(p, &rd, on_done, &o);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    db_pipe_stop(p);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert(outcome_wait(&o));
+    ck_assert_int_eq(o.e, SD_ERR_UNAVAILABLE);
+    ck_assert_msg(ms_between(&t0, &t1) < 1500, "stopped after %.0f ms", ms_between(&t0, &t1));
+    outcome_free(&o);
+}
+END_TEST
+
+/* A connection the backend ends under its statement: sent again once on a fresh connection
+ * (where it ends that one too: unavailable), and the next statement finds a live one. */
+START_TEST(test_lost_connection_retried_once_then_reconnected)
+{
+    struct db_pipe *p = start(1, 16, 5000);
+    const char *two[] = {"21"};
+    char out[32];
+    ck_assert_int_eq(run(p, &pipe_q_end_self, 0, NULL, NULL, 0), SD_ERR_UNAVAILABLE);
+    ck_assert_int_eq(run(p, &pipe_q_double, 1, two, out, sizeof out), SD_OK);
+    ck_assert_str_eq(out, "42");
+    struct db_pipe_stats s;
+    db_pipe_get_stats(p, &s);
+    ck_assert_uint_ge(s.retried, 1);
+    ck_assert_uint_ge(s.reconnects, 2);
+    ck_assert_int_eq(s.live, 1);
+    db_pipe_stop(p);
+}
+END_TEST
+
+START_TEST(test_unreachable_database_is_unavailable)
+{
+    struct db_pipe *p = db_pipe_start("postgresql://nobody@127.0.0.1:1/none", 1, 16, 5000, 3);
+    const char *two[] = {"2"};
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(run(p, &pipe_q_double, 1, two, NULL, 0), SD_ERR_UNAVAILABLE);
+    db_pipe_stop(p);
+}
+END_TEST
+
+Suite *db_pipe_suite(void)
+{
+    Suite *s = suite_create("db_pipe");
+    TCase *t = tcase_create("core");
+    tcase_set_timeout(t, 60);
+    tcase_add_test(t, test_parameters_nulls_and_long_texts);
+    tcase_add_test(t, test_many_at_once_each_its_own_answer);
+    tcase_add_test(t, test_an_error_fails_only_its_statement);
+    tcase_add_test(t, test_statement_timeout_is_unavailable);
+    tcase_add_test(t, test_full_queue_refuses_at_once);
+    tcase_add_test(t, test_stop_answers_what_is_outstanding);
+    tcase_add_test(t, test_lost_connection_retried_once_then_reconnected);
+    tcase_add_test(t, test_unreachable_database_is_unavailable);
+    suite_add_tcase(s, t);
+    return s;
+}
