@@ -159,6 +159,45 @@ START_TEST(test_many_at_once_each_its_own_answer)
 }
 END_TEST
 
+/* Submitters on four threads at once, as the HTTP threads submit: each its own answer. */
+struct submitter {
+    struct db_pipe *p;
+    int base;
+    int ok;
+};
+
+static void *submit_many(void *arg)
+{
+    struct submitter *s = arg;
+    char out[32], in[16], want[16];
+    for (int i = 0; i < 50; i++) {
+        snprintf(in, sizeof in, "%d", s->base + i);
+        snprintf(want, sizeof want, "%d", 2 * (s->base + i));
+        const char *params[] = {in};
+        if (run(s->p, &pipe_q_double, 1, params, out, sizeof out) == SD_OK &&
+            strcmp(out, want) == 0)
+            s->ok++;
+    }
+    return NULL;
+}
+
+START_TEST(test_submitters_on_many_threads)
+{
+    struct db_pipe *p = start(2, 64, 5000);
+    pthread_t t[4];
+    struct submitter s[4];
+    for (int i = 0; i < 4; i++) {
+        s[i] = (struct submitter){p, i * 1000, 0};
+        pthread_create(&t[i], NULL, submit_many, &s[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        ck_assert_int_eq(s[i].ok, 50);
+    }
+    db_pipe_stop(p);
+}
+END_TEST
+
 /* An error aborts the statements sent after it up to the sync: they are sent again and
  * answered as if alone; the failing one is an internal error, not a retry. */
 START_TEST(test_an_error_fails_only_its_statement)
@@ -283,6 +322,7 @@ Suite *db_pipe_suite(void)
     tcase_set_timeout(t, 60);
     tcase_add_test(t, test_parameters_nulls_and_long_texts);
     tcase_add_test(t, test_many_at_once_each_its_own_answer);
+    tcase_add_test(t, test_submitters_on_many_threads);
     tcase_add_test(t, test_an_error_fails_only_its_statement);
     tcase_add_test(t, test_statement_timeout_is_unavailable);
     tcase_add_test(t, test_full_queue_refuses_at_once);
