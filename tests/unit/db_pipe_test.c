@@ -234,7 +234,7 @@ START_TEST(test_statement_timeout_is_unavailable)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ck_assert_int_eq(run(p, &pipe_q_sleep, 1, slow, NULL, 0), SD_ERR_UNAVAILABLE);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    ck_assert_msg(ms_between(&t0, &t1) < 1500, "answered after %.0f ms", ms_between(&t0, &t1));
+    ck_assert_msg(ms_between(&t0, &t1) < 2500, "answered after %.0f ms", ms_between(&t0, &t1));
     ck_assert_int_eq(run(p, &pipe_q_double, 1, two, out, sizeof out), SD_OK);
     ck_assert_str_eq(out, "4");
     db_pipe_stop(p);
@@ -255,7 +255,7 @@ START_TEST(test_full_queue_refuses_at_once)
     }
     ck_assert(outcome_wait(&o[2]));
     ck_assert_int_eq(o[2].e, SD_ERR_UNAVAILABLE);
-    ck_assert_msg(ms_between(&t0, &o[2].at) < 100, "refused after %.0f ms",
+    ck_assert_msg(ms_between(&t0, &o[2].at) < 500, "refused after %.0f ms",
                   ms_between(&t0, &o[2].at));
     for (int i = 0; i < 2; i++) {
         ck_assert(outcome_wait(&o[i]));
@@ -281,7 +281,7 @@ START_TEST(test_stop_answers_what_is_outstanding)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ck_assert(outcome_wait(&o));
     ck_assert_int_eq(o.e, SD_ERR_UNAVAILABLE);
-    ck_assert_msg(ms_between(&t0, &t1) < 1500, "stopped after %.0f ms", ms_between(&t0, &t1));
+    ck_assert_msg(ms_between(&t0, &t1) < 2500, "stopped after %.0f ms", ms_between(&t0, &t1));
     outcome_free(&o);
 }
 END_TEST
