@@ -185,8 +185,7 @@ int server_run(struct sd_app *app)
     /* reads still on the pipe are answered 503 now: libmicrohttpd does not stop with a
      * connection suspended, and their requests must end first */
     if (app->pipe) {
-        db_pipe_stop(app->pipe);
-        app->pipe = NULL;
+        db_pipe_stop(app->pipe); /* (freed in main.c, after the daemon: see db_pipe.h) */
         server_wait_for_drain(app);
     }
     MHD_stop_daemon(d); /* closes the idle kept-alive connections */

@@ -62,8 +62,10 @@ void db_pipe_again(struct db_pipe *p, struct db_pipe_job *j)
     db_pipe_hold(p, j);
 }
 
-/* The live connection with the fewest statements outstanding. None live: the connections
- * that are down and have not just been tried are made again, and NULL comes back. */
+/* The live connection with the fewest statements outstanding, NULL when none is. A connection
+ * that is down is made again when it has not just been tried: at once when none is live, after
+ * DB_PIPE_RETRY_LIVE_MS when another carries the statements meanwhile (one lost alone, to an
+ * idle cut or pg_terminate_backend, would otherwise leave every statement on the other). */
 static struct db_pipe_conn *db_pipe_pick(struct db_pipe *p)
 {
     struct db_pipe_conn *best = NULL;
@@ -72,14 +74,13 @@ static struct db_pipe_conn *db_pipe_pick(struct db_pipe *p)
         if (c->state == PC_READY && (!best || c->npending < best->npending))
             best = c;
     }
-    if (best)
-        return best;
+    long retry_ms = best ? DB_PIPE_RETRY_LIVE_MS : DB_PIPE_RETRY_MS;
     for (int i = 0; i < p->nconns; i++) {
         struct db_pipe_conn *c = &p->conns[i];
-        if (c->state == PC_DOWN && db_pipe_ms_since(&c->since) >= DB_PIPE_RETRY_MS)
+        if (c->state == PC_DOWN && db_pipe_ms_since(&c->since) >= retry_ms)
             db_pipe_connect_start(p, c);
     }
-    return NULL;
+    return best;
 }
 
 static int db_pipe_connecting(const struct db_pipe *p)
@@ -277,18 +278,26 @@ static void db_pipe_wake(struct db_pipe *p)
 
 void db_pipe_stop(struct db_pipe *p)
 {
-    if (!p)
+    if (!p || p->joined)
         return;
     pthread_mutex_lock(&p->mu);
     p->stopping = 1;
     pthread_mutex_unlock(&p->mu);
     db_pipe_wake(p);
     pthread_join(p->thread, NULL);
+    p->joined = 1;
     struct db_pipe_stats s;
     db_pipe_get_stats(p, &s);
     log_info("database pipe: %" PRIu64 " statements in %" PRIu64 " batches, %" PRIu64
              " sent again, %" PRIu64 " unavailable, %" PRIu64 " reconnects",
              s.statements, s.batches, s.retried, s.refused, s.reconnects);
+}
+
+void db_pipe_free(struct db_pipe *p)
+{
+    if (!p)
+        return;
+    db_pipe_stop(p);
     close(p->evfd);
     close(p->epfd);
     pthread_mutex_destroy(&p->mu);

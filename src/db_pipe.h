@@ -29,8 +29,9 @@ struct db_pipe;
 
 /* A statement's outcome, called on the pipe's thread (or in db_pipe_submit when it cannot be
  * queued): res (the callee PQclear()s it) with e = SD_OK, or res NULL with e set
- * (SD_ERR_UNAVAILABLE for a lost connection, an unreachable database, a timeout or a full
- * queue). */
+ * (SD_ERR_UNAVAILABLE for a lost connection, an unreachable database, PostgreSQL's
+ * statement_timeout or a full queue). There is no deadline of the pipe's own: with
+ * statement_timeout 0 a statement waits as long as its connection does, as on the pool. */
 typedef void (*db_pipe_done_fn)(void *arg, PGresult *res, sd_err e);
 
 struct db_pipe_stats {
@@ -48,8 +49,12 @@ struct db_pipe_stats {
 struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int statement_timeout_ms,
                               int connect_timeout_s);
 /* Answers every statement not yet answered (SD_ERR_UNAVAILABLE), ends the thread and closes
- * the connections. NULL is ignored. */
+ * the connections; a statement submitted afterwards is answered unavailable at once. The pipe
+ * stays valid until db_pipe_free, so a request still on its way to submit one (the drain's
+ * grace may end before every request has) finds it there. NULL is ignored. */
 void db_pipe_stop(struct db_pipe *p);
+/* Stops it if need be and frees it; nothing may submit any more. NULL is ignored. */
+void db_pipe_free(struct db_pipe *p);
 
 /* Queues the read (its parameters are copied). done is called exactly once. */
 void db_pipe_submit(struct db_pipe *p, const struct db_read *rd, db_pipe_done_fn done, void *arg);

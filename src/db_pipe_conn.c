@@ -20,7 +20,9 @@ static void db_pipe_watch(struct db_pipe *p, struct db_pipe_conn *c, uint32_t ev
 {
     int fd = PQsocket(c->pg);
     struct epoll_event ev = {.events = events, .data.ptr = c};
-    if (fd == c->fd && events == c->events)
+    /* (while connecting, libpq may have closed the socket and opened another under the same
+     * number, which the close took out of the epoll: registered again whatever it looks like) */
+    if (fd == c->fd && events == c->events && c->state != PC_CONNECTING)
         return;
     if (c->fd >= 0 && fd != c->fd)
         epoll_ctl(p->epfd, EPOLL_CTL_DEL, c->fd, NULL); /* (gone already if libpq closed it) */
@@ -110,19 +112,29 @@ void db_pipe_lost(struct db_pipe *p, struct db_pipe_conn *c)
     }
 }
 
+/* 1: prepared on this connection; 0: not; -1: its Parse is sent and not yet answered */
 static int db_pipe_is_prepared(const struct db_pipe_conn *c, const db_stmt *st)
 {
     for (int i = 0; i < c->nprepared; i++)
         if (c->prepared[i] == st)
-            return 1;
+            return c->confirmed[i] ? 1 : -1;
     return 0;
+}
+
+static void db_pipe_confirm(struct db_pipe_conn *c, const db_stmt *st)
+{
+    for (int i = 0; i < c->nprepared; i++)
+        if (c->prepared[i] == st)
+            c->confirmed[i] = 1;
 }
 
 static void db_pipe_unprepare(struct db_pipe_conn *c, const db_stmt *st)
 {
     for (int i = 0; i < c->nprepared; i++)
         if (c->prepared[i] == st) {
-            c->prepared[i] = c->prepared[--c->nprepared];
+            c->nprepared--;
+            c->prepared[i] = c->prepared[c->nprepared];
+            c->confirmed[i] = c->confirmed[c->nprepared];
             return;
         }
 }
@@ -131,13 +143,19 @@ static void db_pipe_unprepare(struct db_pipe_conn *c, const db_stmt *st)
 void db_pipe_send(struct db_pipe *p, struct db_pipe_conn *c, struct db_pipe_job *j)
 {
     const db_stmt *st = j->st;
-    int prepared = !st->per_call && db_pipe_is_prepared(c, st);
-    /* (past DB_PIPE_MAX_PREPARED a statement is planned per call, as in db.c) */
-    int per_call = st->per_call || (!prepared && c->nprepared == DB_PIPE_MAX_PREPARED);
+    int prepared = st->per_call ? 0 : db_pipe_is_prepared(c, st);
+    /* Planned per call: past DB_PIPE_MAX_PREPARED (as in db.c), and while the statement's
+     * Parse is on its way: it may yet be aborted by an error before it, and a use sent meanwhile
+     * would name a statement that does not exist; a second Parse would fail if the first
+     * succeeds. */
+    int per_call =
+        st->per_call || prepared < 0 || (!prepared && c->nprepared == DB_PIPE_MAX_PREPARED);
     int ok = 1;
     j->with_prepare = !per_call && !prepared;
-    if (j->with_prepare && (ok = PQsendPrepare(c->pg, st->name, st->sql, 0, NULL)))
-        c->prepared[c->nprepared++] = st; /* (taken back if the prepare fails) */
+    if (j->with_prepare && (ok = PQsendPrepare(c->pg, st->name, st->sql, 0, NULL))) {
+        c->confirmed[c->nprepared] = 0; /* (confirmed by its result, taken back if it fails) */
+        c->prepared[c->nprepared++] = st;
+    }
     if (ok)
         ok = per_call ? PQsendQueryParams(c->pg, st->sql, j->n, NULL, j->params, NULL, NULL, 0)
                       : PQsendQueryPrepared(c->pg, st->name, j->n, j->params, NULL, NULL, 0);
@@ -174,8 +192,9 @@ static void db_pipe_finish(struct db_pipe *p, struct db_pipe_conn *c, struct db_
         db_pipe_again(p, j);
         return;
     }
-    sd_err e = db_err_of_state(state, !gone);
-    if (e != SD_ERR_CONFLICT)
+    /* (aborted again by another's error: it never ran, and has no SQLSTATE of its own) */
+    sd_err e = s == PGRES_PIPELINE_ABORTED ? SD_ERR_UNAVAILABLE : db_err_of_state(state, !gone);
+    if (e != SD_ERR_CONFLICT && s != PGRES_PIPELINE_ABORTED)
         log_error("database error in %s (pipe): [%s] %s", j->st->name, state ? state : "",
                   r ? PQresultErrorMessage(r) : "no result");
     PQclear(j->res);
@@ -213,6 +232,7 @@ void db_pipe_read(struct db_pipe *p, struct db_pipe_conn *c)
                 j->prep_err = r;
                 db_pipe_unprepare(c, j->st);
             } else {
+                db_pipe_confirm(c, j->st);
                 PQclear(r);
             }
             j->stage = j->stage == ST_RES ? ST_RES_END : ST_PREP_END;

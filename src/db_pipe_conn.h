@@ -12,9 +12,10 @@
 
 #include "db_pipe.h"
 
-#define DB_PIPE_MAX_CONNS    16
-#define DB_PIPE_MAX_PREPARED 256
-#define DB_PIPE_RETRY_MS     250 /* between attempts to connect while the database refuses */
+#define DB_PIPE_MAX_CONNS     16
+#define DB_PIPE_MAX_PREPARED  256
+#define DB_PIPE_RETRY_MS      250  /* between attempts to connect while the database refuses */
+#define DB_PIPE_RETRY_LIVE_MS 1000 /* ... while another connection is live */
 
 /* where a statement's results stand: [prepare's result, NULL], result, NULL, [sync] */
 enum db_pipe_stage { ST_PREP, ST_PREP_END, ST_RES, ST_RES_END, ST_SYNC };
@@ -47,6 +48,7 @@ struct db_pipe_conn {
     int unsynced;                    /* tail was sent and no sync after it yet */
     int nprepared;
     const db_stmt *prepared[DB_PIPE_MAX_PREPARED];
+    unsigned char confirmed[DB_PIPE_MAX_PREPARED]; /* its Parse answered: usable by name */
 };
 
 struct db_pipe {
@@ -54,6 +56,7 @@ struct db_pipe {
     pthread_mutex_t mu;
     struct db_pipe_job *qhead, *qtail; /* submitted, not yet taken (mu) */
     int stopping;                      /* (mu) */
+    int joined;                        /* the thread has ended (db_pipe_stop's caller's) */
     struct db_pipe_job *held; /* the thread's: to send again, or waiting for a connection */
     int evfd, epfd;
     int nconns, max_queue, connect_timeout_ms;

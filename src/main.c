@@ -80,8 +80,7 @@ static int cmd_serve(struct sd_config *cfg)
     app.cfg = *cfg;
     app.pool = db_pool_new(cfg->database_url, cfg->db_pool_size, cfg->db_acquire_timeout_ms,
                            cfg->db_statement_timeout_ms, cfg->db_connect_timeout_s);
-    /* (its connections are made by its own thread: a database still starting fails no
-     * statement that waits for it) */
+    /* (its connections are made by its own thread, after this returns) */
     if (cfg->db_pipe_conns > 0 &&
         !(app.pipe = db_pipe_start(cfg->database_url, cfg->db_pipe_conns, cfg->max_connections,
                                    cfg->db_statement_timeout_ms, cfg->db_connect_timeout_s))) {
@@ -149,7 +148,7 @@ static int cmd_serve(struct sd_config *cfg)
     periodic_stop(deadlines);
     periodic_stop(scheduler);
     periodic_stop(outbox);
-    db_pipe_stop(app.pipe); /* (server_run stopped it before the daemon; this after its errors) */
+    db_pipe_free(app.pipe); /* (stopped by server_run before the daemon stopped) */
     db_pool_free(app.pool);
     metrics_free(app.metrics);
     return rc == 0 ? 0 : 1;

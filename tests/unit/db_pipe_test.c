@@ -16,7 +16,9 @@ DB_STMT(pipe_q_sum16, "SELECT ($1::int + $2::int + $3::int + $4::int + $5::int +
                       "$7::int + $8::int + $9::int + $10::int + $11::int + $12::int + $13::int + "
                       "$14::int + $15::int + $16::int)::text");
 DB_STMT(pipe_q_divide, "SELECT (1 / $1::int)::text");
+DB_STMT(pipe_q_slow_fail, "SELECT (1 / (SELECT 0 FROM pg_sleep($1::float8)))::text");
 DB_STMT(pipe_q_sleep, "SELECT pg_sleep($1::float8)::text");
+DB_STMT(pipe_q_pid, "SELECT pg_backend_pid()::text");
 DB_STMT(pipe_q_end_self, "SELECT pg_terminate_backend(pg_backend_pid())::text");
 
 /* One statement's outcome, waited for by the test's thread. */
@@ -117,14 +119,14 @@ START_TEST(test_parameters_nulls_and_long_texts)
     ck_assert_int_eq(run(p, &pipe_q_echo, 4, params, out, sizeof out), SD_OK);
     ck_assert_str_eq(out, "a|null||10000");
     const char *nums[16];
-    char buf[16][8];
+    char buf[16][12];
     for (int i = 0; i < 16; i++) {
         snprintf(buf[i], sizeof buf[i], "%d", i + 1);
         nums[i] = buf[i];
     }
     ck_assert_int_eq(run(p, &pipe_q_sum16, 16, nums, out, sizeof out), SD_OK);
     ck_assert_str_eq(out, "136");
-    db_pipe_stop(p);
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -134,7 +136,7 @@ START_TEST(test_many_at_once_each_its_own_answer)
 {
     struct db_pipe *p = start(2, MANY, 5000);
     static struct outcome o[MANY];
-    char in[MANY][8], want[16];
+    char in[MANY][12], want[16];
     for (int i = 0; i < MANY; i++) {
         outcome_init(&o[i]);
         snprintf(in[i], sizeof in[i], "%d", i);
@@ -155,7 +157,7 @@ START_TEST(test_many_at_once_each_its_own_answer)
     /* submitted faster than one at a time are sent together */
     ck_assert_msg(s.batches < MANY, "%llu batches for %d statements", (unsigned long long)s.batches,
                   MANY);
-    db_pipe_stop(p);
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -194,7 +196,7 @@ START_TEST(test_submitters_on_many_threads)
         pthread_join(t[i], NULL);
         ck_assert_int_eq(s[i].ok, 50);
     }
-    db_pipe_stop(p);
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -221,7 +223,38 @@ START_TEST(test_an_error_fails_only_its_statement)
         for (int i = 0; i < 3; i++)
             outcome_free(&o[i]);
     }
-    db_pipe_stop(p);
+    db_pipe_free(p);
+}
+END_TEST
+
+/* A statement's first use carries its Parse; an error before it in the same batch aborts the
+ * Parse. A use of the statement sent while that batch is still running must not name it as
+ * prepared (it would find no such statement: 26000, a 500 to its client). */
+START_TEST(test_aborted_parse_leaves_no_phantom_statement)
+{
+    struct db_pipe *p = start(1, 64, 5000);
+    struct outcome o[3];
+    const char *slow = "0.3", *one = "1", *two = "2";
+    struct db_read first[] = {{.st = &pipe_q_slow_fail, .n = 1, .params = {slow}},
+                              {.st = &pipe_q_double, .n = 1, .params = {one}}};
+    struct db_read later = {.st = &pipe_q_double, .n = 1, .params = {two}};
+    for (int i = 0; i < 3; i++)
+        outcome_init(&o[i]);
+    db_pipe_submit(p, &first[0], on_done, &o[0]);
+    db_pipe_submit(p, &first[1], on_done, &o[1]);
+    struct timespec pause = {0, 100 * 1000 * 1000}; /* the first batch is sent and running */
+    nanosleep(&pause, NULL);
+    db_pipe_submit(p, &later, on_done, &o[2]);
+    for (int i = 0; i < 3; i++)
+        ck_assert(outcome_wait(&o[i]));
+    ck_assert_int_eq(o[0].e, SD_ERR_INTERNAL);
+    ck_assert_msg(o[1].e == SD_OK && strcmp(o[1].text, "2") == 0, "first use: %d %s", o[1].e,
+                  o[1].text);
+    ck_assert_msg(o[2].e == SD_OK && strcmp(o[2].text, "4") == 0, "later use: %d %s", o[2].e,
+                  o[2].text);
+    for (int i = 0; i < 3; i++)
+        outcome_free(&o[i]);
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -237,7 +270,7 @@ START_TEST(test_statement_timeout_is_unavailable)
     ck_assert_msg(ms_between(&t0, &t1) < 2500, "answered after %.0f ms", ms_between(&t0, &t1));
     ck_assert_int_eq(run(p, &pipe_q_double, 1, two, out, sizeof out), SD_OK);
     ck_assert_str_eq(out, "4");
-    db_pipe_stop(p);
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -263,7 +296,7 @@ START_TEST(test_full_queue_refuses_at_once)
     }
     for (int i = 0; i < 3; i++)
         outcome_free(&o[i]);
-    db_pipe_stop(p);
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -283,6 +316,11 @@ START_TEST(test_stop_answers_what_is_outstanding)
     ck_assert_int_eq(o.e, SD_ERR_UNAVAILABLE);
     ck_assert_msg(ms_between(&t0, &t1) < 2500, "stopped after %.0f ms", ms_between(&t0, &t1));
     outcome_free(&o);
+    /* stopped, not freed: a request that comes late is answered, not lost */
+    const char *two[] = {"2"};
+    ck_assert_int_eq(run(p, &pipe_q_double, 1, two, NULL, 0), SD_ERR_UNAVAILABLE);
+    db_pipe_stop(p); /* (again: nothing) */
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -301,7 +339,47 @@ START_TEST(test_lost_connection_retried_once_then_reconnected)
     ck_assert_uint_ge(s.retried, 1);
     ck_assert_uint_ge(s.reconnects, 2);
     ck_assert_int_eq(s.live, 1);
-    db_pipe_stop(p);
+    db_pipe_free(p);
+}
+END_TEST
+
+/* Waits up to ms for the pipe's live connections to be n. */
+static int live_becomes(struct db_pipe *p, int n, int ms)
+{
+    struct db_pipe_stats s;
+    struct timespec step = {0, 20 * 1000 * 1000};
+    for (int waited = 0;; waited += 20) {
+        db_pipe_get_stats(p, &s);
+        if (s.live == n || waited >= ms)
+            return s.live;
+        nanosleep(&step, NULL);
+    }
+}
+
+/* One connection ended from outside while the other stays live: made again (after
+ * DB_PIPE_RETRY_LIVE_MS), not left down with every statement on the other. */
+START_TEST(test_one_lost_connection_is_made_again)
+{
+    struct db_pipe *p = start(2, 16, 5000);
+    const char *two[] = {"2"};
+    char pid[32];
+    ck_assert_int_eq(live_becomes(p, 2, 3000), 2);
+    ck_assert_int_eq(run(p, &pipe_q_pid, 0, NULL, pid, sizeof pid), SD_OK);
+    sd_err e;
+    struct db_conn *outside = db_connect(url(), 0, 3, &e);
+    ck_assert_ptr_nonnull(outside);
+    const char *params[] = {pid};
+    PGresult *r = PQexecParams(db_pg(outside), "SELECT pg_terminate_backend($1::int)", 1, NULL,
+                               params, NULL, NULL, 0);
+    ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+    PQclear(r);
+    db_close(outside);
+    ck_assert_int_eq(live_becomes(p, 1, 2000), 1);
+    struct timespec pause = {1, 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    ck_assert_int_eq(run(p, &pipe_q_double, 1, two, NULL, 0), SD_OK);
+    ck_assert_int_eq(live_becomes(p, 2, 3000), 2);
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -311,7 +389,7 @@ START_TEST(test_unreachable_database_is_unavailable)
     const char *two[] = {"2"};
     ck_assert_ptr_nonnull(p);
     ck_assert_int_eq(run(p, &pipe_q_double, 1, two, NULL, 0), SD_ERR_UNAVAILABLE);
-    db_pipe_stop(p);
+    db_pipe_free(p);
 }
 END_TEST
 
@@ -324,10 +402,12 @@ Suite *db_pipe_suite(void)
     tcase_add_test(t, test_many_at_once_each_its_own_answer);
     tcase_add_test(t, test_submitters_on_many_threads);
     tcase_add_test(t, test_an_error_fails_only_its_statement);
+    tcase_add_test(t, test_aborted_parse_leaves_no_phantom_statement);
     tcase_add_test(t, test_statement_timeout_is_unavailable);
     tcase_add_test(t, test_full_queue_refuses_at_once);
     tcase_add_test(t, test_stop_answers_what_is_outstanding);
     tcase_add_test(t, test_lost_connection_retried_once_then_reconnected);
+    tcase_add_test(t, test_one_lost_connection_is_made_again);
     tcase_add_test(t, test_unreachable_database_is_unavailable);
     suite_add_tcase(s, t);
     return s;
