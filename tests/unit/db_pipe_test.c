@@ -78,11 +78,14 @@ static double ms_between(const struct timespec *a, const struct timespec *b)
     return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
+/* DATABASE_URL as it was when the suite was made: the config suite's tests clear the
+ * environment, and without a fork per test (CK_FORK=no, as under valgrind) that lasts */
+static char database_url[1024];
+
 static const char *url(void)
 {
-    const char *u = getenv("DATABASE_URL");
-    ck_assert_msg(u && *u, "DATABASE_URL must name the test's PostgreSQL");
-    return u;
+    ck_assert_msg(database_url[0], "DATABASE_URL must name the test's PostgreSQL");
+    return database_url;
 }
 
 static struct db_pipe *start(int nconns, int max_queue, int timeout_ms)
@@ -395,6 +398,8 @@ END_TEST
 
 Suite *db_pipe_suite(void)
 {
+    const char *u = getenv("DATABASE_URL");
+    snprintf(database_url, sizeof database_url, "%s", u ? u : "");
     Suite *s = suite_create("db_pipe");
     TCase *t = tcase_create("core");
     tcase_set_timeout(t, 60);
