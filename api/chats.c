@@ -4,7 +4,6 @@
 
 #include "../src/chat_store.h"
 #include "../src/chat_template.h"
-#include "../src/cursor.h"
 #include "../src/event_store.h"
 #include "../src/notification_store.h"
 #include "../src/ratelimit_store.h"
@@ -12,25 +11,12 @@
 #include "http.h"
 #include "moderation.h"
 
-#define CHATS_DEFAULT        20
-#define CHATS_MAX            100
-#define MESSAGES_DEFAULT     50
-#define MESSAGES_MAX         100
 #define MESSAGE_MAX_CHARS    1000
 #define MESSAGE_MAX_FILES    10
 #define NOTIFY_PREVIEW_CHARS 100
 
-static const char *const kinds[] = {"buyer_seller", "seller_support", "buyer_support", NULL};
 static const char *const reasons[] = {"order_details", "delivery_problem", "availability",
                                       "buyer_request", NULL};
-
-static int kind_index(const char *kind)
-{
-    for (int i = 0; kinds[i]; i++)
-        if (strcmp(kind, kinds[i]) == 0)
-            return i;
-    return -1;
-}
 
 static int in_list(const char *s, const char *const *list)
 {
@@ -83,7 +69,7 @@ static int start_validate(struct http_ctx *ctx, const json_t *body, struct chat_
     s->user_id = json_integer_value(json_object_get(body, "user_id"));
     if (!s->kind)
         return 0;
-    if (!in_list(s->kind, kinds)) {
+    if (chat_kind_index(s->kind) < 0) {
         http_field_error(errors, "kind", "invalid_enum",
                          "must be buyer_seller, seller_support or buyer_support");
         return 0;
@@ -222,172 +208,6 @@ cleanup:
     json_decref(errors);
     json_decref(body);
     return rc;
-}
-
-static int chats_list_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
-{
-    char *items = NULL;
-    int has_more = 0, has_total = 0;
-    int64_t last = 0, total = 0;
-    struct db_conn *conn;
-    if (r)
-        e = db_page_of(r, ctx->read.limit, &items, &has_more, &last, &total, &has_total);
-    /* an empty page carries no total: read alone (a second round trip, only then) */
-    if (e == SD_OK && !has_total) {
-        const char *kind = ctx->read.id >= 0 ? kinds[ctx->read.id] : NULL;
-        e = (conn = http_conn(ctx))
-                ? chat_store_total_unread(conn, ctx->user_id, ctx->role, kind, &total)
-                : SD_ERR_UNAVAILABLE;
-        if (!conn) {
-            free(items);
-            return U_CALLBACK_COMPLETE; /* (http_conn answered) */
-        }
-    }
-    if (e != SD_OK) {
-        free(items);
-        return http_store_error(ctx, e);
-    }
-    return http_page_with(ctx, items, has_more, last, ctx->read.scope,
-                          json_pack("{s:I}", "total_unread", (json_int_t)total));
-}
-
-HANDLER(chats_list)
-{
-    static const char *const allowed[] = {"kind",     "status", "unread_only", "awaiting_reply",
-                                          "assigned", "limit",  "cursor",      NULL};
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct chat_list_query q = {.viewer = ctx->user_id, .role = ctx->role, .awaiting = -1};
-    json_t *errors = json_array();
-    char scope[96];
-    struct db_read rd;
-    (void)req;
-    (void)app;
-    http_check_query(ctx, allowed, errors);
-    q.kind = http_query(ctx, "kind");
-    if (q.kind && !in_list(q.kind, kinds))
-        http_field_error(errors, "kind", "invalid_enum",
-                         "must be buyer_seller, seller_support or buyer_support");
-    q.status = http_query(ctx, "status");
-    if (q.status && strcmp(q.status, "open") != 0 && strcmp(q.status, "closed") != 0)
-        http_field_error(errors, "status", "invalid_enum", "must be open or closed");
-    q.unread_only = http_query_bool(ctx, "unread_only", errors) == 1;
-    q.awaiting = http_query_bool(ctx, "awaiting_reply", errors);
-    q.assigned = http_query(ctx, "assigned");
-    if (q.assigned && ctx->role != ROLE_SUPPORT)
-        http_field_error(errors, "assigned", "not_allowed", "is a filter of the support inbox");
-    else if (q.assigned && strcmp(q.assigned, "me") != 0 && strcmp(q.assigned, "none") != 0)
-        http_field_error(errors, "assigned", "invalid_enum", "must be me or none");
-    /* a cursor belongs to one list: the same filters */
-    snprintf(scope, sizeof scope, "chats:%s:%s:%d:%d:%s", q.kind ? q.kind : "",
-             q.status ? q.status : "", q.unread_only, q.awaiting, q.assigned ? q.assigned : "");
-    q.limit = http_query_limit(ctx, CHATS_DEFAULT, CHATS_MAX, errors);
-    q.before = http_query_cursor(ctx, scope, errors);
-    if (!http_query_valid(ctx, errors))
-        return U_CALLBACK_COMPLETE;
-    chat_store_list_read(&rd, &q);
-    /* (kept for an empty page, whose total is read alone) */
-    ctx->read.id = q.kind ? kind_index(q.kind) : -1;
-    return http_read_page_with(ctx, &rd, q.limit, scope, chats_list_answer);
-}
-
-HANDLER(chats_get)
-{
-    struct http_ctx *ctx = http_ctx_of(resp);
-    struct db_conn *conn;
-    json_t *chat = NULL;
-    int64_t id = http_path_id(ctx, "id");
-    (void)req;
-    (void)app;
-    if (id < 0)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
-    if (!(conn = http_conn(ctx)))
-        return U_CALLBACK_COMPLETE;
-    sd_err e = chat_store_get(conn, id, ctx->user_id, ctx->role, &chat);
-    if (e == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
-    return e == SD_OK ? http_json(ctx, 200, chat) : http_store_error(ctx, e);
-}
-
-/* before/after (message ids) or a cursor of this chat's list, which carries its direction. */
-static void messages_position(struct http_ctx *ctx, int64_t chat_id, int64_t *before,
-                              int64_t *after, char *scope, size_t len, json_t *errors)
-{
-    const char *names[] = {"before", "after"};
-    int64_t *vals[] = {before, after};
-    for (int i = 0; i < 2; i++) {
-        json_t *bad = json_array();
-        *vals[i] = http_query_int(ctx, names[i], 0, 1, INT64_MAX, bad);
-        if (json_array_size(bad))
-            http_field_error(errors, names[i], "invalid_format", "must be a message id");
-        json_decref(bad);
-    }
-    if (*before && *after)
-        http_field_error(errors, "after", "not_allowed", "give before or after, not both");
-    const char *cur = http_query(ctx, "cursor");
-    char up[64], down[64];
-    if (cur && !*cur)
-        cur = NULL; /* an empty cursor is the first page, as on every list */
-    snprintf(down, sizeof down, "chat-messages:%lld:before", (long long)chat_id);
-    snprintf(up, sizeof up, "chat-messages:%lld:after", (long long)chat_id);
-    if (cur && (*before || *after))
-        http_field_error(errors, "cursor", "not_allowed", "give a cursor or before/after");
-    else if (cur && cursor_decode(down, cur, before) != 0 && cursor_decode(up, cur, after) != 0)
-        http_field_error(errors, "cursor", "invalid_cursor",
-                         "is not a cursor returned by this list");
-    snprintf(scope, len, "%s", *after ? up : down);
-}
-
-/* Another person's chat is 404, and nothing of it is read: the page's statement returns rows
- * only for a viewer with a side in it, and only an empty page asks whether it is the
- * viewer's. */
-static int chat_messages_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
-{
-    char *items = NULL;
-    int has_more = 0;
-    int64_t last = 0;
-    struct db_conn *conn;
-    if (r)
-        e = db_page_of(r, ctx->read.limit, &items, &has_more, &last, NULL, NULL);
-    if (e == SD_OK && strcmp(items, "[]") == 0) {
-        if (!(conn = http_conn(ctx))) {
-            free(items);
-            return U_CALLBACK_COMPLETE; /* (http_conn answered) */
-        }
-        e = chat_store_can_read(conn, ctx->read.id, ctx->user_id, ctx->role);
-    }
-    if (e != SD_OK)
-        free(items);
-    if (e == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
-    return http_page(ctx, items, has_more, last, ctx->read.scope);
-}
-
-HANDLER(chat_messages_list)
-{
-    static const char *const allowed[] = {"before", "after", "cursor", "limit", NULL};
-    struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors = json_array();
-    char scope[64];
-    int limit;
-    int64_t before = 0, after = 0;
-    int64_t id = http_path_id(ctx, "id");
-    struct db_read rd;
-    (void)req;
-    (void)app;
-    if (id < 0) {
-        json_decref(errors);
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
-    }
-    http_check_query(ctx, allowed, errors);
-    messages_position(ctx, id, &before, &after, scope, sizeof scope, errors);
-    limit = http_query_limit(ctx, MESSAGES_DEFAULT, MESSAGES_MAX, errors);
-    if (!http_query_valid(ctx, errors))
-        return U_CALLBACK_COMPLETE;
-    chat_store_messages_read(&rd, id, ctx->user_id, ctx->role, before, after, limit);
-    ctx->read.id = id;
-    return http_read_page_with(ctx, &rd, limit, scope, chat_messages_answer);
 }
 
 struct send {

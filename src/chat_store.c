@@ -277,6 +277,16 @@ sd_err chat_store_get(struct db_conn *conn, int64_t chat_id, int64_t viewer, aut
     return db_json_one(conn, &chat_q_get, 3, p, out);
 }
 
+const char *const chat_kinds[] = {"buyer_seller", "seller_support", "buyer_support", NULL};
+
+int chat_kind_index(const char *kind)
+{
+    for (int i = 0; kind && chat_kinds[i]; i++)
+        if (strcmp(kind, chat_kinds[i]) == 0)
+            return i;
+    return -1;
+}
+
 sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role)
 {
     char c[24], v[24];

@@ -43,6 +43,10 @@ sd_err chat_store_get(struct db_conn *conn, int64_t chat_id, int64_t viewer, aut
 /* SD_OK when viewer may read the chat (the check of chat_store_get, without building it). */
 sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role);
 
+/* The kinds of chat, NULL-terminated, and a kind's index there (-1: not a kind). */
+extern const char *const chat_kinds[];
+int chat_kind_index(const char *kind);
+
 struct chat_list_query {
     int64_t viewer;
     auth_role role;

@@ -456,15 +456,6 @@ sd_err db_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *
     return json_page_of(r, limit, items, has_more, last_id);
 }
 
-sd_err db_json_page_extra(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
-                          int limit, char **items, int *has_more, int64_t *last_id, int64_t *extra,
-                          int *has_extra)
-{
-    sd_err e = SD_OK;
-    PGresult *r = db_exec(c, st, n, params, &e);
-    return r ? db_page_of(r, limit, items, has_more, last_id, extra, has_extra) : e;
-}
-
 /* (takes r, a DB_PAGE's one row) */
 static sd_err json_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id)
 {

@@ -45,7 +45,7 @@ typedef struct {
     " FROM ("
 #define DB_PAGE_CLOSE(cols) ") r" cols
 #define DB_PAGE(lim, inner) DB_PAGE_OPEN(lim, "") inner DB_PAGE_CLOSE("(id, j)")
-/* ... whose rows carry a third column, the same on every row (db_json_page_extra) */
+/* ... whose rows carry a third column, the same on every row (db_page_of's extra) */
 #define DB_PAGE_EXTRA(lim, inner) DB_PAGE_OPEN(lim, ", min(r.x)") inner DB_PAGE_CLOSE("(id, j, x)")
 
 struct db_conn;
@@ -119,12 +119,6 @@ sd_err db_text_one(struct db_conn *conn, const db_stmt *stmt, int nparams,
 sd_err db_json_page(struct db_conn *conn, const db_stmt *stmt, int nparams,
                     const char *const *params, int limit, char **items, int *has_more,
                     int64_t *last_id);
-/* The same for a DB_PAGE_EXTRA, whose inner rows carry a third column, the same on every row (a
- * figure of the whole list, e.g. a total, computed once): *extra gets it; *has_extra is 0 when the
- * page came back empty, and the caller reads the figure another way. */
-sd_err db_json_page_extra(struct db_conn *conn, const db_stmt *stmt, int nparams,
-                          const char *const *params, int limit, char **items, int *has_more,
-                          int64_t *last_id, int64_t *extra, int *has_extra);
 
 /* A read as data: its statement and parameters, built by a store and run by whoever holds a
  * connection: the request's pool connection (db_read_run) or the statement pipe
@@ -141,8 +135,11 @@ struct db_read {
 /* Parameter i is v in decimal. */
 void db_read_i64(struct db_read *rd, int i, int64_t v);
 PGresult *db_read_run(struct db_conn *conn, const struct db_read *rd, sd_err *err);
-/* The outcomes of db_text_one and db_json_page(_extra) from a result (taken: PQclear()ed
- * here), wherever it was run. extra and has_extra may be NULL for a plain DB_PAGE. */
+/* The outcomes of db_text_one and db_json_page from a result (taken: PQclear()ed here),
+ * wherever it was run. A DB_PAGE_EXTRA's inner rows carry a third column, the same on every row
+ * (a figure of the whole list, e.g. a total, computed once): *extra gets it, and *has_extra is
+ * 0 when the page came back empty (the caller reads the figure another way); both may be NULL
+ * for a plain DB_PAGE. */
 sd_err db_text_of(PGresult *r, char **out);
 sd_err db_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id,
                   int64_t *extra, int *has_extra);
