@@ -125,7 +125,9 @@ SQL
 
 # The server's statements, from the preprocessed source (bench/reviews.sh, bench/promotions.sh)
 server_sql() { # file statement
+    # (a macro that declares several statements leaves them on one line: one per line here)
     cc -E -P -I/usr/include/postgresql -D_DEFAULT_SOURCE "$1" 2>/dev/null |
+        sed 's/; *static const db_stmt /;\nstatic const db_stmt /g' |
         awk -v name="$2" 'index($0, "db_stmt " name " = {") && !done { on = 1 } on { print } on && /}/ { on = 0; done = 1 }' |
         grep -o '"\([^"\\]\|\\.\)*"' | sed '1d; s/^"//; s/"$//' | tr -d '\n'
 }

@@ -80,18 +80,18 @@
 #define BY_RATING_ASC  KEYSET_RATING_ASC, FILTER_FROM FILTER_TO, ORDER_RATING_ASC
 /* (a DB_PAGE of the list: src/db.h) */
 #define LIST(scope, by) DB_PAGE("$3", LIST_SQL(scope, by))
-DB_QUERY(review_q_list_seller_date_desc, LIST(SCOPE_SELLER, BY_DATE_DESC));
-DB_QUERY(review_q_list_seller_date_asc, LIST(SCOPE_SELLER, BY_DATE_ASC));
-DB_QUERY(review_q_list_seller_rating_desc, LIST(SCOPE_SELLER, BY_RATING_DESC));
-DB_QUERY(review_q_list_seller_rating_asc, LIST(SCOPE_SELLER, BY_RATING_ASC));
-DB_QUERY(review_q_list_buyer_date_desc, LIST(SCOPE_BUYER, BY_DATE_DESC));
-DB_QUERY(review_q_list_buyer_date_asc, LIST(SCOPE_BUYER, BY_DATE_ASC));
-DB_QUERY(review_q_list_buyer_rating_desc, LIST(SCOPE_BUYER, BY_RATING_DESC));
-DB_QUERY(review_q_list_buyer_rating_asc, LIST(SCOPE_BUYER, BY_RATING_ASC));
-DB_QUERY(review_q_list_support_date_desc, LIST(SCOPE_SUPPORT, BY_DATE_DESC));
-DB_QUERY(review_q_list_support_date_asc, LIST(SCOPE_SUPPORT, BY_DATE_ASC));
-DB_QUERY(review_q_list_support_rating_desc, LIST(SCOPE_SUPPORT, BY_RATING_DESC));
-DB_QUERY(review_q_list_support_rating_asc, LIST(SCOPE_SUPPORT, BY_RATING_ASC));
+/* a scope's four sorts, and their row of review_list's table */
+#define LISTS(who, scope)                                                                          \
+    DB_QUERY(review_q_list_##who##_date_desc, LIST(scope, BY_DATE_DESC));                          \
+    DB_QUERY(review_q_list_##who##_date_asc, LIST(scope, BY_DATE_ASC));                            \
+    DB_QUERY(review_q_list_##who##_rating_desc, LIST(scope, BY_RATING_DESC));                      \
+    DB_QUERY(review_q_list_##who##_rating_asc, LIST(scope, BY_RATING_ASC))
+#define LISTS_ROW(who)                                                                             \
+    {&review_q_list_##who##_date_desc, &review_q_list_##who##_date_asc,                            \
+     &review_q_list_##who##_rating_desc, &review_q_list_##who##_rating_asc}
+LISTS(seller, SCOPE_SELLER);
+LISTS(buyer, SCOPE_BUYER);
+LISTS(support, SCOPE_SUPPORT);
 
 /* the product page: public reviews ($1 product, $2 cursor, $3 limit + 1, $4 ratings,
  * $5 has_media, $6 the caller), each with its published comments */
@@ -148,12 +148,9 @@ sd_err review_list(struct db_conn *conn, const struct review_filter *f, char **i
                    int64_t *last_id)
 {
     static const db_stmt *const lists[3][4] = {
-        {&review_q_list_seller_date_desc, &review_q_list_seller_date_asc,
-         &review_q_list_seller_rating_desc, &review_q_list_seller_rating_asc},
-        {&review_q_list_buyer_date_desc, &review_q_list_buyer_date_asc,
-         &review_q_list_buyer_rating_desc, &review_q_list_buyer_rating_asc},
-        {&review_q_list_support_date_desc, &review_q_list_support_date_asc,
-         &review_q_list_support_rating_desc, &review_q_list_support_rating_asc},
+        LISTS_ROW(seller),
+        LISTS_ROW(buyer),
+        LISTS_ROW(support),
     };
     char uid[24], aid[24], lim[24];
     const char *p[] = {db_i64(uid, f->user_id),
