@@ -9,11 +9,17 @@
 #include "../src/metrics.h"
 #include "../src/moderation.h"
 
+struct loop_set;
+
 /* The one object every callback receives as user_data. */
 struct sd_app {
     struct sd_config cfg;
     struct db_pool *pool;
-    struct db_pipe *pipe; /* reads off the request's thread; NULL: every read on the pool */
+    /* each HTTP thread's statement pipe (api/server.c), for the metrics; none: every read on
+     * the pool */
+    struct db_pipe *pipes[256];
+    int npipes;
+    struct loop_set *loops; /* (api/loop.h) the same threads; NULL without the pipe */
     struct metrics *metrics;
     struct mod_config moderation; /* the platform's own domains, from the config */
     atomic_int draining;          /* SIGTERM seen: readyz says 503, in-flight requests finish */

@@ -279,6 +279,9 @@ int http_read_page(struct http_ctx *ctx, const struct db_read *rd, int limit, co
 /* ... a page answered by answer, with limit and scope kept in ctx->read. */
 int http_read_page_with(struct http_ctx *ctx, const struct db_read *rd, int limit,
                         const char *scope, http_read_fn answer);
+/* Reads on this thread go to p, the thread's own statement pipe (api/server.c); NULL: on the
+ * pool. */
+void http_read_use_pipe(struct db_pipe *p);
 /* Answers 400 with errors (and returns 0) when it holds any; frees it either way. */
 int http_query_valid(struct http_ctx *ctx, json_t *errors);
 

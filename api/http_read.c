@@ -9,7 +9,16 @@
 
 #include "http.h"
 
-/* On the pipe's thread (or in db_pipe_submit when the statement was refused). */
+/* The pipe of the HTTP thread running this (api/server.c); NULL: reads on the pool. */
+static _Thread_local struct db_pipe *thread_pipe;
+
+void http_read_use_pipe(struct db_pipe *p)
+{
+    thread_pipe = p;
+}
+
+/* On the request's thread, in its pipe's turn (or in db_pipe_submit when the statement was
+ * refused). */
 static void http_read_done(void *arg, PGresult *res, sd_err e)
 {
     struct http_ctx *ctx = arg;
@@ -21,7 +30,7 @@ static void http_read_done(void *arg, PGresult *res, sd_err e)
 
 int http_read(struct http_ctx *ctx, const struct db_read *rd, http_read_fn answer)
 {
-    struct db_pipe *pipe = ctx->app->pipe;
+    struct db_pipe *pipe = thread_pipe;
     ctx->read.answer = answer;
     if (!pipe) {
         struct db_conn *conn = http_conn(ctx);
@@ -36,8 +45,8 @@ int http_read(struct http_ctx *ctx, const struct db_read *rd, http_read_fn answe
      * every thread waiting in db_acquire for connections only the suspended requests, which
      * those threads must resume, would give back */
     http_conn_release(ctx);
-    /* suspended before the statement is submitted: its completion may come at once, on
-     * another thread, and the resume must find the connection suspended */
+    /* suspended before the statement is submitted: its completion may come at once (a full
+     * queue), and the resume must find the connection suspended */
     ctx->read.suspended = 1;
     MHD_suspend_connection(ctx->connection);
     db_pipe_submit(pipe, rd, http_read_done, ctx);

@@ -8,6 +8,7 @@
 #include "../src/token_cache.h"
 #include "handlers.h"
 #include "http.h"
+#include "loop.h"
 #include "routes.h"
 
 /* openapi.yaml, linked into the binary by the Makefile (ld -r -b binary) */
@@ -93,10 +94,11 @@ HANDLER(ops_metrics)
              on, (unsigned long long)token_hits, (unsigned long long)token_misses, hub.streams,
              (unsigned long long)hub.dropped, (unsigned long long)hub.delivered,
              (unsigned long long)hub.reads, hub.listening);
-    if (a->pipe) {
-        struct db_pipe_stats s;
+    if (a->npipes) {
+        struct db_pipe_stats s = {0};
         size_t used = strlen(extra);
-        db_pipe_get_stats(a->pipe, &s);
+        for (int i = 0; i < a->npipes; i++)
+            db_pipe_add_stats(a->pipes[i], &s);
         snprintf(extra + used, sizeof extra - used,
                  "# HELP sellerdesk_db_pipe_connections The statement pipe's connections: all, "
                  "and those ready now.\n"
@@ -127,6 +129,18 @@ HANDLER(ops_metrics)
                  "sellerdesk_db_pipe_reconnects_total %" PRIu64 "\n",
                  s.conns, s.live, s.outstanding, s.statements, s.batches, s.retried, s.refused,
                  s.reconnects);
+    }
+    if (a->loops) {
+        int fewest, most;
+        size_t used = strlen(extra);
+        loop_connections(a->loops, &fewest, &most);
+        snprintf(extra + used, sizeof extra - used,
+                 "# HELP sellerdesk_http_thread_connections Open connections of the HTTP thread "
+                 "serving the fewest and of the one serving the most.\n"
+                 "# TYPE sellerdesk_http_thread_connections gauge\n"
+                 "sellerdesk_http_thread_connections{thread=\"fewest\"} %d\n"
+                 "sellerdesk_http_thread_connections{thread=\"most\"} %d\n",
+                 fewest, most);
     }
     size_t n = text ? strlen(text) : 0;
     char *all = malloc(n + strlen(extra) + 1);

@@ -15,6 +15,7 @@
 #include "../src/log.h"
 #include "conn.h"
 #include "dispatch.h"
+#include "loop.h"
 
 /* Each connection's memory for its request head (libmicrohttpd's pool, mapped). libmicrohttpd
  * zeroes all of it after every request of a kept-alive connection, so a connection that has
@@ -74,7 +75,8 @@ static void server_fit_connections(struct sd_config *cfg)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    rlim_t reserve = SERVER_FD_RESERVE + (rlim_t)cfg->db_pool_size + SERVER_MHD_SLACK(cfg);
+    rlim_t reserve = SERVER_FD_RESERVE + (rlim_t)cfg->db_pool_size + SERVER_MHD_SLACK(cfg) +
+                     (rlim_t)cfg->http_threads * (rlim_t)(cfg->db_pipe_conns + 3);
     rlim_t room = rl.rlim_cur > reserve + 16 ? rl.rlim_cur - reserve : 16;
     if ((rlim_t)cfg->max_connections > room) {
         log_warn("SELLERDESK_MAX_CONNECTIONS %d is more than the open-file limit allows (%llu); "
@@ -141,10 +143,10 @@ int server_run(struct sd_app *app)
     if (conn_start(&limits) != 0)
         return -1;
     /* Connections are multiplexed over a pool of threads with epoll, so an idle or slow
-     * connection costs a little memory, not a thread; conn.c bounds how many and how long. */
+     * connection costs a little memory, not a thread; conn.c bounds how many and how long.
+     * (The first item is where to listen: an address, or a loop's share of one socket.) */
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
-        {MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + (int)SERVER_MHD_SLACK(cfg), NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, SERVER_HEAD_POOL, NULL},
@@ -154,20 +156,30 @@ int server_run(struct sd_app *app)
         {MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)server_no_unescape, NULL},
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)server_mhd_log, NULL},
         {MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL}, /* (the pool's only) */
         {MHD_OPTION_END, 0, NULL},
     };
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-                                                MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-                                            (uint16_t)cfg->port, conn_accept, NULL, dispatch_access,
-                                            app, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
-    if (!d) {
+    struct loop_set *loops = NULL;
+    struct MHD_Daemon *d = NULL;
+    if (cfg->db_pipe_conns > 0) {
+        /* (each loop its own daemon, without a listening socket of its own: loop.h) */
+        options[10] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        loops = loop_start(app, &addr, options + 1);
+    } else {
+        d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+                                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+                             (uint16_t)cfg->port, conn_accept, NULL, dispatch_access, app,
+                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+    }
+    if (!d && !loops) {
         log_error("cannot listen on %s:%d (is the port in use?)", cfg->bind_address, cfg->port);
         conn_stop();
         return -1;
     }
-    log_info("sellerdesk listening on http://%s:%d (%d threads, at most %d connections, %d per "
+    log_info("sellerdesk listening on http://%s:%d (%d threads%s, at most %d connections, %d per "
              "client)",
-             cfg->bind_address, cfg->port, cfg->http_threads, cfg->max_connections,
+             cfg->bind_address, cfg->port, cfg->http_threads,
+             loops ? ", each with its statement pipe" : "", cfg->max_connections,
              cfg->max_connections_per_client);
     sigwait(&sigs, &sig);
     log_info("received %s: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -182,13 +194,17 @@ int server_run(struct sd_app *app)
     /* event streams end now, not at the end of the grace: their clients reconnect elsewhere */
     event_hub_drain();
     server_wait_for_drain(app);
-    /* reads still on the pipe are answered 503 now: libmicrohttpd does not stop with a
-     * connection suspended, and their requests must end first */
-    if (app->pipe) {
-        db_pipe_stop(app->pipe); /* (freed in main.c, after the daemon: see db_pipe.h) */
+    if (loops) {
+        /* reads still on a pipe are answered 503 now: libmicrohttpd does not stop with a
+         * connection suspended, and their requests must end first */
+        loop_stop_pipes(loops);
         server_wait_for_drain(app);
+        loop_end(loops);   /* closes the idle kept-alive connections */
+        app->loops = NULL; /* (no request runs any more: their threads have ended) */
+        app->npipes = 0;
+    } else {
+        MHD_stop_daemon(d); /* closes the idle kept-alive connections */
     }
-    MHD_stop_daemon(d); /* closes the idle kept-alive connections */
     conn_stop();
     log_info("stopped");
     return 0;

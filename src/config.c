@@ -130,7 +130,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->db_acquire_timeout_ms = 2000;
     cfg->db_statement_timeout_ms = 5000;
     cfg->db_connect_timeout_s = 3;
-    cfg->db_pipe_conns = 2;
+    cfg->db_pipe_conns = 1;
     cfg->max_body_bytes = 1 << 20;
     cfg->connection_timeout_s = 30;
     cfg->http_threads = 16;

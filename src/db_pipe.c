@@ -1,7 +1,7 @@
-/* The statement pipe (db_pipe.h): a submission queue, one thread, K connections in libpq's
- * pipeline mode.
+/* The statement pipe (db_pipe.h): a submission queue, K connections in libpq's pipeline mode,
+ * one epoll, turned by the thread that owns it.
  *
- * Statements taken from the queue in one wake-up go out on one connection as [Parse]
+ * Statements taken from the queue in one turn go out on one connection as [Parse]
  * Bind/Execute each and one Sync after the last: k requests arriving together cost one send
  * and, with luck, one receive, not k of each. A Sync per statement would isolate errors
  * better, but libpq 15's PQpipelineSync sends at once (PQsendPipelineSync, which does not, is
@@ -17,7 +17,6 @@
 #include "db_pipe.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,39 +193,8 @@ static void db_pipe_answer_all(struct db_pipe *p, struct db_pipe_job *j)
     }
 }
 
-static void *db_pipe_main(void *arg)
+static void db_pipe_close_all(struct db_pipe *p)
 {
-    struct db_pipe *p = arg;
-    struct epoll_event evs[DB_PIPE_MAX_CONNS + 1];
-    for (int i = 0; i < p->nconns; i++)
-        db_pipe_connect_start(p, &p->conns[i]);
-    for (;;) {
-        int n = epoll_wait(p->epfd, evs, p->nconns + 1, db_pipe_timeout(p));
-        for (int i = 0; i < n; i++)
-            db_pipe_events(p, &evs[i]);
-        db_pipe_expire(p);
-        pthread_mutex_lock(&p->mu);
-        struct db_pipe_job *j = p->qhead;
-        int stopping = p->stopping;
-        p->qhead = p->qtail = NULL;
-        pthread_mutex_unlock(&p->mu);
-        if (p->held) { /* (the held go first: they came earlier) */
-            struct db_pipe_job *h = p->held;
-            while (h->next)
-                h = h->next;
-            h->next = j;
-            j = p->held;
-            p->held = NULL;
-        }
-        if (stopping) {
-            db_pipe_answer_all(p, j);
-            break;
-        }
-        db_pipe_dispatch(p, j);
-        db_pipe_sync(p);
-    }
-    /* statements still out are answered unavailable: their requests must end before the HTTP
-     * daemon stops (it refuses to stop with suspended connections) */
     for (int i = 0; i < p->nconns; i++) {
         struct db_pipe_conn *c = &p->conns[i];
         struct db_pipe_job *j = c->head;
@@ -234,11 +202,66 @@ static void *db_pipe_main(void *arg)
         db_pipe_close(p, c);
         db_pipe_answer_all(p, j);
     }
-    return NULL;
 }
 
-struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int statement_timeout_ms,
-                              int connect_timeout_s)
+/* Sends what was submitted since the last round, after what was held (it came earlier).
+ * Once stopping, answers everything instead, statements still out on a connection included:
+ * their requests must end before the HTTP daemon stops (it refuses to stop with suspended
+ * connections); returns 0 then. */
+static int db_pipe_round(struct db_pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    struct db_pipe_job *j = p->qhead;
+    int stopping = p->stopping;
+    p->qhead = p->qtail = NULL;
+    pthread_mutex_unlock(&p->mu);
+    if (p->held) {
+        struct db_pipe_job *h = p->held;
+        while (h->next)
+            h = h->next;
+        h->next = j;
+        j = p->held;
+        p->held = NULL;
+    }
+    if (stopping) {
+        db_pipe_answer_all(p, j);
+        db_pipe_close_all(p);
+        return 0;
+    }
+    db_pipe_dispatch(p, j);
+    db_pipe_sync(p);
+    return 1;
+}
+
+/* The pipe this thread turns: a statement submitted from inside the turn's caller (a handler
+ * run by libmicrohttpd on that thread) needs no wake-up, the next turn sends it before it
+ * waits. */
+static _Thread_local struct db_pipe *turning;
+
+void db_pipe_turn(struct db_pipe *p, int wait_ms)
+{
+    struct epoll_event evs[DB_PIPE_MAX_CONNS + 2];
+    turning = p;
+    if (!p->stopped && !db_pipe_round(p))
+        p->stopped = 1;
+    if (!p->stopped) {
+        int own = db_pipe_timeout(p);
+        if (own >= 0 && (wait_ms < 0 || own < wait_ms))
+            wait_ms = own;
+    }
+    int n = epoll_wait(p->epfd, evs, p->nconns + 2, wait_ms);
+    for (int i = 0; i < n; i++) {
+        if (evs[i].data.ptr == &p->watch_fd)
+            continue; /* the caller's: it runs it after this returns */
+        if (!p->stopped || !evs[i].data.ptr)
+            db_pipe_events(p, &evs[i]);
+    }
+    if (!p->stopped)
+        db_pipe_expire(p);
+}
+
+static struct db_pipe *db_pipe_new(const char *url, int nconns, int max_queue,
+                                   int statement_timeout_ms, int connect_timeout_s, int watch_fd)
 {
     struct db_pipe *p = calloc(1, sizeof *p);
     if (!p)
@@ -246,6 +269,7 @@ struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int st
     p->nconns = nconns < 1 ? 1 : nconns > DB_PIPE_MAX_CONNS ? DB_PIPE_MAX_CONNS : nconns;
     p->max_queue = max_queue;
     p->connect_timeout_ms = (connect_timeout_s > 0 ? connect_timeout_s : 3) * 1000;
+    p->watch_fd = watch_fd;
     for (int i = 0; i < p->nconns; i++)
         p->conns[i].fd = -1;
     p->url = strdup(url);
@@ -255,9 +279,10 @@ struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int st
     p->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     p->epfd = epoll_create1(EPOLL_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    struct epoll_event watch = {.events = EPOLLIN, .data.ptr = &p->watch_fd};
     if (p->url && p->evfd >= 0 && p->epfd >= 0 &&
         epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->evfd, &ev) == 0 &&
-        pthread_create(&p->thread, NULL, db_pipe_main, p) == 0)
+        (watch_fd < 0 || epoll_ctl(p->epfd, EPOLL_CTL_ADD, watch_fd, &watch) == 0))
         return p;
     if (p->evfd >= 0)
         close(p->evfd);
@@ -269,7 +294,19 @@ struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int st
     return NULL;
 }
 
-static void db_pipe_wake(struct db_pipe *p)
+struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int statement_timeout_ms,
+                              int connect_timeout_s, int watch_fd)
+{
+    struct db_pipe *p =
+        db_pipe_new(url, nconns, max_queue, statement_timeout_ms, connect_timeout_s, watch_fd);
+    if (!p)
+        return NULL;
+    for (int i = 0; i < p->nconns; i++)
+        db_pipe_connect_start(p, &p->conns[i]);
+    return p;
+}
+
+void db_pipe_wake(struct db_pipe *p)
 {
     uint64_t one = 1;
     if (write(p->evfd, &one, sizeof one) < 0 && errno != EAGAIN)
@@ -278,19 +315,12 @@ static void db_pipe_wake(struct db_pipe *p)
 
 void db_pipe_stop(struct db_pipe *p)
 {
-    if (!p || p->joined)
+    if (!p)
         return;
     pthread_mutex_lock(&p->mu);
     p->stopping = 1;
     pthread_mutex_unlock(&p->mu);
     db_pipe_wake(p);
-    pthread_join(p->thread, NULL);
-    p->joined = 1;
-    struct db_pipe_stats s;
-    db_pipe_get_stats(p, &s);
-    log_info("database pipe: %" PRIu64 " statements in %" PRIu64 " batches, %" PRIu64
-             " sent again, %" PRIu64 " unavailable, %" PRIu64 " reconnects",
-             s.statements, s.batches, s.retried, s.refused, s.reconnects);
 }
 
 void db_pipe_free(struct db_pipe *p)
@@ -298,6 +328,8 @@ void db_pipe_free(struct db_pipe *p)
     if (!p)
         return;
     db_pipe_stop(p);
+    if (!p->stopped) /* nobody turns it any more */
+        db_pipe_round(p);
     close(p->evfd);
     close(p->epfd);
     pthread_mutex_destroy(&p->mu);
@@ -315,6 +347,20 @@ void db_pipe_get_stats(struct db_pipe *p, struct db_pipe_stats *out)
     out->retried = atomic_load(&p->retried);
     out->refused = atomic_load(&p->refused);
     out->reconnects = atomic_load(&p->reconnects);
+}
+
+void db_pipe_add_stats(struct db_pipe *p, struct db_pipe_stats *sum)
+{
+    struct db_pipe_stats s;
+    db_pipe_get_stats(p, &s);
+    sum->conns += s.conns;
+    sum->live += s.live;
+    sum->outstanding += s.outstanding;
+    sum->statements += s.statements;
+    sum->batches += s.batches;
+    sum->retried += s.retried;
+    sum->refused += s.refused;
+    sum->reconnects += s.reconnects;
 }
 
 void db_pipe_submit(struct db_pipe *p, const struct db_read *rd, db_pipe_done_fn done, void *arg)
@@ -360,7 +406,8 @@ void db_pipe_submit(struct db_pipe *p, const struct db_read *rd, db_pipe_done_fn
         db_pipe_complete(p, j, NULL, SD_ERR_UNAVAILABLE);
         return;
     }
-    /* only the first of a batch wakes the thread: it takes the whole queue at once */
-    if (was_empty)
+    /* only the first of a batch wakes the thread: it takes the whole queue at once; a turn's
+     * own thread sends it in its next turn, before waiting */
+    if (was_empty && turning != p)
         db_pipe_wake(p);
 }

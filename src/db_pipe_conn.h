@@ -1,7 +1,7 @@
 #ifndef SD_DB_PIPE_CONN_H
 #define SD_DB_PIPE_CONN_H
 
-/* The statement pipe's insides, shared by its two halves: db_pipe.c (the queue, the thread,
+/* The statement pipe's insides, shared by its two halves: db_pipe.c (the queue, the turn,
  * which connection takes what) and db_pipe_conn.c (one connection: made, fed, read). Not for
  * use elsewhere: db_pipe.h is the interface. */
 
@@ -52,12 +52,12 @@ struct db_pipe_conn {
 };
 
 struct db_pipe {
-    pthread_t thread;
     pthread_mutex_t mu;
     struct db_pipe_job *qhead, *qtail; /* submitted, not yet taken (mu) */
     int stopping;                      /* (mu) */
-    int joined;                        /* the thread has ended (db_pipe_stop's caller's) */
-    struct db_pipe_job *held; /* the thread's: to send again, or waiting for a connection */
+    int stopped;                       /* the turning thread's: stopping seen, all answered */
+    int watch_fd;                      /* the caller's descriptor, in epfd; -1: none */
+    struct db_pipe_job *held; /* the turning thread's: to send again, or waiting for a connection */
     int evfd, epfd;
     int nconns, max_queue, connect_timeout_ms;
     struct db_pipe_conn conns[DB_PIPE_MAX_CONNS];

@@ -80,14 +80,6 @@ static int cmd_serve(struct sd_config *cfg)
     app.cfg = *cfg;
     app.pool = db_pool_new(cfg->database_url, cfg->db_pool_size, cfg->db_acquire_timeout_ms,
                            cfg->db_statement_timeout_ms, cfg->db_connect_timeout_s);
-    /* (its connections are made by its own thread, after this returns) */
-    if (cfg->db_pipe_conns > 0 &&
-        !(app.pipe = db_pipe_start(cfg->database_url, cfg->db_pipe_conns, cfg->max_connections,
-                                   cfg->db_statement_timeout_ms, cfg->db_connect_timeout_s))) {
-        log_error("cannot start the statement pipe");
-        db_pool_free(app.pool);
-        return 1;
-    }
     app.metrics = metrics_new(routes_count());
     app.moderation.allowed_domains = cfg->platform_domain_list;
     app.moderation.nallowed = cfg->nplatform_domains;
@@ -148,7 +140,6 @@ static int cmd_serve(struct sd_config *cfg)
     periodic_stop(deadlines);
     periodic_stop(scheduler);
     periodic_stop(outbox);
-    db_pipe_free(app.pipe); /* (stopped by server_run before the daemon stopped) */
     db_pool_free(app.pool);
     metrics_free(app.metrics);
     return rc == 0 ? 0 : 1;

@@ -1,10 +1,13 @@
 /* The statement pipe (src/db_pipe.h) against the test's PostgreSQL (DATABASE_URL): statements
  * of literals only, so no schema is needed. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../src/db_pipe.h"
 #include "unit.h"
@@ -88,11 +91,45 @@ static const char *url(void)
     return database_url;
 }
 
+/* The pipe under test is turned by a thread of the test's, as an HTTP thread turns its own;
+ * the test's threads submit from outside it, so each submission wakes the turn. */
+static struct {
+    struct db_pipe *p;
+    pthread_t thread;
+    atomic_int quit;
+} turner;
+
+static void *turn_until_told(void *arg)
+{
+    struct db_pipe *p = arg;
+    while (!atomic_load(&turner.quit))
+        db_pipe_turn(p, -1);
+    return NULL;
+}
+
+static struct db_pipe *start_at(const char *at, int nconns, int max_queue, int timeout_ms)
+{
+    struct db_pipe *p = db_pipe_start(at, nconns, max_queue, timeout_ms, 3, -1);
+    ck_assert_ptr_nonnull(p);
+    turner.p = p;
+    atomic_store(&turner.quit, 0);
+    ck_assert_int_eq(pthread_create(&turner.thread, NULL, turn_until_told, p), 0);
+    return p;
+}
+
 static struct db_pipe *start(int nconns, int max_queue, int timeout_ms)
 {
-    struct db_pipe *p = db_pipe_start(url(), nconns, max_queue, timeout_ms, 3);
-    ck_assert_ptr_nonnull(p);
-    return p;
+    return start_at(url(), nconns, max_queue, timeout_ms);
+}
+
+/* Ends the turning thread, then frees the pipe. */
+static void finish(struct db_pipe *p)
+{
+    ck_assert_ptr_eq(p, turner.p);
+    atomic_store(&turner.quit, 1);
+    db_pipe_wake(p);
+    pthread_join(turner.thread, NULL);
+    db_pipe_free(p);
 }
 
 /* Runs one statement and waits for it. */
@@ -129,7 +166,7 @@ START_TEST(test_parameters_nulls_and_long_texts)
     }
     ck_assert_int_eq(run(p, &pipe_q_sum16, 16, nums, out, sizeof out), SD_OK);
     ck_assert_str_eq(out, "136");
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -160,7 +197,7 @@ START_TEST(test_many_at_once_each_its_own_answer)
     /* submitted faster than one at a time are sent together */
     ck_assert_msg(s.batches < MANY, "%llu batches for %d statements", (unsigned long long)s.batches,
                   MANY);
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -199,7 +236,7 @@ START_TEST(test_submitters_on_many_threads)
         pthread_join(t[i], NULL);
         ck_assert_int_eq(s[i].ok, 50);
     }
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -226,7 +263,7 @@ START_TEST(test_an_error_fails_only_its_statement)
         for (int i = 0; i < 3; i++)
             outcome_free(&o[i]);
     }
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -257,7 +294,7 @@ START_TEST(test_aborted_parse_leaves_no_phantom_statement)
                   o[2].text);
     for (int i = 0; i < 3; i++)
         outcome_free(&o[i]);
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -273,7 +310,7 @@ START_TEST(test_statement_timeout_is_unavailable)
     ck_assert_msg(ms_between(&t0, &t1) < 2500, "answered after %.0f ms", ms_between(&t0, &t1));
     ck_assert_int_eq(run(p, &pipe_q_double, 1, two, out, sizeof out), SD_OK);
     ck_assert_str_eq(out, "4");
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -299,7 +336,7 @@ START_TEST(test_full_queue_refuses_at_once)
     }
     for (int i = 0; i < 3; i++)
         outcome_free(&o[i]);
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -323,7 +360,7 @@ START_TEST(test_stop_answers_what_is_outstanding)
     const char *two[] = {"2"};
     ck_assert_int_eq(run(p, &pipe_q_double, 1, two, NULL, 0), SD_ERR_UNAVAILABLE);
     db_pipe_stop(p); /* (again: nothing) */
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -342,7 +379,7 @@ START_TEST(test_lost_connection_retried_once_then_reconnected)
     ck_assert_uint_ge(s.retried, 1);
     ck_assert_uint_ge(s.reconnects, 2);
     ck_assert_int_eq(s.live, 1);
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
@@ -382,17 +419,72 @@ START_TEST(test_one_lost_connection_is_made_again)
     nanosleep(&pause, NULL);
     ck_assert_int_eq(run(p, &pipe_q_double, 1, two, NULL, 0), SD_OK);
     ck_assert_int_eq(live_becomes(p, 2, 3000), 2);
-    db_pipe_free(p);
+    finish(p);
 }
 END_TEST
 
 START_TEST(test_unreachable_database_is_unavailable)
 {
-    struct db_pipe *p = db_pipe_start("postgresql://nobody@127.0.0.1:1/none", 1, 16, 5000, 3);
+    struct db_pipe *p = start_at("postgresql://nobody@127.0.0.1:1/none", 1, 16, 5000);
     const char *two[] = {"2"};
-    ck_assert_ptr_nonnull(p);
     ck_assert_int_eq(run(p, &pipe_q_double, 1, two, NULL, 0), SD_ERR_UNAVAILABLE);
+    finish(p);
+}
+END_TEST
+
+/* As the server turns it: on the test's own thread, with a descriptor of the caller's watched
+ * beside the connections. A statement submitted between turns on that thread goes out in the
+ * next turn without a wake-up; the caller's descriptor ends a turn's wait. */
+START_TEST(test_turned_by_its_callers_thread)
+{
+    int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    ck_assert_int_ge(efd, 0);
+    struct db_pipe *p = db_pipe_start(url(), 1, 16, 5000, 3, efd);
+    ck_assert_ptr_nonnull(p);
+    struct db_pipe_stats st;
+    for (int i = 0; i < 200; i++) {
+        db_pipe_get_stats(p, &st);
+        if (st.live == 1)
+            break;
+        db_pipe_turn(p, 20);
+    }
+    ck_assert_int_eq(st.live, 1);
+    struct outcome o;
+    const char *two[] = {"21"};
+    struct db_read rd = {.st = &pipe_q_double, .n = 1, .params = {two[0]}};
+    outcome_init(&o);
+    for (int round = 0; round < 3; round++) {
+        db_pipe_submit(p, &rd, on_done, &o);
+        for (int i = 0; i < 100 && !o.done; i++)
+            db_pipe_turn(p, 50);
+        ck_assert_msg(o.done, "round %d: no answer in 100 turns", round);
+        ck_assert_int_eq(o.e, SD_OK);
+        ck_assert_str_eq(o.text, "42");
+        o.done = 0;
+    }
+    db_pipe_get_stats(p, &st);
+    ck_assert_uint_eq(st.statements, 3);
+    ck_assert_uint_eq(st.batches, 3);
+    /* the caller's descriptor ends the wait at once */
+    uint64_t one = 1;
+    ck_assert_int_eq(write(efd, &one, sizeof one), (int)sizeof one);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    db_pipe_turn(p, 5000);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert_msg(ms_between(&t0, &t1) < 1000, "waited %.0f ms", ms_between(&t0, &t1));
+    /* stopping: the next turn answers a statement still out */
+    const char *secs[] = {"3"};
+    struct db_read slow = {.st = &pipe_q_sleep, .n = 1, .params = {secs[0]}};
+    db_pipe_submit(p, &slow, on_done, &o);
+    db_pipe_turn(p, 0);
+    db_pipe_stop(p);
+    db_pipe_turn(p, 0);
+    ck_assert(o.done);
+    ck_assert_int_eq(o.e, SD_ERR_UNAVAILABLE);
+    outcome_free(&o);
     db_pipe_free(p);
+    close(efd);
 }
 END_TEST
 
@@ -414,6 +506,7 @@ Suite *db_pipe_suite(void)
     tcase_add_test(t, test_lost_connection_retried_once_then_reconnected);
     tcase_add_test(t, test_one_lost_connection_is_made_again);
     tcase_add_test(t, test_unreachable_database_is_unavailable);
+    tcase_add_test(t, test_turned_by_its_callers_thread);
     suite_add_tcase(s, t);
     return s;
 }

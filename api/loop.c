@@ -1,0 +1,311 @@
+#define _GNU_SOURCE /* accept4 */
+#include "loop.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../src/db_pipe.h"
+#include "../src/log.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "http.h"
+
+#define LOOP_MAX_OPTIONS 16
+#define LOOP_HELD_MS     20 /* working this long without waiting: held up (on the pool) */
+#define LOOP_AGAIN       4  /* rounds of libmicrohttpd's alone, at most, between turns */
+
+/* A connection accepted and not yet given to libmicrohttpd by its loop. */
+struct handed {
+    int fd;
+    socklen_t len;
+    struct sockaddr_storage addr;
+};
+
+struct loop {
+    pthread_t thread;
+    int running;
+    struct MHD_Daemon *d;
+    struct db_pipe *pipe;
+    atomic_int quit;
+    /* connections handed to it and not yet closed: the acceptor's measure of its share */
+    atomic_int open;
+    /* when it last woke to work, 0 while it waits: a thread held longer by a statement on the
+     * pool is passed over for new connections, which would otherwise all go to it (it serves
+     * the fewest because it serves none for the moment) */
+    _Atomic int64_t working_since_ms;
+    pthread_mutex_t mu;
+    struct handed *handed; /* (mu) */
+    int nhanded, cap;      /* (mu) */
+};
+
+struct loop_set {
+    struct loop *loops;
+    int n;
+    int lfd;
+    pthread_t acceptor;
+    int accepting;
+    atomic_int stop;
+};
+
+/* Counts its loop's connections, then passes on to conn.c. */
+static void loop_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+    struct loop *l = cls;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+        atomic_fetch_sub(&l->open, 1);
+    conn_notify(NULL, c, socket_context, code);
+}
+
+/* The connections handed over since the last turn, given to libmicrohttpd on its own thread
+ * (MHD_add_connection is not safe from another thread with an external loop). */
+static void loop_take_handed(struct loop *l)
+{
+    pthread_mutex_lock(&l->mu);
+    int n = l->nhanded;
+    struct handed batch[64];
+    if (n > 64)
+        n = 64;
+    memcpy(batch, l->handed, (size_t)n * sizeof *batch);
+    memmove(l->handed, l->handed + n, (size_t)(l->nhanded - n) * sizeof *batch);
+    l->nhanded -= n;
+    int more = l->nhanded > 0;
+    pthread_mutex_unlock(&l->mu);
+    for (int i = 0; i < n; i++)
+        /* refused (the accept policy, the limit): closed by libmicrohttpd, never opened */
+        if (MHD_add_connection(l->d, batch[i].fd, (const struct sockaddr *)&batch[i].addr,
+                               batch[i].len) != MHD_YES)
+            atomic_fetch_sub(&l->open, 1);
+    if (more)
+        db_pipe_wake(l->pipe);
+}
+
+static int64_t loop_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *loop_main(void *arg)
+{
+    struct loop *l = arg;
+    http_read_use_pipe(l->pipe);
+    int again = 0;
+    while (!atomic_load(&l->quit)) {
+        MHD_UNSIGNED_LONG_LONG to = 0;
+        int wait = -1;
+        if (MHD_get_timeout(l->d, &to) == MHD_YES)
+            wait = to > INT_MAX ? INT_MAX : (int)to;
+        /* libmicrohttpd takes a few rounds to finish an answer (send it, complete the request,
+         * read on): those go straight to it, without a wait on the pipe's epoll in between */
+        if (wait == 0 && again < LOOP_AGAIN) {
+            again++;
+            MHD_run(l->d);
+            continue;
+        }
+        again = 0;
+        atomic_store(&l->working_since_ms, 0);
+        db_pipe_turn(l->pipe, wait);
+        atomic_store(&l->working_since_ms, loop_now_ms());
+        loop_take_handed(l);
+        MHD_run(l->d);
+    }
+    return NULL;
+}
+
+/* The loop serving the fewest connections, among those not held up (see working_since_ms)
+ * when any is not. */
+static struct loop *loop_least(struct loop_set *ls)
+{
+    struct loop *best = NULL;
+    int best_key = INT_MAX;
+    int64_t now = loop_now_ms();
+    for (int i = 0; i < ls->n; i++) {
+        struct loop *l = &ls->loops[i];
+        int64_t since = atomic_load(&l->working_since_ms);
+        int held = since != 0 && now - since > LOOP_HELD_MS;
+        int open = atomic_load(&l->open);
+        int key = held ? (open > INT_MAX / 2 ? INT_MAX - 1 : INT_MAX / 2 + open) : open;
+        if (key < best_key) {
+            best_key = key;
+            best = l;
+        }
+    }
+    return best ? best : &ls->loops[0];
+}
+
+static int loop_hand(struct loop *l, const struct handed *h)
+{
+    pthread_mutex_lock(&l->mu);
+    if (l->nhanded == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 16;
+        struct handed *more = realloc(l->handed, (size_t)cap * sizeof *more);
+        if (!more) {
+            pthread_mutex_unlock(&l->mu);
+            return -1;
+        }
+        l->handed = more;
+        l->cap = cap;
+    }
+    l->handed[l->nhanded++] = *h;
+    pthread_mutex_unlock(&l->mu);
+    atomic_fetch_add(&l->open, 1);
+    db_pipe_wake(l->pipe);
+    return 0;
+}
+
+static void *loop_accept(void *arg)
+{
+    struct loop_set *ls = arg;
+    struct timespec pause = {0, 10 * 1000 * 1000};
+    while (!atomic_load(&ls->stop)) {
+        struct handed h;
+        h.len = sizeof h.addr;
+        h.fd = accept4(ls->lfd, (struct sockaddr *)&h.addr, &h.len, SOCK_CLOEXEC);
+        if (h.fd < 0) {
+            /* out of descriptors: the backlog waits a moment rather than spinning */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                nanosleep(&pause, NULL);
+            continue; /* (EINVAL after loop_end shuts the socket down: stop is set) */
+        }
+        if (loop_hand(loop_least(ls), &h) != 0)
+            close(h.fd);
+    }
+    return NULL;
+}
+
+static int loop_listen(const struct sockaddr_in *addr)
+{
+    int one = 1;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (const struct sockaddr *)addr, sizeof *addr) != 0 || listen(fd, SOMAXCONN) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int loop_begin(struct sd_app *app, struct loop *l, const struct MHD_OptionItem *options)
+{
+    const struct sd_config *cfg = &app->cfg;
+    struct MHD_OptionItem own[LOOP_MAX_OPTIONS];
+    int n = 0;
+    for (; options[n].option != MHD_OPTION_END && n < LOOP_MAX_OPTIONS - 2; n++) {
+        own[n] = options[n];
+        if (own[n].option == MHD_OPTION_NOTIFY_CONNECTION)
+            own[n] =
+                (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)loop_notify, l};
+    }
+    own[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    l->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+                                MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG,
+                            0, conn_accept, NULL, dispatch_access, app, MHD_OPTION_ARRAY, own,
+                            MHD_OPTION_END);
+    const union MHD_DaemonInfo *info =
+        l->d ? MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+    l->pipe = info ? db_pipe_start(cfg->database_url, cfg->db_pipe_conns, cfg->max_connections,
+                                   cfg->db_statement_timeout_ms, cfg->db_connect_timeout_s,
+                                   info->epoll_fd)
+                   : NULL;
+    if (!l->pipe || pthread_create(&l->thread, NULL, loop_main, l) != 0)
+        return -1;
+    l->running = 1;
+    return 0;
+}
+
+struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
+                            const struct MHD_OptionItem *options)
+{
+    struct loop_set *ls = calloc(1, sizeof *ls);
+    int n = app->cfg.http_threads;
+    if (!ls)
+        return NULL;
+    ls->n = n;
+    ls->lfd = loop_listen(addr);
+    ls->loops = calloc((size_t)n, sizeof *ls->loops);
+    int ok = ls->lfd >= 0 && ls->loops;
+    for (int i = 0; ls->loops && i < n; i++)
+        pthread_mutex_init(&ls->loops[i].mu, NULL);
+    for (int i = 0; ok && i < n; i++) {
+        ok = loop_begin(app, &ls->loops[i], options) == 0;
+        app->pipes[i] = ls->loops[i].pipe;
+    }
+    ok = ok && pthread_create(&ls->acceptor, NULL, loop_accept, ls) == 0;
+    ls->accepting = ok;
+    if (ok) {
+        app->npipes = n;
+        app->loops = ls;
+        return ls;
+    }
+    loop_end(ls);
+    memset(app->pipes, 0, sizeof app->pipes);
+    return NULL;
+}
+
+void loop_connections(struct loop_set *ls, int *fewest, int *most)
+{
+    *fewest = INT_MAX;
+    *most = 0;
+    for (int i = 0; i < ls->n; i++) {
+        int open = atomic_load(&ls->loops[i].open);
+        *fewest = open < *fewest ? open : *fewest;
+        *most = open > *most ? open : *most;
+    }
+}
+
+void loop_stop_pipes(struct loop_set *ls)
+{
+    for (int i = 0; i < ls->n; i++)
+        db_pipe_stop(ls->loops[i].pipe);
+}
+
+void loop_end(struct loop_set *ls)
+{
+    if (!ls)
+        return;
+    atomic_store(&ls->stop, 1);
+    if (ls->lfd >= 0)
+        shutdown(ls->lfd, SHUT_RDWR); /* ends the acceptor's accept (EINVAL) */
+    if (ls->accepting)
+        pthread_join(ls->acceptor, NULL);
+    for (int i = 0; ls->loops && i < ls->n; i++) {
+        atomic_store(&ls->loops[i].quit, 1);
+        if (ls->loops[i].pipe)
+            db_pipe_wake(ls->loops[i].pipe);
+    }
+    struct db_pipe_stats s = {0};
+    for (int i = 0; ls->loops && i < ls->n; i++) {
+        struct loop *l = &ls->loops[i];
+        if (l->running)
+            pthread_join(l->thread, NULL);
+        if (l->d)
+            MHD_stop_daemon(l->d);
+        for (int k = 0; k < l->nhanded; k++)
+            close(l->handed[k].fd);
+        if (l->pipe)
+            db_pipe_add_stats(l->pipe, &s);
+        db_pipe_free(l->pipe);
+        free(l->handed);
+        pthread_mutex_destroy(&l->mu);
+    }
+    if (ls->loops)
+        log_info("statement pipes: %" PRIu64 " statements in %" PRIu64 " batches, %" PRIu64
+                 " sent again, %" PRIu64 " unavailable, %" PRIu64 " reconnects",
+                 s.statements, s.batches, s.retried, s.refused, s.reconnects);
+    if (ls->lfd >= 0)
+        close(ls->lfd);
+    free(ls->loops);
+    free(ls);
+}

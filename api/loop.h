@@ -1,0 +1,36 @@
+#ifndef SD_LOOP_H
+#define SD_LOOP_H
+
+#include <netinet/in.h>
+
+#include <microhttpd.h>
+
+#include "app.h"
+
+/* The HTTP threads with the statement pipe on (issue 15): each is a loop that owns a
+ * libmicrohttpd daemon, driven from outside through its epoll, and a statement pipe of its own
+ * (src/db_pipe.h), turned together. A read's statement is sent, its result read and its answer
+ * sent by the thread that took the request: no hand-over between threads, which cost a shared
+ * pipe's page reads twice the CPU of the pool (bench/README.md, the seventh step).
+ *
+ * A thread's statements queue on its own connection to PostgreSQL, so the threads must carry
+ * equal shares: one acceptor thread takes every new connection and hands it to the thread
+ * serving the fewest (libmicrohttpd's own accepting gives up to ten at a time to whichever
+ * thread wakes first). */
+struct loop_set;
+
+/* Listens on addr and starts cfg.http_threads loops, each with options (terminated by
+ * MHD_OPTION_END; MHD_OPTION_NOTIFY_CONNECTION is the loop's, which passes on to conn.c).
+ * Their pipes are listed in app->pipes for the metrics. NULL when it cannot. */
+struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
+                            const struct MHD_OptionItem *options);
+/* The fewest and the most connections one thread serves (for the metrics). */
+void loop_connections(struct loop_set *ls, int *fewest, int *most);
+/* Asks every pipe to answer what it still holds (503): libmicrohttpd does not stop with a
+ * connection suspended. The loops go on serving. */
+void loop_stop_pipes(struct loop_set *ls);
+/* Stops accepting, ends the loops, stops their daemons (closing the idle kept-alive connections),
+ * frees the pipes and logs their figures. NULL is ignored. */
+void loop_end(struct loop_set *ls);
+
+#endif
