@@ -5,7 +5,8 @@
  * block nor return 0 for nothing (it would be called again at once, spinning). So a stream
  * with nothing to send suspends its connection from inside the reader (allowed there by
  * libmicrohttpd 0.9.75, with MHD_ALLOW_SUSPEND_RESUME and its ITC), and the hub resumes it when
- * bytes arrive; a suspended connection costs no thread and is not timed out by the library. */
+ * bytes arrive, waking the connection's thread (api/loop.h); a suspended connection costs no
+ * thread and is not timed out by the library. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "http.h"
+#include "loop.h"
 
 /* what an EventSource waits before reconnecting after the stream ends */
 #define STREAM_RETRY_MS 2000
@@ -29,9 +31,10 @@ static void stream_suspend(void *connection)
     MHD_suspend_connection(connection);
 }
 
+/* (on the hub's thread: the connection's own loop is woken to send, api/loop.h) */
 static void stream_resume(void *connection)
 {
-    MHD_resume_connection(connection);
+    loop_resume(connection);
 }
 
 /* the connection is shut by conn.c's sweeper, which alone may shut a connection's socket while

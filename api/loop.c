@@ -55,6 +55,21 @@ struct loop_set {
     atomic_int stop;
 };
 
+/* The running set (one server per process), for loop_resume; NULL without the pipe. */
+static struct loop_set *_Atomic running;
+
+void loop_resume(struct MHD_Connection *c)
+{
+    MHD_resume_connection(c);
+    struct loop_set *ls = atomic_load(&running);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
+    for (int i = 0; ls && ci && i < ls->n; i++)
+        if (ls->loops[i].d == ci->daemon) {
+            db_pipe_wake(ls->loops[i].pipe);
+            return;
+        }
+}
+
 /* Counts its loop's connections, then passes on to conn.c. */
 static void loop_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                         enum MHD_ConnectionNotificationCode code)
@@ -247,6 +262,7 @@ struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
     if (ok) {
         app->npipes = n;
         app->loops = ls;
+        atomic_store(&running, ls);
         return ls;
     }
     loop_end(ls);
@@ -276,6 +292,8 @@ void loop_end(struct loop_set *ls)
     if (!ls)
         return;
     atomic_store(&ls->stop, 1);
+    if (atomic_load(&running) == ls)
+        atomic_store(&running, NULL);
     if (ls->lfd >= 0)
         shutdown(ls->lfd, SHUT_RDWR); /* ends the acceptor's accept (EINVAL) */
     if (ls->accepting)

@@ -24,6 +24,9 @@ struct loop_set;
  * Their pipes are listed in app->pipes for the metrics. NULL when it cannot. */
 struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
                             const struct MHD_OptionItem *options);
+/* Resumes a suspended connection from any thread: its loop is woken, as libmicrohttpd driven
+ * from outside would not notice the resumption until something else woke it. */
+void loop_resume(struct MHD_Connection *c);
 /* The fewest and the most connections one thread serves (for the metrics). */
 void loop_connections(struct loop_set *ls, int *fewest, int *most);
 /* Asks every pipe to answer what it still holds (503): libmicrohttpd does not stop with a
