@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -42,7 +43,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_DB_PIPE_CONNS", K_INT, OFF(db_pipe_conns), 0, 16},
     {"SELLERDESK_MAX_BODY_BYTES", K_SIZE, OFF(max_body_bytes), 1024, 64LL << 20},
     {"SELLERDESK_CONNECTION_TIMEOUT", K_INT, OFF(connection_timeout_s), 1, 3600},
-    {"SELLERDESK_HTTP_THREADS", K_INT, OFF(http_threads), 1, 256},
+    {"SELLERDESK_HTTP_THREADS", K_INT, OFF(http_threads), 0, 256},
     {"SELLERDESK_MAX_CONNECTIONS", K_INT, OFF(max_connections), 16, 1000000},
     {"SELLERDESK_MAX_CONNECTIONS_PER_CLIENT", K_INT, OFF(max_connections_per_client), 1, 1000000},
     {"SELLERDESK_REQUEST_HEAD_TIMEOUT", K_INT, OFF(request_head_timeout_s), 1, 3600},
@@ -133,7 +134,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->db_pipe_conns = 1;
     cfg->max_body_bytes = 1 << 20;
     cfg->connection_timeout_s = 30;
-    cfg->http_threads = 16;
+    cfg->http_threads = 0; /* by the CPUs and the pipe: config_validate */
     cfg->max_connections = 4096;
     cfg->max_connections_per_client = 256;
     cfg->request_head_timeout_s = 10;
@@ -491,6 +492,14 @@ int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errle
     if (!cfg->database_url || !*cfg->database_url) {
         snprintf(err, errlen, "DATABASE_URL is required");
         return -1;
+    }
+    /* With the statement pipe a thread sleeps only on the pool (writes, the rarer reads), and
+     * fewer threads batch more of the hot reads on each pipe: two per CPU served best
+     * (bench/README.md, the seventh step). Without it every read sleeps on its thread. */
+    if (cfg->http_threads == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        cpus = cpus < 1 ? 1 : cpus > 32 ? 32 : cpus;
+        cfg->http_threads = cfg->db_pipe_conns > 0 ? (int)(2 * cpus) : 16;
     }
     if (config_split_domains(cfg, err, errlen) != 0 || config_split_names(cfg, err, errlen) != 0 ||
         config_moderation(cfg, err, errlen) != 0)
