@@ -1,5 +1,7 @@
 #include "conn.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -7,12 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../src/log.h"
 
-#define CONN_BUCKETS  4096
-#define CONN_SWEEP_MS 200
+#define CONN_BUCKETS    4096
+#define CONN_SWEEP_MS   200
+#define CONN_LINGER_MS  2000
+#define CONN_LINGER_MAX 256 /* closes waiting at once; past it a close is immediate */
 
 /* PHASE_STREAM: an event stream, open for as long as its client reads (event_hub.c drops one
  * that stops): no deadline, never evicted; bounded by count instead (conn_streaming) */
@@ -33,6 +39,8 @@ struct conn_slot {
     int fd;
     struct conn_client *client;
     int closing;                 /* shut down by us: no longer counted */
+    int shut;                    /* shut down by the sweeper or an eviction: never lingers */
+    int linger;                  /* conn_linger: its close waits for the client */
     int streaming;               /* counted in client->streams and reg.streams */
     _Atomic int phase;           /* enum conn_phase */
     _Atomic int64_t deadline_ms; /* 0: none */
@@ -49,6 +57,11 @@ static struct {
     struct conn_limits limits;
     pthread_t sweeper;
     int running;
+    struct {
+        int fd; /* a duplicate of the closed connection's socket, keeping it open */
+        int64_t until;
+    } lingering[CONN_LINGER_MAX];
+    int nlingering;
     pthread_cond_t wake;
     atomic_int evicted, timed_out, refused;
 } reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -132,6 +145,7 @@ static void conn_shut(struct conn_slot *s)
      * dropped with a reset rather than trickled out after the close */
     struct linger abort_close = {1, 0};
     conn_uncount(s);
+    s->shut = 1;
     setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof abort_close);
     shutdown(s->fd, SHUT_RDWR);
 }
@@ -205,11 +219,53 @@ enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr, socklen_t ad
     return ok ? MHD_YES : MHD_NO;
 }
 
+/* Under reg.lock, before libmicrohttpd closes fd: the socket stays open on a duplicate, closed
+ * for sending (the answer is out), and the sweeper reads what the client still sends. */
+static void conn_linger_start(int fd)
+{
+    if (reg.nlingering == CONN_LINGER_MAX)
+        return;
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup < 0)
+        return;
+    shutdown(dup, SHUT_WR);
+    reg.lingering[reg.nlingering].fd = dup;
+    reg.lingering[reg.nlingering].until = conn_now_ms() + CONN_LINGER_MS;
+    reg.nlingering++;
+}
+
+/* Under reg.lock: drops what the lingering sockets received (at most 1 MiB each a sweep) and
+ * closes those whose client has closed, failed or run out of time. */
+static void conn_linger_sweep(int64_t now)
+{
+    char buf[16384];
+    for (int i = 0; i < reg.nlingering;) {
+        int fd = reg.lingering[i].fd;
+        ssize_t n = 0;
+        for (int k = 0; k < 64 && (n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0; k++)
+            ;
+        int open = n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        if (open && now < reg.lingering[i].until) {
+            i++;
+            continue;
+        }
+        close(fd);
+        reg.lingering[i] = reg.lingering[--reg.nlingering];
+    }
+}
+
 static struct conn_slot *conn_slot_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
+}
+
+void conn_linger(struct MHD_Connection *c)
+{
+    struct conn_slot *s = conn_slot_of(c);
+    if (s)
+        s->linger = 1; /* (read by the close notification, on this thread) */
 }
 
 void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
@@ -251,6 +307,8 @@ void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && s) {
         pthread_mutex_lock(&reg.lock);
         conn_uncount(s);
+        if (s->linger && !s->shut && s->fd >= 0)
+            conn_linger_start(s->fd);
         if (s->prev)
             s->prev->next = s->next;
         else
@@ -396,6 +454,7 @@ static void *conn_sweep(void *arg)
             conn_shut(s);
             atomic_fetch_add(&reg.timed_out, 1);
         }
+        conn_linger_sweep(now);
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until); /* the wake condition runs on this clock */
         until.tv_nsec += CONN_SWEEP_MS * 1000000L;
@@ -437,6 +496,9 @@ void conn_stop(void)
         pthread_join(reg.sweeper, NULL);
         pthread_cond_destroy(&reg.wake);
     }
+    for (int i = 0; i < reg.nlingering; i++)
+        close(reg.lingering[i].fd);
+    reg.nlingering = 0;
 }
 
 void conn_get_stats(struct conn_stats *st)

@@ -33,6 +33,12 @@ void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                  enum MHD_ConnectionNotificationCode code);
 enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
 
+/* The connection is closed after an answer given before its body was read: its close waits,
+ * for up to CONN_LINGER_MS, for the client to read the answer and stop, dropping what it still
+ * sends. Closed at once with unread bytes, a socket is reset, and a client still sending its
+ * body loses the answer it had not read yet (RFC 9112, 9.6). On the connection's thread. */
+void conn_linger(struct MHD_Connection *c);
+
 /* The request's phases, as the access handler sees them. */
 void conn_working(struct MHD_Connection *c);                         /* no deadline */
 void conn_body_started(struct MHD_Connection *c);                    /* body due */

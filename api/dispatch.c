@@ -168,6 +168,7 @@ void dispatch_library_refused(sd_err e, const char *code, const char *detail)
     ctx->close_after = 1;
     http_problem(ctx, e, code, "%s", detail);
     answer_write_direct(ctx);
+    conn_linger(ctx->connection);
 }
 
 static void dispatch_request_id(struct http_ctx *ctx)
@@ -350,6 +351,8 @@ static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, cons
                      "The server is out of memory; retry shortly.");
     if (ctx->answered && (ctx->close_after || body > DISPATCH_DRAIN_MAX)) {
         ctx->close_after = 1;
+        if (body > 0)
+            conn_linger(ctx->connection); /* its body unread: the close waits for the client */
         return answer_queue(ctx);
     }
     if (body > 0)

@@ -72,7 +72,7 @@ struct http_ctx {
     /* GET /v1/events/stream: the open stream, answered by events_stream_response */
     struct event_hub_stream *stream;
     /* a read run by http_read (http_read.c): on the pipe, the connection is suspended from
-     * the submission until the pipe's thread has stored the outcome in res/err and resumed it;
+     * the submission until the pipe's turn has stored the outcome in res/err and resumed it;
      * then dispatch.c calls answer with it on this request's thread. The rest is the
      * handler's state for its answer. */
     struct http_reading {
@@ -279,7 +279,7 @@ int http_read_page(struct http_ctx *ctx, const struct db_read *rd, int limit, co
 /* ... a page answered by answer, with limit and scope kept in ctx->read. */
 int http_read_page_with(struct http_ctx *ctx, const struct db_read *rd, int limit,
                         const char *scope, http_read_fn answer);
-/* Reads on this thread go to p, the thread's own statement pipe (api/server.c); NULL: on the
+/* Reads on this thread go to p, the thread's own statement pipe (api/loop.c); NULL: on the
  * pool. */
 void http_read_use_pipe(struct db_pipe *p);
 /* Answers 400 with errors (and returns 0) when it holds any; frees it either way. */

@@ -9,7 +9,7 @@
 
 #include "http.h"
 
-/* The pipe of the HTTP thread running this (api/server.c); NULL: reads on the pool. */
+/* The pipe of the HTTP thread running this (api/loop.c); NULL: reads on the pool. */
 static _Thread_local struct db_pipe *thread_pipe;
 
 void http_read_use_pipe(struct db_pipe *p)

@@ -70,11 +70,16 @@ void loop_resume(struct MHD_Connection *c)
         }
 }
 
+/* Set when a connection given to libmicrohttpd on this thread started (loop_take_handed). */
+static _Thread_local int started;
+
 /* Counts its loop's connections, then passes on to conn.c. */
 static void loop_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                         enum MHD_ConnectionNotificationCode code)
 {
     struct loop *l = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        started = 1;
     if (code == MHD_CONNECTION_NOTIFY_CLOSED)
         atomic_fetch_sub(&l->open, 1);
     conn_notify(NULL, c, socket_context, code);
@@ -87,6 +92,10 @@ static void loop_take_handed(struct loop *l)
     pthread_mutex_lock(&l->mu);
     int n = l->nhanded;
     struct handed batch[64];
+    if (n == 0) {
+        pthread_mutex_unlock(&l->mu);
+        return;
+    }
     if (n > 64)
         n = 64;
     memcpy(batch, l->handed, (size_t)n * sizeof *batch);
@@ -94,11 +103,16 @@ static void loop_take_handed(struct loop *l)
     l->nhanded -= n;
     int more = l->nhanded > 0;
     pthread_mutex_unlock(&l->mu);
-    for (int i = 0; i < n; i++)
-        /* refused (the accept policy, the limit): closed by libmicrohttpd, never opened */
+    for (int i = 0; i < n; i++) {
+        /* refused (the accept policy, the limit) before it started: closed by libmicrohttpd
+         * with no close notification, so uncounted here; one that started and then failed was
+         * uncounted by that notification */
+        started = 0;
         if (MHD_add_connection(l->d, batch[i].fd, (const struct sockaddr *)&batch[i].addr,
-                               batch[i].len) != MHD_YES)
+                               batch[i].len) != MHD_YES &&
+            !started)
             atomic_fetch_sub(&l->open, 1);
+    }
     if (more)
         db_pipe_wake(l->pipe);
 }
@@ -134,6 +148,11 @@ static void *loop_main(void *arg)
         loop_take_handed(l);
         MHD_run(l->d);
     }
+    /* reads its pipe still holds are answered (503) and their connections served here, on
+     * their own thread: libmicrohttpd does not stop with a connection suspended (loop_end) */
+    db_pipe_stop(l->pipe);
+    db_pipe_turn(l->pipe, 0);
+    MHD_run(l->d);
     return NULL;
 }
 
@@ -253,6 +272,10 @@ struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
     int ok = ls->lfd >= 0 && ls->loops;
     for (int i = 0; ls->loops && i < n; i++)
         pthread_mutex_init(&ls->loops[i].mu, NULL);
+    /* (the metrics read these on the loops' threads, which serve no request before the
+     * acceptor starts) */
+    app->npipes = n;
+    app->loops = ls;
     for (int i = 0; ok && i < n; i++) {
         ok = loop_begin(app, &ls->loops[i], options) == 0;
         app->pipes[i] = ls->loops[i].pipe;
@@ -260,11 +283,11 @@ struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
     ok = ok && pthread_create(&ls->acceptor, NULL, loop_accept, ls) == 0;
     ls->accepting = ok;
     if (ok) {
-        app->npipes = n;
-        app->loops = ls;
         atomic_store(&running, ls);
         return ls;
     }
+    app->npipes = 0;
+    app->loops = NULL;
     loop_end(ls);
     memset(app->pipes, 0, sizeof app->pipes);
     return NULL;

@@ -76,7 +76,7 @@ static void server_fit_connections(struct sd_config *cfg)
         getrlimit(RLIMIT_NOFILE, &rl);
     }
     rlim_t reserve = SERVER_FD_RESERVE + (rlim_t)cfg->db_pool_size + SERVER_MHD_SLACK(cfg) +
-                     (rlim_t)cfg->http_threads * (rlim_t)(cfg->db_pipe_conns + 3);
+                     (rlim_t)cfg->http_threads * (rlim_t)(cfg->db_pipe_conns + 4);
     rlim_t room = rl.rlim_cur > reserve + 16 ? rl.rlim_cur - reserve : 16;
     if ((rlim_t)cfg->max_connections > room) {
         log_warn("SELLERDESK_MAX_CONNECTIONS %d is more than the open-file limit allows (%llu); "
@@ -144,7 +144,7 @@ int server_run(struct sd_app *app)
         return -1;
     /* Connections are multiplexed over a pool of threads with epoll, so an idle or slow
      * connection costs a little memory, not a thread; conn.c bounds how many and how long.
-     * (The first item is where to listen: an address, or a loop's share of one socket.) */
+     * (The first item is where to listen; the loops listen through their acceptor, loop.h.) */
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &addr},
         {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + (int)SERVER_MHD_SLACK(cfg), NULL},

@@ -498,7 +498,7 @@ int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errle
      * (bench/README.md, the seventh step). Without it every read sleeps on its thread. */
     if (cfg->http_threads == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        cpus = cpus < 1 ? 1 : cpus > 32 ? 32 : cpus;
+        cpus = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus; /* (each has its PostgreSQL connection) */
         cfg->http_threads = cfg->db_pipe_conns > 0 ? (int)(2 * cpus) : 16;
     }
     if (config_split_domains(cfg, err, errlen) != 0 || config_split_names(cfg, err, errlen) != 0 ||

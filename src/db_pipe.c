@@ -249,6 +249,10 @@ void db_pipe_turn(struct db_pipe *p, int wait_ms)
         if (own >= 0 && (wait_ms < 0 || own < wait_ms))
             wait_ms = own;
     }
+    /* answered since the caller last ran (in this round, or at once in a submission): their
+     * connections were resumed, and the caller must serve them before anything wakes it */
+    if (atomic_load(&p->statements) != p->seen)
+        wait_ms = 0;
     int n = epoll_wait(p->epfd, evs, p->nconns + 2, wait_ms);
     for (int i = 0; i < n; i++) {
         if (evs[i].data.ptr == &p->watch_fd)
@@ -258,6 +262,7 @@ void db_pipe_turn(struct db_pipe *p, int wait_ms)
     }
     if (!p->stopped)
         db_pipe_expire(p);
+    p->seen = atomic_load(&p->statements);
 }
 
 static struct db_pipe *db_pipe_new(const char *url, int nconns, int max_queue,

@@ -6,7 +6,7 @@
  * requests on them back to back, reading the results as they come. It has no thread of its
  * own: the thread that owns it turns it (db_pipe_turn), waiting on its connections and on one
  * descriptor of the caller's together. In the server each HTTP thread owns one and turns it
- * with its libmicrohttpd daemon (api/server.c): a read's statement is sent, its result read
+ * with its libmicrohttpd daemon (api/loop.c): a read's statement is sent, its result read
  * and its answer made by the thread that took the request, whose connection is suspended
  * meanwhile (api/http_read.c) while the thread serves its other connections.
  *
@@ -52,8 +52,9 @@ struct db_pipe_stats {
 struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int statement_timeout_ms,
                               int connect_timeout_s, int watch_fd);
 /* One turn, always on the same thread: sends what was submitted since the last turn, waits at
- * most wait_ms (-1: no limit) for a connection, watch_fd or db_pipe_wake, and handles the
- * connections; completions are called here. The caller then serves watch_fd. A statement
+ * most wait_ms (-1: no limit; 0 when a statement was answered since the last turn) for a
+ * connection, watch_fd or db_pipe_wake, and handles the connections; completions are called
+ * here. The caller then serves watch_fd and what the completions resumed. A statement
  * submitted on this thread between turns needs no wake-up; from another thread, it wakes the
  * turn. */
 void db_pipe_turn(struct db_pipe *p, int wait_ms);

@@ -57,6 +57,7 @@ struct db_pipe {
     int stopping;                      /* (mu) */
     int stopped;                       /* the turning thread's: stopping seen, all answered */
     int watch_fd;                      /* the caller's descriptor, in epfd; -1: none */
+    uint64_t seen;                     /* statements answered when the last turn ended */
     struct db_pipe_job *held; /* the turning thread's: to send again, or waiting for a connection */
     int evfd, epfd;
     int nconns, max_queue, connect_timeout_ms;
