@@ -22,6 +22,9 @@
 #define LOOP_HELD_MS     20 /* working this long without waiting: held up (on the pool) */
 #define LOOP_AGAIN       4  /* rounds of libmicrohttpd's alone, at most, between turns */
 
+/* Upper bounds of the work histogram's buckets, in µs (loop.h, loop_work). */
+static const uint64_t work_le_us[LOOP_WORK_BUCKETS] = {100, 1000, 5000, 20000, 100000, 500000};
+
 /* A connection accepted and not yet given to libmicrohttpd by its loop. */
 struct handed {
     int fd;
@@ -41,6 +44,9 @@ struct loop {
      * pool is passed over for new connections, which would otherwise all go to it (it serves
      * the fewest because it serves none for the moment) */
     _Atomic int64_t working_since_ms;
+    /* its stretches of work between waits (loop_work): counts per bucket of work_le_us, sum */
+    atomic_uint_fast64_t work[LOOP_WORK_BUCKETS + 1];
+    atomic_uint_fast64_t work_us;
     pthread_mutex_t mu;
     struct handed *handed; /* (mu) */
     int nhanded, cap;      /* (mu) */
@@ -117,18 +123,36 @@ static void loop_take_handed(struct loop *l)
         db_pipe_wake(l->pipe);
 }
 
-static int64_t loop_now_ms(void)
+static int64_t loop_now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t loop_now_ms(void)
+{
+    return loop_now_us() / 1000;
+}
+
+/* One stretch of work, from the loop's wake-up to its next turn of the pipe. */
+static void loop_count_work(struct loop *l, int64_t us)
+{
+    uint64_t v = us > 0 ? (uint64_t)us : 0;
+    int b = 0;
+    while (b < LOOP_WORK_BUCKETS && v > work_le_us[b])
+        b++;
+    atomic_fetch_add_explicit(&l->work[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&l->work_us, v, memory_order_relaxed);
 }
 
 static void *loop_main(void *arg)
 {
     struct loop *l = arg;
     http_read_use_pipe(l->pipe);
+    log_batch_begin();
     int again = 0;
+    int64_t woke = loop_now_us();
     while (!atomic_load(&l->quit)) {
         MHD_UNSIGNED_LONG_LONG to = 0;
         int wait = -1;
@@ -142,9 +166,13 @@ static void *loop_main(void *arg)
             continue;
         }
         again = 0;
+        /* the turn's access lines go out before it may wait */
+        log_batch_flush();
+        loop_count_work(l, loop_now_us() - woke);
         atomic_store(&l->working_since_ms, 0);
         db_pipe_turn(l->pipe, wait);
-        atomic_store(&l->working_since_ms, loop_now_ms());
+        woke = loop_now_us();
+        atomic_store(&l->working_since_ms, woke / 1000);
         loop_take_handed(l);
         MHD_run(l->d);
     }
@@ -153,6 +181,7 @@ static void *loop_main(void *arg)
     db_pipe_stop(l->pipe);
     db_pipe_turn(l->pipe, 0);
     MHD_run(l->d);
+    log_batch_end();
     return NULL;
 }
 
@@ -302,6 +331,22 @@ void loop_connections(struct loop_set *ls, int *fewest, int *most)
         *fewest = open < *fewest ? open : *fewest;
         *most = open > *most ? open : *most;
     }
+}
+
+void loop_work(struct loop_set *ls, uint64_t counts[LOOP_WORK_BUCKETS + 1], uint64_t *sum_us)
+{
+    memset(counts, 0, (LOOP_WORK_BUCKETS + 1) * sizeof *counts);
+    *sum_us = 0;
+    for (int i = 0; i < ls->n; i++) {
+        for (int b = 0; b <= LOOP_WORK_BUCKETS; b++)
+            counts[b] += atomic_load_explicit(&ls->loops[i].work[b], memory_order_relaxed);
+        *sum_us += atomic_load_explicit(&ls->loops[i].work_us, memory_order_relaxed);
+    }
+}
+
+const uint64_t *loop_work_bounds_us(void)
+{
+    return work_le_us;
 }
 
 void loop_stop_pipes(struct loop_set *ls)

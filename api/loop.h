@@ -2,6 +2,7 @@
 #define SD_LOOP_H
 
 #include <netinet/in.h>
+#include <stdint.h>
 
 #include <microhttpd.h>
 
@@ -29,6 +30,15 @@ struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
 void loop_resume(struct MHD_Connection *c);
 /* The fewest and the most connections one thread serves (for the metrics). */
 void loop_connections(struct loop_set *ls, int *fewest, int *most);
+/* How long the loops work between waits: from a wake-up (a connection, a result, a timeout) to
+ * the next turn of the pipe, everything the thread does for its connections in between. A
+ * stretch of tens of milliseconds is a loop holding its connections (a statement on the pool, a
+ * slow answer); a slow read with only short stretches waited elsewhere (PostgreSQL, the
+ * network). counts[b] holds the stretches of at most loop_work_bounds_us()[b] µs and above
+ * the bucket below, counts[LOOP_WORK_BUCKETS] the longer ones; sum_us their total. */
+#define LOOP_WORK_BUCKETS 6
+void loop_work(struct loop_set *ls, uint64_t counts[LOOP_WORK_BUCKETS + 1], uint64_t *sum_us);
+const uint64_t *loop_work_bounds_us(void);
 /* Asks every pipe to answer what it still holds (503): libmicrohttpd does not stop with a
  * connection suspended. The loops go on serving. */
 void loop_stop_pipes(struct loop_set *ls);

@@ -57,7 +57,7 @@ HANDLER(ops_metrics)
     principal_cache_stats(&hits, &misses, &forgotten, &on);
     token_cache_stats(&token_hits, &token_misses);
     event_hub_get_stats(&hub);
-    char extra[5120];
+    char extra[8192];
     snprintf(extra, sizeof extra,
              "# HELP sellerdesk_principal_cache_total Accounts of authenticated requests: from "
              "the process's cache (hit), read from the database (miss), forgotten on a change.\n"
@@ -141,6 +141,28 @@ HANDLER(ops_metrics)
                  "sellerdesk_http_thread_connections{thread=\"fewest\"} %d\n"
                  "sellerdesk_http_thread_connections{thread=\"most\"} %d\n",
                  fewest, most);
+        uint64_t counts[LOOP_WORK_BUCKETS + 1], sum_us, cum = 0;
+        const uint64_t *le = loop_work_bounds_us();
+        loop_work(a->loops, counts, &sum_us);
+        used = strlen(extra);
+        snprintf(extra + used, sizeof extra - used,
+                 "# HELP sellerdesk_http_loop_work_seconds Stretches of an HTTP thread's work "
+                 "between its waits: long ones hold its connections.\n"
+                 "# TYPE sellerdesk_http_loop_work_seconds histogram\n");
+        for (int b = 0; b <= LOOP_WORK_BUCKETS; b++) {
+            cum += counts[b];
+            used = strlen(extra);
+            if (b < LOOP_WORK_BUCKETS)
+                snprintf(extra + used, sizeof extra - used,
+                         "sellerdesk_http_loop_work_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+                         (double)le[b] / 1e6, cum);
+            else
+                snprintf(extra + used, sizeof extra - used,
+                         "sellerdesk_http_loop_work_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+                         "sellerdesk_http_loop_work_seconds_sum %.6f\n"
+                         "sellerdesk_http_loop_work_seconds_count %" PRIu64 "\n",
+                         cum, (double)sum_us / 1e6, cum);
+        }
     }
     size_t n = text ? strlen(text) : 0;
     char *all = malloc(n + strlen(extra) + 1);

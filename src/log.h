@@ -25,6 +25,13 @@ struct log_access {
     int64_t user_id;
 };
 void log_request(const struct log_access *a);
+/* On a thread that calls them (an HTTP loop), access lines are kept and written together by
+ * log_batch_flush, which the thread calls before it waits: one write(2) a turn instead of one a
+ * request, and no line held past the turn that made it. Other lines flush the kept ones first.
+ * log_batch_end flushes and writes each line at once again. */
+void log_batch_begin(void);
+void log_batch_flush(void);
+void log_batch_end(void);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)

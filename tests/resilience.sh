@@ -84,6 +84,19 @@ even() { [ -n "$most" ] && [ "$most" -ge 1 ] && [ $((most - fewest)) -le 1 ]; }
 check "33 connections over the threads: the fewest a thread serves $fewest, the most $most" even
 for fd in "${fds[@]}"; do exec {fd}>&-; done
 
+echo "# the access log under concurrent requests"
+# (each HTTP thread keeps its access lines and writes them together before it waits: every
+# request must still have its line, whole, and the last ones must be written by the drain; the
+# lines are counted after the server exits, below)
+seq 1 200 | xargs -P 16 -I{} curl -s -o /dev/null -H "X-Request-Id: acc-$$-{}" "$small/healthz"
+work_ok() { # the histogram of the threads' work: cumulative buckets, +Inf equal to the count
+    curl -s "$small/metrics" | awk '
+        /^sellerdesk_http_loop_work_seconds_bucket/ { if ($2 < last) bad = 1; last = $2; inf = $2; n++ }
+        /^sellerdesk_http_loop_work_seconds_count/ { count = $2 }
+        END { exit !(n == 7 && !bad && count > 0 && inf == count) }'
+}
+check "the threads' work between waits is a histogram (sellerdesk_http_loop_work_seconds)" work_ok
+
 echo "# an account changed in the database loses access within 1 s in every process"
 # (two processes, each with the account in its cache; the change is made in SQL, as an operator
 # would: the users trigger NOTIFYs, each process's listener forgets the account)
@@ -223,7 +236,7 @@ echo "# SIGTERM with a request in flight"
 # (a product read: it waits on the statement pipe, its connection suspended, when the signal
 # comes)
 hold_lock 2
-status_of "$small/v1/products/$created" "${auth[@]}" >/tmp/res-b.$$ &
+status_of "$small/v1/products/$created" "${auth[@]}" -H "X-Request-Id: inflight-$$" >/tmp/res-b.$$ &
 inflight=$!
 sleep 0.3
 # a kept-alive client, answered once just before the signal (the idle timeout here is 2 s)
@@ -258,6 +271,20 @@ wait $pid
 rc=$?
 check "the server exits 0 after draining (exit $rc)" [ $rc = 0 ]
 check "the server no longer accepts connections" [ "$(status_of "$small/healthz")" = 000 ]
+lines_whole() { # every line of the log is one JSON document
+    jq -c . /tmp/res-server.$$ >/dev/null 2>&1
+}
+check "every line the server wrote is whole JSON" lines_whole
+each_once() {
+    local n
+    n=$(jq -r 'select(.msg == "request") | .request_id' /tmp/res-server.$$ 2>/dev/null | grep -c "^acc-$$-")
+    [ "$n" = 200 ] && [ "$(jq -r 'select(.msg == "request") | .request_id' /tmp/res-server.$$ | grep "^acc-$$-" | sort -u | wc -l)" = 200 ]
+}
+check "each of 200 concurrent requests has exactly one access line" each_once
+in_flight_logged() { # the read answered during the drain, written before the exit
+    jq -r "select(.request_id == \"inflight-$$\") | .status" /tmp/res-server.$$ 2>/dev/null | grep -qx 200
+}
+check "the request answered while draining has its access line" in_flight_logged
 wait $lock_pid
 rm -f /tmp/res-a.$$ /tmp/res-b.$$ /tmp/res-server.$$
 
