@@ -10,6 +10,7 @@
 #include "../src/moderation.h"
 
 struct loop_set;
+struct work_pool;
 
 /* The one object every callback receives as user_data. */
 struct sd_app {
@@ -20,6 +21,7 @@ struct sd_app {
     struct db_pipe *pipes[256];
     int npipes;
     struct loop_set *loops; /* (api/loop.h) the same threads; NULL without the pipe */
+    struct work_pool *work; /* (api/work.h) runs the requests on the pool; NULL without loops */
     struct metrics *metrics;
     struct mod_config moderation; /* the platform's own domains, from the config */
     atomic_int draining;          /* SIGTERM seen: readyz says 503, in-flight requests finish */

@@ -32,7 +32,9 @@
 #include "handlers.h"
 #include "head.h"
 #include "http.h"
+#include "loop.h"
 #include "routes.h"
+#include "work.h"
 
 struct head_fields {
     struct head_field f[HEAD_MAX_FIELDS];
@@ -408,6 +410,42 @@ static void dispatch_run(struct http_ctx *ctx)
     }
 }
 
+/* On a worker (api/work.h): the whole request, its pool connection given back, then its
+ * connection resumed, the last touch of ctx (its loop answers and may free it). */
+static void dispatch_on_worker(struct http_ctx *ctx)
+{
+    dispatch_run(ctx);
+    http_conn_release(ctx);
+    loop_resume(ctx->connection);
+}
+
+/* A request the workers stopped before any took it (the end of the drain). */
+static void dispatch_refuse_work(struct http_ctx *ctx)
+{
+    ctx->close_after = 1;
+    http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down",
+                 "The server is stopping; retry on a new connection.");
+    loop_resume(ctx->connection);
+}
+
+struct work_pool *dispatch_workers(int nthreads)
+{
+    return work_start(nthreads, dispatch_on_worker, dispatch_refuse_work);
+}
+
+/* Hands a request that runs on the pool to a worker; 0 when it runs here (on the loop's
+ * thread: it asks PostgreSQL nothing or only by the pipe; or there are no workers). */
+static int dispatch_to_worker(struct http_ctx *ctx)
+{
+    struct work_pool *w = ctx->app->work;
+    if (!w || routes_on_loop(ctx->route_index))
+        return 0;
+    /* suspended before it is queued: a worker may be done with it and resume it at once */
+    MHD_suspend_connection(ctx->connection);
+    work_submit(w, ctx);
+    return 1;
+}
+
 enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload_data,
                                 size_t *upload_data_size, void **con_cls)
@@ -447,6 +485,8 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
             http_problem(ctx, SD_ERR_INTERNAL, NULL,
                          "An unexpected error occurred; quote the request id when reporting it.");
     } else if (!ctx->answered) {
+        if (dispatch_to_worker(ctx))
+            return MHD_YES; /* answered once its worker has resumed the connection */
         dispatch_run(ctx);
         if (ctx->read.suspended)
             return MHD_YES; /* answered when the statement's outcome comes */

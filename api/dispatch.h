@@ -15,6 +15,10 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
 void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
                    enum MHD_RequestTerminationCode toe);
 
+/* The workers that run the requests on the pool (api/work.h), as dispatch_access hands them
+ * over when app->work is set; NULL when they cannot start. */
+struct work_pool *dispatch_workers(int nthreads);
+
 /* libmicrohttpd is about to answer the head arriving in this thread itself: answer with a
  * problem document instead (from its logger, server.c). */
 void dispatch_library_refused(sd_err e, const char *code, const char *detail);

@@ -85,6 +85,8 @@ struct http_ctx {
         const char *not_found; /* a literal */
         char *scope;           /* malloc'd */
     } read;
+    /* the next request waiting for a worker (api/work.c) */
+    struct http_ctx *work_next;
     struct http_answer_header headers[HTTP_MAX_HEADERS];
     int nheaders;
     size_t header_used;

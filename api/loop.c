@@ -66,11 +66,14 @@ static struct loop_set *_Atomic running;
 
 void loop_resume(struct MHD_Connection *c)
 {
-    MHD_resume_connection(c);
+    /* its daemon found before the resume: once resumed, its loop may end the request and free
+     * the connection at any moment */
     struct loop_set *ls = atomic_load(&running);
     const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_DAEMON);
-    for (int i = 0; ls && ci && i < ls->n; i++)
-        if (ls->loops[i].d == ci->daemon) {
+    struct MHD_Daemon *d = ci ? ci->daemon : NULL;
+    MHD_resume_connection(c);
+    for (int i = 0; ls && d && i < ls->n; i++)
+        if (ls->loops[i].d == d) {
             db_pipe_wake(ls->loops[i].pipe);
             return;
         }

@@ -10,6 +10,7 @@
 #include "http.h"
 #include "loop.h"
 #include "routes.h"
+#include "work.h"
 
 /* openapi.yaml, linked into the binary by the Makefile (ld -r -b binary) */
 extern const char _binary_openapi_yaml_start[];
@@ -141,6 +142,17 @@ HANDLER(ops_metrics)
                  "sellerdesk_http_thread_connections{thread=\"fewest\"} %d\n"
                  "sellerdesk_http_thread_connections{thread=\"most\"} %d\n",
                  fewest, most);
+        int queued = 0, running = 0;
+        if (a->work)
+            work_counts(a->work, &queued, &running);
+        used = strlen(extra);
+        snprintf(extra + used, sizeof extra - used,
+                 "# HELP sellerdesk_http_workers Requests that run on the pool: waiting for a "
+                 "worker, and running on one.\n"
+                 "# TYPE sellerdesk_http_workers gauge\n"
+                 "sellerdesk_http_workers{state=\"waiting\"} %d\n"
+                 "sellerdesk_http_workers{state=\"running\"} %d\n",
+                 queued, running);
         uint64_t counts[LOOP_WORK_BUCKETS + 1], sum_us, cum = 0;
         const uint64_t *le = loop_work_bounds_us();
         loop_work(a->loops, counts, &sum_us);

@@ -10,8 +10,10 @@
 
 /* flags: who may call it (PUBLIC, AUTHENTICATED); whether it reads query parameters (QUERY);
  * what body it takes: a JSON object (BODY: up to SELLERDESK_MAX_BODY_BYTES, or a small one on
- * a public route), a file (UPLOAD: SELLERDESK_MAX_UPLOAD_BYTES), or none (at most "{}") */
-enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2, QUERY = 4, BODY = 8 };
+ * a public route), a file (UPLOAD: SELLERDESK_MAX_UPLOAD_BYTES), or none (at most "{}"); whether
+ * it runs on the HTTP thread that took it (LOOP: it asks PostgreSQL nothing, or only through
+ * the statement pipe, or holds its connection open as a stream), not on a worker (api/work.h) */
+enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2, QUERY = 4, BODY = 8, LOOP = 16 };
 
 /* An unauthenticated body (the largest, register, is under 2 KiB) or one where none is taken. */
 #define ROUTES_SMALL_BODY_MAX 16384
@@ -25,26 +27,26 @@ struct route {
 
 /* Every endpoint of the API, one line each. */
 static const struct route routes[] = {
-    {"GET", "/healthz", PUBLIC, ops_healthz},
+    {"GET", "/healthz", PUBLIC | LOOP, ops_healthz},
     {"GET", "/readyz", PUBLIC, ops_readyz},
-    {"GET", "/metrics", PUBLIC, ops_metrics},
-    {"GET", "/openapi.yaml", PUBLIC, ops_openapi},
-    {"GET", "/docs", PUBLIC, docs_page},
-    {"GET", "/docs/init.js", PUBLIC, docs_init_script},
-    {"GET", "/docs/redoc.standalone.js", PUBLIC, docs_redoc_script},
+    {"GET", "/metrics", PUBLIC | LOOP, ops_metrics},
+    {"GET", "/openapi.yaml", PUBLIC | LOOP, ops_openapi},
+    {"GET", "/docs", PUBLIC | LOOP, docs_page},
+    {"GET", "/docs/init.js", PUBLIC | LOOP, docs_init_script},
+    {"GET", "/docs/redoc.standalone.js", PUBLIC | LOOP, docs_redoc_script},
     {"POST", "/v1/auth/register", PUBLIC | BODY, auth_register},
     {"POST", "/v1/auth/login", PUBLIC | BODY, auth_login},
     {"POST", "/v1/auth/refresh", PUBLIC | BODY, auth_refresh},
     {"POST", "/v1/auth/logout", PUBLIC | BODY, auth_logout},
-    {"GET", "/v1/me", AUTHENTICATED, me_get},
+    {"GET", "/v1/me", AUTHENTICATED | LOOP, me_get},
     {"POST", "/v1/products", AUTHENTICATED | BODY, products_create},
     {"GET", "/v1/products", AUTHENTICATED | QUERY, products_list},
-    {"GET", "/v1/products/:id", AUTHENTICATED, products_get},
+    {"GET", "/v1/products/:id", AUTHENTICATED | LOOP, products_get},
     {"PATCH", "/v1/products/:id", AUTHENTICATED | BODY, products_update},
     {"POST", "/v1/products/:id/questions", AUTHENTICATED | BODY, questions_create},
     {"GET", "/v1/products/:id/questions", AUTHENTICATED | QUERY, product_questions_list},
-    {"GET", "/v1/questions", AUTHENTICATED | QUERY, questions_list},
-    {"GET", "/v1/questions/counts", AUTHENTICATED, questions_counts},
+    {"GET", "/v1/questions", AUTHENTICATED | QUERY | LOOP, questions_list},
+    {"GET", "/v1/questions/counts", AUTHENTICATED | LOOP, questions_counts},
     {"POST", "/v1/questions/status", AUTHENTICATED | BODY, questions_set_status},
     {"GET", "/v1/questions/:id", AUTHENTICATED, questions_get},
     {"POST", "/v1/reviews", AUTHENTICATED | BODY, reviews_create},
@@ -88,19 +90,19 @@ static const struct route routes[] = {
     {"POST", "/v1/questions/:id/answers", AUTHENTICATED | BODY, answers_create},
     {"GET", "/v1/questions/:id/answers", AUTHENTICATED | QUERY, answers_list},
     {"DELETE", "/v1/answers/:id", AUTHENTICATED, answers_delete},
-    {"GET", "/v1/notifications", AUTHENTICATED | QUERY, notifications_list},
-    {"GET", "/v1/notifications/counters", AUTHENTICATED, notifications_counters},
+    {"GET", "/v1/notifications", AUTHENTICATED | QUERY | LOOP, notifications_list},
+    {"GET", "/v1/notifications/counters", AUTHENTICATED | LOOP, notifications_counters},
     {"POST", "/v1/notifications/read-all", AUTHENTICATED | BODY, notifications_read_all},
     {"POST", "/v1/notifications/:id/read", AUTHENTICATED, notifications_read},
     {"GET", "/v1/notification-settings", AUTHENTICATED, notification_settings_get},
     {"PATCH", "/v1/notification-settings", AUTHENTICATED | BODY, notification_settings_patch},
     {"POST", "/v1/broadcasts", AUTHENTICATED | BODY, broadcasts_create},
     {"GET", "/v1/events", AUTHENTICATED | QUERY, events_list},
-    {"GET", "/v1/events/stream", AUTHENTICATED | QUERY, events_stream},
+    {"GET", "/v1/events/stream", AUTHENTICATED | QUERY | LOOP, events_stream},
     {"POST", "/v1/chats", AUTHENTICATED | BODY, chats_create},
-    {"GET", "/v1/chats", AUTHENTICATED | QUERY, chats_list},
+    {"GET", "/v1/chats", AUTHENTICATED | QUERY | LOOP, chats_list},
     {"GET", "/v1/chats/:id", AUTHENTICATED, chats_get},
-    {"GET", "/v1/chats/:id/messages", AUTHENTICATED | QUERY, chat_messages_list},
+    {"GET", "/v1/chats/:id/messages", AUTHENTICATED | QUERY | LOOP, chat_messages_list},
     {"POST", "/v1/chats/:id/messages", AUTHENTICATED | BODY, chat_messages_create},
     {"POST", "/v1/chats/:id/read", AUTHENTICATED | BODY, chats_read},
     {"POST", "/v1/chats/:id/close", AUTHENTICATED, chats_close},
@@ -251,6 +253,11 @@ int routes_takes_query(int i)
 int routes_authenticated(int i)
 {
     return i >= 0 && i < NROUTES && (routes[i].flags & AUTHENTICATED);
+}
+
+int routes_on_loop(int i)
+{
+    return i < 0 || i >= NROUTES || (routes[i].flags & LOOP);
 }
 
 size_t routes_body_limit(int i, const struct sd_config *cfg, const char *content_type)

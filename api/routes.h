@@ -25,6 +25,9 @@ const char *routes_path_param(int index, const struct uri *u, const char *name);
 int routes_takes_query(int index);
 /* Needs an access token. */
 int routes_authenticated(int index);
+/* It runs on the HTTP thread that took it, not on a worker (api/work.h); so does a request
+ * that matched no route (it is answered at once). */
+int routes_on_loop(int index);
 /* It reads a body (JSON or a file); another takes none, or "{}". */
 int routes_takes_body(int index);
 /* The largest body route i takes: a file (a video's limit when content_type names one), a

@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "dispatch.h"
 #include "loop.h"
+#include "work.h"
 
 /* Each connection's memory for its request head (libmicrohttpd's pool, mapped). libmicrohttpd
  * zeroes all of it after every request of a kept-alive connection, so a connection that has
@@ -164,7 +165,9 @@ int server_run(struct sd_app *app)
     if (cfg->db_pipe_conns > 0) {
         /* (each loop its own daemon, without a listening socket of its own: loop.h) */
         options[10] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-        loops = loop_start(app, &addr, options + 1);
+        /* (the workers first: a loop may hand a request over as soon as it serves) */
+        app->work = dispatch_workers(cfg->db_pool_size);
+        loops = app->work ? loop_start(app, &addr, options + 1) : NULL;
     } else {
         d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
                                  MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
@@ -173,6 +176,9 @@ int server_run(struct sd_app *app)
     }
     if (!d && !loops) {
         log_error("cannot listen on %s:%d (is the port in use?)", cfg->bind_address, cfg->port);
+        work_stop(app->work);
+        work_free(app->work);
+        app->work = NULL;
         conn_stop();
         return -1;
     }
@@ -195,13 +201,17 @@ int server_run(struct sd_app *app)
     event_hub_drain();
     server_wait_for_drain(app);
     if (loops) {
-        /* reads still on a pipe are answered 503 now: libmicrohttpd does not stop with a
-         * connection suspended, and their requests must end first */
+        /* requests still waiting for a worker, and reads still on a pipe, are answered 503
+         * now: libmicrohttpd does not stop with a connection suspended, and their requests must
+         * end first (a request running on a worker finishes) */
+        work_stop(app->work); /* (returns when the requests running on workers have ended) */
         loop_stop_pipes(loops);
         server_wait_for_drain(app);
         loop_end(loops);   /* closes the idle kept-alive connections */
         app->loops = NULL; /* (no request runs any more: their threads have ended) */
         app->npipes = 0;
+        work_free(app->work);
+        app->work = NULL;
     } else {
         MHD_stop_daemon(d); /* closes the idle kept-alive connections */
     }

@@ -156,6 +156,42 @@ wait $slow
 check "the request that held the connection completes with 200" [ "$(cat /tmp/res-a.$$)" = 200 ]
 wait $lock_pid
 
+echo "# a request waiting in PostgreSQL holds no other connection of its HTTP thread"
+# (a server with one HTTP thread: a product update waits on a lock, on a worker of the pool;
+# the thread's other connections are still served at once. Run on the thread, the update held
+# them all until the lock went.)
+port1=$(free_port)
+SELLERDESK_PORT=$port1 SELLERDESK_HTTP_THREADS=1 "$BIN" serve >/tmp/res-one.$$ 2>&1 &
+one_pid=$!
+wait_http "http://127.0.0.1:$port1/healthz" 30 >/dev/null
+one="http://127.0.0.1:$port1"
+status_of "$one/v1/me" "${auth[@]}" >/dev/null # (the account now in this process's cache)
+hold_lock 2
+curl -s -o /dev/null -w '%{http_code}' -X PATCH "$one/v1/products/$created" "${auth[@]}" \
+    -H 'Content-Type: application/json' -d '{"stock":2}' >/tmp/res-w.$$ &
+held=$!
+sleep 0.3
+t0=$(date +%s%N)
+code=$(status_of "$one/healthz")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "while an update waits on a lock, its thread answers /healthz at once ($code in $ms ms)" \
+    [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
+t0=$(date +%s%N)
+code=$(status_of "$one/v1/me" "${auth[@]}")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "... and /v1/me ($code in $ms ms)" [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
+read -r waiting running <<<"$(curl -s "$one/metrics" | awk '/^sellerdesk_http_workers/ {printf "%s ", $2}')"
+check "the metrics show the update running on a worker (waiting $waiting, running $running)" \
+    [ "$running" = 1 ] && [ "$waiting" = 0 ]
+wait $held
+check "the update that waited completes with 200" [ "$(cat /tmp/res-w.$$)" = 200 ]
+wait $lock_pid
+kill -TERM $one_pid
+wait $one_pid
+rc=$?
+check "that server exits 0 (exit $rc)" [ $rc = 0 ]
+rm -f /tmp/res-w.$$ /tmp/res-one.$$
+
 echo "# the statement pipe: connections ended under it, a client that leaves while its read waits"
 # (a product read goes by the pipe; PostgreSQL ends the pipe's connections as an operator would,
 # and each read is sent again once, on a fresh connection)

@@ -18,6 +18,7 @@ Suite *answer_headers_suite(void);
 Suite *dispute_rules_suite(void);
 Suite *api_key_suite(void);
 Suite *webhook_url_suite(void);
+Suite *work_suite(void);
 Suite *db_pipe_suite(void); /* needs DATABASE_URL */
 
 #endif

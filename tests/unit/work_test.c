@@ -1,0 +1,166 @@
+/* The workers that run requests on the pool (api/work.h), with contexts that are only counted:
+ * the order they run in, the thread they run on, and what a stop does to what waits. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../api/http.h"
+#include "../../api/work.h"
+#include "unit.h"
+
+#define JOBS 40
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct http_ctx *ran[JOBS + 8], *refused[JOBS + 8];
+    int nran, nrefused;
+    int off_caller; /* every run on a thread other than the test's */
+    pthread_t caller;
+    int hold;    /* the first run waits while this is set */
+    int holding; /* ... and says it is waiting */
+} seen;
+
+static void seen_reset(void)
+{
+    pthread_mutex_lock(&seen.mu);
+    seen.nran = seen.nrefused = 0;
+    seen.off_caller = 1;
+    seen.caller = pthread_self();
+    seen.hold = seen.holding = 0;
+    pthread_mutex_unlock(&seen.mu);
+}
+
+static void job_run(struct http_ctx *ctx)
+{
+    pthread_mutex_lock(&seen.mu);
+    if (pthread_equal(pthread_self(), seen.caller))
+        seen.off_caller = 0;
+    if (seen.nran == 0 && seen.hold) {
+        seen.holding = 1;
+        pthread_cond_broadcast(&seen.cv);
+        while (seen.hold)
+            pthread_cond_wait(&seen.cv, &seen.mu);
+    }
+    seen.ran[seen.nran++] = ctx;
+    pthread_cond_broadcast(&seen.cv);
+    pthread_mutex_unlock(&seen.mu);
+}
+
+static void job_refuse(struct http_ctx *ctx)
+{
+    pthread_mutex_lock(&seen.mu);
+    seen.refused[seen.nrefused++] = ctx;
+    pthread_cond_broadcast(&seen.cv);
+    pthread_mutex_unlock(&seen.mu);
+}
+
+/* Waits up to 5 s for *counter to reach n; returns what it reached. */
+static int wait_for(int *counter, int n)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    pthread_mutex_lock(&seen.mu);
+    while (*counter < n && pthread_cond_timedwait(&seen.cv, &seen.mu, &until) == 0)
+        ;
+    int got = *counter;
+    pthread_mutex_unlock(&seen.mu);
+    return got;
+}
+
+static struct http_ctx ctxs[JOBS + 8];
+
+START_TEST(test_one_worker_runs_in_arrival_order)
+{
+    seen_reset();
+    struct work_pool *w = work_start(1, job_run, job_refuse);
+    ck_assert_ptr_nonnull(w);
+    for (int i = 0; i < JOBS; i++)
+        work_submit(w, &ctxs[i]);
+    ck_assert_int_eq(wait_for(&seen.nran, JOBS), JOBS);
+    for (int i = 0; i < JOBS; i++)
+        ck_assert_ptr_eq(seen.ran[i], &ctxs[i]);
+    ck_assert_int_eq(seen.off_caller, 1);
+    ck_assert_int_eq(seen.nrefused, 0);
+    work_stop(w);
+    work_free(w);
+}
+END_TEST
+
+START_TEST(test_many_workers_run_each_once)
+{
+    seen_reset();
+    struct work_pool *w = work_start(4, job_run, job_refuse);
+    ck_assert_ptr_nonnull(w);
+    for (int i = 0; i < JOBS; i++)
+        work_submit(w, &ctxs[i]);
+    ck_assert_int_eq(wait_for(&seen.nran, JOBS), JOBS);
+    work_stop(w);
+    work_free(w);
+    int count[JOBS] = {0};
+    for (int i = 0; i < seen.nran; i++)
+        count[seen.ran[i] - ctxs]++;
+    for (int i = 0; i < JOBS; i++)
+        ck_assert_int_eq(count[i], 1);
+}
+END_TEST
+
+static void *stopper(void *arg)
+{
+    work_stop(arg);
+    return NULL;
+}
+
+START_TEST(test_stop_refuses_what_waits_and_lets_what_runs_finish)
+{
+    seen_reset();
+    seen.hold = 1;
+    struct work_pool *w = work_start(1, job_run, job_refuse);
+    ck_assert_ptr_nonnull(w);
+    work_submit(w, &ctxs[0]);
+    ck_assert_int_eq(wait_for(&seen.holding, 1), 1);
+    for (int i = 1; i <= 5; i++)
+        work_submit(w, &ctxs[i]);
+    int queued = -1, running = -1;
+    work_counts(w, &queued, &running);
+    ck_assert_int_eq(queued, 5);
+    ck_assert_int_eq(running, 1);
+    /* the stop refuses the five at once, and returns only when the first has run */
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, stopper, w), 0);
+    ck_assert_int_eq(wait_for(&seen.nrefused, 5), 5);
+    for (int i = 0; i < 5; i++)
+        ck_assert_ptr_eq(seen.refused[i], &ctxs[i + 1]);
+    ck_assert_int_eq(seen.nran, 0);
+    pthread_mutex_lock(&seen.mu);
+    seen.hold = 0;
+    pthread_cond_broadcast(&seen.cv);
+    pthread_mutex_unlock(&seen.mu);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(seen.nran, 1);
+    ck_assert_ptr_eq(seen.ran[0], &ctxs[0]);
+    /* after the stop, a submission is refused on the caller's thread, before it returns */
+    work_submit(w, &ctxs[6]);
+    ck_assert_int_eq(seen.nrefused, 6);
+    ck_assert_ptr_eq(seen.refused[5], &ctxs[6]);
+    work_counts(w, &queued, &running);
+    ck_assert_int_eq(queued, 0);
+    ck_assert_int_eq(running, 0);
+    work_free(w);
+}
+END_TEST
+
+Suite *work_suite(void)
+{
+    Suite *s = suite_create("work");
+    TCase *tc = tcase_create("core");
+    pthread_mutex_init(&seen.mu, NULL);
+    pthread_cond_init(&seen.cv, NULL);
+    tcase_add_test(tc, test_one_worker_runs_in_arrival_order);
+    tcase_add_test(tc, test_many_workers_run_each_once);
+    tcase_add_test(tc, test_stop_refuses_what_waits_and_lets_what_runs_finish);
+    suite_add_tcase(s, tc);
+    return s;
+}
