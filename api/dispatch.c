@@ -419,18 +419,23 @@ static void dispatch_on_worker(struct http_ctx *ctx)
     loop_resume(ctx->connection);
 }
 
-/* A request the workers stopped before any took it (the end of the drain). */
-static void dispatch_refuse_work(struct http_ctx *ctx)
+/* A request no worker took: it waited as long as one may wait for a pool connection, and is
+ * answered as that wait is (503); or the workers stopped (the end of the drain). */
+static void dispatch_refuse_work(struct http_ctx *ctx, int stopping)
 {
-    ctx->close_after = 1;
-    http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down",
-                 "The server is stopping; retry on a new connection.");
+    if (stopping) {
+        ctx->close_after = 1;
+        http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down",
+                     "The server is stopping; retry on a new connection.");
+    } else {
+        http_store_error(ctx, SD_ERR_UNAVAILABLE);
+    }
     loop_resume(ctx->connection);
 }
 
-struct work_pool *dispatch_workers(int nthreads)
+struct work_pool *dispatch_workers(int nthreads, int max_wait_ms)
 {
-    return work_start(nthreads, dispatch_on_worker, dispatch_refuse_work);
+    return work_start(nthreads, max_wait_ms, dispatch_on_worker, dispatch_refuse_work);
 }
 
 /* Hands a request that runs on the pool to a worker; 0 when it runs here (on the loop's

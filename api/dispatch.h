@@ -16,8 +16,9 @@ void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
                    enum MHD_RequestTerminationCode toe);
 
 /* The workers that run the requests on the pool (api/work.h), as dispatch_access hands them
- * over when app->work is set; NULL when they cannot start. */
-struct work_pool *dispatch_workers(int nthreads);
+ * over when app->work is set; a request waits for one at most max_wait_ms. NULL when they
+ * cannot start. */
+struct work_pool *dispatch_workers(int nthreads, int max_wait_ms);
 
 /* libmicrohttpd is about to answer the head arriving in this thread itself: answer with a
  * problem document instead (from its logger, server.c). */

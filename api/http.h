@@ -85,8 +85,9 @@ struct http_ctx {
         const char *not_found; /* a literal */
         char *scope;           /* malloc'd */
     } read;
-    /* the next request waiting for a worker (api/work.c) */
+    /* the next request waiting for a worker (api/work.c), and when this one stops waiting */
     struct http_ctx *work_next;
+    struct timespec work_deadline;
     struct http_answer_header headers[HTTP_MAX_HEADERS];
     int nheaders;
     size_t header_used;

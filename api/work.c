@@ -1,20 +1,58 @@
 #include "work.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "http.h"
 
 struct work_pool {
     pthread_mutex_t mu;
-    pthread_cond_t ready;
+    pthread_cond_t ready;         /* a request queued, or the stop */
+    pthread_cond_t queued;        /* the queue was empty and is not (the reaper's) */
     struct http_ctx *head, *tail; /* (mu) linked by work_next, oldest first */
-    int queued, running;          /* (mu) */
+    int nqueued, running;         /* (mu) */
     int stopping;                 /* (mu) */
-    work_fn run, refuse;
-    int nthreads;
-    pthread_t *threads;
+    long max_wait_ms;
+    work_fn run;
+    work_refuse_fn refuse;
+    int nthreads, reaping;
+    pthread_t *threads, reaper;
 };
+
+static struct timespec work_after(long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+static int work_passed(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > deadline->tv_sec ||
+           (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* (mu) The oldest request, out of the queue. */
+static struct http_ctx *work_pop(struct work_pool *w)
+{
+    struct http_ctx *ctx = w->head;
+    w->head = ctx->work_next;
+    if (!w->head)
+        w->tail = NULL;
+    w->nqueued--;
+    ctx->work_next = NULL;
+    return ctx;
+}
 
 static void *work_main(void *arg)
 {
@@ -23,16 +61,11 @@ static void *work_main(void *arg)
     for (;;) {
         while (!w->head && !w->stopping)
             pthread_cond_wait(&w->ready, &w->mu);
-        struct http_ctx *ctx = w->head;
-        if (!ctx)
-            break; /* stopping, and nothing left */
-        w->head = ctx->work_next;
         if (!w->head)
-            w->tail = NULL;
-        w->queued--;
+            break; /* stopping, and nothing left */
+        struct http_ctx *ctx = work_pop(w);
         w->running++;
         pthread_mutex_unlock(&w->mu);
-        ctx->work_next = NULL;
         w->run(ctx);
         pthread_mutex_lock(&w->mu);
         w->running--;
@@ -41,22 +74,62 @@ static void *work_main(void *arg)
     return NULL;
 }
 
-struct work_pool *work_start(int nthreads, work_fn run, work_fn refuse)
+/* Refuses the requests that waited longer than max_wait_ms. They wait in arrival order with
+ * the same bound, so the oldest is always the next to expire. */
+static void *work_reap(void *arg)
+{
+    struct work_pool *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->stopping) {
+        if (!w->head) {
+            pthread_cond_wait(&w->queued, &w->mu);
+            continue;
+        }
+        struct timespec deadline = w->head->work_deadline;
+        if (!work_passed(&deadline) &&
+            pthread_cond_timedwait(&w->queued, &w->mu, &deadline) != ETIMEDOUT)
+            continue; /* (taken meanwhile, maybe: look again) */
+        struct http_ctx *expired = NULL, **at = &expired;
+        while (w->head && work_passed(&w->head->work_deadline)) {
+            *at = work_pop(w);
+            at = &(*at)->work_next;
+        }
+        pthread_mutex_unlock(&w->mu);
+        while (expired) {
+            struct http_ctx *next = expired->work_next;
+            expired->work_next = NULL;
+            w->refuse(expired, 0);
+            expired = next;
+        }
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+struct work_pool *work_start(int nthreads, int max_wait_ms, work_fn run, work_refuse_fn refuse)
 {
     struct work_pool *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->threads = calloc((size_t)(nthreads > 0 ? nthreads : 1), sizeof *w->threads);
+    w->max_wait_ms = max_wait_ms > 0 ? max_wait_ms : 1;
     w->run = run;
     w->refuse = refuse;
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->ready, NULL);
-    for (int i = 0; w->threads && i < nthreads; i++) {
+    pthread_cond_init(&w->queued, &monotonic);
+    pthread_condattr_destroy(&monotonic);
+    w->reaping = pthread_create(&w->reaper, NULL, work_reap, w) == 0;
+    for (int i = 0; w->reaping && w->threads && i < nthreads; i++) {
         if (pthread_create(&w->threads[i], NULL, work_main, w) != 0)
             break;
         w->nthreads++;
     }
-    if (w->nthreads == nthreads && nthreads > 0)
+    if (w->reaping && w->nthreads == nthreads && nthreads > 0)
         return w;
     work_stop(w);
     work_free(w);
@@ -66,20 +139,23 @@ struct work_pool *work_start(int nthreads, work_fn run, work_fn refuse)
 void work_submit(struct work_pool *w, struct http_ctx *ctx)
 {
     ctx->work_next = NULL;
+    ctx->work_deadline = work_after(w->max_wait_ms);
     pthread_mutex_lock(&w->mu);
     int stopping = w->stopping;
     if (!stopping) {
-        if (w->tail)
+        if (w->tail) {
             w->tail->work_next = ctx;
-        else
+        } else {
             w->head = ctx;
+            pthread_cond_signal(&w->queued);
+        }
         w->tail = ctx;
-        w->queued++;
+        w->nqueued++;
         pthread_cond_signal(&w->ready);
     }
     pthread_mutex_unlock(&w->mu);
     if (stopping)
-        w->refuse(ctx);
+        w->refuse(ctx, 1);
 }
 
 void work_stop(struct work_pool *w)
@@ -89,20 +165,24 @@ void work_stop(struct work_pool *w)
     pthread_mutex_lock(&w->mu);
     struct http_ctx *waiting = w->head;
     w->head = w->tail = NULL;
-    w->queued = 0;
+    w->nqueued = 0;
     w->stopping = 1;
     pthread_cond_broadcast(&w->ready);
+    pthread_cond_broadcast(&w->queued);
     pthread_mutex_unlock(&w->mu);
     while (waiting) {
         struct http_ctx *next = waiting->work_next;
         waiting->work_next = NULL;
-        w->refuse(waiting);
+        w->refuse(waiting, 1);
         waiting = next;
     }
     /* what runs finishes, its connection resumed, before the caller stops the loops */
     for (int i = 0; i < w->nthreads; i++)
         pthread_join(w->threads[i], NULL);
     w->nthreads = 0;
+    if (w->reaping)
+        pthread_join(w->reaper, NULL);
+    w->reaping = 0;
 }
 
 void work_free(struct work_pool *w)
@@ -110,6 +190,7 @@ void work_free(struct work_pool *w)
     if (!w)
         return;
     pthread_cond_destroy(&w->ready);
+    pthread_cond_destroy(&w->queued);
     pthread_mutex_destroy(&w->mu);
     free(w->threads);
     free(w);
@@ -118,7 +199,7 @@ void work_free(struct work_pool *w)
 void work_counts(struct work_pool *w, int *queued, int *running)
 {
     pthread_mutex_lock(&w->mu);
-    *queued = w->queued;
+    *queued = w->nqueued;
     *running = w->running;
     pthread_mutex_unlock(&w->mu);
 }

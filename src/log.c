@@ -2,6 +2,7 @@
 
 #include "utf8.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -74,10 +75,16 @@ void log_batch_begin(void)
 
 void log_batch_flush(void)
 {
-    if (batch.n == 0)
-        return;
-    ssize_t w = write(STDERR_FILENO, batch.buf, batch.n);
-    (void)w; /* nowhere to say it */
+    /* (a short write, as to a non-blocking descriptor, goes on with the rest; on an error the
+     * lines are dropped: there is nowhere to say so) */
+    for (size_t done = 0; done < batch.n;) {
+        ssize_t w = write(STDERR_FILENO, batch.buf + done, batch.n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        done += (size_t)w;
+    }
     batch.n = 0;
 }
 

@@ -157,40 +157,62 @@ check "the request that held the connection completes with 200" [ "$(cat /tmp/re
 wait $lock_pid
 
 echo "# a request waiting in PostgreSQL holds no other connection of its HTTP thread"
-# (a server with one HTTP thread: a product update waits on a lock, on a worker of the pool;
-# the thread's other connections are still served at once. Run on the thread, the update held
-# them all until the lock went.)
+# (a server with one HTTP thread and one worker: a product update waits on a lock, on the
+# worker; the thread's other connections are still served at once. Run on the thread, the update
+# held them all until the lock went. Then a request waits for the busy worker; told to stop, the
+# server still serves both, as it does every request that came before the signal.)
 port1=$(free_port)
-SELLERDESK_PORT=$port1 SELLERDESK_HTTP_THREADS=1 "$BIN" serve >/tmp/res-one.$$ 2>&1 &
+SELLERDESK_PORT=$port1 SELLERDESK_HTTP_THREADS=1 SELLERDESK_DB_POOL_SIZE=2 \
+    SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=4000 "$BIN" serve >/tmp/res-one.$$ 2>&1 &
 one_pid=$!
 wait_http "http://127.0.0.1:$port1/healthz" 30 >/dev/null
 one="http://127.0.0.1:$port1"
 status_of "$one/v1/me" "${auth[@]}" >/dev/null # (the account now in this process's cache)
-hold_lock 2
+hold_lock 3
 curl -s -o /dev/null -w '%{http_code}' -X PATCH "$one/v1/products/$created" "${auth[@]}" \
     -H 'Content-Type: application/json' -d '{"stock":2}' >/tmp/res-w.$$ &
 held=$!
-sleep 0.3
+lock_waits() {
+    psql "$DATABASE_URL" -qAt -c "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+}
+waited=0
+for _ in $(seq 1 40); do
+    [ "$(lock_waits)" -ge 1 ] && { waited=1; break; }
+    sleep 0.05
+done
+check "the update waits on the lock in PostgreSQL" [ $waited = 1 ]
 t0=$(date +%s%N)
 code=$(status_of "$one/healthz")
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-check "while an update waits on a lock, its thread answers /healthz at once ($code in $ms ms)" \
+check "meanwhile its thread answers /healthz at once ($code in $ms ms)" \
     [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
 t0=$(date +%s%N)
 code=$(status_of "$one/v1/me" "${auth[@]}")
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "... and /v1/me ($code in $ms ms)" [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
-read -r waiting running <<<"$(curl -s "$one/metrics" | awk '/^sellerdesk_http_workers/ {printf "%s ", $2}')"
-check "the metrics show the update running on a worker (waiting $waiting, running $running)" \
+workers() { curl -s "$one/metrics" | awk '/^sellerdesk_http_workers/ {printf "%s ", $2}'; }
+read -r waiting running <<<"$(workers)"
+check "the metrics show the update running on the worker (waiting $waiting, running $running)" \
     [ "$running" = 1 ] && [ "$waiting" = 0 ]
-wait $held
-check "the update that waited completes with 200" [ "$(cat /tmp/res-w.$$)" = 200 ]
-wait $lock_pid
+status_of "$one/v1/notification-settings" "${auth[@]}" >/tmp/res-q.$$ &
+queued=$!
+for _ in $(seq 1 40); do
+    read -r waiting running <<<"$(workers)"
+    [ "$waiting" = 1 ] && break
+    sleep 0.05
+done
+check "a second request waits for the busy worker (waiting $waiting)" [ "$waiting" = 1 ]
 kill -TERM $one_pid
+wait $queued
+check "told to stop, the server still serves the request that waited for the worker ($(cat /tmp/res-q.$$))" \
+    [ "$(cat /tmp/res-q.$$)" = 200 ]
+wait $held
+check "the update that waited completes with 200 ($(cat /tmp/res-w.$$))" [ "$(cat /tmp/res-w.$$)" = 200 ]
 wait $one_pid
 rc=$?
 check "that server exits 0 (exit $rc)" [ $rc = 0 ]
-rm -f /tmp/res-w.$$ /tmp/res-one.$$
+wait $lock_pid
+rm -f /tmp/res-w.$$ /tmp/res-q.$$ /tmp/res-one.$$
 
 echo "# the statement pipe: connections ended under it, a client that leaves while its read waits"
 # (a product read goes by the pipe; PostgreSQL ends the pipe's connections as an operator would,
@@ -307,8 +329,9 @@ wait $pid
 rc=$?
 check "the server exits 0 after draining (exit $rc)" [ $rc = 0 ]
 check "the server no longer accepts connections" [ "$(status_of "$small/healthz")" = 000 ]
-lines_whole() { # every line of the log is one JSON document
-    jq -c . /tmp/res-server.$$ >/dev/null 2>&1
+lines_whole() { # every line of the log is one JSON object, alone on its line
+    [ -s /tmp/res-server.$$ ] &&
+        ! jq -R 'try (fromjson | type == "object") catch false' /tmp/res-server.$$ | grep -qvx true
 }
 check "every line the server wrote is whole JSON" lines_whole
 each_once() {

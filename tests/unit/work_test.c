@@ -15,6 +15,7 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct http_ctx *ran[JOBS + 8], *refused[JOBS + 8];
+    int stopping[JOBS + 8];
     int nran, nrefused;
     int off_caller; /* every run on a thread other than the test's */
     pthread_t caller;
@@ -48,9 +49,10 @@ static void job_run(struct http_ctx *ctx)
     pthread_mutex_unlock(&seen.mu);
 }
 
-static void job_refuse(struct http_ctx *ctx)
+static void job_refuse(struct http_ctx *ctx, int stopping)
 {
     pthread_mutex_lock(&seen.mu);
+    seen.stopping[seen.nrefused] = stopping;
     seen.refused[seen.nrefused++] = ctx;
     pthread_cond_broadcast(&seen.cv);
     pthread_mutex_unlock(&seen.mu);
@@ -70,12 +72,27 @@ static int wait_for(int *counter, int n)
     return got;
 }
 
+static void release_hold(void)
+{
+    pthread_mutex_lock(&seen.mu);
+    seen.hold = 0;
+    pthread_cond_broadcast(&seen.cv);
+    pthread_mutex_unlock(&seen.mu);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
 static struct http_ctx ctxs[JOBS + 8];
 
 START_TEST(test_one_worker_runs_in_arrival_order)
 {
     seen_reset();
-    struct work_pool *w = work_start(1, job_run, job_refuse);
+    struct work_pool *w = work_start(1, 60000, job_run, job_refuse);
     ck_assert_ptr_nonnull(w);
     for (int i = 0; i < JOBS; i++)
         work_submit(w, &ctxs[i]);
@@ -92,7 +109,7 @@ END_TEST
 START_TEST(test_many_workers_run_each_once)
 {
     seen_reset();
-    struct work_pool *w = work_start(4, job_run, job_refuse);
+    struct work_pool *w = work_start(4, 60000, job_run, job_refuse);
     ck_assert_ptr_nonnull(w);
     for (int i = 0; i < JOBS; i++)
         work_submit(w, &ctxs[i]);
@@ -117,7 +134,7 @@ START_TEST(test_stop_refuses_what_waits_and_lets_what_runs_finish)
 {
     seen_reset();
     seen.hold = 1;
-    struct work_pool *w = work_start(1, job_run, job_refuse);
+    struct work_pool *w = work_start(1, 60000, job_run, job_refuse);
     ck_assert_ptr_nonnull(w);
     work_submit(w, &ctxs[0]);
     ck_assert_int_eq(wait_for(&seen.holding, 1), 1);
@@ -131,13 +148,12 @@ START_TEST(test_stop_refuses_what_waits_and_lets_what_runs_finish)
     pthread_t t;
     ck_assert_int_eq(pthread_create(&t, NULL, stopper, w), 0);
     ck_assert_int_eq(wait_for(&seen.nrefused, 5), 5);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 5; i++) {
         ck_assert_ptr_eq(seen.refused[i], &ctxs[i + 1]);
+        ck_assert_int_eq(seen.stopping[i], 1);
+    }
     ck_assert_int_eq(seen.nran, 0);
-    pthread_mutex_lock(&seen.mu);
-    seen.hold = 0;
-    pthread_cond_broadcast(&seen.cv);
-    pthread_mutex_unlock(&seen.mu);
+    release_hold();
     pthread_join(t, NULL);
     ck_assert_int_eq(seen.nran, 1);
     ck_assert_ptr_eq(seen.ran[0], &ctxs[0]);
@@ -152,6 +168,40 @@ START_TEST(test_stop_refuses_what_waits_and_lets_what_runs_finish)
 }
 END_TEST
 
+START_TEST(test_a_request_waits_for_a_worker_at_most_the_bound)
+{
+    seen_reset();
+    seen.hold = 1;
+    struct work_pool *w = work_start(1, 200, job_run, job_refuse);
+    ck_assert_ptr_nonnull(w);
+    work_submit(w, &ctxs[0]);
+    ck_assert_int_eq(wait_for(&seen.holding, 1), 1);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    work_submit(w, &ctxs[1]);
+    work_submit(w, &ctxs[2]);
+    /* both refused (not stopping) once they have waited 200 ms, in arrival order, while the
+     * only worker is still held */
+    ck_assert_int_eq(wait_for(&seen.nrefused, 2), 2);
+    long ms = ms_since(&t0);
+    ck_assert_msg(ms >= 190 && ms < 2000, "refused after %ld ms, not about 200", ms);
+    ck_assert_ptr_eq(seen.refused[0], &ctxs[1]);
+    ck_assert_ptr_eq(seen.refused[1], &ctxs[2]);
+    ck_assert_int_eq(seen.stopping[0], 0);
+    ck_assert_int_eq(seen.stopping[1], 0);
+    ck_assert_int_eq(seen.nran, 0);
+    /* one queued after the worker is free again runs, long before its bound */
+    release_hold();
+    ck_assert_int_eq(wait_for(&seen.nran, 1), 1);
+    work_submit(w, &ctxs[3]);
+    ck_assert_int_eq(wait_for(&seen.nran, 2), 2);
+    ck_assert_ptr_eq(seen.ran[1], &ctxs[3]);
+    ck_assert_int_eq(seen.nrefused, 2);
+    work_stop(w);
+    work_free(w);
+}
+END_TEST
+
 Suite *work_suite(void)
 {
     Suite *s = suite_create("work");
@@ -161,6 +211,7 @@ Suite *work_suite(void)
     tcase_add_test(tc, test_one_worker_runs_in_arrival_order);
     tcase_add_test(tc, test_many_workers_run_each_once);
     tcase_add_test(tc, test_stop_refuses_what_waits_and_lets_what_runs_finish);
+    tcase_add_test(tc, test_a_request_waits_for_a_worker_at_most_the_bound);
     suite_add_tcase(s, tc);
     return s;
 }
