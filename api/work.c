@@ -54,6 +54,17 @@ static struct http_ctx *work_pop(struct work_pool *w)
     return ctx;
 }
 
+/* Refuses a list of requests taken out of the queue (outside mu: each resumes a connection). */
+static void work_refuse_all(struct work_pool *w, struct http_ctx *list, int stopping)
+{
+    while (list) {
+        struct http_ctx *next = list->work_next;
+        list->work_next = NULL;
+        w->refuse(list, stopping);
+        list = next;
+    }
+}
+
 static void *work_main(void *arg)
 {
     struct work_pool *w = arg;
@@ -95,12 +106,7 @@ static void *work_reap(void *arg)
             at = &(*at)->work_next;
         }
         pthread_mutex_unlock(&w->mu);
-        while (expired) {
-            struct http_ctx *next = expired->work_next;
-            expired->work_next = NULL;
-            w->refuse(expired, 0);
-            expired = next;
-        }
+        work_refuse_all(w, expired, 0);
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
@@ -170,12 +176,7 @@ void work_stop(struct work_pool *w)
     pthread_cond_broadcast(&w->ready);
     pthread_cond_broadcast(&w->queued);
     pthread_mutex_unlock(&w->mu);
-    while (waiting) {
-        struct http_ctx *next = waiting->work_next;
-        waiting->work_next = NULL;
-        w->refuse(waiting, 1);
-        waiting = next;
-    }
+    work_refuse_all(w, waiting, 1);
     /* what runs finishes, its connection resumed, before the caller stops the loops */
     for (int i = 0; i < w->nthreads; i++)
         pthread_join(w->threads[i], NULL);

@@ -61,13 +61,22 @@ kill $stream_pid 2>/dev/null
 wait $stream_pid 2>/dev/null
 rm -f /tmp/res-body.$$ /tmp/res-stream.$$
 
+# another server with the settings given (NAME=value ...), its log in LOG: its pid in
+# served_pid, its port in served_port, its base URL in served_url
+serve_another() { # LOG NAME=value...
+    local log=$1
+    shift
+    served_port=$(free_port)
+    env SELLERDESK_PORT="$served_port" "$@" "$BIN" serve >"$log" 2>&1 &
+    served_pid=$!
+    served_url="http://127.0.0.1:$served_port"
+    wait_http "$served_url/healthz" 30 >/dev/null
+}
+
 echo "# a second server with one pooled connection and a 2 s idle timeout"
-port=$(free_port)
-SELLERDESK_PORT=$port SELLERDESK_DB_POOL_SIZE=1 SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=300 \
-    SELLERDESK_CONNECTION_TIMEOUT=2 "$BIN" serve >/tmp/res-server.$$ 2>&1 &
-pid=$!
-wait_http "http://127.0.0.1:$port/healthz" 30 >/dev/null
-small="http://127.0.0.1:$port"
+serve_another /tmp/res-server.$$ SELLERDESK_DB_POOL_SIZE=1 SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=300 \
+    SELLERDESK_CONNECTION_TIMEOUT=2
+pid=$served_pid port=$served_port small=$served_url
 
 echo "# the HTTP threads carry equal shares of the connections"
 # (one acceptor gives each new connection to the thread serving the fewest: each thread's reads
@@ -161,12 +170,9 @@ echo "# a request waiting in PostgreSQL holds no other connection of its HTTP th
 # worker; the thread's other connections are still served at once. Run on the thread, the update
 # held them all until the lock went. Then a request waits for the busy worker; told to stop, the
 # server still serves both, as it does every request that came before the signal.)
-port1=$(free_port)
-SELLERDESK_PORT=$port1 SELLERDESK_HTTP_THREADS=1 SELLERDESK_DB_POOL_SIZE=2 \
-    SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=4000 "$BIN" serve >/tmp/res-one.$$ 2>&1 &
-one_pid=$!
-wait_http "http://127.0.0.1:$port1/healthz" 30 >/dev/null
-one="http://127.0.0.1:$port1"
+serve_another /tmp/res-one.$$ SELLERDESK_HTTP_THREADS=1 SELLERDESK_DB_POOL_SIZE=2 \
+    SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=4000
+one_pid=$served_pid one=$served_url
 status_of "$one/v1/me" "${auth[@]}" >/dev/null # (the account now in this process's cache)
 hold_lock 3
 curl -s -o /dev/null -w '%{http_code}' -X PATCH "$one/v1/products/$created" "${auth[@]}" \

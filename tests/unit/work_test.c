@@ -89,14 +89,21 @@ static long ms_since(const struct timespec *t0)
 
 static struct http_ctx ctxs[JOBS + 8];
 
-START_TEST(test_one_worker_runs_in_arrival_order)
+/* Runs JOBS requests on nthreads workers and waits until all have run. */
+static struct work_pool *run_all(int nthreads)
 {
     seen_reset();
-    struct work_pool *w = work_start(1, 60000, job_run, job_refuse);
+    struct work_pool *w = work_start(nthreads, 60000, job_run, job_refuse);
     ck_assert_ptr_nonnull(w);
     for (int i = 0; i < JOBS; i++)
         work_submit(w, &ctxs[i]);
     ck_assert_int_eq(wait_for(&seen.nran, JOBS), JOBS);
+    return w;
+}
+
+START_TEST(test_one_worker_runs_in_arrival_order)
+{
+    struct work_pool *w = run_all(1);
     for (int i = 0; i < JOBS; i++)
         ck_assert_ptr_eq(seen.ran[i], &ctxs[i]);
     ck_assert_int_eq(seen.off_caller, 1);
@@ -108,12 +115,7 @@ END_TEST
 
 START_TEST(test_many_workers_run_each_once)
 {
-    seen_reset();
-    struct work_pool *w = work_start(4, 60000, job_run, job_refuse);
-    ck_assert_ptr_nonnull(w);
-    for (int i = 0; i < JOBS; i++)
-        work_submit(w, &ctxs[i]);
-    ck_assert_int_eq(wait_for(&seen.nran, JOBS), JOBS);
+    struct work_pool *w = run_all(4);
     work_stop(w);
     work_free(w);
     int count[JOBS] = {0};
@@ -130,14 +132,21 @@ static void *stopper(void *arg)
     return NULL;
 }
 
-START_TEST(test_stop_refuses_what_waits_and_lets_what_runs_finish)
+/* One worker, held by the first request until release_hold; requests wait at most max_wait_ms. */
+static struct work_pool *one_held(int max_wait_ms)
 {
     seen_reset();
     seen.hold = 1;
-    struct work_pool *w = work_start(1, 60000, job_run, job_refuse);
+    struct work_pool *w = work_start(1, max_wait_ms, job_run, job_refuse);
     ck_assert_ptr_nonnull(w);
     work_submit(w, &ctxs[0]);
     ck_assert_int_eq(wait_for(&seen.holding, 1), 1);
+    return w;
+}
+
+START_TEST(test_stop_refuses_what_waits_and_lets_what_runs_finish)
+{
+    struct work_pool *w = one_held(60000);
     for (int i = 1; i <= 5; i++)
         work_submit(w, &ctxs[i]);
     int queued = -1, running = -1;
@@ -170,12 +179,7 @@ END_TEST
 
 START_TEST(test_a_request_waits_for_a_worker_at_most_the_bound)
 {
-    seen_reset();
-    seen.hold = 1;
-    struct work_pool *w = work_start(1, 200, job_run, job_refuse);
-    ck_assert_ptr_nonnull(w);
-    work_submit(w, &ctxs[0]);
-    ck_assert_int_eq(wait_for(&seen.holding, 1), 1);
+    struct work_pool *w = one_held(200);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     work_submit(w, &ctxs[1]);
