@@ -428,6 +428,8 @@ static void dispatch_refuse_work(struct http_ctx *ctx, int stopping)
         http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down",
                      "The server is stopping; retry on a new connection.");
     } else {
+        log_warn("no worker free within %d ms: %s %s answered 503",
+                 ctx->app->cfg.db_acquire_timeout_ms, ctx->method, routes_label(ctx->route_index));
         http_store_error(ctx, SD_ERR_UNAVAILABLE);
     }
     loop_resume(ctx->connection);

@@ -143,16 +143,21 @@ HANDLER(ops_metrics)
                  "sellerdesk_http_thread_connections{thread=\"most\"} %d\n",
                  fewest, most);
         int queued = 0, running = 0;
+        unsigned long long expired = 0;
         if (a->work)
-            work_counts(a->work, &queued, &running);
+            work_counts(a->work, &queued, &running, &expired);
         used = strlen(extra);
         snprintf(extra + used, sizeof extra - used,
                  "# HELP sellerdesk_http_workers Requests that run on the pool: waiting for a "
                  "worker, and running on one.\n"
                  "# TYPE sellerdesk_http_workers gauge\n"
                  "sellerdesk_http_workers{state=\"waiting\"} %d\n"
-                 "sellerdesk_http_workers{state=\"running\"} %d\n",
-                 queued, running);
+                 "sellerdesk_http_workers{state=\"running\"} %d\n"
+                 "# HELP sellerdesk_http_workers_timeouts_total Requests that waited for a worker "
+                 "as long as one may wait for a pool connection (answered 503).\n"
+                 "# TYPE sellerdesk_http_workers_timeouts_total counter\n"
+                 "sellerdesk_http_workers_timeouts_total %llu\n",
+                 queued, running, expired);
         uint64_t counts[LOOP_WORK_BUCKETS + 1], sum_us, cum = 0;
         const uint64_t *le = loop_work_bounds_us();
         loop_work(a->loops, counts, &sum_us);

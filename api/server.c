@@ -98,13 +98,13 @@ static void server_fit_connections(struct sd_config *cfg)
 
 /* The pool's connections less those kept for the HTTP threads, which take one now and then on
  * their own thread (an account or an API key their cache lacks, an API key's rate count, a
- * question search, the start of an event stream): one per thread, at most half the pool. With
- * every worker held by statements waiting on locks, a thread still finds its connection at once
- * rather than holding its other connections until the acquire timeout. */
+ * question search, the start of an event stream): one per thread, at most a quarter of the
+ * pool. With every worker held by statements waiting on locks, a thread still finds a
+ * connection at once rather than holding its other connections until the acquire timeout. */
 static int server_workers(const struct sd_config *cfg)
 {
     int kept =
-        cfg->http_threads < cfg->db_pool_size / 2 ? cfg->http_threads : cfg->db_pool_size / 2;
+        cfg->http_threads < cfg->db_pool_size / 4 ? cfg->http_threads : cfg->db_pool_size / 4;
     return cfg->db_pool_size - kept > 1 ? cfg->db_pool_size - kept : 1;
 }
 

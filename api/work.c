@@ -13,6 +13,7 @@ struct work_pool {
     pthread_cond_t queued;        /* the queue was empty and is not (the reaper's) */
     struct http_ctx *head, *tail; /* (mu) linked by work_next, oldest first */
     int nqueued, running;         /* (mu) */
+    unsigned long long expired;   /* (mu) refused for waiting too long */
     int stopping;                 /* (mu) */
     long max_wait_ms;
     work_fn run;
@@ -104,6 +105,7 @@ static void *work_reap(void *arg)
         while (w->head && work_passed(&w->head->work_deadline)) {
             *at = work_pop(w);
             at = &(*at)->work_next;
+            w->expired++;
         }
         pthread_mutex_unlock(&w->mu);
         work_refuse_all(w, expired, 0);
@@ -145,8 +147,9 @@ struct work_pool *work_start(int nthreads, int max_wait_ms, work_fn run, work_re
 void work_submit(struct work_pool *w, struct http_ctx *ctx)
 {
     ctx->work_next = NULL;
-    ctx->work_deadline = work_after(w->max_wait_ms);
     pthread_mutex_lock(&w->mu);
+    /* (taken under mu: the queue stays in deadline order, which the reaper relies on) */
+    ctx->work_deadline = work_after(w->max_wait_ms);
     int stopping = w->stopping;
     if (!stopping) {
         if (w->tail) {
@@ -197,10 +200,11 @@ void work_free(struct work_pool *w)
     free(w);
 }
 
-void work_counts(struct work_pool *w, int *queued, int *running)
+void work_counts(struct work_pool *w, int *queued, int *running, unsigned long long *expired)
 {
     pthread_mutex_lock(&w->mu);
     *queued = w->nqueued;
     *running = w->running;
+    *expired = w->expired;
     pthread_mutex_unlock(&w->mu);
 }

@@ -29,7 +29,8 @@ void work_submit(struct work_pool *w, struct http_ctx *ctx);
 void work_stop(struct work_pool *w);
 /* Frees it, after work_stop, once no loop can hand it a request any more. NULL is ignored. */
 void work_free(struct work_pool *w);
-/* Requests waiting for a worker, and requests running on one (for the metrics). */
-void work_counts(struct work_pool *w, int *queued, int *running);
+/* Requests waiting for a worker, requests running on one, and requests refused so far for
+ * waiting too long (for the metrics). */
+void work_counts(struct work_pool *w, int *queued, int *running, unsigned long long *expired);
 
 #endif

@@ -197,13 +197,13 @@ code=$(status_of "$one/v1/me" "${auth[@]}")
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "... and /v1/me ($code in $ms ms)" [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
 workers() { curl -s "$one/metrics" | awk '/^sellerdesk_http_workers/ {printf "%s ", $2}'; }
-read -r waiting running <<<"$(workers)"
+read -r waiting running _ <<<"$(workers)"
 check "the metrics show the update running on the worker (waiting $waiting, running $running)" \
     [ "$running" = 1 ] && [ "$waiting" = 0 ]
 status_of "$one/v1/notification-settings" "${auth[@]}" >/tmp/res-q.$$ &
 queued=$!
 for _ in $(seq 1 40); do
-    read -r waiting running <<<"$(workers)"
+    read -r waiting running _ <<<"$(workers)"
     [ "$waiting" = 1 ] && break
     sleep 0.05
 done
@@ -337,7 +337,7 @@ check "the server exits 0 after draining (exit $rc)" [ $rc = 0 ]
 check "the server no longer accepts connections" [ "$(status_of "$small/healthz")" = 000 ]
 lines_whole() { # every line of the log is one JSON object, alone on its line
     [ -s /tmp/res-server.$$ ] &&
-        ! jq -R 'try (fromjson | type == "object") catch false' /tmp/res-server.$$ | grep -qvx true
+        [ "$(jq -R 'try (fromjson | type == "object") catch false' /tmp/res-server.$$ | grep -cvx true)" = 0 ]
 }
 check "every line the server wrote is whole JSON" lines_whole
 each_once() {
