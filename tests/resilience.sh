@@ -170,7 +170,7 @@ echo "# a request waiting in PostgreSQL holds no other connection of its HTTP th
 # worker; the thread's other connections are still served at once. Run on the thread, the update
 # held them all until the lock went. Then a request waits for the busy worker; told to stop, the
 # server still serves both, as it does every request that came before the signal.)
-serve_another /tmp/res-one.$$ SELLERDESK_HTTP_THREADS=1 SELLERDESK_DB_POOL_SIZE=2 \
+serve_another /tmp/res-one.$$ SELLERDESK_HTTP_THREADS=1 SELLERDESK_DB_POOL_SIZE=1 \
     SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=4000
 one_pid=$served_pid one=$served_url
 status_of "$one/v1/me" "${auth[@]}" >/dev/null # (the account now in this process's cache)
