@@ -96,16 +96,18 @@ static void server_fit_connections(struct sd_config *cfg)
     }
 }
 
-/* The pool's connections less those kept for the HTTP threads, which take one now and then on
- * their own thread (an account or an API key their cache lacks, an API key's rate count, a
- * question search, the start of an event stream): one per thread, at most a quarter of the
- * pool. With every worker held by statements waiting on locks, a thread still finds a
- * connection at once rather than holding its other connections until the acquire timeout. */
+/* SELLERDESK_HTTP_WORKERS, at most the pool's connections less those kept for the HTTP
+ * threads, which take one now and then on their own thread (an account or an API key their
+ * cache lacks, an API key's rate count, a question search, the start of an event stream): one
+ * per thread, at most a quarter of the pool. With every worker held by statements waiting on
+ * locks, a thread still finds a connection at once rather than holding its other connections
+ * until the acquire timeout. */
 static int server_workers(const struct sd_config *cfg)
 {
     int kept =
         cfg->http_threads < cfg->db_pool_size / 4 ? cfg->http_threads : cfg->db_pool_size / 4;
-    return cfg->db_pool_size - kept > 1 ? cfg->db_pool_size - kept : 1;
+    int most = cfg->db_pool_size - kept > 1 ? cfg->db_pool_size - kept : 1;
+    return cfg->http_workers < most ? cfg->http_workers : most;
 }
 
 static void server_wait_for_drain(struct sd_app *app)
@@ -178,12 +180,14 @@ int server_run(struct sd_app *app)
         /* (each loop its own daemon, without a listening socket of its own: loop.h) */
         options[10] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
         /* (the workers first: a loop may hand a request over as soon as it serves) */
-        app->work = dispatch_workers(server_workers(cfg), cfg->db_acquire_timeout_ms);
+        int nworkers = server_workers(cfg);
+        app->work = dispatch_workers(nworkers, cfg->db_acquire_timeout_ms);
         if (!app->work) {
             log_error("cannot start the worker threads");
             conn_stop();
             return -1;
         }
+        log_info("%d workers run the requests on the pool", nworkers);
         loops = loop_start(app, &addr, options + 1);
     } else {
         d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |

@@ -44,6 +44,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_MAX_BODY_BYTES", K_SIZE, OFF(max_body_bytes), 1024, 64LL << 20},
     {"SELLERDESK_CONNECTION_TIMEOUT", K_INT, OFF(connection_timeout_s), 1, 3600},
     {"SELLERDESK_HTTP_THREADS", K_INT, OFF(http_threads), 0, 256},
+    {"SELLERDESK_HTTP_WORKERS", K_INT, OFF(http_workers), 0, 500},
     {"SELLERDESK_MAX_CONNECTIONS", K_INT, OFF(max_connections), 16, 1000000},
     {"SELLERDESK_MAX_CONNECTIONS_PER_CLIENT", K_INT, OFF(max_connections_per_client), 1, 1000000},
     {"SELLERDESK_REQUEST_HEAD_TIMEOUT", K_INT, OFF(request_head_timeout_s), 1, 3600},
@@ -135,6 +136,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->max_body_bytes = 1 << 20;
     cfg->connection_timeout_s = 30;
     cfg->http_threads = 0; /* by the CPUs and the pipe: config_validate */
+    cfg->http_workers = 0; /* by the CPUs: config_validate */
     cfg->max_connections = 4096;
     cfg->max_connections_per_client = 256;
     cfg->request_head_timeout_s = 10;
@@ -500,6 +502,14 @@ int config_validate(struct sd_config *cfg, int need_jwt, char *err, size_t errle
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         cpus = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus; /* (each has its PostgreSQL connection) */
         cfg->http_threads = cfg->db_pipe_conns > 0 ? (int)(2 * cpus) : 16;
+    }
+    /* Workers run the writes: more of them at once than two per CPU made PostgreSQL slower on
+     * two CPUs (12 wrote 7-25 % fewer chat messages a second than 4: bench/README.md, the eighth
+     * step). The pool bounds them further (api/server.c). */
+    if (cfg->http_workers == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        cpus = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus;
+        cfg->http_workers = (int)(2 * cpus);
     }
     if (config_split_domains(cfg, err, errlen) != 0 || config_split_names(cfg, err, errlen) != 0 ||
         config_moderation(cfg, err, errlen) != 0)

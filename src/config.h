@@ -30,6 +30,7 @@ struct sd_config {
     int connection_timeout_s;
     int db_pipe_conns; /* each HTTP thread's statement pipe's connections (db_pipe.h); 0: no pipe */
     int http_threads;  /* HTTP threads (api/loop.h); 0 until validated: 2 per CPU with the pipe */
+    int http_workers;  /* threads running the pool's requests (api/work.h); 0 until validated */
     int max_connections;            /* open at once, in all */
     int max_connections_per_client; /* per client IP address */
     int request_head_timeout_s;     /* a request head arrives within this of the connection

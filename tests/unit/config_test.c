@@ -18,7 +18,8 @@ static const char *vars[] = {"DATABASE_URL",
                              "SELLERDESK_ACCESS_TOKEN_TTL",
                              "SELLERDESK_REFRESH_TOKEN_TTL",
                              "SELLERDESK_DISPUTE_SELLER_HOURS",
-                             "SELLERDESK_DISPUTE_OPEN_DAYS"};
+                             "SELLERDESK_DISPUTE_OPEN_DAYS",
+                             "SELLERDESK_HTTP_WORKERS"};
 
 static void clear_env(void)
 {
@@ -81,6 +82,31 @@ START_TEST(valid_environment)
     /* the cursor key falls back to the token secret */
     ck_assert_str_eq(cfg.cursor_secret, SECRET);
     config_free(&cfg);
+}
+END_TEST
+
+/* The workers default to two per CPU (at most 16), as the HTTP threads with the pipe; a value
+ * set is kept, and one out of range is refused by name. */
+START_TEST(workers_two_per_cpu_unless_set)
+{
+    struct sd_config cfg;
+    char err[256] = "";
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cpus = cpus < 1 ? 1 : cpus > 8 ? 8 : cpus;
+    clear_env();
+    setenv("SELLERDESK_JWT_SECRET", SECRET, 1);
+    ck_assert_msg(load(&cfg, err, sizeof err) == 0, "unexpected error: %s", err);
+    ck_assert_int_eq(cfg.http_workers, 2 * cpus);
+    config_free(&cfg);
+    setenv("SELLERDESK_HTTP_WORKERS", "7", 1);
+    ck_assert_msg(load(&cfg, err, sizeof err) == 0, "unexpected error: %s", err);
+    ck_assert_int_eq(cfg.http_workers, 7);
+    config_free(&cfg);
+    setenv("SELLERDESK_HTTP_WORKERS", "501", 1);
+    ck_assert_int_eq(load(&cfg, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "SELLERDESK_HTTP_WORKERS") != NULL, "not named: %s", err);
+    config_free(&cfg);
+    unsetenv("SELLERDESK_HTTP_WORKERS");
 }
 END_TEST
 
@@ -230,6 +256,7 @@ Suite *config_suite(void)
     tcase_add_test(tc, defaults_need_a_secret);
     tcase_add_test(tc, short_secret_refused);
     tcase_add_test(tc, valid_environment);
+    tcase_add_test(tc, workers_two_per_cpu_unless_set);
     tcase_add_test(tc, bad_values_named_in_the_message);
     tcase_add_test(tc, refresh_must_outlive_access);
     tcase_add_test(tc, durations_in_their_unit_or_with_one);
