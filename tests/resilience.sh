@@ -12,6 +12,13 @@ ok() { pass=$((pass + 1)); echo "ok - $*"; }
 not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 status_of() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+# status_of, and how long it took: the status in code, the milliseconds in ms
+timed_status() {
+    local t0
+    t0=$(date +%s%N)
+    code=$(status_of "$@")
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
 json() { curl -s -H 'Content-Type: application/json' "$@"; }
 
 # a seller with a token on the main server
@@ -150,15 +157,11 @@ hold_lock 2
 status_of "$small/v1/products?limit=1" "${auth[@]}" >/tmp/res-a.$$ &
 slow=$!
 sleep 0.3
-t0=$(date +%s%N)
-code=$(status_of "$small/v1/products?limit=1" "${auth[@]}")
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+timed_status "$small/v1/products?limit=1" "${auth[@]}"
 check "pool exhausted: the next request gets 503, not a hang (got $code in $ms ms)" \
     [ "$code" = 503 ] && [ "$ms" -lt 1500 ]
 # (the feed goes by the statement pipe, which holds its own connections)
-t0=$(date +%s%N)
-code=$(status_of "$small/v1/notifications" "${auth[@]}")
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+timed_status "$small/v1/notifications" "${auth[@]}"
 check "pool exhausted: a read by the statement pipe is still answered 200 ($code in $ms ms)" \
     [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
 wait $slow
@@ -187,14 +190,10 @@ for _ in $(seq 1 40); do
     sleep 0.05
 done
 check "the update waits on the lock in PostgreSQL" [ $waited = 1 ]
-t0=$(date +%s%N)
-code=$(status_of "$one/healthz")
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+timed_status "$one/healthz"
 check "meanwhile its thread answers /healthz at once ($code in $ms ms)" \
     [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
-t0=$(date +%s%N)
-code=$(status_of "$one/v1/me" "${auth[@]}")
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+timed_status "$one/v1/me" "${auth[@]}"
 check "... and /v1/me ($code in $ms ms)" [ "$code" = 200 ] && [ "$ms" -lt 1000 ]
 workers() { curl -s "$one/metrics" | awk '/^sellerdesk_http_workers/ {printf "%s ", $2}'; }
 read -r waiting running _ <<<"$(workers)"
