@@ -207,7 +207,10 @@ int apikey_authenticate(struct http_ctx *ctx)
     const char *secret = NULL;
     int64_t client_id;
     struct api_key_record rec;
-    if (apikey_credentials(ctx, &secret, &client_id) != 0 || apikey_lookup(ctx, secret, &rec) != 0)
+    if (apikey_credentials(ctx, &secret, &client_id) != 0)
+        return U_CALLBACK_COMPLETE;
+    /* every request of a key costs a statement on the pool (its rate count): on a worker */
+    if (http_to_worker(ctx) || apikey_lookup(ctx, secret, &rec) != 0)
         return U_CALLBACK_COMPLETE;
     if (client_id && client_id != rec.id) {
         apikey_refuse(ctx, "invalid_api_key", "The API key is not valid.");

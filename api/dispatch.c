@@ -27,6 +27,7 @@
 #include "../src/event_hub.h"
 #include "../src/log.h"
 #include "answer.h"
+#include "api_key_auth.h"
 #include "conn.h"
 #include "events.h"
 #include "handlers.h"
@@ -309,6 +310,16 @@ static void dispatch_check_head(struct http_ctx *ctx, const char *url, const cha
 #define DISPATCH_DRAIN_MAX 65536
 
 /* Stage 2: the head is complete and no body byte has been read. */
+/* Whether code run here for this request may not wait for a pool connection but hand the
+ * request to a worker instead (http_to_worker): on a loop's thread with workers, but for a
+ * stream, whose connection stays with its thread. A loop's thread waiting for the pool holds
+ * every other connection it serves (an account its cache lacks, an API key's rate count, a
+ * question search, the check of an empty chat page). */
+static int dispatch_may_defer(const struct http_ctx *ctx)
+{
+    return ctx->app->work && !routes_streams(ctx->route_index);
+}
+
 static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, const char *method,
                                      const char *version)
 {
@@ -344,8 +355,13 @@ static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, cons
     }
     int64_t body = ctx->content_length > 0 ? ctx->content_length : 0;
     if (!ctx->answered && body > 0 && routes_authenticated(ctx->route_index)) {
-        /* before the body: an unauthenticated upload costs its head only */
+        /* before the body: an unauthenticated upload costs its head only. A token's signature
+         * is checked here, but an account the cache lacks is read after the body, on a
+         * worker, rather than by this thread waiting for the pool; an API key is checked
+         * here in full (its secret is all there is to check). */
+        ctx->defer_pool = dispatch_may_defer(ctx) && !apikey_presented(ctx);
         auth_authenticate(ctx->req, ctx->resp, ctx->app);
+        ctx->defer_pool = ctx->to_worker = 0;
         http_conn_release(ctx); /* not held while the body trickles in */
     }
     if (!ctx->answered && body > 0 && !(ctx->body = malloc((size_t)body + 1)))
@@ -399,11 +415,13 @@ static void dispatch_run(struct http_ctx *ctx)
     }
     if (routes_authenticated(i))
         auth_authenticate(ctx->req, ctx->resp, ctx->app);
+    if (ctx->to_worker)
+        return; /* (its account or API key is read on a worker) */
     if (!ctx->answered && ctx->body_len > 0 && !routes_takes_body(i))
         dispatch_refuse_body(ctx);
     if (!ctx->answered)
         routes_call(i, ctx->req, ctx->resp, ctx->app);
-    if (!ctx->answered && !ctx->read.suspended) {
+    if (!ctx->answered && !ctx->read.suspended && !ctx->to_worker) {
         log_error("%s %s returned without an answer", ctx->method, routes_label(i));
         http_problem(ctx, SD_ERR_INTERNAL, NULL,
                      "An unexpected error occurred; quote the request id when reporting it.");
@@ -440,17 +458,50 @@ struct work_pool *dispatch_workers(int nthreads, int max_wait_ms)
     return work_start(nthreads, max_wait_ms, dispatch_on_worker, dispatch_refuse_work);
 }
 
+static void dispatch_hand(struct http_ctx *ctx)
+{
+    /* suspended before it is queued: a worker may be done with it and resume it at once */
+    MHD_suspend_connection(ctx->connection);
+    work_submit(ctx->app->work, ctx);
+}
+
 /* Hands a request that runs on the pool to a worker; 0 when it runs here (on the loop's
  * thread: it asks PostgreSQL nothing or only by the pipe; or there are no workers). */
 static int dispatch_to_worker(struct http_ctx *ctx)
 {
-    struct work_pool *w = ctx->app->work;
-    if (!w || routes_on_loop(ctx->route_index))
+    if (!ctx->app->work || routes_on_loop(ctx->route_index))
         return 0;
-    /* suspended before it is queued: a worker may be done with it and resume it at once */
-    MHD_suspend_connection(ctx->connection);
-    work_submit(w, ctx);
+    dispatch_hand(ctx);
     return 1;
+}
+
+/* Runs fn for ctx on this (a loop's) thread, unless it would wait for the pool: then the
+ * request goes to a worker, to run again from its start there. 1 when it went. */
+static int dispatch_here_or_worker(struct http_ctx *ctx, void (*fn)(struct http_ctx *))
+{
+    ctx->defer_pool = dispatch_may_defer(ctx);
+    fn(ctx);
+    ctx->defer_pool = 0;
+    if (!ctx->to_worker)
+        return 0;
+    if (ctx->answered || ctx->read.suspended) /* (http_to_worker's callers return at once) */
+        log_error("%s %s handed to a worker after it answered", ctx->method,
+                  routes_label(ctx->route_index));
+    ctx->to_worker = 0;
+    dispatch_hand(ctx);
+    return 1;
+}
+
+/* The outcome of a read run on the pipe (http_read.c), once it has resumed the connection. */
+static void dispatch_read_done(struct http_ctx *ctx)
+{
+    PGresult *r = ctx->read.res;
+    ctx->read.res = NULL;
+    ctx->read.suspended = 0;
+    ctx->read.answer(ctx, r, ctx->read.err);
+    if (!ctx->answered && !ctx->to_worker)
+        http_problem(ctx, SD_ERR_INTERNAL, NULL,
+                     "An unexpected error occurred; quote the request id when reporting it.");
 }
 
 enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char *url,
@@ -483,18 +534,13 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
     conn_working(c);
     if (ctx->read.suspended) {
         /* called again once the pipe has resumed the connection: the statement's outcome is
-         * in (http_read.c) */
-        PGresult *r = ctx->read.res;
-        ctx->read.res = NULL;
-        ctx->read.suspended = 0;
-        ctx->read.answer(ctx, r, ctx->read.err);
-        if (!ctx->answered)
-            http_problem(ctx, SD_ERR_INTERNAL, NULL,
-                         "An unexpected error occurred; quote the request id when reporting it.");
+         * in (http_read.c); an answer that needs the pool as well (an empty page's check)
+         * makes the whole read again on a worker */
+        if (dispatch_here_or_worker(ctx, dispatch_read_done))
+            return MHD_YES;
     } else if (!ctx->answered) {
-        if (dispatch_to_worker(ctx))
+        if (dispatch_to_worker(ctx) || dispatch_here_or_worker(ctx, dispatch_run))
             return MHD_YES; /* answered once its worker has resumed the connection */
-        dispatch_run(ctx);
         if (ctx->read.suspended)
             return MHD_YES; /* answered when the statement's outcome comes */
     }

@@ -28,11 +28,21 @@ const char *http_header(struct http_ctx *ctx, const char *name)
     return MHD_lookup_connection_value(ctx->connection, MHD_HEADER_KIND, name);
 }
 
+int http_to_worker(struct http_ctx *ctx)
+{
+    if (!ctx->defer_pool)
+        return 0;
+    ctx->to_worker = 1;
+    return 1;
+}
+
 struct db_conn *http_conn(struct http_ctx *ctx)
 {
     sd_err e = SD_OK;
     if (ctx->conn)
         return ctx->conn;
+    if (http_to_worker(ctx))
+        return NULL;
     ctx->conn = db_acquire(ctx->app->pool, &e);
     if (!ctx->conn)
         http_store_error(ctx, e);

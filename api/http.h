@@ -85,6 +85,11 @@ struct http_ctx {
         const char *not_found; /* a literal */
         char *scope;           /* malloc'd */
     } read;
+    /* on an HTTP thread, a request that would wait for a pool connection is handed to a
+     * worker instead (defer_pool set by dispatch.c while it runs there); to_worker: it was,
+     * with nothing answered, and runs again from its start on the worker (http_to_worker) */
+    int defer_pool;
+    int to_worker;
     /* the next request waiting for a worker (api/work.c), and when this one stops waiting */
     struct http_ctx *work_next;
     struct timespec work_deadline;
@@ -106,8 +111,13 @@ const char *http_answer_header(const struct http_ctx *ctx, const char *name); /*
 void http_unset_header(struct http_ctx *ctx, const char *name);
 
 /* The request's database connection, acquired on first use and released when the request
- * ends. NULL means the answer (503) has been sent already. */
+ * ends. NULL means the answer (503) has been sent already, or the request is to run on a
+ * worker (http_to_worker): either way its handler returns at once. */
 struct db_conn *http_conn(struct http_ctx *ctx);
+/* 1 when the request runs on an HTTP thread that must not wait for the pool: it is marked to
+ * run again from its start on a worker, nothing answered (dispatch.c hands it over once its
+ * code returns). Only reads run on those threads, so running one again repeats no effect. */
+int http_to_worker(struct http_ctx *ctx);
 void http_conn_release(struct http_ctx *ctx);
 /* Ends the checks of a list's query: with errors gathered (stolen), answers 400
  * validation_failed and gives NULL; otherwise the request's connection (NULL: 503 sent). */

@@ -87,6 +87,7 @@ int http_read_page_with(struct http_ctx *ctx, const struct db_read *rd, int limi
                         const char *scope, http_read_fn answer)
 {
     ctx->read.limit = limit;
+    free(ctx->read.scope); /* (set already when the request runs again on a worker) */
     if (!(ctx->read.scope = strdup(scope)))
         return http_store_error(ctx, SD_ERR_INTERNAL);
     return http_read(ctx, rd, answer);

@@ -12,8 +12,10 @@
  * what body it takes: a JSON object (BODY: up to SELLERDESK_MAX_BODY_BYTES, or a small one on
  * a public route), a file (UPLOAD: SELLERDESK_MAX_UPLOAD_BYTES), or none (at most "{}"); whether
  * it runs on the HTTP thread that took it (LOOP: it asks PostgreSQL nothing, or only through
- * the statement pipe, or holds its connection open as a stream), not on a worker (api/work.h) */
-enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2, QUERY = 4, BODY = 8, LOOP = 16 };
+ * the statement pipe, or holds its connection open as a stream), not on a worker (api/work.h);
+ * a LOOP route's request that would wait for a pool connection goes to a worker then, but a
+ * STREAM's stays on its thread (its stream belongs to that thread's loop) */
+enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2, QUERY = 4, BODY = 8, LOOP = 16, STREAM = 32 };
 
 /* An unauthenticated body (the largest, register, is under 2 KiB) or one where none is taken. */
 #define ROUTES_SMALL_BODY_MAX 16384
@@ -98,7 +100,7 @@ static const struct route routes[] = {
     {"PATCH", "/v1/notification-settings", AUTHENTICATED | BODY, notification_settings_patch},
     {"POST", "/v1/broadcasts", AUTHENTICATED | BODY, broadcasts_create},
     {"GET", "/v1/events", AUTHENTICATED | QUERY, events_list},
-    {"GET", "/v1/events/stream", AUTHENTICATED | QUERY | LOOP, events_stream},
+    {"GET", "/v1/events/stream", AUTHENTICATED | QUERY | LOOP | STREAM, events_stream},
     {"POST", "/v1/chats", AUTHENTICATED | BODY, chats_create},
     {"GET", "/v1/chats", AUTHENTICATED | QUERY | LOOP, chats_list},
     {"GET", "/v1/chats/:id", AUTHENTICATED, chats_get},
@@ -258,6 +260,11 @@ int routes_authenticated(int i)
 int routes_on_loop(int i)
 {
     return i < 0 || i >= NROUTES || (routes[i].flags & LOOP);
+}
+
+int routes_streams(int i)
+{
+    return i >= 0 && i < NROUTES && (routes[i].flags & STREAM);
 }
 
 size_t routes_body_limit(int i, const struct sd_config *cfg, const char *content_type)

@@ -107,7 +107,7 @@ echo "# redelivery: the same id, pending again, attempts counted on"
 rd=$(json -X POST "$API/v1/webhook-deliveries/$d1/redeliver" -H "$AUTH")
 check "202 with the same delivery, pending" [ "$(jq -r '"\(.id) \(.status)"' <<<"$rd")" = "$d1 pending" ]
 check "delivered again: attempts 2" wait_state 10 "$wa" "$d1" "succeeded 2"
-check "the receiver saw $d1 twice, both signed" [ "$(grep "\"delivery\": \"$d1\"" "$LOG" | jq -r .valid | sort -u)" = true ] && [ "$(received "$d1")" = 2 ]
+check "the receiver saw $d1 twice, both signed" [ "$(grep "\"delivery\": \"$d1\"" "$LOG" | jq -r .valid | sort -u):$(received "$d1")" = true:2 ]
 
 echo "# ping"
 ping=$(json -X POST "$API/v1/webhooks/$wa/ping" -H "$AUTH")
@@ -120,7 +120,7 @@ check "its body: id null, type webhook.ping, data.webhook_id" [ "$(jq -c '[.body
 echo "# rotation: during the grace both signatures are sent, the new one first"
 rot=$(json "$API/v1/webhooks/$wa/rotate-secret" -H "$AUTH" -d '{"grace_seconds":3600}')
 SECRET2=$(jq -r .secret <<<"$rot")
-check "200 with a new generated secret and the grace's end" [ "${SECRET2:0:6}" = whsec_ ] && [ "$(jq -r '.previous_secret_expires_at != null' <<<"$rot")" = true ]
+check "200 with a new generated secret and the grace's end" [ "${SECRET2:0:6}:$(jq -r '.previous_secret_expires_at != null' <<<"$rot")" = whsec_:true ]
 control "{\"path\":\"/a\",\"secrets\":[\"$SECRET2\",\"$SECRET1\"]}"
 p3=$(new_posting); move "$p3" delivering
 d5=$(newest "$wa")
@@ -145,7 +145,7 @@ p4=$(new_posting); move "$p4" delivering
 dd=$(newest "$wd")
 check "disabled after the third failed attempt" until_true 20 bash -c "[ \"\$(curl -s -H '$AUTH' '$API/v1/webhooks/$wd' | jq -r .status)\" = disabled ]"
 wjs=$(json "$API/v1/webhooks/$wd" -H "$AUTH")
-check "with the reason and the time" [ "$(jq -r '.disabled_reason' <<<"$wjs")" = "disabled after 3 consecutive failed attempts; the last: HTTP 500" ] && [ "$(jq -r '.disabled_at != null' <<<"$wjs")" = true ]
+check "with the reason and the time" [ "$(jq -r '.disabled_reason' <<<"$wjs"):$(jq -r '.disabled_at != null' <<<"$wjs")" = "disabled after 3 consecutive failed attempts; the last: HTTP 500:true" ]
 check "its delivery is held pending (3 of 5 attempts)" [ "$(state_of "$wd" "$dd")" = "pending 3" ]
 move "$p4" delivered
 dd2=$(newest "$wd")
