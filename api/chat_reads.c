@@ -14,28 +14,41 @@
 #define MESSAGES_DEFAULT 50
 #define MESSAGES_MAX     100
 
+/* An empty page's total, read alone after it (a second statement on the same pipe). */
+static int chats_list_total_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
+{
+    int64_t total = 0;
+    int found = 0;
+    char *items = ctx->read.items;
+    ctx->read.items = NULL;
+    if (r)
+        e = db_i64_of(r, &total, &found);
+    if (e != SD_OK) {
+        free(items);
+        return http_store_error(ctx, e);
+    }
+    return http_page_with(ctx, items, ctx->read.has_more, ctx->read.last, ctx->read.scope,
+                          json_pack("{s:I}", "total_unread", (json_int_t)total));
+}
+
 static int chats_list_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
 {
     char *items = NULL;
     int has_more = 0, has_total = 0;
     int64_t last = 0, total = 0;
-    struct db_conn *conn;
+    struct db_read rd;
     if (r)
         e = db_page_of(r, ctx->read.limit, &items, &has_more, &last, &total, &has_total);
-    /* an empty page carries no total: read alone (a second round trip, only then) */
-    if (e == SD_OK && !has_total) {
-        const char *kind = ctx->read.id >= 0 ? chat_kinds[ctx->read.id] : NULL;
-        e = (conn = http_conn(ctx))
-                ? chat_store_total_unread(conn, ctx->user_id, ctx->role, kind, &total)
-                : SD_ERR_UNAVAILABLE;
-        if (!conn) {
-            free(items);
-            return U_CALLBACK_COMPLETE; /* (http_conn answered) */
-        }
-    }
     if (e != SD_OK) {
         free(items);
         return http_store_error(ctx, e);
+    }
+    /* an empty page carries no total: read alone (a second round trip, only then) */
+    if (!has_total) {
+        const char *kind = ctx->read.id >= 0 ? chat_kinds[ctx->read.id] : NULL;
+        chat_store_total_unread_read(&rd, ctx->user_id, ctx->role, kind);
+        http_read_keep(ctx, items, has_more, last);
+        return http_read(ctx, &rd, chats_list_total_answer);
     }
     return http_page_with(ctx, items, has_more, last, ctx->read.scope,
                           json_pack("{s:I}", "total_unread", (json_int_t)total));
@@ -129,28 +142,45 @@ static void messages_position(struct http_ctx *ctx, int64_t chat_id, int64_t *be
 
 /* Another person's chat is 404, and nothing of it is read: the page's statement returns rows
  * only for a viewer with a side in it, and only an empty page asks whether it is the
- * viewer's. */
+ * viewer's (a second statement on the same pipe). */
+static int chat_messages_refused(struct http_ctx *ctx, sd_err e, char *items)
+{
+    free(items);
+    if (e == SD_ERR_NOT_FOUND)
+        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
+    return http_store_error(ctx, e);
+}
+
+static int chat_messages_check_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
+{
+    int64_t one = 0;
+    int found = 0;
+    char *items = ctx->read.items;
+    ctx->read.items = NULL;
+    if (r)
+        e = db_i64_of(r, &one, &found);
+    if (e == SD_OK && !found)
+        e = SD_ERR_NOT_FOUND;
+    if (e != SD_OK)
+        return chat_messages_refused(ctx, e, items);
+    return http_page(ctx, items, ctx->read.has_more, ctx->read.last, ctx->read.scope);
+}
+
 static int chat_messages_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
 {
     char *items = NULL;
     int has_more = 0;
     int64_t last = 0;
-    struct db_conn *conn;
+    struct db_read rd;
     if (r)
         e = db_page_of(r, ctx->read.limit, &items, &has_more, &last, NULL, NULL);
-    if (e == SD_OK && strcmp(items, "[]") == 0) {
-        if (!(conn = http_conn(ctx))) {
-            free(items);
-            return U_CALLBACK_COMPLETE; /* (http_conn answered) */
-        }
-        e = chat_store_can_read(conn, ctx->read.id, ctx->user_id, ctx->role);
+    if (e != SD_OK)
+        return chat_messages_refused(ctx, e, items);
+    if (strcmp(items, "[]") == 0) {
+        chat_store_can_read_read(&rd, ctx->read.id, ctx->user_id, ctx->role);
+        http_read_keep(ctx, items, has_more, last);
+        return http_read(ctx, &rd, chat_messages_check_answer);
     }
-    if (e != SD_OK)
-        free(items);
-    if (e == SD_ERR_NOT_FOUND)
-        return http_problem(ctx, SD_ERR_NOT_FOUND, NULL, "No such chat.");
-    if (e != SD_OK)
-        return http_store_error(ctx, e);
     return http_page(ctx, items, has_more, last, ctx->read.scope);
 }
 

@@ -412,6 +412,7 @@ static void dispatch_run(struct http_ctx *ctx)
         ctx->authenticated = 0;
         json_decref(ctx->user);
         ctx->user = NULL;
+        ctx->user_id = ctx->api_key_id = 0; /* (logged: whoever this run finds, if anyone) */
     }
     if (routes_authenticated(i))
         auth_authenticate(ctx->req, ctx->resp, ctx->app);
@@ -484,10 +485,13 @@ static int dispatch_here_or_worker(struct http_ctx *ctx, void (*fn)(struct http_
     ctx->defer_pool = 0;
     if (!ctx->to_worker)
         return 0;
-    if (ctx->answered || ctx->read.suspended) /* (http_to_worker's callers return at once) */
-        log_error("%s %s handed to a worker after it answered", ctx->method,
-                  routes_label(ctx->route_index));
     ctx->to_worker = 0;
+    if (ctx->answered || ctx->read.suspended) {
+        /* (http_to_worker's callers return at once: cannot happen) kept here, as it is */
+        log_error("%s %s would go to a worker after it answered or read", ctx->method,
+                  routes_label(ctx->route_index));
+        return 0;
+    }
     dispatch_hand(ctx);
     return 1;
 }
@@ -499,7 +503,7 @@ static void dispatch_read_done(struct http_ctx *ctx)
     ctx->read.res = NULL;
     ctx->read.suspended = 0;
     ctx->read.answer(ctx, r, ctx->read.err);
-    if (!ctx->answered && !ctx->to_worker)
+    if (!ctx->answered && !ctx->to_worker && !ctx->read.suspended)
         http_problem(ctx, SD_ERR_INTERNAL, NULL,
                      "An unexpected error occurred; quote the request id when reporting it.");
 }
@@ -536,8 +540,8 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
         /* called again once the pipe has resumed the connection: the statement's outcome is
          * in (http_read.c); an answer that needs the pool as well (an empty page's check)
          * makes the whole read again on a worker */
-        if (dispatch_here_or_worker(ctx, dispatch_read_done))
-            return MHD_YES;
+        if (dispatch_here_or_worker(ctx, dispatch_read_done) || ctx->read.suspended)
+            return MHD_YES; /* (or its answer reads once more) */
     } else if (!ctx->answered) {
         if (dispatch_to_worker(ctx) || dispatch_here_or_worker(ctx, dispatch_run))
             return MHD_YES; /* answered once its worker has resumed the connection */
@@ -607,6 +611,7 @@ void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
      * connection, found it closed and ended the request without calling the handler again */
     PQclear(ctx->read.res);
     free(ctx->read.scope);
+    free(ctx->read.items);
     free(ctx->response.binary_body);
     atomic_fetch_sub(&ctx->app->inflight, 1);
     free(ctx);

@@ -84,6 +84,10 @@ struct http_ctx {
         int64_t id;
         const char *not_found; /* a literal */
         char *scope;           /* malloc'd */
+        /* a page kept while a second statement runs for its answer (http_read_keep) */
+        char *items; /* malloc'd */
+        int has_more;
+        int64_t last;
     } read;
     /* on an HTTP thread, a request that would wait for a pool connection is handed to a
      * worker instead (defer_pool set by dispatch.c while it runs there); to_worker: it was,
@@ -292,6 +296,9 @@ int http_read_page(struct http_ctx *ctx, const struct db_read *rd, int limit, co
 /* ... a page answered by answer, with limit and scope kept in ctx->read. */
 int http_read_page_with(struct http_ctx *ctx, const struct db_read *rd, int limit,
                         const char *scope, http_read_fn answer);
+/* Keeps a page (items taken) in ctx->read while an answer reads once more with http_read
+ * (its answer then takes ctx->read.items); freed with the request if it never answers. */
+void http_read_keep(struct http_ctx *ctx, char *items, int has_more, int64_t last);
 /* Reads on this thread go to p, the thread's own statement pipe (api/loop.c); NULL: on the
  * pool. */
 void http_read_use_pipe(struct db_pipe *p);

@@ -97,3 +97,11 @@ int http_read_page(struct http_ctx *ctx, const struct db_read *rd, int limit, co
 {
     return http_read_page_with(ctx, rd, limit, scope, http_read_page_answer);
 }
+
+void http_read_keep(struct http_ctx *ctx, char *items, int has_more, int64_t last)
+{
+    free(ctx->read.items);
+    ctx->read.items = items;
+    ctx->read.has_more = has_more;
+    ctx->read.last = last;
+}

@@ -160,12 +160,7 @@ static sd_err one_i64(struct db_conn *conn, const db_stmt *st, int n, const char
 {
     sd_err e = SD_OK;
     PGresult *r = db_exec(conn, st, n, p, &e);
-    if (!r)
-        return e;
-    *found = PQntuples(r) > 0;
-    *v = *found ? db_get_i64(r, 0, 0) : 0;
-    PQclear(r);
-    return SD_OK;
+    return r ? db_i64_of(r, v, found) : e;
 }
 
 /* Who the chat is between: fills buyer and seller from the context, or refuses. */
@@ -297,6 +292,15 @@ sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer
     return e != SD_OK ? e : found ? SD_OK : SD_ERR_NOT_FOUND;
 }
 
+void chat_store_can_read_read(struct db_read *rd, int64_t chat_id, int64_t viewer, auth_role role)
+{
+    rd->st = &chat_q_can_read;
+    rd->n = 3;
+    db_read_i64(rd, 0, chat_id);
+    db_read_i64(rd, 1, viewer);
+    rd->params[2] = auth_role_name(role);
+}
+
 void chat_store_list_read(struct db_read *rd, const struct chat_list_query *q)
 {
     rd->st = q->role == ROLE_SUPPORT ? &chat_q_list_support : &chat_q_list_user;
@@ -311,14 +315,13 @@ void chat_store_list_read(struct db_read *rd, const struct chat_list_query *q)
     db_read_i64(rd, 7, q->limit + 1);
 }
 
-sd_err chat_store_total_unread(struct db_conn *conn, int64_t viewer, auth_role role,
-                               const char *kind, int64_t *total)
+void chat_store_total_unread_read(struct db_read *rd, int64_t viewer, auth_role role,
+                                  const char *kind)
 {
-    char v[24];
-    int found = 0;
-    const char *p[] = {db_i64(v, viewer), kind};
-    return one_i64(conn, role == ROLE_SUPPORT ? &chat_q_total_support : &chat_q_total_user, 2, p,
-                   total, &found);
+    rd->st = role == ROLE_SUPPORT ? &chat_q_total_support : &chat_q_total_user;
+    rd->n = 2;
+    db_read_i64(rd, 0, viewer);
+    rd->params[1] = kind;
 }
 
 sd_err chat_store_unread_chats(struct db_conn *conn, int64_t viewer, auth_role role, json_t **out)

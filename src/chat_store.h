@@ -42,6 +42,8 @@ sd_err chat_store_get(struct db_conn *conn, int64_t chat_id, int64_t viewer, aut
 
 /* SD_OK when viewer may read the chat (the check of chat_store_get, without building it). */
 sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role);
+/* The same as a read (db_read_run or the pipe): a row when viewer may read the chat. */
+void chat_store_can_read_read(struct db_read *rd, int64_t chat_id, int64_t viewer, auth_role role);
 
 /* The kinds of chat, NULL-terminated, and a kind's index there (-1: not a kind). */
 extern const char *const chat_kinds[];
@@ -59,12 +61,13 @@ struct chat_list_query {
     int limit;
 };
 /* Most recent activity first: a DB_PAGE_EXTRA read of q->limit whose figure is the viewer's
- * unread messages; an empty page carries none (chat_store_total_unread reads it). The query's
+ * unread messages; an empty page carries none (chat_store_total_unread_read reads it). The query's
  * strings must outlive the read's submission. */
 void chat_store_list_read(struct db_read *rd, const struct chat_list_query *q);
-/* Unread messages over the viewer's chats (of one kind, or all). */
-sd_err chat_store_total_unread(struct db_conn *conn, int64_t viewer, auth_role role,
-                               const char *kind, int64_t *total);
+/* Unread messages over the viewer's chats (of one kind, or all: kind NULL, else a literal),
+ * as a read of one number (db_i64_of). */
+void chat_store_total_unread_read(struct db_read *rd, int64_t viewer, auth_role role,
+                                  const char *kind);
 /* {buyers, sellers, customer_service}: how many of the viewer's chats have unread messages. */
 /* The viewer's chats with unread messages by kind, as JSON text, over chat_sides where who
  * holds ($1 the viewer): for statements of other stores that answer it beside their own

@@ -416,6 +416,14 @@ sd_err db_text_of(PGresult *r, char **out)
     return e;
 }
 
+sd_err db_i64_of(PGresult *r, int64_t *v, int *found)
+{
+    *found = PQntuples(r) > 0;
+    *v = *found ? db_get_i64(r, 0, 0) : 0;
+    PQclear(r);
+    return SD_OK;
+}
+
 sd_err db_text_one(struct db_conn *c, const db_stmt *st, int n, const char *const *params,
                    char **out)
 {

@@ -141,6 +141,8 @@ PGresult *db_read_run(struct db_conn *conn, const struct db_read *rd, sd_err *er
  * 0 when the page came back empty (the caller reads the figure another way); both may be NULL
  * for a plain DB_PAGE. */
 sd_err db_text_of(PGresult *r, char **out);
+/* The first column of the first row as a number, and whether there was a row. */
+sd_err db_i64_of(PGresult *r, int64_t *v, int *found);
 sd_err db_page_of(PGresult *r, int limit, char **items, int *has_more, int64_t *last_id,
                   int64_t *extra, int *has_extra);
 /* The error a failed statement stands for: SQLSTATE state (NULL: libpq's own error) on a
