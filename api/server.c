@@ -99,9 +99,9 @@ static void server_fit_connections(struct sd_config *cfg)
 /* SELLERDESK_HTTP_WORKERS, at most the pool's connections less those kept for the HTTP
  * threads, which take one on their own thread in two cases only (an event stream's start, its
  * authentication included; an API key on the head of a request with a body; their other pool
- * uses go to a worker, dispatch.c): one per thread, at most a quarter of the pool. With every worker held by
- * statements waiting on locks, a thread still finds a connection at once rather than holding
- * its other connections until the acquire timeout. */
+ * uses go to a worker, dispatch.c): one per thread, at most a quarter of the pool. With every
+ * worker held by statements waiting on locks, a thread still finds a connection at once
+ * rather than holding its other connections until the acquire timeout. */
 static int server_workers(const struct sd_config *cfg)
 {
     int kept =
