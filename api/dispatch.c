@@ -309,17 +309,17 @@ static void dispatch_check_head(struct http_ctx *ctx, const char *url, const cha
  * larger one is not read: the connection is closed after the answer. */
 #define DISPATCH_DRAIN_MAX 65536
 
-/* Stage 2: the head is complete and no body byte has been read. */
 /* Whether code run here for this request may not wait for a pool connection but hand the
  * request to a worker instead (http_to_worker): on a loop's thread with workers, but for a
  * stream, whose connection stays with its thread. A loop's thread waiting for the pool holds
  * every other connection it serves (an account its cache lacks, an API key's rate count, a
- * question search, the check of an empty chat page). */
+ * question search). */
 static int dispatch_may_defer(const struct http_ctx *ctx)
 {
     return ctx->app->work && !routes_streams(ctx->route_index);
 }
 
+/* Stage 2: the head is complete and no body byte has been read. */
 static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, const char *method,
                                      const char *version)
 {
@@ -487,7 +487,8 @@ static int dispatch_here_or_worker(struct http_ctx *ctx, void (*fn)(struct http_
         return 0;
     ctx->to_worker = 0;
     if (ctx->answered || ctx->read.suspended) {
-        /* (http_to_worker's callers return at once: cannot happen) kept here, as it is */
+        /* (http_to_worker's callers return at once, so this cannot happen; if it did,
+         * handing over would answer twice or race the pipe's resume) */
         log_error("%s %s would go to a worker after it answered or read", ctx->method,
                   routes_label(ctx->route_index));
         return 0;
@@ -538,10 +539,10 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
     conn_working(c);
     if (ctx->read.suspended) {
         /* called again once the pipe has resumed the connection: the statement's outcome is
-         * in (http_read.c); an answer that needs the pool as well (an empty page's check)
-         * makes the whole read again on a worker */
+         * in (http_read.c). Its answer may read once more (an empty chat page's second
+         * statement), or, needing the pool, send the whole read again to a worker. */
         if (dispatch_here_or_worker(ctx, dispatch_read_done) || ctx->read.suspended)
-            return MHD_YES; /* (or its answer reads once more) */
+            return MHD_YES;
     } else if (!ctx->answered) {
         if (dispatch_to_worker(ctx) || dispatch_here_or_worker(ctx, dispatch_run))
             return MHD_YES; /* answered once its worker has resumed the connection */

@@ -282,16 +282,6 @@ int chat_kind_index(const char *kind)
     return -1;
 }
 
-sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role)
-{
-    char c[24], v[24];
-    int64_t one = 0;
-    int found = 0;
-    const char *p[] = {db_i64(c, chat_id), db_i64(v, viewer), auth_role_name(role)};
-    sd_err e = one_i64(conn, &chat_q_can_read, 3, p, &one, &found);
-    return e != SD_OK ? e : found ? SD_OK : SD_ERR_NOT_FOUND;
-}
-
 void chat_store_can_read_read(struct db_read *rd, int64_t chat_id, int64_t viewer, auth_role role)
 {
     rd->st = &chat_q_can_read;

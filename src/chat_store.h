@@ -40,9 +40,8 @@ sd_err chat_store_start(struct db_conn *conn, int64_t actor, auth_role role,
 sd_err chat_store_get(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role,
                       json_t **out);
 
-/* SD_OK when viewer may read the chat (the check of chat_store_get, without building it). */
-sd_err chat_store_can_read(struct db_conn *conn, int64_t chat_id, int64_t viewer, auth_role role);
-/* The same as a read (db_read_run or the pipe): a row when viewer may read the chat. */
+/* A read (db_read_run or the pipe) of one row when viewer may read the chat, none when not:
+ * the check of chat_store_get, without building it. */
 void chat_store_can_read_read(struct db_read *rd, int64_t chat_id, int64_t viewer, auth_role role);
 
 /* The kinds of chat, NULL-terminated, and a kind's index there (-1: not a kind). */
@@ -98,7 +97,7 @@ sd_err chat_store_lock(struct db_conn *conn, int64_t chat_id, int64_t viewer, au
 /* Messages of a chat: newest first below `before`, or oldest first above `after` (when
  * after > 0), a DB_PAGE read of limit. Rows come only for a viewer with a side in the chat:
  * an empty page is an empty page of the viewer's chat or not the viewer's chat
- * (chat_store_can_read tells). */
+ * (chat_store_can_read_read tells). */
 void chat_store_messages_read(struct db_read *rd, int64_t chat_id, int64_t viewer, auth_role role,
                               int64_t before, int64_t after, int limit);
 

@@ -176,10 +176,12 @@ echo "# a request waiting in PostgreSQL holds no other connection of its HTTP th
 # held them all until the lock went. Then a request waits for the busy worker; told to stop, the
 # server still serves both, as it does every request that came before the signal.)
 serve_another /tmp/res-one.$$ SELLERDESK_HTTP_THREADS=1 SELLERDESK_DB_POOL_SIZE=1 \
-    SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=4000
+    SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=6000
 one_pid=$served_pid one=$served_url
 status_of "$one/v1/me" "${auth[@]}" >/dev/null # (the account now in this process's cache)
 fresh=$(account fresh) # (an account this process has not read yet)
+outsider=(-H "Authorization: Bearer $(account outsider)") # (in no chat; read once here)
+status_of "$one/v1/me" "${outsider[@]}" >/dev/null
 workers() { curl -s "$one/metrics" | awk '/^sellerdesk_http_workers/ {printf "%s ", $2}'; }
 wait_waiting() { # N: until N requests wait for the worker (2 s at most)
     for _ in $(seq 1 40); do
@@ -218,6 +220,14 @@ check "a read whose account the process lacks waits for the worker (waiting $wai
     [ "$waiting" = 1 ]
 timed_status "$one/healthz"
 check "meanwhile the thread still answers /healthz at once ($code in $ms ms)" within 200 1000
+# (an empty page of a chat's messages, what polling for new ones gets, asks a second statement
+# whether the chat is the caller's: it goes by the pipe too, not to the busy worker)
+timed_status "$one/v1/chats/$chat/messages?after=9000000000000" "${auth[@]}"
+check "an empty page of the seller's chat is 200 at once ($code in $ms ms)" within 200 1000
+timed_status "$one/v1/chats/$chat/messages?after=9000000000000" "${outsider[@]}"
+check "the same page of another's chat is 404 at once ($code in $ms ms)" within 404 1000
+read -r waiting running _ <<<"$(workers)"
+check "neither waited for the worker (waiting $waiting)" [ "$waiting" = 1 ]
 status_of "$one/v1/notification-settings" "${auth[@]}" >/tmp/res-q.$$ &
 queued=$!
 wait_waiting 2
