@@ -17,13 +17,10 @@
 /* An empty page's total, read alone after it (a second statement on the same pipe). */
 static int chats_list_total_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
 {
-    int64_t total = 0;
-    int found = 0;
-    char *items = ctx->read.items;
-    ctx->read.items = NULL;
-    if (r)
-        e = db_i64_of(r, &total, &found);
-    if (e != SD_OK) {
+    int64_t total;
+    int found;
+    char *items;
+    if ((e = http_read_kept(ctx, r, e, &items, &total, &found)) != SD_OK) {
         free(items);
         return http_store_error(ctx, e);
     }
@@ -153,12 +150,10 @@ static int chat_messages_refused(struct http_ctx *ctx, sd_err e, char *items)
 
 static int chat_messages_check_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
 {
-    int64_t one = 0;
-    int found = 0;
-    char *items = ctx->read.items;
-    ctx->read.items = NULL;
-    if (r)
-        e = db_i64_of(r, &one, &found);
+    int64_t one;
+    int found;
+    char *items;
+    e = http_read_kept(ctx, r, e, &items, &one, &found);
     if (e == SD_OK && !found)
         e = SD_ERR_NOT_FOUND;
     if (e != SD_OK)

@@ -299,6 +299,10 @@ int http_read_page_with(struct http_ctx *ctx, const struct db_read *rd, int limi
 /* Keeps a page (items taken) in ctx->read while an answer reads once more with http_read
  * (its answer then takes ctx->read.items); freed with the request if it never answers. */
 void http_read_keep(struct http_ctx *ctx, char *items, int has_more, int64_t last);
+/* In that answer: the kept page (taken) and the second statement's number (db_i64_of), or its
+ * error e. */
+sd_err http_read_kept(struct http_ctx *ctx, PGresult *r, sd_err e, char **items, int64_t *v,
+                      int *found);
 /* Reads on this thread go to p, the thread's own statement pipe (api/loop.c); NULL: on the
  * pool. */
 void http_read_use_pipe(struct db_pipe *p);

@@ -105,3 +105,13 @@ void http_read_keep(struct http_ctx *ctx, char *items, int has_more, int64_t las
     ctx->read.has_more = has_more;
     ctx->read.last = last;
 }
+
+sd_err http_read_kept(struct http_ctx *ctx, PGresult *r, sd_err e, char **items, int64_t *v,
+                      int *found)
+{
+    *items = ctx->read.items;
+    ctx->read.items = NULL;
+    *v = 0;
+    *found = 0;
+    return r ? db_i64_of(r, v, found) : e;
+}
