@@ -422,6 +422,8 @@ static void dispatch_run(struct http_ctx *ctx)
         dispatch_refuse_body(ctx);
     if (!ctx->answered)
         routes_call(i, ctx->req, ctx->resp, ctx->app);
+    if (http_read_sent_home(0))
+        return; /* ctx is its loop's now (http_read) */
     if (!ctx->answered && !ctx->read.suspended && !ctx->to_worker) {
         log_error("%s %s returned without an answer", ctx->method, routes_label(i));
         http_problem(ctx, SD_ERR_INTERNAL, NULL,
@@ -434,6 +436,8 @@ static void dispatch_run(struct http_ctx *ctx)
 static void dispatch_on_worker(struct http_ctx *ctx)
 {
     dispatch_run(ctx);
+    if (http_read_sent_home(1))
+        return; /* its read's answer resumes it, on its loop */
     http_conn_release(ctx);
     loop_resume(ctx->connection);
 }
@@ -461,6 +465,7 @@ struct work_pool *dispatch_workers(int nthreads, int max_wait_ms)
 
 static void dispatch_hand(struct http_ctx *ctx)
 {
+    ctx->home_pipe = http_read_thread_pipe();
     /* suspended before it is queued: a worker may be done with it and resume it at once */
     MHD_suspend_connection(ctx->connection);
     work_submit(ctx->app->work, ctx);

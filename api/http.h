@@ -94,6 +94,8 @@ struct http_ctx {
      * with nothing answered, and runs again from its start on the worker (http_to_worker) */
     int defer_pool;
     int to_worker;
+    /* the pipe of the loop that handed it to a worker: its reads go there (http_read) */
+    struct db_pipe *home_pipe;
     /* the next request waiting for a worker (api/work.c), and when this one stops waiting */
     struct http_ctx *work_next;
     struct timespec work_deadline;
@@ -306,6 +308,11 @@ sd_err http_read_kept(struct http_ctx *ctx, PGresult *r, sd_err e, char **items,
 /* Reads on this thread go to p, the thread's own statement pipe (api/loop.c); NULL: on the
  * pool. */
 void http_read_use_pipe(struct db_pipe *p);
+/* This thread's pipe (NULL on a worker or without the pipe). */
+struct db_pipe *http_read_thread_pipe(void);
+/* On a worker: 1 when the request it ran went on to its loop's pipe (http_read), which will
+ * answer it: the worker must not touch it again. clear: reset for the next request. */
+int http_read_sent_home(int clear);
 /* Answers 400 with errors (and returns 0) when it holds any; frees it either way. */
 int http_query_valid(struct http_ctx *ctx, json_t *errors);
 

@@ -8,13 +8,29 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "loop.h"
 
 /* The pipe of the HTTP thread running this (api/loop.c); NULL: reads on the pool. */
 static _Thread_local struct db_pipe *thread_pipe;
+/* On a worker: the request it runs has gone to its loop's pipe (http_read_sent_home). */
+static _Thread_local int sent_home;
 
 void http_read_use_pipe(struct db_pipe *p)
 {
     thread_pipe = p;
+}
+
+struct db_pipe *http_read_thread_pipe(void)
+{
+    return thread_pipe;
+}
+
+int http_read_sent_home(int clear)
+{
+    int v = sent_home;
+    if (clear)
+        sent_home = 0;
+    return v;
 }
 
 /* On the request's thread, in its pipe's turn (or in db_pipe_submit when the statement was
@@ -24,14 +40,29 @@ static void http_read_done(void *arg, PGresult *res, sd_err e)
     struct http_ctx *ctx = arg;
     ctx->read.res = res;
     ctx->read.err = e;
-    /* the last touch of ctx here: once resumed, the request's thread answers and may free it */
-    MHD_resume_connection(ctx->connection);
+    /* the last touch of ctx here: once resumed, the request's thread answers and may free it.
+     * (On a worker, when the pipe refused the statement at once, its loop is woken too.) */
+    if (thread_pipe)
+        MHD_resume_connection(ctx->connection);
+    else
+        loop_resume(ctx->connection);
 }
 
 int http_read(struct http_ctx *ctx, const struct db_read *rd, http_read_fn answer)
 {
     struct db_pipe *pipe = thread_pipe;
     ctx->read.answer = answer;
+    if (!pipe && ctx->home_pipe) {
+        /* on a worker (the account or the key's count needed the pool): the statement goes to
+         * the pipe of the loop the request came from, suspended already by its hand-over. Its
+         * answer resumes it there, and that loop may answer and free ctx at once: this is the
+         * last touch of ctx on the worker (dispatch.c asks http_read_sent_home). */
+        http_conn_release(ctx);
+        ctx->read.suspended = 1;
+        sent_home = 1;
+        db_pipe_submit(ctx->home_pipe, rd, http_read_done, ctx);
+        return U_CALLBACK_COMPLETE;
+    }
     if (!pipe) {
         struct db_conn *conn = http_conn(ctx);
         sd_err e = SD_OK;
