@@ -316,7 +316,9 @@ static void dispatch_check_head(struct http_ctx *ctx, const char *url, const cha
  * question search). */
 static int dispatch_may_defer(const struct http_ctx *ctx)
 {
-    return ctx->app->work && !routes_streams(ctx->route_index);
+    /* (not twice: a read sent back to its loop's pipe by a worker whose answer wanted the pool
+     * would go round for ever) */
+    return ctx->app->work && !routes_streams(ctx->route_index) && !ctx->home_pipe;
 }
 
 /* Stage 2: the head is complete and no body byte has been read. */
@@ -465,7 +467,6 @@ struct work_pool *dispatch_workers(int nthreads, int max_wait_ms)
 
 static void dispatch_hand(struct http_ctx *ctx)
 {
-    ctx->home_pipe = http_read_thread_pipe();
     /* suspended before it is queued: a worker may be done with it and resume it at once */
     MHD_suspend_connection(ctx->connection);
     work_submit(ctx->app->work, ctx);
@@ -498,6 +499,9 @@ static int dispatch_here_or_worker(struct http_ctx *ctx, void (*fn)(struct http_
                   routes_label(ctx->route_index));
         return 0;
     }
+    /* its read goes on to this loop's pipe from the worker (http_read): a read, so never a
+     * write's, whose statements must share the pool connection of its transaction */
+    ctx->home_pipe = http_read_thread_pipe();
     dispatch_hand(ctx);
     return 1;
 }

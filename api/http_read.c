@@ -52,11 +52,13 @@ int http_read(struct http_ctx *ctx, const struct db_read *rd, http_read_fn answe
 {
     struct db_pipe *pipe = thread_pipe;
     ctx->read.answer = answer;
-    if (!pipe && ctx->home_pipe) {
+    if (!pipe && ctx->home_pipe && !atomic_load(&ctx->app->draining)) {
         /* on a worker (the account or the key's count needed the pool): the statement goes to
          * the pipe of the loop the request came from, suspended already by its hand-over. Its
          * answer resumes it there, and that loop may answer and free ctx at once: this is the
-         * last touch of ctx on the worker (dispatch.c asks http_read_sent_home). */
+         * last touch of ctx on the worker (dispatch.c asks http_read_sent_home). (Not once the
+         * server drains: the pipes stop as soon as the workers have, which would answer it
+         * 503; on the pool it is answered before the worker ends.) */
         http_conn_release(ctx);
         ctx->read.suspended = 1;
         sent_home = 1;

@@ -224,7 +224,8 @@ int server_run(struct sd_app *app)
     if (loops) {
         /* requests still waiting for a worker, and reads still on a pipe, are answered 503
          * now: libmicrohttpd does not stop with a connection suspended, and their requests must
-         * end first (a request running on a worker finishes) */
+         * end first (a request running on a worker finishes: while the server drains, a worker
+         * runs its read on the pool, not on a pipe, http_read.c) */
         work_stop(app->work); /* (returns when the requests running on workers have ended) */
         loop_stop_pipes(loops);
         server_wait_for_drain(app);

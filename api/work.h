@@ -13,7 +13,8 @@ struct http_ctx;
  * threads run every request as before. */
 struct work_pool;
 
-/* The whole request, on a worker. Must resume the connection as its last touch of ctx. */
+/* The whole request, on a worker. Must resume the connection as its last touch of ctx, or
+ * leave that to whatever its last touch handed the request to (a loop's pipe). */
 typedef void (*work_fn)(struct http_ctx *ctx);
 /* Its answer when no worker took it: waited too long (stopping 0), or the pool stopped
  * (stopping 1). On the waiting thread (the reaper's, or work_stop's caller's, or work_submit's
