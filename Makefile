@@ -28,11 +28,12 @@ API_TEST_BIN := $(BUILD)/api_tests
 MODCHECK_BIN := $(BUILD)/modcheck
 MODBENCH_BIN := $(BUILD)/moderation_bench
 MODTRAIN_BIN := $(BUILD)/modtrain
+FLOOR_BIN    := $(BUILD)/floor
 
 .PHONY: all deps build run test asan memcheck format format-check lint clean bench fuzz model
 
 all: build
-build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN) $(MODCHECK_BIN) $(MODBENCH_BIN) $(MODTRAIN_BIN)
+build: $(BIN) $(UNIT_BIN) $(API_TEST_BIN) $(MODCHECK_BIN) $(MODBENCH_BIN) $(MODTRAIN_BIN) $(FLOOR_BIN)
 ifeq ($(MODE),release)
 	@mkdir -p bin && cp $(BIN) bin/.sellerdesk.new && mv -f bin/.sellerdesk.new bin/sellerdesk # rename: works while it runs
 endif
@@ -113,6 +114,10 @@ model: $(MODTRAIN_BIN)
 	$(MODTRAIN_BIN) --out data/moderation_model.bin $(MODEL_SETS)
 
 $(MODBENCH_BIN): $(BUILD)/bench/moderation_bench.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# the request path's floor: the server's statement pipe behind a bare HTTP loop (bench/floor.c)
+$(FLOOR_BIN): $(BUILD)/bench/floor.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 run: deps
