@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# bench/floor.sh — a product read on the server beside the floor under it (bench/floor.c: the
+# same statement through the same statement pipe, behind a bare HTTP loop) and beside HTTP
+# alone (floor.c without a database), in alternating rounds, each with bench/syscalls.sh: requests
+# a second, p50, p99, server CPU, system calls and switches per request. Then pgbench of the
+# same statement at the same connection counts. bench/README.md, "The request path, tenth
+# step".
+#
+#   HR_PG_DIR=/tmp/hr-pg3 HR_OUT=/tmp/hr SELLERDESK_BIN=bin/sellerdesk bench/floor.sh
+#
+# Needs the cluster of bench/hotreads.sh (HR_PG_DIR; its data is made once) and perf
+# (bench/syscalls.sh); buyers' tokens are minted afresh into HR_OUT. Settings: ROUNDS=2
+# CONNS="16 64" SECS=6 THREADS=4 (the threads of both: the server's SELLERDESK_HTTP_THREADS,
+# with one pipe connection each as both have by default) FLOOR_BIN=build/release/floor. The
+# three take turns in a different order each round. One line per run on stdout; a run with
+# answers other than 200 is marked NOT ALL 200 (its figures are not a product read's).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+PG_DIR=${HR_PG_DIR:?HR_PG_DIR: the cluster of bench/hotreads.sh}
+H=${HR_OUT:?HR_OUT: the output folder of bench/hotreads.sh (tokens)}
+BIN=${SELLERDESK_BIN:-bin/sellerdesk}
+FLOOR=${FLOOR_BIN:-build/release/floor}
+ROUNDS=${ROUNDS:-2}
+CONNS=${CONNS:-16 64}
+SECS=${SECS:-6}
+THREADS=${THREADS:-4}
+die() { echo "floor.sh: $*" >&2; exit 1; }
+[ -f "$PG_DIR/postmaster.pid" ] || die "no cluster in $PG_DIR: run bench/hotreads.sh first"
+[ -s "$H/pgb-product.sql" ] || die "no pgbench script in $H: run bench/hotreads.sh first"
+[ -x "$BIN" ] && [ -x "$FLOOR" ] || die "$BIN or $FLOOR missing: make build"
+export DATABASE_URL=postgresql://sellerdesk@127.0.0.1:$(sed -n 4p "$PG_DIR/postmaster.pid")/sellerdesk
+export SELLERDESK_JWT_SECRET=${SELLERDESK_JWT_SECRET:-bench-secret-bench-secret-bench-secret-0123}
+. bench/lib.sh
+read -r pmin pmax < <(psql "$DATABASE_URL" -qAtX -F ' ' -c "select min(id), max(id) from products") || true
+[ -n "${pmax:-}" ] || die "no products in $DATABASE_URL"
+# 64 buyers spread over the ids, as bench/hotreads.sh; tokens live two hours
+ids=$(psql "$DATABASE_URL" -qAtX -c "select string_agg(id::text, ',') from (select id, row_number() over (order by id) - 1 as k, count(*) over () as n from users where role = 'buyer') b where k % greatest(n / 64, 1) = 0 and k / greatest(n / 64, 1) < 64")
+mint_tokens "$ids" | cut -f2 >"$H/tokens-floor.txt"
+[ -s "$H/tokens-floor.txt" ] || die "no tokens minted"
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+    return 0
+}
+trap cleanup EXIT
+trap 'exit 143' INT TERM
+up() { # port pid: a product answered 200, as each must before it is measured
+    local i
+    for i in $(seq 100); do
+        curl -fsS -o /dev/null -H "Authorization: Bearer $(head -n 1 "$H/tokens-floor.txt")" \
+            "http://127.0.0.1:$1/v1/products/$pmin" 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || die "the process on port $1 exited (server: $H/floor-server.log)"
+        sleep 0.1
+    done
+    die "no 200 for a product on port $1 within 10 s"
+}
+sp=$(free_port)
+SELLERDESK_PORT=$sp SELLERDESK_BIND_ADDRESS=127.0.0.1 SELLERDESK_LOG_LEVEL=warn \
+    SELLERDESK_HTTP_THREADS=$THREADS SELLERDESK_DB_PIPE_CONNS=1 "$BIN" serve >"$H/floor-server.log" 2>&1 &
+pids+=($!) && server=$!
+fp=$(free_port)
+"$FLOOR" "$fp" "$THREADS" "$DATABASE_URL" >/dev/null &
+pids+=($!) && floor=$!
+hp=$(free_port)
+"$FLOOR" "$hp" "$THREADS" >/dev/null &
+pids+=($!) && http=$!
+up "$sp" "$server" && up "$fp" "$floor" && up "$hp" "$http"
+tree=$(git rev-parse --short HEAD)$(git status --porcelain -- src api bench/floor.c | grep -q . && echo +changes || true)
+echo "# $(date -u +%FT%TZ) server $BIN, floor $FLOOR (tree $tree), $THREADS threads each"
+order=(server:$sp:$server floor:$fp:$floor http-alone:$hp:$http)
+for r in $(seq "$ROUNDS"); do
+    for c in $CONNS; do
+        for k in 0 1 2; do
+            IFS=: read -r name port pid <<<"${order[$(((k + r - 1) % 3))]}"
+            line=$(SERVER_PID=$pid bench/syscalls.sh "http://127.0.0.1:$port" "$c" "$SECS" \
+                bench/wrk/product.lua "$H/tokens-floor.txt" "$pmin" "$pmax")
+            case $line in *" non2xx=0 "*) ;; *) line="$line  NOT ALL 200" ;; esac
+            printf 'round %s %-10s %s\n' "$r" "$name" "$line"
+        done
+    done
+done
+for c in $CONNS; do
+    printf 'pgbench c=%s ' "$c"
+    pgbench -n -M prepared -c "$c" -j 2 -T "$SECS" -f "$H/pgb-product.sql" "$DATABASE_URL" 2>&1 |
+        awk '/^latency average/ { lat = $4 } /^tps/ { tps = $3 } END { printf "tps=%.0f latency_avg_ms=%s\n", tps, lat }'
+done
