@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/floor.sh — a product read on the server beside the floor under it (bench/floor.c: the
-# same statement through the same statement pipe, behind a bare HTTP loop) and beside HTTP
-# alone (floor.c without a database), in alternating rounds, each with bench/syscalls.sh: requests
+# same statement through the same statement pipe, behind a bare HTTP loop), the server's
+# /v1/me (answered at once, from its caches) and HTTP alone (floor.c without a database), in
+# alternating rounds, each with bench/syscalls.sh: requests
 # a second, p50, p99, server CPU, system calls and switches per request. Then pgbench of the
 # same statement at the same connection counts. bench/README.md, "The request path, tenth
 # step".
@@ -12,7 +13,7 @@
 # (bench/syscalls.sh); buyers' tokens are minted afresh into HR_OUT. Settings: ROUNDS=2
 # CONNS="16 64" SECS=6 THREADS=4 (the threads of both: the server's SELLERDESK_HTTP_THREADS,
 # with one pipe connection each as both have by default) FLOOR_BIN=build/release/floor. The
-# three take turns in a different order each round. One line per run on stdout; a run with
+# four take turns in a different order each round. One line per run on stdout; a run with
 # answers other than 200 is marked NOT ALL 200 (its figures are not a product read's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,13 +70,19 @@ pids+=($!) && http=$!
 up "$sp" "$server" && up "$fp" "$floor" && up "$hp" "$http"
 tree=$(git rev-parse --short HEAD)$(git status --porcelain -- src api bench/floor.c | grep -q . && echo +changes || true)
 echo "# $(date -u +%FT%TZ) server $BIN, floor $FLOOR (tree $tree), $THREADS threads each"
-order=(server:$sp:$server floor:$fp:$floor http-alone:$hp:$http)
+# the server's /v1/me is its answer at once (the account from its cache, no statement): beside
+# HTTP alone, what libmicrohttpd and the application cost a request that never waits
+order=(server:$sp:$server floor:$fp:$floor server-me:$sp:$server http-alone:$hp:$http)
 for r in $(seq "$ROUNDS"); do
     for c in $CONNS; do
-        for k in 0 1 2; do
-            IFS=: read -r name port pid <<<"${order[$(((k + r - 1) % 3))]}"
-            line=$(SERVER_PID=$pid bench/syscalls.sh "http://127.0.0.1:$port" "$c" "$SECS" \
-                bench/wrk/product.lua "$H/tokens-floor.txt" "$pmin" "$pmax")
+        for k in 0 1 2 3; do
+            IFS=: read -r name port pid <<<"${order[$(((k + r - 1) % 4))]}"
+            if [ "$name" = server-me ]; then
+                run=(bench/wrk/me.lua "$H/tokens-floor.txt")
+            else
+                run=(bench/wrk/product.lua "$H/tokens-floor.txt" "$pmin" "$pmax")
+            fi
+            line=$(SERVER_PID=$pid bench/syscalls.sh "http://127.0.0.1:$port" "$c" "$SECS" "${run[@]}")
             case $line in *" non2xx=0 "*) ;; *) line="$line  NOT ALL 200" ;; esac
             printf 'round %s %-10s %s\n' "$r" "$name" "$line"
         done
