@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "conn.h"
 #include "events.h"
@@ -20,7 +21,7 @@
 static atomic_llong answer_memory; /* bytes of large answers not yet sent */
 
 struct answer_stream {
-    struct MHD_Connection *connection;
+    struct conn_slot *slot;
     char *owned; /* freed when sent; NULL for static bytes */
     const char *data;
     size_t len;
@@ -31,7 +32,7 @@ static ssize_t answer_stream_read(void *cls, uint64_t pos, char *buf, size_t max
     struct answer_stream *st = cls;
     size_t n = st->len - (size_t)pos < max ? st->len - (size_t)pos : max;
     memcpy(buf, st->data + pos, n);
-    conn_send_progress(st->connection, (int64_t)(pos + n));
+    conn_send_progress(st->slot, (int64_t)(pos + n));
     return (ssize_t)n;
 }
 
@@ -70,8 +71,7 @@ static struct MHD_Response *answer_body(struct http_ctx *ctx, int *busy)
             atomic_fetch_sub(&answer_memory, (long long)len);
         return NULL;
     }
-    *st = (struct answer_stream){ctx->connection, ctx->static_body ? NULL : r->binary_body, data,
-                                 len};
+    *st = (struct answer_stream){ctx->slot, ctx->static_body ? NULL : r->binary_body, data, len};
     struct MHD_Response *m = MHD_create_response_from_callback(
         len, ANSWER_STREAM_BLOCK, answer_stream_read, st, answer_stream_free);
     if (!m) {
@@ -102,7 +102,7 @@ enum MHD_Result answer_queue(struct http_ctx *ctx)
     if (!m)
         return MHD_NO;
     if (!stream)
-        conn_sending(ctx->connection,
+        conn_sending(ctx->slot,
                      (int64_t)(ctx->static_body ? ctx->static_len : r->binary_body_length));
     if (!ctx->static_body) {
         r->binary_body = NULL; /* libmicrohttpd, or the stream, frees it */
@@ -139,4 +139,80 @@ void answer_write_direct(struct http_ctx *ctx)
     if (sendmsg(fd->connect_fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
         ctx->queued = 1;
     shutdown(fd->connect_fd, SHUT_WR);
+}
+
+/* The Date header's value, made once a second per thread. */
+static const char *answer_date(void)
+{
+    static _Thread_local char text[40];
+    static _Thread_local time_t made = -1;
+    time_t now = time(NULL);
+    struct tm tm;
+    if (now != made && gmtime_r(&now, &tm) &&
+        strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0)
+        made = now;
+    return text;
+}
+
+/* Whether the body of a large answer fits in SELLERDESK_MAX_ANSWER_MEMORY with the others in
+ * flight; counted when it does (answer_out_free gives it back). */
+static int answer_reserve(struct http_ctx *ctx, size_t len)
+{
+    if (atomic_fetch_add(&answer_memory, (long long)len) + (long long)len <=
+        (long long)ctx->app->cfg.max_answer_memory)
+        return 0;
+    atomic_fetch_sub(&answer_memory, (long long)len);
+    return -1;
+}
+
+int answer_take(struct http_ctx *ctx, int close, struct answer_out *o)
+{
+    struct _u_response *r = &ctx->response;
+    memset(o, 0, sizeof *o);
+    if (!ctx->static_body && r->binary_body_length > ANSWER_STREAM_MIN) {
+        if (answer_reserve(ctx, r->binary_body_length) == 0) {
+            o->counted = (long long)r->binary_body_length;
+        } else {
+            /* the answer is dropped for a short one that fits, as answer_queue does */
+            http_unset_header(ctx, "Content-Disposition");
+            http_unset_header(ctx, "ETag");
+            http_problem(ctx, SD_ERR_UNAVAILABLE, "busy",
+                         "Too many large answers are being sent; retry shortly.");
+        }
+    }
+    o->body = ctx->static_body ? ctx->static_body : r->binary_body;
+    o->body_len = ctx->static_body ? ctx->static_len : r->binary_body_length;
+    if (!ctx->static_body) {
+        o->owned = r->binary_body; /* sent from here, freed once sent */
+        r->binary_body = NULL;
+        r->binary_body_length = 0;
+    }
+    size_t n = (size_t)snprintf(o->head, sizeof o->head, "HTTP/1.1 %ld %s\r\nDate: %s\r\n%s",
+                                r->status, MHD_get_reason_phrase_for((unsigned)r->status),
+                                answer_date(), close ? "Connection: close\r\n" : "");
+    for (int i = 0; i < ctx->nheaders && n < sizeof o->head; i++)
+        n += (size_t)snprintf(o->head + n, sizeof o->head - n, "%s: %s\r\n", ctx->headers[i].name,
+                              ctx->headers[i].value);
+    /* (no length on an answer that has no body by definition, RFC 9110 8.6) */
+    if (n < sizeof o->head && r->status != 204 && r->status != 304)
+        n += (size_t)snprintf(o->head + n, sizeof o->head - n, "Content-Length: %zu\r\n",
+                              o->body_len);
+    if (n < sizeof o->head)
+        n += (size_t)snprintf(o->head + n, sizeof o->head - n, "\r\n");
+    if (n >= sizeof o->head) {
+        answer_out_free(o);
+        return -1; /* (the headers' bytes are bounded below this: http.h) */
+    }
+    o->head_len = n;
+    ctx->queued = 1;
+    return 0;
+}
+
+void answer_out_free(struct answer_out *o)
+{
+    if (o->counted)
+        atomic_fetch_sub(&answer_memory, o->counted);
+    free(o->owned);
+    o->owned = NULL;
+    o->counted = 0;
 }

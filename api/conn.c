@@ -180,6 +180,21 @@ static int conn_evict(const struct conn_client *client)
  * libmicrohttpd accepts and starts a connection in the same thread. Counting at acceptance
  * keeps two threads accepting at once from both taking a client's last place. */
 static _Thread_local struct conn_client *reserved;
+/* A connection the front hands to libmicrohttpd keeps its slot: its place was taken already
+ * (during the drain too) and its age stays its own (conn_adopt). */
+static _Thread_local struct conn_slot *adopting;
+
+void conn_adopt(struct conn_slot *s)
+{
+    adopting = s;
+}
+
+struct conn_slot *conn_adopt_end(void)
+{
+    struct conn_slot *s = adopting;
+    adopting = NULL;
+    return s;
+}
 
 /* Under reg.lock: a reservation whose connection never started (it failed to set up). */
 static void conn_unreserve(void)
@@ -196,6 +211,8 @@ enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr, socklen_t ad
     int ok = 1;
     (void)cls;
     (void)addrlen;
+    if (adopting)
+        return MHD_YES; /* (counted since the front took it) */
     conn_addr_key(addr, key);
     pthread_mutex_lock(&reg.lock);
     conn_unreserve();
@@ -254,78 +271,105 @@ static void conn_linger_sweep(int64_t now)
     }
 }
 
-static struct conn_slot *conn_slot_of(struct MHD_Connection *c)
+struct conn_slot *conn_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     return ci ? ci->socket_context : NULL;
 }
 
-void conn_linger(struct MHD_Connection *c)
+void conn_linger(struct conn_slot *s)
 {
-    struct conn_slot *s = conn_slot_of(c);
     if (s)
         s->linger = 1; /* (read by the close notification, on this thread) */
+}
+
+/* A new slot for fd, in the registry; counted at acceptance when its client's reservation is
+ * this thread's (conn_accept), else counted now. NULL when out of memory. */
+static struct conn_slot *conn_slot_new(int fd, const struct sockaddr *addr)
+{
+    unsigned char key[16];
+    struct conn_slot *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->fd = fd;
+    conn_addr_key(addr, key);
+    atomic_store(&s->phase, PHASE_HEAD);
+    atomic_store(&s->since_ms, conn_now_ms());
+    atomic_store(&s->deadline_ms, conn_now_ms() + reg.limits.head_timeout_ms);
+    pthread_mutex_lock(&reg.lock);
+    if (reserved && memcmp(reserved->addr, key, 16) == 0) {
+        s->client = reserved; /* counted when accepted */
+        reserved = NULL;
+    } else {
+        conn_unreserve();
+        if ((s->client = conn_client_find(key, 1)) != NULL)
+            s->client->count++;
+        reg.open++;
+    }
+    s->prev = reg.tail;
+    if (reg.tail)
+        reg.tail->next = s;
+    else
+        reg.head = s;
+    reg.tail = s;
+    pthread_mutex_unlock(&reg.lock);
+    return s;
+}
+
+void conn_close(struct conn_slot *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&reg.lock);
+    conn_uncount(s);
+    if (s->linger && !s->shut && s->fd >= 0)
+        conn_linger_start(s->fd);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        reg.head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        reg.tail = s->prev;
+    pthread_mutex_unlock(&reg.lock);
+    free(s);
+}
+
+struct conn_slot *conn_open(int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+    if (conn_accept(NULL, addr, addrlen) != MHD_YES)
+        return NULL;
+    struct conn_slot *s = conn_slot_new(fd, addr);
+    if (!s) {
+        pthread_mutex_lock(&reg.lock);
+        conn_unreserve();
+        pthread_mutex_unlock(&reg.lock);
+    }
+    return s;
 }
 
 void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                  enum MHD_ConnectionNotificationCode code)
 {
-    struct conn_slot *s = *socket_context;
     (void)cls;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    if (code == MHD_CONNECTION_NOTIFY_STARTED && adopting) {
+        *socket_context = conn_adopt_end();
+    } else if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *fd =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         const union MHD_ConnectionInfo *ad =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        unsigned char key[16];
-        if (!(s = calloc(1, sizeof *s)))
-            return;
-        s->fd = fd ? fd->connect_fd : -1;
-        conn_addr_key(ad ? ad->client_addr : NULL, key);
-        atomic_store(&s->phase, PHASE_HEAD);
-        atomic_store(&s->since_ms, conn_now_ms());
-        atomic_store(&s->deadline_ms, conn_now_ms() + reg.limits.head_timeout_ms);
-        pthread_mutex_lock(&reg.lock);
-        if (reserved && memcmp(reserved->addr, key, 16) == 0) {
-            s->client = reserved; /* counted when accepted */
-            reserved = NULL;
-        } else {
-            conn_unreserve();
-            if ((s->client = conn_client_find(key, 1)) != NULL)
-                s->client->count++;
-            reg.open++;
-        }
-        s->prev = reg.tail;
-        if (reg.tail)
-            reg.tail->next = s;
-        else
-            reg.head = s;
-        reg.tail = s;
-        pthread_mutex_unlock(&reg.lock);
-        *socket_context = s;
-    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && s) {
-        pthread_mutex_lock(&reg.lock);
-        conn_uncount(s);
-        if (s->linger && !s->shut && s->fd >= 0)
-            conn_linger_start(s->fd);
-        if (s->prev)
-            s->prev->next = s->next;
-        else
-            reg.head = s->next;
-        if (s->next)
-            s->next->prev = s->prev;
-        else
-            reg.tail = s->prev;
-        pthread_mutex_unlock(&reg.lock);
-        free(s);
+        *socket_context = conn_slot_new(fd ? fd->connect_fd : -1, ad ? ad->client_addr : NULL);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+        conn_close(*socket_context);
         *socket_context = NULL;
     }
 }
 
-static void conn_phase(struct MHD_Connection *c, int phase, int64_t deadline_ms)
+static void conn_phase(struct conn_slot *s, int phase, int64_t deadline_ms)
 {
-    struct conn_slot *s = conn_slot_of(c);
     if (!s)
         return;
     atomic_store(&s->handed, 0);
@@ -334,21 +378,20 @@ static void conn_phase(struct MHD_Connection *c, int phase, int64_t deadline_ms)
     atomic_store(&s->phase, phase);
 }
 
-void conn_working(struct MHD_Connection *c)
+void conn_working(struct conn_slot *s)
 {
-    conn_phase(c, PHASE_WORK, 0);
+    conn_phase(s, PHASE_WORK, 0);
 }
 
-void conn_body_started(struct MHD_Connection *c)
+void conn_body_started(struct conn_slot *s)
 {
-    conn_phase(c, PHASE_BODY, conn_now_ms() + reg.limits.head_timeout_ms);
+    conn_phase(s, PHASE_BODY, conn_now_ms() + reg.limits.head_timeout_ms);
 }
 
 /* The body must keep up min_rate after the grace: the deadline moves with what has come, so a
  * trickle is cut as soon as it falls behind, not only at the end of the declared length. */
-void conn_body_progress(struct MHD_Connection *c, int64_t received)
+void conn_body_progress(struct conn_slot *s, int64_t received)
 {
-    struct conn_slot *s = conn_slot_of(c);
     int64_t rate = reg.limits.min_rate > 0 ? reg.limits.min_rate : 1;
     if (s)
         atomic_store(&s->deadline_ms, atomic_load(&s->since_ms) + reg.limits.head_timeout_ms +
@@ -357,15 +400,14 @@ void conn_body_progress(struct MHD_Connection *c, int64_t received)
 
 /* An answer is due whole within the grace and its size at min_rate; a large one read out in
  * pieces (conn_send_progress) must keep up as it goes. */
-void conn_sending(struct MHD_Connection *c, int64_t bytes)
+void conn_sending(struct conn_slot *s, int64_t bytes)
 {
     int64_t rate = reg.limits.min_rate > 0 ? reg.limits.min_rate : 1;
-    conn_phase(c, PHASE_SEND, conn_now_ms() + reg.limits.head_timeout_ms + bytes * 1000 / rate);
+    conn_phase(s, PHASE_SEND, conn_now_ms() + reg.limits.head_timeout_ms + bytes * 1000 / rate);
 }
 
-void conn_send_progress(struct MHD_Connection *c, int64_t sent)
+void conn_send_progress(struct conn_slot *s, int64_t sent)
 {
-    struct conn_slot *s = conn_slot_of(c);
     if (s)
         atomic_store(&s->handed, sent);
 }
@@ -384,23 +426,21 @@ static int conn_send_stalled(struct conn_slot *s, int64_t now)
     return now > atomic_load(&s->since_ms) + reg.limits.head_timeout_ms + read * 1000 / rate;
 }
 
-void conn_request_done(struct MHD_Connection *c)
+void conn_request_done(struct conn_slot *s)
 {
-    struct conn_slot *s = conn_slot_of(c);
     if (s && s->streaming) {
         pthread_mutex_lock(&reg.lock);
         conn_unstream(s);
         pthread_mutex_unlock(&reg.lock);
     }
-    conn_phase(c, PHASE_HEAD, conn_now_ms() + reg.limits.head_timeout_ms);
+    conn_phase(s, PHASE_HEAD, conn_now_ms() + reg.limits.head_timeout_ms);
 }
 
 /* Streams take at most half of the server's places and half of their client's, so that however
  * many a client opens, ordinary requests (its own included) still find a place; the process's
  * own stream limit (SELLERDESK_MAX_STREAMS) is at most the first half by configuration. */
-int conn_streaming(struct MHD_Connection *c)
+int conn_streaming(struct conn_slot *s)
 {
-    struct conn_slot *s = conn_slot_of(c);
     int ok = 0;
     if (!s)
         return -1;
@@ -415,13 +455,12 @@ int conn_streaming(struct MHD_Connection *c)
     }
     pthread_mutex_unlock(&reg.lock);
     if (ok)
-        conn_phase(c, PHASE_STREAM, 0);
+        conn_phase(s, PHASE_STREAM, 0);
     return ok ? 0 : -1;
 }
 
-void conn_stream_drop(struct MHD_Connection *c)
+void conn_stream_drop(struct conn_slot *s)
 {
-    struct conn_slot *s = conn_slot_of(c);
     if (s)
         atomic_store(&s->deadline_ms, conn_now_ms());
 }

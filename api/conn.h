@@ -28,29 +28,43 @@ void conn_stop(void);
 /* From now on every new connection is refused. */
 void conn_drain(void);
 
+/* A connection's place in the registry. */
+struct conn_slot;
+
 /* libmicrohttpd callbacks: MHD_OPTION_NOTIFY_CONNECTION and the accept policy. */
 void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                  enum MHD_ConnectionNotificationCode code);
 enum MHD_Result conn_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen);
+/* A libmicrohttpd connection's slot (NULL: none, which every function below ignores). */
+struct conn_slot *conn_of(struct MHD_Connection *c);
+/* The same for a connection the server serves itself (api/front.c): the accept policy, then a
+ * slot; NULL when it is refused (the caller closes fd). conn_close before fd is closed. */
+struct conn_slot *conn_open(int fd, const struct sockaddr *addr, socklen_t addrlen);
+void conn_close(struct conn_slot *s);
+/* Around MHD_add_connection of a connection the front served (on the same thread): it keeps
+ * s, counted already, through the accept policy; conn_adopt_end gives s back when the
+ * connection did not start (the caller closes it), NULL when libmicrohttpd took it. */
+void conn_adopt(struct conn_slot *s);
+struct conn_slot *conn_adopt_end(void);
 
 /* The connection is closed after an answer given before its body was read: its close waits,
  * for up to CONN_LINGER_MS, for the client to read the answer and stop, dropping what it still
  * sends. Closed at once with unread bytes, a socket is reset, and a client still sending its
  * body loses the answer it had not read yet (RFC 9112, 9.6). On the connection's thread. */
-void conn_linger(struct MHD_Connection *c);
+void conn_linger(struct conn_slot *s);
 
 /* The request's phases, as the access handler sees them. */
-void conn_working(struct MHD_Connection *c);                         /* no deadline */
-void conn_body_started(struct MHD_Connection *c);                    /* body due */
-void conn_body_progress(struct MHD_Connection *c, int64_t received); /* so far */
-void conn_sending(struct MHD_Connection *c, int64_t bytes);          /* answer queued */
-void conn_send_progress(struct MHD_Connection *c, int64_t sent);     /* so far */
-void conn_request_done(struct MHD_Connection *c);                    /* the next head is due */
+void conn_working(struct conn_slot *s);                         /* no deadline */
+void conn_body_started(struct conn_slot *s);                    /* body due */
+void conn_body_progress(struct conn_slot *s, int64_t received); /* so far */
+void conn_sending(struct conn_slot *s, int64_t bytes);          /* answer queued */
+void conn_send_progress(struct conn_slot *s, int64_t sent);     /* so far */
+void conn_request_done(struct conn_slot *s);                    /* the next head is due */
 /* An event stream from now on: no deadline, not evictable; -1 (and nothing changed) when
  * streams already hold half of the server's or of this client's places. */
-int conn_streaming(struct MHD_Connection *c);
+int conn_streaming(struct conn_slot *s);
 /* The stream's client stopped reading: its connection is shut down at the next sweep. */
-void conn_stream_drop(struct MHD_Connection *c);
+void conn_stream_drop(struct conn_slot *s);
 
 struct conn_stats {
     int open, streams, evicted_total, timed_out_total, refused_total;

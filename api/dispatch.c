@@ -30,6 +30,7 @@
 #include "api_key_auth.h"
 #include "conn.h"
 #include "events.h"
+#include "front.h"
 #include "handlers.h"
 #include "head.h"
 #include "http.h"
@@ -112,9 +113,9 @@ _Static_assert(offsetof(struct http_ctx, header_bytes) + HTTP_HEADER_BYTES ==
                    sizeof(struct http_ctx),
                "header_bytes ends the context: only what is before it is cleared");
 
-void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
+/* A request's context, from its request line's target. NULL when out of memory. */
+static struct http_ctx *dispatch_ctx_new(struct sd_app *app, const char *uri)
 {
-    struct sd_app *app = cls;
     /* zeroed but for the bytes of the answer's header values, written before they are read
      * (1 KiB that calloc would clear on every request) */
     struct http_ctx *ctx = malloc(sizeof *ctx);
@@ -123,24 +124,14 @@ void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
     memset(ctx, 0, offsetof(struct http_ctx, header_bytes));
     clock_gettime(CLOCK_MONOTONIC, &ctx->start);
     ctx->app = app;
-    ctx->connection = c;
     ctx->req = &ctx->request;
     ctx->resp = &ctx->response;
     ctx->route_index = ROUTES_NOT_FOUND;
     ctx->content_length = -1;
     snprintf(ctx->method, sizeof ctx->method, "-");
-    uri = uri ? uri : "";
     /* a target longer than the limit is refused; a copy of limit + 1 bytes shows it is */
-    ctx->raw_uri = strndup(uri, URI_MAX_BYTES + 1);
-    /* libmicrohttpd would parse the query too, after this callback: into the connection's
-     * fixed memory pool (a flood of parameters exhausts it, and the connection closes with no
-     * answer) and leniently (an invalid escape or %00 decodes to other bytes). The server
-     * parses the copy strictly instead, so the query ends here for libmicrohttpd. */
-    char *q = strchr((char *)uri, '?');
-    if (q && q[1])
-        q[1] = '\0';
+    ctx->raw_uri = strndup(uri ? uri : "", URI_MAX_BYTES + 1);
     if (!ctx->raw_uri) {
-        free(ctx->raw_uri);
         free(ctx);
         return NULL;
     }
@@ -149,8 +140,25 @@ void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
     ctx->response.status = 200;
     ctx->response.shared_data = ctx;
     ctx->request.http_url = ctx->raw_uri;
-    dispatch_heading_add(ctx);
     atomic_fetch_add(&app->inflight, 1);
+    return ctx;
+}
+
+void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct http_ctx *ctx = dispatch_ctx_new(cls, uri);
+    if (!ctx)
+        return NULL;
+    ctx->connection = c;
+    ctx->slot = conn_of(c);
+    /* libmicrohttpd would parse the query too, after this callback: into the connection's
+     * fixed memory pool (a flood of parameters exhausts it, and the connection closes with no
+     * answer) and leniently (an invalid escape or %00 decodes to other bytes). The server
+     * parses the copy strictly instead, so the query ends here for libmicrohttpd. */
+    char *q = uri ? strchr((char *)uri, '?') : NULL;
+    if (q && q[1])
+        q[1] = '\0';
+    dispatch_heading_add(ctx);
     return ctx;
 }
 
@@ -171,7 +179,7 @@ void dispatch_library_refused(sd_err e, const char *code, const char *detail)
     ctx->close_after = 1;
     http_problem(ctx, e, code, "%s", detail);
     answer_write_direct(ctx);
-    conn_linger(ctx->connection);
+    conn_linger(ctx->slot);
 }
 
 static void dispatch_request_id(struct http_ctx *ctx)
@@ -321,29 +329,30 @@ static int dispatch_may_defer(const struct http_ctx *ctx)
     return ctx->app->work && !routes_streams(ctx->route_index) && !ctx->home_pipe;
 }
 
-/* Stage 2: the head is complete and no body byte has been read. */
-static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, const char *method,
-                                     const char *version)
+/* Stage 2 begins: the head is complete and no body byte has been read. */
+static void dispatch_head_begin(struct http_ctx *ctx, const struct sockaddr *client,
+                                const char *version)
 {
-    struct head_verdict v;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-
-    conn_working(ctx->connection); /* not shut down or evicted while this runs */
+    conn_working(ctx->slot); /* not shut down or evicted while this runs */
     ctx->head_seen = 1;
     dispatch_heading_remove(ctx);
-    ctx->request.client_address = ci ? ci->client_addr : NULL;
+    ctx->request.client_address = (struct sockaddr *)client;
     ctx->request.http_protocol = (char *)version;
     dispatch_request_id(ctx);
-    dispatch_check_head(ctx, url, method, version, &v);
-    if (v.err == SD_OK) /* the method is a token now: safe to log and echo */
+}
+
+/* Stage 2, once the head's checks have given v: 1 when the answer must go now (and the
+ * connection close), 0 when the body is to be read or the request run. */
+static int dispatch_head_checked(struct http_ctx *ctx, const char *method, struct head_verdict *v)
+{
+    if (v->err == SD_OK) /* the method is a token now: safe to log and echo */
         snprintf(ctx->method, sizeof ctx->method, "%s", method);
     ctx->request.http_verb = ctx->method;
-    ctx->content_length = v.content_length;
+    ctx->content_length = v->content_length;
 
-    if (v.err != SD_OK) {
+    if (v->err != SD_OK) {
         ctx->close_after = 1;
-        http_problem(ctx, v.err, v.code, "%s", v.detail);
+        http_problem(ctx, v->err, v->code, "%s", v->detail);
     } else if (atomic_load(&ctx->app->draining)) {
         ctx->close_after = 1;
         http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down",
@@ -372,12 +381,24 @@ static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, cons
     if (ctx->answered && (ctx->close_after || body > DISPATCH_DRAIN_MAX)) {
         ctx->close_after = 1;
         if (body > 0)
-            conn_linger(ctx->connection); /* its body unread: the close waits for the client */
-        return answer_queue(ctx);
+            conn_linger(ctx->slot); /* its body unread: the close waits for the client */
+        return 1;
     }
     if (body > 0)
-        conn_body_started(ctx->connection); /* read (or, refused, drained), then answered */
-    return MHD_YES;
+        conn_body_started(ctx->slot); /* read (or, refused, drained), then answered */
+    return 0;
+}
+
+/* Stage 2 on libmicrohttpd. */
+static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, const char *method,
+                                     const char *version)
+{
+    struct head_verdict v;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    dispatch_head_begin(ctx, ci ? ci->client_addr : NULL, version);
+    dispatch_check_head(ctx, url, method, version, &v);
+    return dispatch_head_checked(ctx, method, &v) ? answer_queue(ctx) : MHD_YES;
 }
 
 /* A body sent to an operation that takes none: it may be "{}" (some clients always send a
@@ -441,7 +462,7 @@ static void dispatch_on_worker(struct http_ctx *ctx)
     if (http_read_sent_home(1))
         return; /* its read's answer resumes it, on its loop */
     http_conn_release(ctx);
-    loop_resume(ctx->connection);
+    dispatch_resume(ctx);
 }
 
 /* A request no worker took: it waited as long as one may wait for a pool connection, and is
@@ -457,7 +478,7 @@ static void dispatch_refuse_work(struct http_ctx *ctx, int stopping)
                  ctx->app->cfg.db_acquire_timeout_ms, ctx->method, routes_label(ctx->route_index));
         http_store_error(ctx, SD_ERR_UNAVAILABLE);
     }
-    loop_resume(ctx->connection);
+    dispatch_resume(ctx);
 }
 
 struct work_pool *dispatch_workers(int nthreads, int max_wait_ms)
@@ -468,7 +489,8 @@ struct work_pool *dispatch_workers(int nthreads, int max_wait_ms)
 static void dispatch_hand(struct http_ctx *ctx)
 {
     /* suspended before it is queued: a worker may be done with it and resume it at once */
-    MHD_suspend_connection(ctx->connection);
+    if (!ctx->front)
+        MHD_suspend_connection(ctx->connection);
     work_submit(ctx->app->work, ctx);
 }
 
@@ -518,12 +540,41 @@ static void dispatch_read_done(struct http_ctx *ctx)
                      "An unexpected error occurred; quote the request id when reporting it.");
 }
 
+/* The whole request is here, or what it waited for has come (its read's outcome, its run on a
+ * worker): 1 when its answer is ready to go, 0 when it waits again (it is resumed). */
+static int dispatch_step(struct http_ctx *ctx)
+{
+    conn_working(ctx->slot);
+    if (ctx->read.suspended) {
+        /* called again once the pipe has resumed the connection: the statement's outcome is
+         * in (http_read.c). Its answer may read once more (an empty chat page's second
+         * statement), or, needing the pool, send the whole read again to a worker. */
+        if (dispatch_here_or_worker(ctx, dispatch_read_done) || ctx->read.suspended)
+            return 0;
+    } else if (!ctx->answered) {
+        if (dispatch_to_worker(ctx) || dispatch_here_or_worker(ctx, dispatch_run))
+            return 0; /* answered once its worker has resumed the connection */
+        if (ctx->read.suspended)
+            return 0; /* answered when the statement's outcome comes */
+    }
+    /* nothing of the request is needed while the answer goes out, however slowly it is read:
+     * the database connection above all */
+    http_conn_release(ctx);
+    json_decref(ctx->user);
+    ctx->user = NULL;
+    free(ctx->body);
+    ctx->body = NULL;
+    ctx->request.binary_body = NULL;
+    return 1;
+}
+
 enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char *url,
                                 const char *method, const char *version, const char *upload_data,
                                 size_t *upload_data_size, void **con_cls)
 {
     struct http_ctx *ctx = *con_cls;
     (void)cls;
+    (void)c;
     if (!ctx)
         return MHD_NO; /* out of memory when the request line came */
     if (!ctx->head_seen)
@@ -539,34 +590,13 @@ enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char 
             ctx->body[ctx->body_len + n] = '\0';
         }
         ctx->body_len += n;
-        conn_body_progress(c, (int64_t)ctx->body_len);
+        conn_body_progress(ctx->slot, (int64_t)ctx->body_len);
         *upload_data_size = 0;
         return MHD_YES;
     }
     if (ctx->queued)
         return MHD_YES;
-    conn_working(c);
-    if (ctx->read.suspended) {
-        /* called again once the pipe has resumed the connection: the statement's outcome is
-         * in (http_read.c). Its answer may read once more (an empty chat page's second
-         * statement), or, needing the pool, send the whole read again to a worker. */
-        if (dispatch_here_or_worker(ctx, dispatch_read_done) || ctx->read.suspended)
-            return MHD_YES;
-    } else if (!ctx->answered) {
-        if (dispatch_to_worker(ctx) || dispatch_here_or_worker(ctx, dispatch_run))
-            return MHD_YES; /* answered once its worker has resumed the connection */
-        if (ctx->read.suspended)
-            return MHD_YES; /* answered when the statement's outcome comes */
-    }
-    /* nothing of the request is needed while the answer goes out, however slowly it is read:
-     * the database connection above all */
-    http_conn_release(ctx);
-    json_decref(ctx->user);
-    ctx->user = NULL;
-    free(ctx->body);
-    ctx->body = NULL;
-    ctx->request.binary_body = NULL;
-    return answer_queue(ctx);
+    return dispatch_step(ctx) ? answer_queue(ctx) : MHD_YES;
 }
 
 static const char *dispatch_outcome(enum MHD_RequestTerminationCode toe)
@@ -587,30 +617,21 @@ static const char *dispatch_outcome(enum MHD_RequestTerminationCode toe)
     }
 }
 
-void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
-                   enum MHD_RequestTerminationCode toe)
+/* Logs the request, counts it and frees it; outcome NULL when it completed. */
+static void dispatch_finish(struct http_ctx *ctx, const char *outcome)
 {
-    struct http_ctx *ctx = *con_cls;
-    (void)cls;
-    if (!ctx)
-        return;
     dispatch_heading_remove(ctx);
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     double secs =
         (double)(now.tv_sec - ctx->start.tv_sec) + (double)(now.tv_nsec - ctx->start.tv_nsec) / 1e9;
     int status = ctx->queued ? (int)ctx->response.status : 0;
-    struct log_access line = {ctx->request_id,
-                              ctx->method,
-                              routes_label(ctx->route_index),
-                              toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? dispatch_outcome(toe)
-                                                                         : NULL,
-                              status,
-                              secs * 1000.0,
+    struct log_access line = {ctx->request_id, ctx->method, routes_label(ctx->route_index),
+                              outcome,         status,      secs * 1000.0,
                               ctx->user_id};
     log_request(&line);
     metrics_observe(ctx->app->metrics, ctx->route_index, status, secs);
-    conn_request_done(c);
+    conn_request_done(ctx->slot);
     http_conn_release(ctx);
     json_decref(ctx->user);
     uri_free(&ctx->uri);
@@ -625,5 +646,64 @@ void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
     free(ctx->response.binary_body);
     atomic_fetch_sub(&ctx->app->inflight, 1);
     free(ctx);
+}
+
+void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                   enum MHD_RequestTerminationCode toe)
+{
+    struct http_ctx *ctx = *con_cls;
+    (void)cls;
+    (void)c;
+    if (!ctx)
+        return;
+    dispatch_finish(ctx, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? dispatch_outcome(toe) : NULL);
     *con_cls = NULL;
+}
+
+/* A request of a connection the loop serves itself (api/front.c). */
+struct http_ctx *dispatch_front_begin(struct sd_app *app, struct front_conn *fc,
+                                      struct conn_slot *slot, const struct sockaddr *client,
+                                      const char *target, const struct head_field *f, int n,
+                                      size_t bytes, int *handoff)
+{
+    struct head_verdict v;
+    struct http_ctx *ctx = dispatch_ctx_new(app, target);
+    *handoff = 0;
+    if (!ctx)
+        return NULL;
+    ctx->front = fc;
+    ctx->slot = slot;
+    dispatch_head_begin(ctx, client, "HTTP/1.1");
+    head_check(f, n, 1, &v);
+    head_check_size(n, bytes, &v);
+    dispatch_head_checked(ctx, "GET", &v);
+    if (!ctx->answered && routes_streams(ctx->route_index)) {
+        /* an event stream is libmicrohttpd's (events_stream.c): nothing was read or answered,
+         * so the request is dropped unlogged and the connection handed over whole */
+        *handoff = 1;
+        uri_free(&ctx->uri);
+        free(ctx->raw_uri);
+        atomic_fetch_sub(&ctx->app->inflight, 1);
+        free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int dispatch_front_step(struct http_ctx *ctx)
+{
+    return dispatch_step(ctx);
+}
+
+void dispatch_front_end(struct http_ctx *ctx, const char *outcome)
+{
+    dispatch_finish(ctx, outcome);
+}
+
+void dispatch_resume(struct http_ctx *ctx)
+{
+    if (ctx->front)
+        front_resume(ctx->front);
+    else
+        loop_resume(ctx->connection);
 }

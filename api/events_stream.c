@@ -41,7 +41,7 @@ static void stream_resume(void *connection)
  * libmicrohttpd holds it */
 static void stream_drop(void *connection)
 {
-    conn_stream_drop(connection);
+    conn_stream_drop(conn_of(connection));
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
@@ -147,7 +147,7 @@ HANDLER(events_stream)
         return http_problem(ctx, SD_ERR_UNAVAILABLE, "shutting_down",
                             "The server is not taking new event streams; retry shortly.");
     }
-    if (conn_streaming(ctx->connection) != 0) {
+    if (conn_streaming(ctx->slot) != 0) {
         event_hub_close(ctx->stream);
         ctx->stream = NULL;
         return stream_refuse(ctx, "Event streams hold as many of the server's connections, or "

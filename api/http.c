@@ -13,6 +13,7 @@
 #include "../src/cursor.h"
 #include "../src/idempotency_store.h"
 #include "../src/log.h"
+#include "front.h"
 #include "routes.h"
 
 #define RETRY_AFTER_UNAVAILABLE "2"
@@ -25,6 +26,8 @@ struct http_ctx *http_ctx_of(struct _u_response *resp)
 
 const char *http_header(struct http_ctx *ctx, const char *name)
 {
+    if (ctx->front)
+        return front_header(ctx->front, name);
     return MHD_lookup_connection_value(ctx->connection, MHD_HEADER_KIND, name);
 }
 

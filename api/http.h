@@ -30,7 +30,9 @@ struct http_answer_header {
  * callback signature; http_ctx_of(resp) leads back here. */
 struct http_ctx {
     struct sd_app *app;
-    struct MHD_Connection *connection;
+    struct MHD_Connection *connection; /* NULL on a connection the loop serves (front) */
+    struct front_conn *front;          /* that connection (api/front.h), or NULL */
+    struct conn_slot *slot;            /* either's place in conn.c */
     const struct _u_request *req;
     struct _u_response *resp;
     struct _u_request request; /* verb, path, client address, body */

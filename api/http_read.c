@@ -7,6 +7,7 @@
 
 #include <microhttpd.h>
 
+#include "front.h"
 #include "http.h"
 #include "loop.h"
 
@@ -42,7 +43,9 @@ static void http_read_done(void *arg, PGresult *res, sd_err e)
     ctx->read.err = e;
     /* the last touch of ctx here: once resumed, the request's thread answers and may free it.
      * (On a worker, when the pipe refused the statement at once, its loop is woken too.) */
-    if (thread_pipe)
+    if (ctx->front)
+        front_resume(ctx->front);
+    else if (thread_pipe)
         MHD_resume_connection(ctx->connection);
     else
         loop_resume(ctx->connection);
@@ -81,7 +84,8 @@ int http_read(struct http_ctx *ctx, const struct db_read *rd, http_read_fn answe
     /* suspended before the statement is submitted: its completion may come at once (a full
      * queue), and the resume must find the connection suspended */
     ctx->read.suspended = 1;
-    MHD_suspend_connection(ctx->connection);
+    if (!ctx->front)
+        MHD_suspend_connection(ctx->connection);
     db_pipe_submit(pipe, rd, http_read_done, ctx);
     return U_CALLBACK_COMPLETE;
 }

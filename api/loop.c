@@ -16,6 +16,7 @@
 #include "../src/log.h"
 #include "conn.h"
 #include "dispatch.h"
+#include "front.h"
 #include "http.h"
 
 #define LOOP_MAX_OPTIONS 16
@@ -37,6 +38,7 @@ struct loop {
     int running;
     struct MHD_Daemon *d;
     struct db_pipe *pipe;
+    struct front *front; /* NULL: every connection is libmicrohttpd's */
     atomic_int quit;
     /* connections handed to it and not yet closed: the acceptor's measure of its share */
     atomic_int open;
@@ -94,8 +96,21 @@ static void loop_notify(void *cls, struct MHD_Connection *c, void **socket_conte
     conn_notify(NULL, c, socket_context, code);
 }
 
-/* The connections handed over since the last turn, given to libmicrohttpd on its own thread
- * (MHD_add_connection is not safe from another thread with an external loop). */
+/* A connection given to libmicrohttpd, on the loop's own thread (MHD_add_connection is not safe
+ * from another thread with an external loop): at once, or by the front when its next request
+ * is not a plain one. */
+static void loop_add_mhd(void *arg, int fd, const struct sockaddr *addr, socklen_t len)
+{
+    struct loop *l = arg;
+    /* refused (the accept policy, the limit) before it started: closed by libmicrohttpd with
+     * no close notification, so uncounted here; one that started and then failed was
+     * uncounted by that notification */
+    started = 0;
+    if (MHD_add_connection(l->d, fd, addr, len) != MHD_YES && !started)
+        atomic_fetch_sub(&l->open, 1);
+}
+
+/* The connections handed over since the last turn, to the front or to libmicrohttpd. */
 static void loop_take_handed(struct loop *l)
 {
     pthread_mutex_lock(&l->mu);
@@ -113,13 +128,10 @@ static void loop_take_handed(struct loop *l)
     int more = l->nhanded > 0;
     pthread_mutex_unlock(&l->mu);
     for (int i = 0; i < n; i++) {
-        /* refused (the accept policy, the limit) before it started: closed by libmicrohttpd
-         * with no close notification, so uncounted here; one that started and then failed was
-         * uncounted by that notification */
-        started = 0;
-        if (MHD_add_connection(l->d, batch[i].fd, (const struct sockaddr *)&batch[i].addr,
-                               batch[i].len) != MHD_YES &&
-            !started)
+        const struct sockaddr *sa = (const struct sockaddr *)&batch[i].addr;
+        if (!l->front)
+            loop_add_mhd(l, batch[i].fd, sa, batch[i].len);
+        else if (front_add(l->front, batch[i].fd, sa, batch[i].len) != 0)
             atomic_fetch_sub(&l->open, 1);
     }
     if (more)
@@ -161,6 +173,9 @@ static void *loop_main(void *arg)
         int wait = -1;
         if (MHD_get_timeout(l->d, &to) == MHD_YES)
             wait = to > INT_MAX ? INT_MAX : (int)to;
+        int idle = front_expire(l->front);
+        if (idle >= 0 && (wait < 0 || idle < wait))
+            wait = idle;
         /* libmicrohttpd takes a few rounds to finish an answer (send it, complete the request,
          * read on): those go straight to it, without a wait on the pipe's epoll in between */
         if (wait == 0 && again < LOOP_AGAIN) {
@@ -177,12 +192,14 @@ static void *loop_main(void *arg)
         woke = loop_now_us();
         atomic_store(&l->working_since_ms, woke / 1000);
         loop_take_handed(l);
+        front_run(l->front);
         MHD_run(l->d);
     }
     /* reads its pipe still holds are answered (503) and their connections served here, on
      * their own thread: libmicrohttpd does not stop with a connection suspended (loop_end) */
     db_pipe_stop(l->pipe);
     db_pipe_turn(l->pipe, 0);
+    front_run(l->front);
     MHD_run(l->d);
     log_batch_end();
     return NULL;
@@ -236,7 +253,7 @@ static void *loop_accept(void *arg)
     while (!atomic_load(&ls->stop)) {
         struct handed h;
         h.len = sizeof h.addr;
-        h.fd = accept4(ls->lfd, (struct sockaddr *)&h.addr, &h.len, SOCK_CLOEXEC);
+        h.fd = accept4(ls->lfd, (struct sockaddr *)&h.addr, &h.len, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (h.fd < 0) {
             /* out of descriptors: the backlog waits a moment rather than spinning */
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
@@ -285,6 +302,9 @@ static int loop_begin(struct sd_app *app, struct loop *l, const struct MHD_Optio
                                    cfg->db_statement_timeout_ms, cfg->db_connect_timeout_s,
                                    info->epoll_fd)
                    : NULL;
+    if (l->pipe && cfg->http_front &&
+        !(l->front = front_new(app, l->pipe, &l->open, loop_add_mhd, l)))
+        return -1;
     if (!l->pipe || pthread_create(&l->thread, NULL, loop_main, l) != 0)
         return -1;
     l->running = 1;
@@ -379,6 +399,7 @@ void loop_end(struct loop_set *ls)
         struct loop *l = &ls->loops[i];
         if (l->running)
             pthread_join(l->thread, NULL);
+        front_free(l->front); /* (its connections' requests ended with the loop) */
         if (l->d)
             MHD_stop_daemon(l->d);
         for (int k = 0; k < l->nhanded; k++)

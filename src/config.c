@@ -44,6 +44,7 @@ static const struct setting settings[] = {
     {"SELLERDESK_MAX_BODY_BYTES", K_SIZE, OFF(max_body_bytes), 1024, 64LL << 20},
     {"SELLERDESK_CONNECTION_TIMEOUT", K_INT, OFF(connection_timeout_s), 1, 3600},
     {"SELLERDESK_HTTP_THREADS", K_INT, OFF(http_threads), 0, 256},
+    {"SELLERDESK_HTTP_FRONT", K_INT, OFF(http_front), 0, 1},
     {"SELLERDESK_HTTP_WORKERS", K_INT, OFF(http_workers), 0, 500},
     {"SELLERDESK_MAX_CONNECTIONS", K_INT, OFF(max_connections), 16, 1000000},
     {"SELLERDESK_MAX_CONNECTIONS_PER_CLIENT", K_INT, OFF(max_connections_per_client), 1, 1000000},
@@ -133,6 +134,7 @@ void config_defaults(struct sd_config *cfg)
     cfg->db_statement_timeout_ms = 5000;
     cfg->db_connect_timeout_s = 3;
     cfg->db_pipe_conns = 1;
+    cfg->http_front = 1;
     cfg->max_body_bytes = 1 << 20;
     cfg->connection_timeout_s = 30;
     cfg->http_threads = 0; /* by the CPUs and the pipe: config_validate */

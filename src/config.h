@@ -29,6 +29,7 @@ struct sd_config {
     size_t max_body_bytes;
     int connection_timeout_s;
     int db_pipe_conns; /* each HTTP thread's statement pipe's connections (db_pipe.h); 0: no pipe */
+    int http_front;    /* 1: the loops serve plain GETs themselves (api/front.h); with the pipe */
     int http_threads;  /* HTTP threads (api/loop.h); 0 until validated: 2 per CPU with the pipe */
     int http_workers;  /* threads running the pool's requests (api/work.h); 0 until validated */
     int max_connections;            /* open at once, in all */

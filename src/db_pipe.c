@@ -238,9 +238,33 @@ static int db_pipe_round(struct db_pipe *p)
  * waits. */
 static _Thread_local struct db_pipe *turning;
 
+/* Events of one wait: the pipe's connections, its eventfd, watch_fd, and as many of the
+ * caller's own descriptors (db_pipe_watch) as come at once; more wait for the next turn. */
+#define DB_PIPE_EVENTS (DB_PIPE_MAX_CONNS + 2 + 62)
+
+int db_pipe_watch(struct db_pipe *p, int fd, uint32_t events, struct db_pipe_watcher *w)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = w};
+    return epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+void db_pipe_unwatch(struct db_pipe *p, int fd)
+{
+    epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/* Whether an event's pointer is one of the pipe's own: its eventfd (NULL), watch_fd, or one of
+ * its connections; anything else is a caller's watcher. */
+static int db_pipe_owns(const struct db_pipe *p, const void *ptr)
+{
+    const char *c = ptr, *first = (const char *)&p->conns[0];
+    return !ptr || ptr == &p->watch_fd ||
+           (c >= first && c < (const char *)&p->conns[DB_PIPE_MAX_CONNS]);
+}
+
 void db_pipe_turn(struct db_pipe *p, int wait_ms)
 {
-    struct epoll_event evs[DB_PIPE_MAX_CONNS + 2];
+    struct epoll_event evs[DB_PIPE_EVENTS];
     turning = p;
     if (!p->stopped && !db_pipe_round(p))
         p->stopped = 1;
@@ -253,16 +277,21 @@ void db_pipe_turn(struct db_pipe *p, int wait_ms)
      * connections were resumed, and the caller must serve them before anything wakes it */
     if (atomic_load(&p->statements) != p->seen)
         wait_ms = 0;
-    int n = epoll_wait(p->epfd, evs, p->nconns + 2, wait_ms);
+    int n = epoll_wait(p->epfd, evs, DB_PIPE_EVENTS, wait_ms);
     for (int i = 0; i < n; i++) {
-        if (evs[i].data.ptr == &p->watch_fd)
-            continue; /* the caller's: it runs it after this returns */
+        if (evs[i].data.ptr == &p->watch_fd || !db_pipe_owns(p, evs[i].data.ptr))
+            continue; /* the caller's: it runs it after this returns, its watchers below */
         if (!p->stopped || !evs[i].data.ptr)
             db_pipe_events(p, &evs[i]);
     }
     if (!p->stopped)
         db_pipe_expire(p);
     p->seen = atomic_load(&p->statements);
+    for (int i = 0; i < n; i++)
+        if (!db_pipe_owns(p, evs[i].data.ptr)) {
+            struct db_pipe_watcher *w = evs[i].data.ptr;
+            w->fn(w, evs[i].events);
+        }
 }
 
 static struct db_pipe *db_pipe_new(const char *url, int nconns, int max_queue,

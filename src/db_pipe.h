@@ -58,6 +58,15 @@ struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int st
  * submitted on this thread between turns needs no wake-up; from another thread, it wakes the
  * turn. */
 void db_pipe_turn(struct db_pipe *p, int wait_ms);
+/* A descriptor of the caller's waited on in the turns besides watch_fd (the loops' own HTTP
+ * connections, api/front.c): w stays valid while it is watched, and w->fn is called in the
+ * turn with the events that came, after the pipe's own. On the turning thread. 0, or -1 with
+ * errno. */
+struct db_pipe_watcher {
+    void (*fn)(struct db_pipe_watcher *w, uint32_t events);
+};
+int db_pipe_watch(struct db_pipe *p, int fd, uint32_t events, struct db_pipe_watcher *w);
+void db_pipe_unwatch(struct db_pipe *p, int fd);
 /* Ends the wait of a turn at once; from any thread. */
 void db_pipe_wake(struct db_pipe *p);
 /* Asks the pipe to stop (from any thread): the next turn answers every statement not yet

@@ -16,7 +16,7 @@ long db_pipe_ms_since(const struct timespec *t)
 }
 
 /* Watches c's socket for events; libpq may change the socket while it connects. */
-static void db_pipe_watch(struct db_pipe *p, struct db_pipe_conn *c, uint32_t events)
+static void db_pipe_conn_watch(struct db_pipe *p, struct db_pipe_conn *c, uint32_t events)
 {
     int fd = PQsocket(c->pg);
     struct epoll_event ev = {.events = events, .data.ptr = c};
@@ -65,17 +65,17 @@ void db_pipe_connect_start(struct db_pipe *p, struct db_pipe_conn *c)
         return;
     }
     c->state = PC_CONNECTING;
-    db_pipe_watch(p, c, EPOLLOUT); /* libpq: as if PQconnectPoll had said WRITING */
+    db_pipe_conn_watch(p, c, EPOLLOUT); /* libpq: as if PQconnectPoll had said WRITING */
 }
 
 void db_pipe_connect_step(struct db_pipe *p, struct db_pipe_conn *c)
 {
     switch (PQconnectPoll(c->pg)) {
     case PGRES_POLLING_READING:
-        db_pipe_watch(p, c, EPOLLIN);
+        db_pipe_conn_watch(p, c, EPOLLIN);
         return;
     case PGRES_POLLING_WRITING:
-        db_pipe_watch(p, c, EPOLLOUT);
+        db_pipe_conn_watch(p, c, EPOLLOUT);
         return;
     case PGRES_POLLING_OK:
         if (PQsetnonblocking(c->pg, 1) == 0 && PQenterPipelineMode(c->pg) == 1) {
@@ -85,7 +85,7 @@ void db_pipe_connect_step(struct db_pipe *p, struct db_pipe_conn *c)
             if (c->ready_before)
                 atomic_fetch_add(&p->reconnects, 1);
             c->ready_before = 1;
-            db_pipe_watch(p, c, EPOLLIN);
+            db_pipe_conn_watch(p, c, EPOLLIN);
             return;
         }
         break;
@@ -272,5 +272,5 @@ void db_pipe_flush(struct db_pipe *p, struct db_pipe_conn *c)
     if (rc < 0)
         db_pipe_lost(p, c);
     else
-        db_pipe_watch(p, c, EPOLLIN | (rc == 1 ? EPOLLOUT : 0u));
+        db_pipe_conn_watch(p, c, EPOLLIN | (rc == 1 ? EPOLLOUT : 0u));
 }

@@ -184,6 +184,84 @@ def framing(tally):
                  [a[0] for a in answers] == [401, 200] and not closed, "%r closed=%s" % ([a[0] for a in answers], closed))
 
 
+def plain_gets(tally, token):
+    """The loops read plain GETs themselves (api/front.c) and hand every other request, with the
+    rest of its connection, to libmicrohttpd: the same answers either way, no byte lost at the
+    hand-over, and a GET head that is not plain judged by the same checks."""
+    for what, hdrs, want in [
+        ("no Host", [], 400),
+        ("two Hosts", ["Host: a", "Host: b"], 400),
+        ("duplicate Authorization", ["Host: x", "Authorization: Bearer a", "Authorization: Bearer b"], 400),
+        ("a control character in a header", ["Host: x", b"X-A: a\x01b"], 400),
+        ("a NUL in a header value", ["Host: x", b"X-A: a\x00b"], 400),
+        ("a line without a field name", ["Host: x", ": x"], 400),
+        ("a folded header", ["Host: x", "X-A: a\r\n b"], 400),
+        ("a space before the colon", ["Host: x", "X-A : a"], 400),
+        ("a bare CR in a value", ["Host: x", b"X-A: a\rb"], 400),
+        ("chunked on a GET", ["Host: x", "Transfer-Encoding: chunked"], 411),
+        ("120 header fields", ["Host: x"] + ["X-H%d: v" % i for i in range(120)], 431),
+        ("40 KiB header", ["Host: x", "X-Big: " + "y" * 40960], 431),
+    ]:
+        answers, closed, leftover = exchange(head("GET", "/healthz", hdrs) + SMUGGLED, wait=1.0)
+        got = answers[0] if answers else (0, {}, b"")
+        name = "plain GET: %s" % what
+        tally.record(name + ": one %d problem, the bytes after it unread" % want,
+                     len(answers) == 1 and got[0] == want and problem_defect(*got) is None,
+                     "%d answers, first %d %s %r" % (len(answers), got[0], problem_defect(*got), got[2][:100]))
+        tally.record(name + ": connection closed", closed, "still open")
+    # GETs, then a request with a body, then GETs, pipelined on one connection: the body's
+    # request goes to libmicrohttpd with every byte the loop peeked at and did not take
+    body = b'{"email":"nobody@test.sellerdesk.dev","password":"not this one"}'
+    post = head("POST", "/v1/auth/login", ["Host: x", "Content-Type: application/json",
+                                           "Content-Length: %d" % len(body)], body)
+    auth = "Authorization: Bearer %s" % token
+    req = (head("GET", "/healthz", ["Host: x"]) + head("GET", "/v1/me", ["Host: x", auth]) + post
+           + head("GET", "/v1/me", ["Host: x", auth]) + head("GET", "/v1/nothing-here", ["Host: x"]))
+    answers, closed, leftover = exchange(req, wait=1.5)
+    got = [a[0] for a in answers]
+    tally.record("plain GETs, a body, GETs pipelined: five answers in order, connection kept",
+                 got == [200, 200, 401, 200, 404] and not closed and not leftover,
+                 "%r closed=%s leftover=%r" % (got, closed, leftover[:60]))
+    me = [a for a in answers if a[0] == 200 and b'"email"' in a[2]]
+    tally.record("plain GETs: /v1/me answered the same before and after the hand-over",
+                 len(me) == 2 and me[0][2] == me[1][2], "%d answers of /v1/me" % len(me))
+    answers, closed, _ = exchange(head("GET", "/healthz", ["Host: x", "Connection: close"]) + SMUGGLED, wait=1.5)
+    got = answers[0] if answers else (0, {}, b"")
+    tally.record("plain GET: Connection: close is answered with it, then closed",
+                 len(answers) == 1 and got[0] == 200 and got[1].get("connection") == "close" and closed,
+                 "%d answers, %r closed=%s" % (len(answers), got[1], closed))
+    ok = got[0] == 200 and "date" in got[1] and int(got[1].get("content-length", "-1")) == len(got[2])
+    tally.record("plain GET: the answer has a Date and its Content-Length", ok, repr(got[1]))
+    answers, closed, _ = exchange(head("GET", "/healthz", ["Host: x", "Content-Length: 0"]), wait=1.0)
+    tally.record("a GET with Content-Length: 0 is served", [a[0] for a in answers] == [200],
+                 repr([a[0] for a in answers]))
+    answers, closed, _ = exchange(head("HEAD", "/healthz", ["Host: x"]), wait=1.0)
+    tally.record("HEAD (405 here) is answered once, without a body",
+                 [(a[0], a[2]) for a in answers] == [(405, b"")], repr(answers))
+    answers, closed, _ = exchange(head("GET", "/healthz", ["Host: x", "X-Pad: " + "p" * 12000]), wait=1.0)
+    tally.record("a GET head of 12 KB (past what the loop peeks at) is served",
+                 [a[0] for a in answers] == [200], repr([a[0] for a in answers]))
+    # a head arriving a few bytes at a time
+    s = socket.create_connection((HOST, PORT), timeout=5)
+    data = head("GET", "/v1/me", ["Host: x", auth])
+    for i in range(0, len(data), 7):
+        s.sendall(data[i:i + 7])
+        time.sleep(0.002)
+    s.settimeout(3)
+    raw = b""
+    try:
+        while not parse_responses(raw)[0]:
+            d = s.recv(65536)
+            if not d:
+                break
+            raw += d
+    except socket.timeout:
+        pass
+    s.close()
+    got = [a[0] for a in parse_responses(raw)[0]]
+    tally.record("a GET head sent 7 bytes at a time is answered once", got == [200], repr(got))
+
+
 def connect_from(source, timeout=5):
     """A connection from another loopback address (127.0.0.0/8 is all this host's): the server
     counts connections per client address."""
@@ -402,6 +480,7 @@ def non_readers(tally, count):
 def run(tally, slow_count, per_client, token):
     smuggling(tally)
     framing(tally)
+    plain_gets(tally, token)
     non_readers(tally, min(slow_count, 1000))
     one_client_over_its_limit(tally, per_client)
     slow_crowd(tally, slow_count, token)
