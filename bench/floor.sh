@@ -15,6 +15,9 @@
 # with one pipe connection each as both have by default) FLOOR_BIN=build/release/floor. The
 # four take turns in a different order each round. One line per run on stdout; a run with
 # answers other than 200 is marked NOT ALL 200 (its figures are not a product read's).
+# MHD_TOO=1 (the default) adds a second server, the same binary with SELLERDESK_HTTP_FRONT=0
+# (every request through libmicrohttpd, as before the eleventh step), reading a product and
+# /v1/me in the same rounds: server-mhd and server-mhd-me.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -26,6 +29,7 @@ ROUNDS=${ROUNDS:-2}
 CONNS=${CONNS:-16 64}
 SECS=${SECS:-6}
 THREADS=${THREADS:-4}
+MHD_TOO=${MHD_TOO:-1}
 die() { echo "floor.sh: $*" >&2; exit 1; }
 [ -f "$PG_DIR/postmaster.pid" ] || die "no cluster in $PG_DIR: run bench/hotreads.sh first"
 [ -s "$H/pgb-product.sql" ] || die "no pgbench script in $H: run bench/hotreads.sh first"
@@ -68,23 +72,32 @@ hp=$(free_port)
 "$FLOOR" "$hp" "$THREADS" >/dev/null &
 pids+=($!) && http=$!
 up "$sp" "$server" && up "$fp" "$floor" && up "$hp" "$http"
+if [ "$MHD_TOO" = 1 ]; then
+    mp=$(free_port)
+    SELLERDESK_PORT=$mp SELLERDESK_BIND_ADDRESS=127.0.0.1 SELLERDESK_LOG_LEVEL=warn SELLERDESK_HTTP_FRONT=0 \
+        SELLERDESK_HTTP_THREADS=$THREADS SELLERDESK_DB_PIPE_CONNS=1 "$BIN" serve >"$H/floor-server-mhd.log" 2>&1 &
+    pids+=($!) && mhd=$!
+    up "$mp" "$mhd"
+fi
 tree=$(git rev-parse --short HEAD)$(git status --porcelain -- src api bench/floor.c | grep -q . && echo +changes || true)
 echo "# $(date -u +%FT%TZ) server $BIN, floor $FLOOR (tree $tree), $THREADS threads each"
 # the server's /v1/me is its answer at once (the account from its cache, no statement): beside
 # HTTP alone, what libmicrohttpd and the application cost a request that never waits
 order=(server:$sp:$server floor:$fp:$floor server-me:$sp:$server http-alone:$hp:$http)
+[ "$MHD_TOO" = 1 ] && order+=(server-mhd:$mp:$mhd server-mhd-me:$mp:$mhd)
+n=${#order[@]}
 for r in $(seq "$ROUNDS"); do
     for c in $CONNS; do
-        for k in 0 1 2 3; do
-            IFS=: read -r name port pid <<<"${order[$(((k + r - 1) % 4))]}"
-            if [ "$name" = server-me ]; then
+        for k in $(seq 0 $((n - 1))); do
+            IFS=: read -r name port pid <<<"${order[$(((k + r - 1) % n))]}"
+            if [ "${name%-me}" != "$name" ]; then
                 run=(bench/wrk/me.lua "$H/tokens-floor.txt")
             else
                 run=(bench/wrk/product.lua "$H/tokens-floor.txt" "$pmin" "$pmax")
             fi
             line=$(SERVER_PID=$pid bench/syscalls.sh "http://127.0.0.1:$port" "$c" "$SECS" "${run[@]}")
             case $line in *" non2xx=0 "*) ;; *) line="$line  NOT ALL 200" ;; esac
-            printf 'round %s %-10s %s\n' "$r" "$name" "$line"
+            printf 'round %s %-13s %s\n' "$r" "$name" "$line"
         done
     done
 done
