@@ -27,6 +27,9 @@
 #include "http.h"
 #include "uri.h"
 
+/* Served heads left in the socket (with the peek offset) up to this many bytes. */
+#define FRONT_CONSUME 16384
+
 struct front {
     struct sd_app *app;
     struct db_pipe *pipe;
@@ -55,10 +58,17 @@ struct front_conn {
     int unread;           /* bytes may wait in the socket (an edge came, or a pipelined head) */
     int eof;              /* the client will send no more (or the socket was shut down) */
     size_t scanned;       /* of a partial head, the bytes already searched for its end */
-    int close_req;        /* the request said Connection: close */
-    int closing;          /* close once the answer is out */
-    int sending;          /* the answer is partly written */
-    size_t sent;          /* of out's head and body */
+    /* With SO_PEEK_OFF (Linux 6.10 on TCP) each peek goes on where the last ended, so in
+     * holds have bytes as a read buffer would, and the bytes of the requests served stay in
+     * the socket (done of them) until FRONT_CONSUME, a close or a hand-over takes them out:
+     * one system call a request. Without it every peek starts at the first byte not served
+     * and each head is taken out as its request starts: two. */
+    int peekoff;
+    size_t have, done, len; /* len: the head of the request in hand */
+    int close_req;          /* the request said Connection: close */
+    int closing;            /* close once the answer is out */
+    int sending;            /* the answer is partly written */
+    size_t sent;            /* of out's head and body */
     struct answer_out out;
     int nf;
     struct head_field f[HEAD_MAX_FIELDS];
@@ -228,10 +238,33 @@ static void front_forget(struct front_conn *fc)
     front_unlink(fc);
 }
 
+/* Takes the bytes of the requests served out of the socket: 0, or -1 when they are not there
+ * (only a reset in between). */
+static int front_consume(struct front_conn *fc)
+{
+    char drop[FRONT_PEEK];
+    while (fc->done > 0) {
+        ssize_t got =
+            recv(fc->fd, drop, fc->done < sizeof drop ? fc->done : sizeof drop, MSG_DONTWAIT);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return -1;
+        fc->done -= (size_t)got;
+    }
+    return 0;
+}
+
 /* Closes a connection with no request in hand. */
 static void front_close(struct front_conn *fc)
 {
+    int queued = 0;
     atomic_fetch_sub(fc->fr->counted, 1);
+    front_consume(fc);
+    /* a close with bytes unread resets the connection, and the client loses answers it has
+     * not read yet: the close waits for it instead (conn.c) */
+    if (ioctl(fc->fd, SIOCINQ, &queued) == 0 && queued > 0)
+        conn_linger(fc->slot);
     front_forget(fc);
     conn_close(fc->slot);
     close(fc->fd);
@@ -242,6 +275,10 @@ static void front_close(struct front_conn *fc)
 static void front_hand_over(struct front_conn *fc)
 {
     struct front *fr = fc->fr;
+    if (front_consume(fc) != 0) { /* libmicrohttpd reads on from the first byte not served */
+        front_close(fc);
+        return;
+    }
     front_forget(fc);
     /* its slot goes with it: counted already, it is not refused while the server drains (a
      * request there is answered 503 shutting_down, as on any connection) */
@@ -259,14 +296,19 @@ static int front_request_end(struct front_conn *fc, const char *outcome)
     dispatch_front_end(fc->ctx, outcome);
     fc->ctx = NULL;
     fc->sending = 0;
-    if (!outcome && !fc->closing) {
+    if (fc->peekoff) {
+        /* its head leaves the buffer; what follows it is the next request's */
+        memmove(fc->in, fc->in + fc->len, fc->have - fc->len);
+        fc->have -= fc->len;
+        fc->in[fc->have] = '\0';
+        fc->done += fc->len;
+        fc->scanned = 0;
+    }
+    if (!outcome && !fc->closing && (fc->done < FRONT_CONSUME || front_consume(fc) == 0)) {
         front_touch(fc);
         fc->unread |= fc->eof; /* (what is left, then the end, is read: a close) */
         return 0;
     }
-    int queued = 0;
-    if (fc->unread || (ioctl(fc->fd, SIOCINQ, &queued) == 0 && queued > 0))
-        conn_linger(fc->slot); /* a close with unread bytes would reset the answer away */
     front_close(fc);
     return -1;
 }
@@ -332,42 +374,67 @@ static int front_begin(struct front_conn *fc, const char *target, size_t len, si
         return -1;
     }
     fc->ctx = ctx;
-    char drop[FRONT_PEEK];
-    ssize_t got;
-    do
-        got = recv(fc->fd, drop, len, MSG_DONTWAIT);
-    while (got < 0 && errno == EINTR);
-    if (got != (ssize_t)len) /* (peeked, so there: only a reset in between) */
-        return front_request_end(fc, "read_error");
+    fc->len = len;
+    if (!fc->peekoff) {
+        fc->done = len;
+        fc->have = 0; /* (the next peek starts after this head) */
+        if (front_consume(fc) != 0)
+            return front_request_end(fc, "read_error");
+    }
     if (dispatch_front_step(ctx))
         return front_answer(fc);
     return 0;
 }
 
-/* Reads and runs the requests waiting on an idle connection, until one waits, the socket is
- * empty or the connection goes. */
+/* Peeks at what came since the last peek: 1 when something did, 0 when nothing did (or the
+ * client's end came after a part of a head), -1 when the connection was closed (the client
+ * closed it, or conn.c shut it down). */
+static int front_peek(struct front_conn *fc)
+{
+    size_t at = fc->peekoff ? fc->have : 0;
+    ssize_t n;
+    fc->unread = 0;
+    if (at == FRONT_PEEK) { /* (a head this long is libmicrohttpd's: parsed so already) */
+        front_hand_over(fc);
+        return -1;
+    }
+    do
+        n = recv(fc->fd, fc->in + at, FRONT_PEEK - at, MSG_PEEK | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0;
+    if (n == 0 && fc->have > 0) {
+        fc->eof = 1; /* (with the peek offset: what was peeked is still to be served) */
+        return 0;
+    }
+    if (n <= 0) {
+        front_close(fc);
+        return -1;
+    }
+    fc->have = at + (size_t)n;
+    fc->in[fc->have] = '\0';
+    fc->unread = (size_t)n == FRONT_PEEK - at; /* more may be past what fitted */
+    return 1;
+}
+
+/* Serves the requests waiting on an idle connection, those buffered first, until one waits,
+ * nothing more has come or the connection goes. */
 static void front_serve(struct front_conn *fc)
 {
-    while (!fc->ctx && fc->unread) {
-        fc->unread = 0;
-        ssize_t n;
-        do
-            n = recv(fc->fd, fc->in, FRONT_PEEK, MSG_PEEK | MSG_DONTWAIT);
-        while (n < 0 && errno == EINTR);
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (n <= 0) {
-            front_close(fc); /* the client closed, or conn.c shut the socket down */
-            return;
-        }
-        fc->in[n] = '\0';
+    while (!fc->ctx) {
         char *target = NULL;
         size_t len = 0, bytes = 0;
-        enum front_head h = front_parse(fc, (size_t)n, &target, &len, &bytes);
+        enum front_head h =
+            fc->have ? front_parse(fc, fc->have, &target, &len, &bytes) : FRONT_PARTIAL;
+        if (h == FRONT_PARTIAL && fc->unread) {
+            if (front_peek(fc) < 0)
+                return;
+            if (fc->unread || fc->have)
+                continue; /* (parsed again with what came, or to its end) */
+            return;
+        }
         if (h == FRONT_PARTIAL && fc->eof) {
-            /* the rest will never come (a half-closed client, or shut down); the part that
-             * came is read off as the close waits, or the close would reset what was sent */
-            conn_linger(fc->slot);
+            /* the rest will never come (a half-closed client, or shut down) */
             front_close(fc);
             return;
         }
@@ -377,8 +444,9 @@ static void front_serve(struct front_conn *fc)
             front_hand_over(fc);
             return;
         }
-        /* a pipelined request is there already, or may be past what was peeked */
-        fc->unread = (size_t)n > len || n == FRONT_PEEK;
+        /* without the peek offset a pipelined request is peeked at again after this one */
+        if (!fc->peekoff)
+            fc->unread |= fc->have > len;
         if (front_begin(fc, target, len, bytes) != 0)
             return;
     }
@@ -434,6 +502,8 @@ int front_add(struct front *fr, int fd, const struct sockaddr *addr, socklen_t l
     fc->fd = fd;
     fc->alen = len;
     fc->w.fn = front_event;
+    int zero = 0;
+    fc->peekoff = setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof zero) == 0;
     memcpy(&fc->addr, addr, len);
     /* head and body go in one sendmsg; a second piece of a large answer must not wait for
      * the client's delayed ACK */

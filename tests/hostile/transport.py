@@ -260,6 +260,25 @@ def plain_gets(tally, token):
     s.close()
     got = [a[0] for a in parse_responses(raw)[0]]
     tally.record("a GET head sent 7 bytes at a time is answered once", got == [200], repr(got))
+    # three pipelined GETs and the client's end of sending: all three answered, then the close
+    s = socket.create_connection((HOST, PORT), timeout=5)
+    s.sendall(head("GET", "/healthz", ["Host: x"]) * 3)
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(3)
+    raw, closed = b"", False
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                closed = True
+                break
+            raw += d
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    got = [a[0] for a in parse_responses(raw)[0]]
+    tally.record("three pipelined GETs, then the client's FIN: three answers, then a clean close",
+                 got == [200, 200, 200] and closed, "%r closed=%s" % (got, closed))
 
 
 def connect_from(source, timeout=5):
