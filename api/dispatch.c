@@ -1,4 +1,6 @@
-/* The libmicrohttpd access handler: every request passes here.
+/* Every request passes here: libmicrohttpd's through its callbacks (dispatch_mhd.c), the plain
+ * GETs a loop reads itself through the front (api/front.c, dispatch_front_*), by the same
+ * stages (dispatch_stages.h).
  *
  * Ulfius 2.7's own dispatcher reads a request's whole body before any callback runs, and
  * libmicrohttpd decodes the target leniently; neither can refuse ambiguous framing, an
@@ -29,6 +31,7 @@
 #include "answer.h"
 #include "api_key_auth.h"
 #include "conn.h"
+#include "dispatch_stages.h"
 #include "events.h"
 #include "front.h"
 #include "handlers.h"
@@ -38,58 +41,11 @@
 #include "routes.h"
 #include "work.h"
 
-struct head_fields {
-    struct head_field f[HEAD_MAX_FIELDS];
-    int n, total;
-    size_t bytes;
-};
-
-static enum MHD_Result dispatch_collect(void *cls, enum MHD_ValueKind kind, const char *key,
-                                        size_t key_size, const char *value, size_t value_size)
-{
-    struct head_fields *h = cls;
-    (void)kind;
-    h->total++;
-    h->bytes += key_size + value_size + 4;
-    if (h->n < HEAD_MAX_FIELDS)
-        h->f[h->n++] =
-            (struct head_field){key, value ? value : "", key_size, value ? value_size : 0};
-    return MHD_YES;
-}
-
-/* Requests of this thread whose head is still arriving, newest first. libmicrohttpd's log
- * messages name no connection; when exactly one is here, a message about a request head is
- * about this one (see dispatch_library_refused). */
-static _Thread_local struct http_ctx *heading;
-
-static void dispatch_heading_add(struct http_ctx *ctx)
-{
-    ctx->heading_prev = NULL;
-    ctx->heading_next = heading;
-    if (heading)
-        heading->heading_prev = ctx;
-    heading = ctx;
-    ctx->heading = 1;
-}
-
-static void dispatch_heading_remove(struct http_ctx *ctx)
-{
-    if (!ctx->heading)
-        return;
-    if (ctx->heading_prev)
-        ctx->heading_prev->heading_next = ctx->heading_next;
-    else
-        heading = ctx->heading_next;
-    if (ctx->heading_next)
-        ctx->heading_next->heading_prev = ctx->heading_prev;
-    ctx->heading = 0;
-}
-
 /* A request id: 8 random bytes drawn once per thread, then that thread's count of requests,
  * in hex (24 characters, as before). Unique in the process and unlikely to repeat across
  * processes; it only correlates a request with its log line, so it need not be unpredictable,
  * and drawing 12 random bytes for every request cost a getrandom() system call each. */
-static void dispatch_new_request_id(char *out, size_t len)
+void dispatch_new_request_id(char *out, size_t len)
 {
     static _Thread_local unsigned char id[12];
     static _Thread_local uint32_t count;
@@ -114,7 +70,7 @@ _Static_assert(offsetof(struct http_ctx, header_bytes) + HTTP_HEADER_BYTES ==
                "header_bytes ends the context: only what is before it is cleared");
 
 /* A request's context, from its request line's target. NULL when out of memory. */
-static struct http_ctx *dispatch_ctx_new(struct sd_app *app, const char *uri)
+struct http_ctx *dispatch_ctx_new(struct sd_app *app, const char *uri)
 {
     /* zeroed but for the bytes of the answer's header values, written before they are read
      * (1 KiB that calloc would clear on every request) */
@@ -142,44 +98,6 @@ static struct http_ctx *dispatch_ctx_new(struct sd_app *app, const char *uri)
     ctx->request.http_url = ctx->raw_uri;
     atomic_fetch_add(&app->inflight, 1);
     return ctx;
-}
-
-void *dispatch_started(void *cls, const char *uri, struct MHD_Connection *c)
-{
-    struct http_ctx *ctx = dispatch_ctx_new(cls, uri);
-    if (!ctx)
-        return NULL;
-    ctx->connection = c;
-    ctx->slot = conn_of(c);
-    /* libmicrohttpd would parse the query too, after this callback: into the connection's
-     * fixed memory pool (a flood of parameters exhausts it, and the connection closes with no
-     * answer) and leniently (an invalid escape or %00 decodes to other bytes). The server
-     * parses the copy strictly instead, so the query ends here for libmicrohttpd. */
-    char *q = uri ? strchr((char *)uri, '?') : NULL;
-    if (q && q[1])
-        q[1] = '\0';
-    dispatch_heading_add(ctx);
-    return ctx;
-}
-
-void dispatch_library_refused(sd_err e, const char *code, const char *detail)
-{
-    struct http_ctx *ctx = heading;
-    /* libmicrohttpd 0.9.75 answers a head it cannot take (larger than the connection's
-     * memory, or with a Content-Length it cannot parse) with an HTML page of its own, and for
-     * a bad Content-Length writes that page's head twice. It logs the refusal just before,
-     * in the connection's thread, and the page is not sent yet: the problem document goes out
-     * in its place, and with the socket closed for sending, the page never leaves. Where more
-     * than one head is arriving in this thread, which one is meant is unknown: the library's
-     * page goes out then. */
-    if (!ctx || ctx->heading_next || ctx->queued)
-        return;
-    dispatch_new_request_id(ctx->request_id, sizeof ctx->request_id);
-    http_set_header(ctx, "X-Request-Id", ctx->request_id);
-    ctx->close_after = 1;
-    http_problem(ctx, e, code, "%s", detail);
-    answer_write_direct(ctx);
-    conn_linger(ctx->slot);
 }
 
 static void dispatch_request_id(struct http_ctx *ctx)
@@ -252,65 +170,6 @@ static int dispatch_route(struct http_ctx *ctx)
     return 0;
 }
 
-/* The target as libmicrohttpd read it ends where the protocol begins: a raw NUL byte in it
- * would have cut the copy taken in dispatch_started short, and the rest would be ignored. */
-static int dispatch_target_intact(struct http_ctx *ctx, const char *url, const char *version)
-{
-    size_t n = strlen(ctx->raw_uri);
-    return n > URI_MAX_BYTES || (url + n + 1 == version && version[-1] == '\0');
-}
-
-/* The method as libmicrohttpd read it: a token of at most 15 bytes, not cut by a raw NUL
- * (libmicrohttpd takes any bytes; a NUL would leave "GET" of "GET\0X"). */
-static int dispatch_method_ok(const char *method, const char *url)
-{
-    size_t n = strlen(method);
-    if (n == 0 || n >= sizeof((struct http_ctx *)0)->method || method + n + 1 != url)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!strchr("!#$%&'*+-.^_`|~", method[i]) && !isalnum((unsigned char)method[i]))
-            return 0;
-    return 1;
-}
-
-/* The framing and syntax of the head; a refusal to answer, then close. */
-static void dispatch_check_head(struct http_ctx *ctx, const char *url, const char *method,
-                                const char *version, struct head_verdict *v)
-{
-    struct head_fields *h = malloc(sizeof *h);
-    if (!h) {
-        v->err = SD_ERR_UNAVAILABLE;
-        v->code = "busy";
-        v->detail = "The server is out of memory; retry shortly.";
-        return;
-    }
-    h->n = h->total = 0;
-    h->bytes = 0;
-    MHD_get_connection_values_n(ctx->connection, MHD_HEADER_KIND, dispatch_collect, h);
-    head_check(h->f, h->n, strcmp(version, MHD_HTTP_VERSION_1_0) != 0, v);
-    head_check_size(h->total, h->bytes, v);
-    const union MHD_ConnectionInfo *hs =
-        MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
-    if (v->err == SD_OK &&
-        (!hs || head_layout_intact(method, hs->header_size, version, h->f, h->n) != 0)) {
-        v->err = SD_ERR_BAD_REQUEST;
-        v->code = "invalid_header";
-        v->detail = "The request head has a NUL byte, a folded line (obs-fold), a line without "
-                    "a field name, or a line not ended by CR LF.";
-    }
-    if (v->err == SD_OK && !dispatch_method_ok(method, url)) {
-        v->err = SD_ERR_BAD_REQUEST;
-        v->code = "invalid_method";
-        v->detail = "The request method is not a token of at most 15 characters.";
-    }
-    if (v->err == SD_OK && !dispatch_target_intact(ctx, url, version)) {
-        v->err = SD_ERR_BAD_REQUEST;
-        v->code = "invalid_uri";
-        v->detail = "The request target contains a raw NUL byte.";
-    }
-    free(h);
-}
-
 /* A refused request's body of up to this size is read and dropped, so that the answer is
  * not lost to a TCP reset (closing with unread bytes resets the connection, and a client
  * still sending sees "connection reset", not the answer) and the connection stays open. A
@@ -330,8 +189,7 @@ static int dispatch_may_defer(const struct http_ctx *ctx)
 }
 
 /* Stage 2 begins: the head is complete and no body byte has been read. */
-static void dispatch_head_begin(struct http_ctx *ctx, const struct sockaddr *client,
-                                const char *version)
+void dispatch_head_begin(struct http_ctx *ctx, const struct sockaddr *client, const char *version)
 {
     conn_working(ctx->slot); /* not shut down or evicted while this runs */
     ctx->head_seen = 1;
@@ -343,7 +201,7 @@ static void dispatch_head_begin(struct http_ctx *ctx, const struct sockaddr *cli
 
 /* Stage 2, once the head's checks have given v: 1 when the answer must go now (and the
  * connection close), 0 when the body is to be read or the request run. */
-static int dispatch_head_checked(struct http_ctx *ctx, const char *method, struct head_verdict *v)
+int dispatch_head_checked(struct http_ctx *ctx, const char *method, struct head_verdict *v)
 {
     if (v->err == SD_OK) /* the method is a token now: safe to log and echo */
         snprintf(ctx->method, sizeof ctx->method, "%s", method);
@@ -387,18 +245,6 @@ static int dispatch_head_checked(struct http_ctx *ctx, const char *method, struc
     if (body > 0)
         conn_body_started(ctx->slot); /* read (or, refused, drained), then answered */
     return 0;
-}
-
-/* Stage 2 on libmicrohttpd. */
-static enum MHD_Result dispatch_head(struct http_ctx *ctx, const char *url, const char *method,
-                                     const char *version)
-{
-    struct head_verdict v;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    dispatch_head_begin(ctx, ci ? ci->client_addr : NULL, version);
-    dispatch_check_head(ctx, url, method, version, &v);
-    return dispatch_head_checked(ctx, method, &v) ? answer_queue(ctx) : MHD_YES;
 }
 
 /* A body sent to an operation that takes none: it may be "{}" (some clients always send a
@@ -542,7 +388,7 @@ static void dispatch_read_done(struct http_ctx *ctx)
 
 /* The whole request is here, or what it waited for has come (its read's outcome, its run on a
  * worker): 1 when its answer is ready to go, 0 when it waits again (it is resumed). */
-static int dispatch_step(struct http_ctx *ctx)
+int dispatch_step(struct http_ctx *ctx)
 {
     conn_working(ctx->slot);
     if (ctx->read.suspended) {
@@ -568,57 +414,8 @@ static int dispatch_step(struct http_ctx *ctx)
     return 1;
 }
 
-enum MHD_Result dispatch_access(void *cls, struct MHD_Connection *c, const char *url,
-                                const char *method, const char *version, const char *upload_data,
-                                size_t *upload_data_size, void **con_cls)
-{
-    struct http_ctx *ctx = *con_cls;
-    (void)cls;
-    (void)c;
-    if (!ctx)
-        return MHD_NO; /* out of memory when the request line came */
-    if (!ctx->head_seen)
-        return dispatch_head(ctx, url, method, version);
-    if (*upload_data_size) {
-        /* libmicrohttpd delivers at most the Content-Length the head accepted; a refused
-         * request's body (no buffer) is dropped */
-        size_t n = *upload_data_size;
-        if (ctx->body) {
-            if (ctx->body_len + n > (size_t)ctx->content_length)
-                return MHD_NO; /* libmicrohttpd stops at Content-Length: cannot happen */
-            memcpy(ctx->body + ctx->body_len, upload_data, n);
-            ctx->body[ctx->body_len + n] = '\0';
-        }
-        ctx->body_len += n;
-        conn_body_progress(ctx->slot, (int64_t)ctx->body_len);
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (ctx->queued)
-        return MHD_YES;
-    return dispatch_step(ctx) ? answer_queue(ctx) : MHD_YES;
-}
-
-static const char *dispatch_outcome(enum MHD_RequestTerminationCode toe)
-{
-    switch (toe) {
-    case MHD_REQUEST_TERMINATED_COMPLETED_OK:
-        return "completed";
-    case MHD_REQUEST_TERMINATED_TIMEOUT_REACHED:
-        return "timeout";
-    case MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN:
-        return "shutdown";
-    case MHD_REQUEST_TERMINATED_CLIENT_ABORT:
-        return "client_abort";
-    case MHD_REQUEST_TERMINATED_READ_ERROR:
-        return "read_error";
-    default:
-        return "error";
-    }
-}
-
 /* Logs the request, counts it and frees it; outcome NULL when it completed. */
-static void dispatch_finish(struct http_ctx *ctx, const char *outcome)
+void dispatch_finish(struct http_ctx *ctx, const char *outcome)
 {
     dispatch_heading_remove(ctx);
     struct timespec now;
@@ -646,18 +443,6 @@ static void dispatch_finish(struct http_ctx *ctx, const char *outcome)
     free(ctx->response.binary_body);
     atomic_fetch_sub(&ctx->app->inflight, 1);
     free(ctx);
-}
-
-void dispatch_done(void *cls, struct MHD_Connection *c, void **con_cls,
-                   enum MHD_RequestTerminationCode toe)
-{
-    struct http_ctx *ctx = *con_cls;
-    (void)cls;
-    (void)c;
-    if (!ctx)
-        return;
-    dispatch_finish(ctx, toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? dispatch_outcome(toe) : NULL);
-    *con_cls = NULL;
 }
 
 /* A request of a connection the loop serves itself (api/front.c). */

@@ -1,4 +1,3 @@
-#define _GNU_SOURCE /* memmem */
 #include "front.h"
 
 #include <errno.h>
@@ -23,6 +22,7 @@
 #include "answer.h"
 #include "conn.h"
 #include "dispatch.h"
+#include "front_head.h"
 #include "head.h"
 #include "http.h"
 #include "uri.h"
@@ -57,7 +57,6 @@ struct front_conn {
     struct http_ctx *ctx; /* the request in hand; the connection reads nothing meanwhile */
     int unread;           /* bytes may wait in the socket (an edge came, or a pipelined head) */
     int eof;              /* the client will send no more (or the socket was shut down) */
-    size_t scanned;       /* of a partial head, the bytes already searched for its end */
     /* With SO_PEEK_OFF (Linux 6.10 on TCP) each peek goes on where the last ended, so in
      * holds have bytes as a read buffer would, and the bytes of the requests served stay in
      * the socket (done of them) until FRONT_CONSUME, a close or a hand-over takes them out:
@@ -65,126 +64,20 @@ struct front_conn {
      * and each head is taken out as its request starts: two. */
     int peekoff;
     size_t have, done, len; /* len: the head of the request in hand */
-    int close_req;          /* the request said Connection: close */
     int closing;            /* close once the answer is out */
     int sending;            /* the answer is partly written */
     size_t sent;            /* of out's head and body */
     struct answer_out out;
-    int nf;
-    struct head_field f[HEAD_MAX_FIELDS];
-    char in[FRONT_PEEK + 1]; /* the head peeked, then parsed in place (f points into it) */
+    struct front_head head;  /* last: front_add clears what is before its fields */
+    char in[FRONT_PEEK + 1]; /* the head peeked, then parsed in place (head points into it) */
 };
 
 /* The front of the loop running on this thread: a resume from here needs no wake-up. */
 static _Thread_local struct front *here;
 
-/* tchar of RFC 9110 5.6.2. */
-static int front_tchar(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-enum front_head { FRONT_PLAIN, FRONT_PARTIAL, FRONT_OTHER };
-
-/* Fields whose request is libmicrohttpd's: a body (its framing and limits are checked there),
- * 100-continue, a protocol switch. */
-static int front_field_other(const char *name, size_t len)
-{
-    return (len == 14 && strcasecmp(name, "Content-Length") == 0) ||
-           (len == 17 && strcasecmp(name, "Transfer-Encoding") == 0) ||
-           (len == 6 && strcasecmp(name, "Expect") == 0) ||
-           (len == 7 && strcasecmp(name, "Upgrade") == 0);
-}
-
-/* Whether a Connection field's list names "close". */
-static int front_says_close(const char *v)
-{
-    while (*v) {
-        size_t n = strcspn(v, ", \t");
-        if (n == 5 && strncasecmp(v, "close", 5) == 0)
-            return 1;
-        v += n;
-        v += strspn(v, ", \t");
-    }
-    return 0;
-}
-
-/* One header line at *p (ending in CR LF before the head's end): recorded in fc->f with its
- * name and value NUL-terminated in place, the value without surrounding blanks. -1 when it is
- * anything but a plain "token: value" line. */
-static int front_field(struct front_conn *fc, char **p, size_t *bytes)
-{
-    char *name = *p, *c = name;
-    while (front_tchar((unsigned char)*c))
-        c++;
-    if (c == name || *c != ':' || fc->nf == HEAD_MAX_FIELDS)
-        return -1;
-    size_t name_len = (size_t)(c - name);
-    *c++ = '\0';
-    while (*c == ' ' || *c == '\t')
-        c++;
-    char *value = c;
-    for (; *c != '\r'; c++) {
-        unsigned char b = (unsigned char)*c;
-        if ((b < 0x20 && b != '\t') || b == 0x7f)
-            return -1; /* a control byte, a bare LF: the existing checks judge it */
-    }
-    if (c[1] != '\n')
-        return -1;
-    char *end = c;
-    while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    *end = '\0';
-    if (front_field_other(name, name_len))
-        return -1;
-    if (name_len == 10 && strcasecmp(name, "Connection") == 0 && front_says_close(value))
-        fc->close_req = 1;
-    fc->f[fc->nf++] = (struct head_field){name, value, name_len, (size_t)(end - value)};
-    *bytes += name_len + (size_t)(end - value) + 4; /* (as dispatch.c counts libmicrohttpd's) */
-    *p = c + 2;
-    return 0;
-}
-
-/* The first head among the n bytes peeked: plain (a GET of HTTP/1.1 with plain fields and no
- * body, parsed into fc: *target, *len the head's bytes, *bytes its fields' count for
- * head_check_size), partial, or another kind of request. */
-static enum front_head front_parse(struct front_conn *fc, size_t n, char **target, size_t *len,
-                                   size_t *bytes)
-{
-    char *b = fc->in;
-    if (memcmp(b, "GET ", n < 4 ? n : 4) != 0)
-        return FRONT_OTHER;
-    /* (a head arriving a byte at a time is searched once, not once per byte) */
-    size_t from = fc->scanned > 3 && fc->scanned <= n ? fc->scanned - 3 : 0;
-    char *end = memmem(b + from, n - from, "\r\n\r\n", 4);
-    fc->scanned = end ? 0 : n;
-    if (!end)
-        return n >= FRONT_PEEK ? FRONT_OTHER : FRONT_PARTIAL;
-    char *p = b + 4, *t = p;
-    while (p<end && * p> 0x20 && *p < 0x7f)
-        p++;
-    if (p == t || p - t > URI_MAX_BYTES || p + 11 > end + 2 || memcmp(p, " HTTP/1.1\r\n", 11) != 0)
-        return FRONT_OTHER;
-    *p = '\0';
-    p += 11;
-    fc->nf = 0;
-    fc->close_req = 0;
-    *bytes = 0;
-    while (p < end + 2)
-        if (front_field(fc, &p, bytes) != 0)
-            return FRONT_OTHER;
-    *target = t;
-    *len = (size_t)(end - b) + 4;
-    return FRONT_PLAIN;
-}
-
 const char *front_header(const struct front_conn *fc, const char *name)
 {
-    for (int i = 0; i < fc->nf; i++)
-        if (strcasecmp(fc->f[i].name, name) == 0)
-            return fc->f[i].value;
-    return NULL;
+    return front_head_field(&fc->head, name);
 }
 
 static int64_t front_now_ms(void)
@@ -302,7 +195,7 @@ static int front_request_end(struct front_conn *fc, const char *outcome)
         fc->have -= fc->len;
         fc->in[fc->have] = '\0';
         fc->done += fc->len;
-        fc->scanned = 0;
+        fc->head.scanned = 0;
     }
     if (!outcome && !fc->closing && (fc->done < FRONT_CONSUME || front_consume(fc) == 0)) {
         front_touch(fc);
@@ -345,7 +238,7 @@ static int front_flush(struct front_conn *fc)
 static int front_answer(struct front_conn *fc)
 {
     struct http_ctx *ctx = fc->ctx;
-    fc->closing = fc->close_req || ctx->close_after || atomic_load(&fc->fr->app->draining);
+    fc->closing = fc->head.close_req || ctx->close_after || atomic_load(&fc->fr->app->draining);
     if (answer_take(ctx, fc->closing, &fc->out) != 0) {
         log_error("%s: the answer's head does not fit", ctx->request_id);
         return front_request_end(fc, "error");
@@ -364,7 +257,7 @@ static int front_begin(struct front_conn *fc, const char *target, size_t len, si
     int handoff = 0;
     struct http_ctx *ctx =
         dispatch_front_begin(fr->app, fc, fc->slot, (const struct sockaddr *)&fc->addr, target,
-                             fc->f, fc->nf, bytes, &handoff);
+                             fc->head.f, fc->head.nf, bytes, &handoff);
     if (handoff) {
         front_hand_over(fc);
         return -1;
@@ -424,8 +317,9 @@ static void front_serve(struct front_conn *fc)
     while (!fc->ctx) {
         char *target = NULL;
         size_t len = 0, bytes = 0;
-        enum front_head h =
-            fc->have ? front_parse(fc, fc->have, &target, &len, &bytes) : FRONT_PARTIAL;
+        enum front_kind h = fc->have ? front_head_parse(&fc->head, fc->in, fc->have, FRONT_PEEK,
+                                                        &target, &len, &bytes)
+                                     : FRONT_PARTIAL;
         if (h == FRONT_PARTIAL && fc->unread) {
             if (front_peek(fc) < 0)
                 return;
@@ -492,7 +386,7 @@ int front_add(struct front *fr, int fd, const struct sockaddr *addr, socklen_t l
     here = fr;
     struct front_conn *fc = malloc(sizeof *fc);
     if (fc)
-        memset(fc, 0, offsetof(struct front_conn, f));
+        memset(fc, 0, offsetof(struct front_conn, head.f));
     if (!fc || len > sizeof fc->addr || !(fc->slot = conn_open(fd, addr, len))) {
         free(fc);
         close(fd);

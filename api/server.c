@@ -39,7 +39,7 @@ static void server_mhd_log(void *cls, const char *fmt, va_list ap)
     (void)cls;
     vsnprintf(msg, sizeof msg, fmt, ap);
     msg[strcspn(msg, "\n")] = '\0';
-    /* the library's own answers to heads it cannot take; dispatch.c sends a problem instead */
+    /* the library's own answers to heads it cannot take; dispatch_mhd.c sends a problem instead */
     if (strstr(msg, "Failed to parse `Content-Length' header"))
         dispatch_library_refused(SD_ERR_BAD_REQUEST, "invalid_content_length",
                                  "Content-Length must be a decimal number of bytes.");

@@ -33,10 +33,13 @@ def parse_responses(raw):
     return out, raw
 
 
-def exchange(data, wait=3.0):
-    """Sends data on a new connection; reads until the server closes or wait passes."""
+def exchange(data, wait=3.0, shut=False):
+    """Sends data on a new connection (then ends sending, with shut); reads until the server
+    closes or wait passes."""
     s = socket.create_connection((HOST, PORT), timeout=5)
     s.sendall(data)
+    if shut:
+        s.shutdown(socket.SHUT_WR)
     s.settimeout(wait)
     raw, closed = b"", False
     try:
@@ -261,23 +264,9 @@ def plain_gets(tally, token):
     got = [a[0] for a in parse_responses(raw)[0]]
     tally.record("a GET head sent 7 bytes at a time is answered once", got == [200], repr(got))
     # three pipelined GETs and the client's end of sending: all three answered, then the close
-    s = socket.create_connection((HOST, PORT), timeout=5)
-    s.sendall(head("GET", "/healthz", ["Host: x"]) * 3)
-    s.shutdown(socket.SHUT_WR)
-    s.settimeout(3)
-    raw, closed = b"", False
-    try:
-        while True:
-            d = s.recv(65536)
-            if not d:
-                closed = True
-                break
-            raw += d
-    except (socket.timeout, ConnectionResetError):
-        pass
-    s.close()
-    got = [a[0] for a in parse_responses(raw)[0]]
-    tally.record("three pipelined GETs, then the client's FIN: three answers, then a clean close",
+    answers, closed, _ = exchange(head("GET", "/healthz", ["Host: x"]) * 3, shut=True)
+    got = [a[0] for a in answers]
+    tally.record("three pipelined GETs, then the client's FIN: three answers, then the close",
                  got == [200, 200, 200] and closed, "%r closed=%s" % (got, closed))
 
 
