@@ -89,7 +89,7 @@ $(BIN): $(BUILD)/src/main.o $(CORE_OBJ) $(API_OBJ) $(BUILD)/openapi.o $(DOCS_OBJ
 
 # the HTTP layer's pure request checks and answer headers are unit-tested too
 UNIT_API_OBJ := $(BUILD)/api/uri.o $(BUILD)/api/head.o $(BUILD)/api/answer_headers.o \
-                $(BUILD)/api/work.o
+                $(BUILD)/api/work.o $(BUILD)/api/front_head.o
 $(UNIT_BIN): $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/*.c)) $(CORE_OBJ) $(UNIT_API_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs check)
 

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "../src/text_out.h"
 #include "conn.h"
 #include "events.h"
 
@@ -187,22 +188,34 @@ int answer_take(struct http_ctx *ctx, int close, struct answer_out *o)
         r->binary_body = NULL;
         r->binary_body_length = 0;
     }
-    size_t n = (size_t)snprintf(o->head, sizeof o->head, "HTTP/1.1 %ld %s\r\nDate: %s\r\n%s",
-                                r->status, MHD_get_reason_phrase_for((unsigned)r->status),
-                                answer_date(), close ? "Connection: close\r\n" : "");
-    for (int i = 0; i < ctx->nheaders && n < sizeof o->head; i++)
-        n += (size_t)snprintf(o->head + n, sizeof o->head - n, "%s: %s\r\n", ctx->headers[i].name,
-                              ctx->headers[i].value);
+    struct text_out t = text_out_of(o->head, sizeof o->head);
+    text_lit(&t, "HTTP/1.1 ");
+    text_uint(&t, (unsigned long long)r->status, 3);
+    text_lit(&t, " ");
+    text_str(&t, MHD_get_reason_phrase_for((unsigned)r->status));
+    text_lit(&t, "\r\nDate: ");
+    text_str(&t, answer_date());
+    text_lit(&t, "\r\n");
+    if (close)
+        text_lit(&t, "Connection: close\r\n");
+    for (int i = 0; i < ctx->nheaders; i++) {
+        text_str(&t, ctx->headers[i].name);
+        text_lit(&t, ": ");
+        text_str(&t, ctx->headers[i].value);
+        text_lit(&t, "\r\n");
+    }
     /* (no length on an answer that has no body by definition, RFC 9110 8.6) */
-    if (n < sizeof o->head && r->status != 204 && r->status != 304)
-        n += (size_t)snprintf(o->head + n, sizeof o->head - n, "Content-Length: %zu\r\n",
-                              o->body_len);
-    if (n < sizeof o->head)
-        n += (size_t)snprintf(o->head + n, sizeof o->head - n, "\r\n");
-    if (n >= sizeof o->head) {
+    if (r->status != 204 && r->status != 304) {
+        text_lit(&t, "Content-Length: ");
+        text_uint(&t, o->body_len, 1);
+        text_lit(&t, "\r\n");
+    }
+    text_lit(&t, "\r\n");
+    if (t.over) {
         answer_out_free(o);
         return -1; /* (the headers' bytes are bounded below this: http.h) */
     }
+    size_t n = text_len(&t, o->head);
     o->head_len = n;
     ctx->queued = 1;
     return 0;

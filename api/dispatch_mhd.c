@@ -134,7 +134,7 @@ static void dispatch_check_head(struct http_ctx *ctx, const char *url, const cha
     h->n = h->total = 0;
     h->bytes = 0;
     MHD_get_connection_values_n(ctx->connection, MHD_HEADER_KIND, dispatch_collect, h);
-    head_check(h->f, h->n, strcmp(version, MHD_HTTP_VERSION_1_0) != 0, v);
+    head_check(h->f, h->n, strcmp(version, MHD_HTTP_VERSION_1_0) != 0 ? HEAD_HTTP11 : 0, v);
     head_check_size(h->total, h->bytes, v);
     const union MHD_ConnectionInfo *hs =
         MHD_get_connection_info(ctx->connection, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);

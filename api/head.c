@@ -4,24 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* tchar (RFC 9110 section 5.6.2) as two 64-bit masks of the ASCII codes: a bit test per byte of
- * every field name, where a strchr per byte showed in the profile (bench/README.md) */
-#define HEAD_BIT(c)         ((uint64_t)1 << ((c)&63))
-#define HEAD_BITS(from, to) ((~(uint64_t)0 >> (63 - ((to)&63))) & (~(uint64_t)0 << ((from)&63)))
-static const uint64_t head_tchar_lo = /* codes 0-63 */
-    HEAD_BITS('0', '9') | HEAD_BIT('!') | HEAD_BIT('#') | HEAD_BIT('$') | HEAD_BIT('%') |
-    HEAD_BIT('&') | HEAD_BIT('\'') | HEAD_BIT('*') | HEAD_BIT('+') | HEAD_BIT('-') | HEAD_BIT('.');
-static const uint64_t head_tchar_hi = /* codes 64-127 */
-    HEAD_BITS('A', 'Z') | HEAD_BITS('a', 'z') | HEAD_BIT('^') | HEAD_BIT('_') | HEAD_BIT('`') |
-    HEAD_BIT('|') | HEAD_BIT('~');
-
-static int head_is_tchar(unsigned char c)
-{
-    return c < 64    ? (int)((head_tchar_lo >> c) & 1)
-           : c < 128 ? (int)((head_tchar_hi >> (c - 64)) & 1)
-                     : 0;
-}
-
 static int head_name_is_n(const struct head_field *f, const char *name, size_t len)
 {
     return f->name_len == len && strncasecmp(f->name, name, len) == 0;
@@ -39,26 +21,30 @@ static int head_name_ok(const struct head_field *f)
     return 1;
 }
 
-/* field-value: visible characters, obs-text, spaces and tabs; never NUL, CR or LF. Eight bytes
- * at a time: a byte below 0x20 (a tab too) or equal to 0x7f in a word sends the rest to the
- * byte-by-byte rule. The Authorization value makes most of a head's bytes, and one test per
- * byte cost 4 000 instructions a request (bench/README.md, issue 15's profile). */
-static int head_value_ok(const struct head_field *f)
+/* Eight bytes at a time: a byte below 0x20 (a tab too) or equal to 0x7f in a word sends the
+ * rest to the byte-by-byte rule. The Authorization value makes most of a head's bytes, and one
+ * test per byte cost 4 000 instructions a request (bench/README.md, issue 15's profile). */
+int head_bytes_plain(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)f->value;
+    const unsigned char *p = (const unsigned char *)s;
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     size_t i = 0;
-    for (; i + 8 <= f->value_len; i += 8) {
+    for (; i + 8 <= n; i += 8) {
         uint64_t x, del;
         memcpy(&x, p + i, 8);
         del = x ^ (ones * 0x7f);
         if (((x - ones * 0x20) & ~x & highs) | ((del - ones) & ~del & highs))
             break;
     }
-    for (; i < f->value_len; i++)
+    for (; i < n; i++)
         if ((p[i] < ' ' && p[i] != '\t') || p[i] == 0x7f)
             return 0;
     return 1;
+}
+
+static int head_value_ok(const struct head_field *f)
+{
+    return head_bytes_plain(f->value, f->value_len);
 }
 
 /* The value without surrounding spaces and tabs, case-insensitively equal to word. */
@@ -121,19 +107,20 @@ static void head_refuse(struct head_verdict *v, sd_err err, const char *code, co
     v->detail = detail;
 }
 
-void head_check(const struct head_field *f, int n, int http11, struct head_verdict *v)
+void head_check(const struct head_field *f, int n, int flags, struct head_verdict *v)
 {
+    int http11 = flags & HEAD_HTTP11, bytes_checked = flags & HEAD_BYTES_CHECKED;
     const struct head_field *length = NULL, *coding = NULL;
     int nlength = 0, ncoding = 0, nhost = 0, repeated = 0;
 
     memset(v, 0, sizeof *v);
     v->content_length = -1;
     for (int i = 0; i < n; i++) {
-        if (!head_name_ok(&f[i]))
+        if (!bytes_checked && !head_name_ok(&f[i]))
             head_refuse(v, SD_ERR_BAD_REQUEST, "invalid_header",
                         "A header field name is not a token (RFC 9110 section 5.1); a space "
                         "before the colon is not allowed.");
-        else if (!head_value_ok(&f[i]))
+        else if (!bytes_checked && !head_value_ok(&f[i]))
             head_refuse(v, SD_ERR_BAD_REQUEST, "invalid_header",
                         "A header field value contains a control character.");
         if (head_name_is(&f[i], "Content-Length"))

@@ -95,12 +95,12 @@ static uri_status uri_parse_path(const char *raw, size_t n, struct uri *u, char 
         while (j < n && raw[j] != '/')
             j++;
         if (u->nsegments == URI_MAX_SEGMENTS) {
-            snprintf(where, wherelen, "path");
+            uri_where(where, wherelen, "path", 4);
             return URI_TOO_MANY_PARTS;
         }
         uri_status s = uri_decode(raw + i, j - i, 0, *cur);
         if (s != URI_OK) {
-            snprintf(where, wherelen, "path");
+            uri_where(where, wherelen, "path", 4);
             return s;
         }
         u->segments[u->nsegments++] = *cur;
@@ -160,7 +160,7 @@ uri_status uri_parse(const char *raw, struct uri *out, char *where, size_t where
     char *cur;
 
     memset(out, 0, sizeof *out);
-    snprintf(where, wherelen, "path");
+    uri_where(where, wherelen, "path", 4);
     if ((s = uri_scan(raw, n)) != URI_OK)
         return s;
     /* the authority is checked for forbidden bytes with the rest, then left behind */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "text_out.h"
 
 #define DB_MAX_PREPARED 256
 
@@ -386,7 +387,15 @@ const char *db_get_str(const PGresult *res, int row, int col)
 
 const char *db_i64(char *buf, int64_t v)
 {
-    snprintf(buf, 24, "%" PRId64, v);
+    /* (snprintf's "%" PRId64 was 650 instructions of every keyed read: bench/README.md) */
+    struct text_out t = text_out_of(buf, 23);
+    uint64_t u = (uint64_t)v;
+    if (v < 0) {
+        text_lit(&t, "-");
+        u = 0 - u;
+    }
+    text_uint(&t, u, 1);
+    *t.p = '\0';
     return buf;
 }
 

@@ -212,6 +212,13 @@ def plain_gets(tally, token):
                      len(answers) == 1 and got[0] == want and problem_defect(*got) is None,
                      "%d answers, first %d %s %r" % (len(answers), got[0], problem_defect(*got), got[2][:100]))
         tally.record(name + ": connection closed", closed, "still open")
+    # a head whose lines all end in a bare LF has no CR LF CR LF to wait for: it is judged at
+    # once (by libmicrohttpd's path), not left until the head deadline
+    answers, closed, _ = exchange(b"GET /healthz HTTP/1.1\nHost: x\n\n", wait=1.0)
+    got = answers[0] if answers else (0, {}, b"")
+    tally.record("plain GET: bare LF line ends answered at once with one 400 problem, closed",
+                 len(answers) == 1 and got[0] == 400 and problem_defect(*got) is None and closed,
+                 "%d answers, first %d %r closed=%s" % (len(answers), got[0], got[2][:100], closed))
     # GETs, then a request with a body, then GETs, pipelined on one connection: the body's
     # request goes to libmicrohttpd with every byte the loop peeked at and did not take
     body = b'{"email":"nobody@test.sellerdesk.dev","password":"not this one"}'

@@ -184,11 +184,27 @@ static const struct {
 START_TEST(test_head_verdicts)
 {
     struct head_verdict v;
-    head_check(heads[_i].f, heads[_i].n, 1, &v);
+    head_check(heads[_i].f, heads[_i].n, HEAD_HTTP11, &v);
     ck_assert_msg(v.err == heads[_i].want, "%s: got %d, want %d", heads[_i].what, v.err,
                   heads[_i].want);
     ck_assert_msg(v.content_length == heads[_i].length, "%s: length %lld, want %lld",
                   heads[_i].what, (long long)v.content_length, (long long)heads[_i].length);
+}
+END_TEST
+
+/* With the bytes known plain (the front's heads), the rules about fields still hold. */
+START_TEST(test_head_bytes_checked)
+{
+    struct head_field dup[] = {F("Host", "x"), F("authorization", "a"), F("Authorization", "b")};
+    struct head_field none[] = {F("Accept", "*/*")};
+    struct head_verdict v;
+    head_check(dup, 3, HEAD_HTTP11 | HEAD_BYTES_CHECKED, &v);
+    ck_assert_int_eq(v.err, SD_ERR_BAD_REQUEST);
+    ck_assert_str_eq(v.code, "duplicate_header");
+    head_check(none, 1, HEAD_HTTP11 | HEAD_BYTES_CHECKED, &v);
+    ck_assert_str_eq(v.code, "invalid_host");
+    head_check(dup + 1, 1, HEAD_BYTES_CHECKED, &v);
+    ck_assert_int_eq(v.err, SD_OK);
 }
 END_TEST
 
@@ -225,7 +241,7 @@ START_TEST(test_head_name_bytes)
         struct head_verdict v;
         int tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     (c != 0 && memchr(extra, c, sizeof extra - 1) != NULL);
-        head_check(f, 2, 1, &v);
+        head_check(f, 2, HEAD_HTTP11, &v);
         ck_assert_msg((v.err == SD_OK) == tchar, "byte 0x%02x: verdict %d, tchar %d", c, (int)v.err,
                       tchar);
     }
@@ -244,7 +260,7 @@ START_TEST(test_head_value_bytes)
             struct head_field f[] = {{"Host", "a", 4, 1}, {"X-V", value, 3, sizeof value}};
             struct head_verdict v;
             int ok = !((c < ' ' && c != '\t') || c == 0x7f);
-            head_check(f, 2, 1, &v);
+            head_check(f, 2, HEAD_HTTP11, &v);
             ck_assert_msg((v.err == SD_OK) == ok, "byte 0x%02x at %d: verdict %d, allowed %d", c,
                           at, (int)v.err, ok);
         }
@@ -311,6 +327,7 @@ Suite *request_suite(void)
     tc = tcase_create("head");
     tcase_add_loop_test(tc, test_head_verdicts, 0, (int)(sizeof heads / sizeof heads[0]));
     tcase_add_test(tc, test_head_http10_needs_no_host);
+    tcase_add_test(tc, test_head_bytes_checked);
     tcase_add_test(tc, test_head_size);
     tcase_add_test(tc, test_head_name_bytes);
     tcase_add_test(tc, test_head_value_bytes);

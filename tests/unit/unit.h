@@ -19,6 +19,7 @@ Suite *dispute_rules_suite(void);
 Suite *api_key_suite(void);
 Suite *webhook_url_suite(void);
 Suite *work_suite(void);
+Suite *front_head_suite(void);
 Suite *db_pipe_suite(void); /* needs DATABASE_URL */
 
 #endif
