@@ -49,6 +49,7 @@ struct loop {
     /* its stretches of work between waits (loop_work): counts per bucket of work_le_us, sum */
     atomic_uint_fast64_t work[LOOP_WORK_BUCKETS + 1];
     atomic_uint_fast64_t work_us;
+    int gave; /* a connection was given to libmicrohttpd in this turn (loop_add_mhd) */
     pthread_mutex_t mu;
     struct handed *handed; /* (mu) */
     int nhanded, cap;      /* (mu) */
@@ -106,6 +107,7 @@ static void loop_add_mhd(void *arg, int fd, const struct sockaddr *addr, socklen
      * no close notification, so uncounted here; one that started and then failed was
      * uncounted by that notification */
     started = 0;
+    l->gave = 1;
     if (MHD_add_connection(l->d, fd, addr, len) != MHD_YES && !started)
         atomic_fetch_sub(&l->open, 1);
 }
@@ -171,8 +173,11 @@ static void *loop_main(void *arg)
     while (!atomic_load(&l->quit)) {
         MHD_UNSIGNED_LONG_LONG to = 0;
         int wait = -1;
-        if (MHD_get_timeout(l->d, &to) == MHD_YES)
+        int64_t mhd_due = INT64_MAX; /* (ms) */
+        if (MHD_get_timeout(l->d, &to) == MHD_YES) {
             wait = to > INT_MAX ? INT_MAX : (int)to;
+            mhd_due = loop_now_ms() + wait;
+        }
         int idle = front_expire(l->front);
         if (idle >= 0 && (wait < 0 || idle < wait))
             wait = idle;
@@ -188,12 +193,18 @@ static void *loop_main(void *arg)
         log_batch_flush();
         loop_count_work(l, loop_now_us() - woke);
         atomic_store(&l->working_since_ms, 0);
-        db_pipe_turn(l->pipe, wait);
+        int mhd_ready = db_pipe_turn(l->pipe, wait);
         woke = loop_now_us();
         atomic_store(&l->working_since_ms, woke / 1000);
         loop_take_handed(l);
         front_run(l->front);
-        MHD_run(l->d);
+        /* libmicrohttpd's turn only when it has work: its epoll ready (its connections, the
+         * signal of a resumption), a connection given to it, or its timeout come. An idle
+         * MHD_run is an epoll_wait, a system call, at every turn (bench/README.md, twelfth
+         * step); work it finds pending comes back as a timeout of 0, run at the top. */
+        if (mhd_ready || l->gave || woke / 1000 >= mhd_due)
+            MHD_run(l->d);
+        l->gave = 0;
     }
     /* reads its pipe still holds are answered (503) and their connections served here, on
      * their own thread: libmicrohttpd does not stop with a connection suspended (loop_end) */

@@ -279,9 +279,9 @@ static void *floor_loop_main(void *arg)
         int n;
         if (l->pipe) {
             /* the pipe's wait covers this epoll (its watch_fd), as api/loop.c's covers
-             * libmicrohttpd's; then the ready clients are taken without waiting */
-            db_pipe_turn(l->pipe, -1);
-            n = epoll_wait(l->ep, evs, FLOOR_EVENTS, 0);
+             * libmicrohttpd's; then the ready clients are taken without waiting, when there
+             * are any (as api/loop.c runs libmicrohttpd only then, since the twelfth step) */
+            n = db_pipe_turn(l->pipe, -1) ? epoll_wait(l->ep, evs, FLOOR_EVENTS, 0) : 0;
         } else {
             n = epoll_wait(l->ep, evs, FLOOR_EVENTS, -1);
         }

@@ -262,9 +262,10 @@ static int db_pipe_owns(const struct db_pipe *p, const void *ptr)
            (c >= first && c < (const char *)&p->conns[DB_PIPE_MAX_CONNS]);
 }
 
-void db_pipe_turn(struct db_pipe *p, int wait_ms)
+int db_pipe_turn(struct db_pipe *p, int wait_ms)
 {
     struct epoll_event evs[DB_PIPE_EVENTS];
+    int watched = 0;
     turning = p;
     if (!p->stopped && !db_pipe_round(p))
         p->stopped = 1;
@@ -279,6 +280,7 @@ void db_pipe_turn(struct db_pipe *p, int wait_ms)
         wait_ms = 0;
     int n = epoll_wait(p->epfd, evs, DB_PIPE_EVENTS, wait_ms);
     for (int i = 0; i < n; i++) {
+        watched |= evs[i].data.ptr == &p->watch_fd;
         if (evs[i].data.ptr == &p->watch_fd || !db_pipe_owns(p, evs[i].data.ptr))
             continue; /* the caller's: it runs it after this returns, its watchers below */
         if (!p->stopped || !evs[i].data.ptr)
@@ -292,6 +294,7 @@ void db_pipe_turn(struct db_pipe *p, int wait_ms)
             struct db_pipe_watcher *w = evs[i].data.ptr;
             w->fn(w, evs[i].events);
         }
+    return watched;
 }
 
 static struct db_pipe *db_pipe_new(const char *url, int nconns, int max_queue,

@@ -56,8 +56,8 @@ struct db_pipe *db_pipe_start(const char *url, int nconns, int max_queue, int st
  * connection, watch_fd or db_pipe_wake, and handles the connections; completions are called
  * here. The caller then serves watch_fd and what the completions resumed. A statement
  * submitted on this thread between turns needs no wake-up; from another thread, it wakes the
- * turn. */
-void db_pipe_turn(struct db_pipe *p, int wait_ms);
+ * turn. 1 when watch_fd was ready, 0 otherwise. */
+int db_pipe_turn(struct db_pipe *p, int wait_ms);
 /* A descriptor of the caller's waited on in the turns besides watch_fd (the loops' own HTTP
  * connections, api/front.c): w stays valid while it is watched, and w->fn is called in the
  * turn with the events that came, after the pipe's own. On the turning thread. 0, or -1 with
