@@ -10,6 +10,12 @@
  * bench/README.md, "The request path, tenth step".
  *
  *   floor PORT THREADS DATABASE_URL     product reads; any other path is answered 404
+ *                                       but GET /v1/chats/ID/messages?viewer=USER&role=ROLE:
+ *                                       the first page of a chat's history as that participant
+ *                                       reads it (the server's statement,
+ *                                       chat_store_messages_read, limit 50), its items as the
+ *                                       body; the viewer comes from the target, where the
+ *                                       server takes it from the token
  *   floor PORT THREADS                  every GET answered {"ok":true}: HTTP alone
  *
  * It is a measuring instrument, not a server: it reads request heads only (a body would be
@@ -30,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/chat_store.h"
 #include "../src/db_pipe.h"
 #include "../src/product_store.h"
 
@@ -42,6 +49,7 @@ struct floor_loop;
 struct floor_client {
     int fd;
     int waiting;    /* its read is on the pipe */
+    int page;       /* that read is a history page (a DB_PAGE row), not a product */
     int submitting; /* in db_pipe_submit, which may answer at once: floor_serve goes on */
     /* the socket is edge-triggered and not read while an answer is owed (as libmicrohttpd
      * reads the next request only after the answer): an edge meanwhile is kept here, so the
@@ -150,7 +158,9 @@ static void floor_done(void *arg, PGresult *res, sd_err e)
      * pass for a cheap one */
     if (e != SD_OK)
         floor_send(c, 503, "{}", 2);
-    else if (PQntuples(res) == 1)
+    else if (c->page && PQntuples(res) == 1 && PQnfields(res) >= 2)
+        floor_send(c, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+    else if (!c->page && PQntuples(res) == 1)
         floor_send(c, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
     else
         floor_send(c, 404, "{}", 2);
@@ -159,6 +169,41 @@ static void floor_done(void *arg, PGresult *res, sd_err e)
         return;
     floor_next(c);
     floor_release(c);
+}
+
+/* DIGITS at *p, moved past them; 0 when there are none (ids start at 1). */
+static int64_t floor_id(const char **p)
+{
+    int64_t v = 0;
+    int n = 0;
+    for (; **p >= '0' && **p <= '9' && n < 18; (*p)++, n++)
+        v = v * 10 + (**p - '0');
+    return n ? v : 0;
+}
+
+/* Whether the head at in asks for a history page: /v1/chats/ID/messages?viewer=USER&role=ROLE
+ * and a space (the protocol), read by hand as the product's id is, so that the floor stays a
+ * floor. */
+static int floor_history(const char *in, int64_t *chat, int64_t *viewer, auth_role *role)
+{
+    static const char prefix[] = "GET /v1/chats/",
+                      mid[] = "/messages?viewer=", role_is[] = "&role=";
+    const char *p = in + sizeof prefix - 1;
+    if (strncmp(in, prefix, sizeof prefix - 1) != 0 || !(*chat = floor_id(&p)) ||
+        strncmp(p, mid, sizeof mid - 1) != 0)
+        return 0;
+    p += sizeof mid - 1;
+    if (!(*viewer = floor_id(&p)) || strncmp(p, role_is, sizeof role_is - 1) != 0)
+        return 0;
+    p += sizeof role_is - 1;
+    char name[16];
+    size_t n = strcspn(p, " ");
+    if (n == 0 || n >= sizeof name || p[n] != ' ')
+        return 0;
+    memcpy(name, p, n);
+    name[n] = '\0';
+    *role = auth_role_parse(name);
+    return *role != ROLE_NONE;
 }
 
 /* Takes the complete requests buffered, one at a time: a read on the pipe stops it until its
@@ -185,15 +230,22 @@ static void floor_serve(struct floor_client *c)
             c->in[sizeof prefix - 1] <= '9')
             id = strtoll(c->in + sizeof prefix - 1, &after, 10);
         int product = after && (*after == ' ' || *after == '?');
+        int64_t chat = 0, viewer = 0;
+        auth_role role = ROLE_NONE;
+        int page = !product && floor_history(c->in, &chat, &viewer, &role);
         memmove(c->in, c->in + used, c->inlen - used);
         c->inlen -= used;
         if (!c->l->pipe) {
             floor_send(c, 200, "{\"ok\":true}", 11);
-        } else if (!product || id <= 0) {
+        } else if (!page && (!product || id <= 0)) {
             floor_send(c, 404, "{}", 2);
         } else {
             struct db_read rd;
-            product_store_get_read(&rd, id);
+            if (page)
+                chat_store_messages_read(&rd, chat, viewer, role, 0, 0, 50);
+            else
+                product_store_get_read(&rd, id);
+            c->page = page;
             c->waiting = 1;
             c->submitting = 1;
             db_pipe_submit(c->l->pipe, &rd, floor_done, c);

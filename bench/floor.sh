@@ -17,7 +17,13 @@
 # answers other than 200 is marked NOT ALL 200 (its figures are not a product read's).
 # MHD_TOO=1 (the default) adds a second server, the same binary with SELLERDESK_HTTP_FRONT=0
 # (every request through libmicrohttpd, as before the eleventh step), reading a product and
-# /v1/me in the same rounds: server-mhd and server-mhd-me.
+# /v1/me in the same rounds: server-mhd and server-mhd-me. BEFORE_BIN=path adds the server of
+# another binary (an earlier commit's, with the same settings) in the same rounds, for a change's
+# before and after measured minutes apart rather than hours: server-before and server-before-me.
+# HISTORY=1 adds a page: the first page of a chat's history (50 messages) on the server
+# (server-history, a participant's token) and on the floor (floor-history, the same statement
+# for the same participant, named in the target), for each pair of HR_OUT/pairs.tsv
+# (bench/hotreads.sh's chats and participants; tokens minted afresh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -30,6 +36,8 @@ CONNS=${CONNS:-16 64}
 SECS=${SECS:-6}
 THREADS=${THREADS:-4}
 MHD_TOO=${MHD_TOO:-1}
+BEFORE_BIN=${BEFORE_BIN:-}
+HISTORY=${HISTORY:-0}
 die() { echo "floor.sh: $*" >&2; exit 1; }
 [ -f "$PG_DIR/postmaster.pid" ] || die "no cluster in $PG_DIR: run bench/hotreads.sh first"
 [ -s "$H/pgb-product.sql" ] || die "no pgbench script in $H: run bench/hotreads.sh first"
@@ -43,6 +51,15 @@ read -r pmin pmax < <(psql "$DATABASE_URL" -qAtX -F ' ' -c "select min(id), max(
 ids=$(psql "$DATABASE_URL" -qAtX -c "select string_agg(id::text, ',') from (select id, row_number() over (order by id) - 1 as k, count(*) over () as n from users where role = 'buyer') b where k % greatest(n / 64, 1) = 0 and k / greatest(n / 64, 1) < 64")
 mint_tokens "$ids" | cut -f2 >"$H/tokens-floor.txt"
 [ -s "$H/tokens-floor.txt" ] || die "no tokens minted"
+if [ "$HISTORY" = 1 ]; then
+    [ -s "$H/pairs.tsv" ] || die "no $H/pairs.tsv (chat, participant): copy bench/hotreads.sh's"
+    mint_tokens "$(cut -f2 "$H/pairs.tsv" | sort -un | paste -sd,)" >"$H/tokens-floor-pairs.tsv"
+    awk -F'\t' 'NR == FNR { tok[$1] = $2; next } { print $1, tok[$2] }' \
+        "$H/tokens-floor-pairs.tsv" "$H/pairs.tsv" >"$H/pairs-floor-history.txt"
+    psql "$DATABASE_URL" -qAtX -F ' ' -c "select id, role from users where id = any('{$(cut -f2 "$H/pairs.tsv" | sort -un | paste -sd,)}'::bigint[])" >"$H/roles-floor.txt"
+    awk 'NR == FNR { role[$1] = $2; next } { print $1, "viewer=" $2 "&role=" role[$2] }' \
+        "$H/roles-floor.txt" <(tr '\t' ' ' <"$H/pairs.tsv") >"$H/pairs-floor-viewer.txt"
+fi
 pids=()
 cleanup() {
     local p
@@ -79,18 +96,32 @@ if [ "$MHD_TOO" = 1 ]; then
     pids+=($!) && mhd=$!
     up "$mp" "$mhd"
 fi
+if [ -n "$BEFORE_BIN" ]; then
+    bp=$(free_port)
+    SELLERDESK_PORT=$bp SELLERDESK_BIND_ADDRESS=127.0.0.1 SELLERDESK_LOG_LEVEL=warn \
+        SELLERDESK_HTTP_THREADS=$THREADS SELLERDESK_DB_PIPE_CONNS=1 "$BEFORE_BIN" serve >"$H/floor-server-before.log" 2>&1 &
+    pids+=($!) && before=$!
+    up "$bp" "$before"
+fi
 tree=$(git rev-parse --short HEAD)$(git status --porcelain -- src api bench/floor.c | grep -q . && echo +changes || true)
-echo "# $(date -u +%FT%TZ) server $BIN, floor $FLOOR (tree $tree), $THREADS threads each"
+echo "# $(date -u +%FT%TZ) server $BIN, floor $FLOOR (tree $tree), $THREADS threads each${BEFORE_BIN:+, before $BEFORE_BIN}"
 # the server's /v1/me is its answer at once (the account from its cache, no statement): beside
 # HTTP alone, what libmicrohttpd and the application cost a request that never waits
 order=(server:$sp:$server floor:$fp:$floor server-me:$sp:$server http-alone:$hp:$http)
 [ "$MHD_TOO" = 1 ] && order+=(server-mhd:$mp:$mhd server-mhd-me:$mp:$mhd)
+[ -n "$BEFORE_BIN" ] && order+=(server-before:$bp:$before server-before-me:$bp:$before)
+[ "$HISTORY" = 1 ] && order+=(server-history:$sp:$server floor-history:$fp:$floor)
+[ "$HISTORY" = 1 ] && [ -n "$BEFORE_BIN" ] && order+=(server-before-history:$bp:$before)
 n=${#order[@]}
 for r in $(seq "$ROUNDS"); do
     for c in $CONNS; do
         for k in $(seq 0 $((n - 1))); do
             IFS=: read -r name port pid <<<"${order[$(((k + r - 1) % n))]}"
-            if [ "${name%-me}" != "$name" ]; then
+            if [ "$name" = floor-history ]; then
+                run=(bench/wrk/chat_messages.lua "$H/pairs-floor-viewer.txt" floor)
+            elif [ "${name%-history}" != "$name" ]; then
+                run=(bench/wrk/chat_messages.lua "$H/pairs-floor-history.txt")
+            elif [ "${name%-me}" != "$name" ]; then
                 run=(bench/wrk/me.lua "$H/tokens-floor.txt")
             else
                 run=(bench/wrk/product.lua "$H/tokens-floor.txt" "$pmin" "$pmax")

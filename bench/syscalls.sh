@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/syscalls.sh — one read under wrk beside `perf stat` of the server's process: requests a
-# second, p50 and p99, and per request the server's CPU time, system calls (all, and the ones
-# the request path makes), context switches. bench/README.md, "The request path, ninth step".
+# second, p50 and p99, and per request the server's CPU time (with its user and system parts, from
+# /proc), system calls (all, and the ones the request path makes), context switches. bench/README.md, "The request path, ninth step".
 #
 #   SERVER_PID=$(pgrep -f 'sellerdesk serve') bench/syscalls.sh http://127.0.0.1:8080 16 6 \
 #       bench/wrk/product.lua /tmp/hr/tokens-buyers.txt 1 1000
@@ -23,11 +23,16 @@ ev=raw_syscalls:sys_enter,context-switches,task-clock
 for s in epoll_wait recvfrom sendto sendmsg write epoll_ctl; do ev=$ev,syscalls:sys_enter_$s; done
 perf stat -e "$ev" -p "$pid" -o "$out/perf.txt" -- sleep "$secs" &
 perf_pid=$!
+# user and system time apart (/proc, in clock ticks): what the kernel's sockets cost beside
+# the process's own code
+read -r utime0 stime0 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" "$url" -- "$@" >"$out/wrk.txt"
+read -r utime1 stime1 < <(awk '{print $14, $15}' "/proc/$pid/stat")
 wait "$perf_pid"
 n=$(awk '/requests in/ {print $1}' "$out/wrk.txt")
 non2xx=$(awk '/Non-2xx/ {print $NF}' "$out/wrk.txt")
-awk -v n="$n" -v c="$conns" -v bad="${non2xx:-0}" \
+awk -v n="$n" -v c="$conns" -v bad="${non2xx:-0}" -v tick="$(getconf CLK_TCK)" \
+    -v ut=$((utime1 - utime0)) -v st=$((stime1 - stime0)) \
     -v rps="$(awk '/Requests\/sec/ {print $2}' "$out/wrk.txt")" \
     -v p50="$(awk '$1 == "50%" {print $2}' "$out/wrk.txt")" \
     -v p99="$(awk '$1 == "99%" {print $2}' "$out/wrk.txt")" '
@@ -35,5 +40,5 @@ awk -v n="$n" -v c="$conns" -v bad="${non2xx:-0}" \
     /context-switches/ { gsub(",", "", $1); cs = $1 / n }
     /task-clock/ { gsub(",", "", $1); cpu = $1 * 1000 / n }
     /sys_enter_/ { gsub(",", "", $1); split($2, a, "sys_enter_"); det = det sprintf(" %s=%.2f", a[2], $1 / n) }
-    END { printf "c=%s rps=%s p50=%s p99=%s non2xx=%s cpu_us=%.1f syscalls=%.2f ctxsw=%.2f |%s\n",
-                 c, rps, p50, p99, bad, cpu, sc, cs, det }' "$out/perf.txt"
+    END { printf "c=%s rps=%s p50=%s p99=%s non2xx=%s cpu_us=%.1f (user %.1f, system %.1f) syscalls=%.2f ctxsw=%.2f |%s\n",
+                 c, rps, p50, p99, bad, cpu, ut * 1e6 / tick / n, st * 1e6 / tick / n, sc, cs, det }' "$out/perf.txt"
