@@ -109,7 +109,6 @@ HANDLER(chats_get)
     return e == SD_OK ? http_json(ctx, 200, chat) : http_store_error(ctx, e);
 }
 
-/* before/after (message ids) or a cursor of this chat's list, which carries its direction. */
 /* The scope a cursor of the chat's pages in that direction is signed for:
  * "chat-messages:ID:before" or ":after" (written by hand: three snprintf calls were 2,300
  * instructions of every history page, bench/README.md, twelfth step). */
@@ -123,6 +122,7 @@ static void messages_scope(char *out, size_t len, int64_t chat_id, const char *d
     *t.p = '\0';
 }
 
+/* before/after (message ids) or a cursor of this chat's list, which carries its direction. */
 static void messages_position(struct http_ctx *ctx, int64_t chat_id, int64_t *before,
                               int64_t *after, char *scope, size_t len, json_t *errors)
 {

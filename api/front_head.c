@@ -45,7 +45,7 @@ static int front_field(struct front_head *h, char **p, char *head_end, size_t *b
     char *value = c;
     c = memchr(c, '\r', (size_t)(head_end + 2 - c)); /* (there is one: the head's end) */
     if (!head_bytes_plain(value, (size_t)(c - value)) || c[1] != '\n')
-        return -1; /* a control byte, a bare LF: the existing checks judge it */
+        return -1; /* a control byte, a bare CR: the existing checks judge it */
     char *end = c;
     while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
         end--;

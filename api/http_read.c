@@ -46,7 +46,7 @@ static void http_read_done(void *arg, PGresult *res, sd_err e)
     if (ctx->front)
         front_resume(ctx->front);
     else if (thread_pipe)
-        MHD_resume_connection(ctx->connection);
+        loop_resume_here(ctx->connection);
     else
         loop_resume(ctx->connection);
 }

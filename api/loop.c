@@ -50,6 +50,9 @@ struct loop {
     atomic_uint_fast64_t work[LOOP_WORK_BUCKETS + 1];
     atomic_uint_fast64_t work_us;
     int gave; /* a connection was given to libmicrohttpd in this turn (loop_add_mhd) */
+    /* a connection of its daemon was resumed from another thread (loop_resume): libmicrohttpd
+     * 0.9.75 has no signal of its own for that without a listening socket */
+    atomic_int resumed;
     pthread_mutex_t mu;
     struct handed *handed; /* (mu) */
     int nhanded, cap;      /* (mu) */
@@ -77,9 +80,19 @@ void loop_resume(struct MHD_Connection *c)
     MHD_resume_connection(c);
     for (int i = 0; ls && d && i < ls->n; i++)
         if (ls->loops[i].d == d) {
+            atomic_store(&ls->loops[i].resumed, 1);
             db_pipe_wake(ls->loops[i].pipe);
             return;
         }
+}
+
+/* Set when a connection was resumed on its own loop's thread (loop_resume_here). */
+static _Thread_local int resumed_here;
+
+void loop_resume_here(struct MHD_Connection *c)
+{
+    MHD_resume_connection(c);
+    resumed_here = 1;
 }
 
 /* Set when a connection given to libmicrohttpd on this thread started (loop_take_handed). */
@@ -174,10 +187,15 @@ static void *loop_main(void *arg)
         MHD_UNSIGNED_LONG_LONG to = 0;
         int wait = -1;
         int64_t mhd_due = INT64_MAX; /* (ms) */
+        /* (a resumption seen after MHD_run below, or made in it, runs it again at once) */
+        int resumed = resumed_here | atomic_exchange(&l->resumed, 0);
+        resumed_here = 0;
         if (MHD_get_timeout(l->d, &to) == MHD_YES) {
             wait = to > INT_MAX ? INT_MAX : (int)to;
             mhd_due = loop_now_ms() + wait;
         }
+        if (resumed)
+            wait = 0;
         int idle = front_expire(l->front);
         if (idle >= 0 && (wait < 0 || idle < wait))
             wait = idle;
@@ -203,13 +221,18 @@ static void *loop_main(void *arg)
         atomic_store(&l->working_since_ms, woke / 1000);
         loop_take_handed(l);
         front_run(l->front);
-        /* libmicrohttpd's turn only when it has work: its epoll ready (its connections, the
-         * signal of a resumption), a connection given to it, or its timeout come. An idle
-         * MHD_run is an epoll_wait, a system call, at every turn (bench/README.md, twelfth
-         * step); work it finds pending comes back as a timeout of 0, run at the top. */
-        if (mhd_ready || l->gave || woke / 1000 >= mhd_due)
+        /* libmicrohttpd's turn only when it has work: its epoll ready (its connections), a
+         * connection given to it, one of its connections resumed (here, in this turn's
+         * completions, or from another thread: nothing of libmicrohttpd's says so), or its
+         * timeout come. An idle MHD_run is an epoll_wait, a system call, at every turn
+         * (bench/README.md, twelfth step); work it leaves ready comes back as a timeout of 0,
+         * run at the top. */
+        resumed |= resumed_here | atomic_exchange(&l->resumed, 0);
+        resumed_here = 0;
+        if (mhd_ready || l->gave || resumed || woke / 1000 >= mhd_due) {
+            l->gave = 0;
             MHD_run(l->d);
-        l->gave = 0;
+        }
     }
     /* reads its pipe still holds are answered (503) and their connections served here, on
      * their own thread: libmicrohttpd does not stop with a connection suspended (loop_end) */

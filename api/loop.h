@@ -28,6 +28,9 @@ struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
 /* Resumes a suspended connection from any thread: its loop is woken, as libmicrohttpd driven
  * from outside would not notice the resumption until something else woke it. */
 void loop_resume(struct MHD_Connection *c);
+/* The same on the connection's own loop's thread (a read's completion in its pipe's turn, or in
+ * MHD_run when the pipe refused it at once): no wake-up, and the loop runs libmicrohttpd. */
+void loop_resume_here(struct MHD_Connection *c);
 /* The fewest and the most connections one thread serves (for the metrics). */
 void loop_connections(struct loop_set *ls, int *fewest, int *most);
 /* How long the loops work between waits: from a wake-up (a connection, a result, a timeout) to

@@ -197,8 +197,10 @@ static int floor_history(const char *in, int64_t *chat, int64_t *viewer, auth_ro
         return 0;
     p += sizeof role_is - 1;
     char name[16];
-    size_t n = strcspn(p, " ");
-    if (n == 0 || n >= sizeof name || p[n] != ' ')
+    size_t n = 0; /* (in is not NUL-terminated: the name is read up to its space, 15 bytes) */
+    while (n < sizeof name - 1 && p[n] >= 'a' && p[n] <= 'z')
+        n++;
+    if (n == 0 || p[n] != ' ')
         return 0;
     memcpy(name, p, n);
     name[n] = '\0';

@@ -29,8 +29,9 @@ void log_request(const struct log_access *a);
  * the buffer (PIPE_BUF) is full, or by log_batch_flush, which the thread calls before it waits
  * once log_batch_hold says the oldest line has waited LOG_BATCH_HOLD_MS, and otherwise waits
  * no longer than that. Under load that is one write(2) for about 16 lines rather than one a
- * turn (a turn served two reads at 16 connections: bench/README.md, twelfth step); no line
- * waits more than LOG_BATCH_HOLD_MS, and a crash can lose that much. Other lines flush the
+ * turn (a turn served two reads at 16 connections: bench/README.md, twelfth step); a line
+ * waits about LOG_BATCH_HOLD_MS at most (and the stretch of work the loop is in when it is
+ * due), and a crash can lose that much. Other lines flush the
  * kept ones first. log_batch_end flushes and writes each line at once again. */
 #define LOG_BATCH_HOLD_MS 20
 void log_batch_begin(void);
