@@ -239,7 +239,15 @@ static void *loop_main(void *arg)
     db_pipe_stop(l->pipe);
     db_pipe_turn(l->pipe, 0);
     front_run(l->front);
-    MHD_run(l->d);
+    /* (the answers those resumptions make take a few rounds to go out) */
+    MHD_UNSIGNED_LONG_LONG to = 0;
+    for (int i = 0; i <= LOOP_AGAIN; i++) {
+        resumed_here = 0;
+        MHD_run(l->d);
+        if (!resumed_here && !atomic_exchange(&l->resumed, 0) &&
+            !(MHD_get_timeout(l->d, &to) == MHD_YES && to == 0))
+            break;
+    }
     log_batch_end();
     return NULL;
 }
@@ -371,12 +379,14 @@ struct loop_set *loop_start(struct sd_app *app, const struct sockaddr_in *addr,
         ok = loop_begin(app, &ls->loops[i], options) == 0;
         app->pipes[i] = ls->loops[i].pipe;
     }
+    /* published before the first connection comes: a resumption finds its loop to mark */
+    if (ok)
+        atomic_store(&running, ls);
     ok = ok && pthread_create(&ls->acceptor, NULL, loop_accept, ls) == 0;
     ls->accepting = ok;
-    if (ok) {
-        atomic_store(&running, ls);
+    if (ok)
         return ls;
-    }
+    atomic_store(&running, NULL);
     app->npipes = 0;
     app->loops = NULL;
     loop_end(ls);
