@@ -207,13 +207,8 @@ static void *loop_main(void *arg)
             continue;
         }
         again = 0;
-        /* the access lines go out once the oldest has waited LOG_BATCH_HOLD_MS, and the wait
-         * ends by then */
-        int hold = log_batch_hold();
-        if (hold == 0)
-            log_batch_flush();
-        else if (hold > 0 && (wait < 0 || hold < wait))
-            wait = hold;
+        /* the turn's access lines go out before it may wait */
+        log_batch_flush();
         loop_count_work(l, loop_now_us() - woke);
         atomic_store(&l->working_since_ms, 0);
         int mhd_ready = db_pipe_turn(l->pipe, wait);

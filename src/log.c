@@ -60,30 +60,14 @@ static void log_timestamp(char *buf, size_t len)
     buf[n + 5] = '\0';
 }
 
-/* A loop's access lines, written together (log_batch_begin). PIPE_BUF at most: a write of
- * that size to a pipe is never interleaved with another thread's, so lines stay whole under a
- * log collector reading stderr as a pipe. */
+/* A loop's access lines, written together once a turn (log_batch_begin). PIPE_BUF at most: a
+ * write of that size to a pipe is never interleaved with another thread's, so lines stay whole
+ * under a log collector reading stderr as a pipe. */
 static _Thread_local struct {
     char buf[PIPE_BUF];
     size_t n;
     int on;
-    int64_t first_ms; /* when the oldest kept line was made (CLOCK_MONOTONIC) */
 } batch;
-
-static int64_t log_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int log_batch_hold(void)
-{
-    if (batch.n == 0)
-        return -1;
-    int64_t waited = log_now_ms() - batch.first_ms;
-    return waited >= LOG_BATCH_HOLD_MS ? 0 : (int)(LOG_BATCH_HOLD_MS - waited);
-}
 
 void log_batch_begin(void)
 {
@@ -219,8 +203,6 @@ void log_request(const struct log_access *a)
     if (batch.on) {
         if (batch.n + n > sizeof batch.buf)
             log_batch_flush();
-        if (batch.n == 0)
-            batch.first_ms = log_now_ms();
         memcpy(batch.buf + batch.n, line, n);
         batch.n += n;
         return;

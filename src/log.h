@@ -25,19 +25,12 @@ struct log_access {
     int64_t user_id;
 };
 void log_request(const struct log_access *a);
-/* On a thread that calls them (an HTTP loop), access lines are kept and written together: when
- * the buffer (PIPE_BUF) is full, or by log_batch_flush, which the thread calls before it waits
- * once log_batch_hold says the oldest line has waited LOG_BATCH_HOLD_MS, and otherwise waits
- * no longer than that. Under load that is one write(2) for about 16 lines rather than one a
- * turn (a turn served two reads at 16 connections: bench/README.md, twelfth step); a line
- * waits about LOG_BATCH_HOLD_MS at most (and the stretch of work the loop is in when it is
- * due), and a crash can lose that much. Other lines flush the
- * kept ones first. log_batch_end flushes and writes each line at once again. */
-#define LOG_BATCH_HOLD_MS 20
+/* On a thread that calls them (an HTTP loop), access lines are kept and written together by
+ * log_batch_flush, which the thread calls before it waits: one write(2) a turn instead of one a
+ * request, and no line held past the turn that made it. Other lines flush the kept ones first.
+ * log_batch_end flushes and writes each line at once again. */
 void log_batch_begin(void);
 void log_batch_flush(void);
-/* ms the kept lines may still wait: -1 when there are none, 0 when they are due. */
-int log_batch_hold(void);
 void log_batch_end(void);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
