@@ -10,12 +10,15 @@
  * bench/README.md, "The request path, tenth step".
  *
  *   floor PORT THREADS DATABASE_URL     product reads; any other path is answered 404
- *                                       but GET /v1/chats/ID/messages?viewer=USER&role=ROLE:
- *                                       the first page of a chat's history as that participant
- *                                       reads it (the server's statement,
- *                                       chat_store_messages_read, limit 50), its items as the
- *                                       body; the viewer comes from the target, where the
- *                                       server takes it from the token
+ *                                       but the pages of floor_pages, each PATH?viewer=USER&
+ *                                       role=ROLE: a chat's first history page (50 messages,
+ *                                       GET /v1/chats/ID/messages?...), the chat list, the
+ *                                       question list (20 each) and the question counts, read
+ *                                       as that viewer with the server's own statements
+ *                                       (chat_store_messages_read, chat_store_list_read,
+ *                                       question_store_list_read, question_store_counts_read)
+ *                                       and the handlers' defaults; the viewer comes from the
+ *                                       target, where the server takes it from the token
  *   floor PORT THREADS                  every GET answered {"ok":true}: HTTP alone
  *
  * It is a measuring instrument, not a server: it reads request heads only (a body would be
@@ -39,6 +42,7 @@
 #include "../src/chat_store.h"
 #include "../src/db_pipe.h"
 #include "../src/product_store.h"
+#include "../src/question_store.h"
 
 #define FLOOR_IN      8192
 #define FLOOR_EVENTS  256
@@ -46,10 +50,17 @@
 
 struct floor_loop;
 
+/* A page the floor serves (floor_pages) */
+struct floor_page {
+    const char *path; /* up to the query; '#' stands for an id */
+    int items;        /* the body is a DB_PAGE's items (its second column), else the text */
+    void (*read)(struct db_read *rd, int64_t id, int64_t viewer, auth_role role);
+};
+
 struct floor_client {
     int fd;
-    int waiting;    /* its read is on the pipe */
-    int page;       /* that read is a history page (a DB_PAGE row), not a product */
+    int waiting;                   /* its read is on the pipe */
+    const struct floor_page *page; /* that read's page; NULL: a product */
     int submitting; /* in db_pipe_submit, which may answer at once: floor_serve goes on */
     /* the socket is edge-triggered and not read while an answer is owed (as libmicrohttpd
      * reads the next request only after the answer): an edge meanwhile is kept here, so the
@@ -147,6 +158,7 @@ static void floor_next(struct floor_client *c)
 static void floor_done(void *arg, PGresult *res, sd_err e)
 {
     struct floor_client *c = arg;
+    int col = c->page && c->page->items;
     c->waiting = 0;
     if (c->fd < 0) {
         PQclear(res);
@@ -158,10 +170,8 @@ static void floor_done(void *arg, PGresult *res, sd_err e)
      * pass for a cheap one */
     if (e != SD_OK)
         floor_send(c, 503, "{}", 2);
-    else if (c->page && PQntuples(res) == 1 && PQnfields(res) >= 2)
-        floor_send(c, 200, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
-    else if (!c->page && PQntuples(res) == 1)
-        floor_send(c, 200, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    else if (PQntuples(res) == 1 && PQnfields(res) > col)
+        floor_send(c, 200, PQgetvalue(res, 0, col), (size_t)PQgetlength(res, 0, col));
     else
         floor_send(c, 404, "{}", 2);
     PQclear(res);
@@ -181,31 +191,102 @@ static int64_t floor_id(const char **p)
     return n ? v : 0;
 }
 
-/* Whether the head at in asks for a history page: /v1/chats/ID/messages?viewer=USER&role=ROLE
- * and a space (the protocol), read by hand as the product's id is, so that the floor stays a
- * floor. */
-static int floor_history(const char *in, int64_t *chat, int64_t *viewer, auth_role *role)
+/* A page read for a viewer named in the target, as the server reads it for the token's
+ * account with the handler's defaults (no filters, the first page). */
+static void floor_history_read(struct db_read *rd, int64_t id, int64_t viewer, auth_role role)
 {
-    static const char prefix[] = "GET /v1/chats/",
-                      mid[] = "/messages?viewer=", role_is[] = "&role=";
-    const char *p = in + sizeof prefix - 1;
-    if (strncmp(in, prefix, sizeof prefix - 1) != 0 || !(*chat = floor_id(&p)) ||
-        strncmp(p, mid, sizeof mid - 1) != 0)
+    chat_store_messages_read(rd, id, viewer, role, 0, 0, 50);
+}
+
+static void floor_chat_list_read(struct db_read *rd, int64_t id, int64_t viewer, auth_role role)
+{
+    struct chat_list_query q = {.viewer = viewer, .role = role, .awaiting = -1, .limit = 20};
+    (void)id;
+    chat_store_list_read(rd, &q);
+}
+
+static enum question_scope floor_question_scope(auth_role role)
+{
+    return role == ROLE_SELLER  ? QUESTION_SELLER
+           : role == ROLE_BUYER ? QUESTION_BUYER
+                                : QUESTION_SUPPORT;
+}
+
+static void floor_question_list_read(struct db_read *rd, int64_t id, int64_t viewer, auth_role role)
+{
+    struct question_filter f = {
+        .scope = floor_question_scope(role), .user_id = viewer, .limit = 20};
+    (void)id;
+    question_store_list_read(rd, &f);
+}
+
+static void floor_question_counts_read(struct db_read *rd, int64_t id, int64_t viewer,
+                                       auth_role role)
+{
+    (void)id;
+    question_store_counts_read(rd, floor_question_scope(role), viewer);
+}
+
+/* The pages: PATH?viewer=USER&role=ROLE, '#' in the path standing for an id. A page's body is
+ * its items (a DB_PAGE's second column: without the cursor and envelope the server adds, so the
+ * floor is a conservative one); a one-row read's is its text. */
+static const struct floor_page floor_pages[] = {
+    {"/v1/chats/#/messages", 1, floor_history_read},
+    {"/v1/chats", 1, floor_chat_list_read},
+    {"/v1/questions", 1, floor_question_list_read},
+    {"/v1/questions/counts", 0, floor_question_counts_read},
+};
+
+/* The path at *p against pattern ('#': an id, into *id), up to the '?'; *p moved past it. */
+static int floor_path_is(const char **p, const char *pattern, int64_t *id)
+{
+    const char *s = *p;
+    for (; *pattern; pattern++) {
+        if (*pattern == '#') {
+            if (!(*id = floor_id(&s)))
+                return 0;
+        } else if (*s++ != *pattern) {
+            return 0;
+        }
+    }
+    if (*s != '?')
         return 0;
-    p += sizeof mid - 1;
-    if (!(*viewer = floor_id(&p)) || strncmp(p, role_is, sizeof role_is - 1) != 0)
-        return 0;
-    p += sizeof role_is - 1;
-    char name[16];
-    size_t n = 0; /* (in is not NUL-terminated: the name is read up to its space, 15 bytes) */
-    while (n < sizeof name - 1 && p[n] >= 'a' && p[n] <= 'z')
-        n++;
-    if (n == 0 || p[n] != ' ')
-        return 0;
-    memcpy(name, p, n);
-    name[n] = '\0';
-    *role = auth_role_parse(name);
-    return *role != ROLE_NONE;
+    *p = s + 1;
+    return 1;
+}
+
+/* The page the head at in asks for (GET PATH?viewer=USER&role=ROLE and a space, read by hand
+ * as the product's id is, so that the floor stays a floor), built into rd; NULL when none. */
+static const struct floor_page *floor_page_of(const char *in, struct db_read *rd)
+{
+    static const char viewer_is[] = "viewer=", role_is[] = "&role=";
+    if (strncmp(in, "GET ", 4) != 0)
+        return NULL;
+    for (size_t k = 0; k < sizeof floor_pages / sizeof floor_pages[0]; k++) {
+        const char *p = in + 4;
+        int64_t id = 0, viewer;
+        if (!floor_path_is(&p, floor_pages[k].path, &id) ||
+            strncmp(p, viewer_is, sizeof viewer_is - 1) != 0)
+            continue;
+        p += sizeof viewer_is - 1;
+        if (!(viewer = floor_id(&p)) || strncmp(p, role_is, sizeof role_is - 1) != 0)
+            return NULL;
+        p += sizeof role_is - 1;
+        char name[16];
+        size_t n = 0; /* (in is not NUL-terminated: the name is read up to its space, 15 bytes) */
+        while (n < sizeof name - 1 && p[n] >= 'a' && p[n] <= 'z')
+            n++;
+        if (n == 0 || p[n] != ' ')
+            return NULL;
+        memcpy(name, p, n);
+        name[n] = '\0';
+        auth_role role = auth_role_parse(name);
+        if (role == ROLE_NONE)
+            return NULL;
+        floor_pages[k].read(rd, id, viewer, role);
+        return &floor_pages[k];
+    }
+    return NULL;
 }
 
 /* Takes the complete requests buffered, one at a time: a read on the pipe stops it until its
@@ -232,9 +313,8 @@ static void floor_serve(struct floor_client *c)
             c->in[sizeof prefix - 1] <= '9')
             id = strtoll(c->in + sizeof prefix - 1, &after, 10);
         int product = after && (*after == ' ' || *after == '?');
-        int64_t chat = 0, viewer = 0;
-        auth_role role = ROLE_NONE;
-        int page = !product && floor_history(c->in, &chat, &viewer, &role);
+        struct db_read rd;
+        const struct floor_page *page = product ? NULL : floor_page_of(c->in, &rd);
         memmove(c->in, c->in + used, c->inlen - used);
         c->inlen -= used;
         if (!c->l->pipe) {
@@ -242,10 +322,7 @@ static void floor_serve(struct floor_client *c)
         } else if (!page && (!product || id <= 0)) {
             floor_send(c, 404, "{}", 2);
         } else {
-            struct db_read rd;
-            if (page)
-                chat_store_messages_read(&rd, chat, viewer, role, 0, 0, 50);
-            else
+            if (!page)
                 product_store_get_read(&rd, id);
             c->page = page;
             c->waiting = 1;
@@ -401,7 +478,7 @@ int main(int argc, char **argv)
         }
     }
     printf("floor: http://127.0.0.1:%d, %d threads, %s\n", port, nloops,
-           url ? "product reads on the statement pipe" : "HTTP alone");
+           url ? "product reads and pages on the statement pipe" : "HTTP alone");
     fflush(stdout);
     struct timespec pause = {0, 10 * 1000 * 1000};
     for (unsigned next = 0;; next++) {

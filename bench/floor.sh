@@ -23,7 +23,10 @@
 # HISTORY=1 adds a page: the first page of a chat's history (50 messages) on the server
 # (server-history, a participant's token) and on the floor (floor-history, the same statement
 # for the same participant, named in the target), for each pair of HR_OUT/pairs.tsv
-# (bench/hotreads.sh's chats and participants; tokens minted afresh).
+# (bench/hotreads.sh's chats and participants; tokens minted afresh). PAGES="chat-list
+# question-list question-counts" adds those reads, each on the server (server-chat-list, ...,
+# with the account bench/hotreads.sh reads them as) and on the floor (floor-chat-list, ...: the
+# same statement for the same account, named in the target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -38,6 +41,7 @@ THREADS=${THREADS:-4}
 MHD_TOO=${MHD_TOO:-1}
 BEFORE_BIN=${BEFORE_BIN:-}
 HISTORY=${HISTORY:-0}
+PAGES=${PAGES:-}
 die() { echo "floor.sh: $*" >&2; exit 1; }
 [ -f "$PG_DIR/postmaster.pid" ] || die "no cluster in $PG_DIR: run bench/hotreads.sh first"
 [ -s "$H/pgb-product.sql" ] || die "no pgbench script in $H: run bench/hotreads.sh first"
@@ -60,6 +64,21 @@ if [ "$HISTORY" = 1 ]; then
     awk 'NR == FNR { role[$1] = $2; next } { print $1, "viewer=" $2 "&role=" role[$2] }' \
         "$H/roles-floor.txt" <(tr '\t' ' ' <"$H/pairs.tsv") >"$H/pairs-floor-viewer.txt"
 fi
+# the pages' accounts, as bench/hotreads.sh picks them: the busiest chat participant, the seller
+# with the most questions
+page_path() { case $1 in chat-list) echo /v1/chats ;; question-list) echo /v1/questions ;;
+    question-counts) echo /v1/questions/counts ;; *) die "unknown page $1 (PAGES)" ;; esac; }
+for pg in $PAGES; do
+    page_path "$pg" >/dev/null
+    case $pg in
+    chat-list) uid=$(psql "$DATABASE_URL" -qAtX -c "SELECT user_id FROM chat_sides WHERE user_id IS NOT NULL GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1") ;;
+    *) uid=$(psql "$DATABASE_URL" -qAtX -c "select seller_id from bench_question_roles where role = 'heavy'") ;;
+    esac
+    [ -n "$uid" ] || die "no account for $pg in $DATABASE_URL (bench/hotreads.sh makes them)"
+    mint_tokens "$uid" | cut -f2 >"$H/tokens-floor-$pg.txt"
+    urole=$(psql "$DATABASE_URL" -qAtX -c "select role from users where id = $uid")
+    echo "$(page_path "$pg")?viewer=$uid&role=$urole" >"$H/target-floor-$pg.txt"
+done
 pids=()
 cleanup() {
     local p
@@ -112,12 +131,18 @@ order=(server:$sp:$server floor:$fp:$floor server-me:$sp:$server http-alone:$hp:
 [ -n "$BEFORE_BIN" ] && order+=(server-before:$bp:$before server-before-me:$bp:$before)
 [ "$HISTORY" = 1 ] && order+=(server-history:$sp:$server floor-history:$fp:$floor)
 [ "$HISTORY" = 1 ] && [ -n "$BEFORE_BIN" ] && order+=(server-before-history:$bp:$before)
+for pg in $PAGES; do order+=(server-$pg:$sp:$server floor-$pg:$fp:$floor); done
 n=${#order[@]}
 for r in $(seq "$ROUNDS"); do
     for c in $CONNS; do
         for k in $(seq 0 $((n - 1))); do
             IFS=: read -r name port pid <<<"${order[$(((k + r - 1) % n))]}"
-            if [ "$name" = floor-history ]; then
+            pg=${name#*-}
+            if [ -f "$H/target-floor-$pg.txt" ] && [[ " $PAGES " == *" $pg "* ]]; then
+                target=$(page_path "$pg")
+                [ "${name%%-*}" = floor ] && target=$(cat "$H/target-floor-$pg.txt")
+                run=(bench/wrk/notifications.lua "$H/tokens-floor-$pg.txt" "$target")
+            elif [ "$name" = floor-history ]; then
                 run=(bench/wrk/chat_messages.lua "$H/pairs-floor-viewer.txt" floor)
             elif [ "${name%-history}" != "$name" ]; then
                 run=(bench/wrk/chat_messages.lua "$H/pairs-floor-history.txt")
