@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/clock.h"
 #include "../src/log.h"
 
 #define CONN_BUCKETS    4096
@@ -65,13 +66,6 @@ static struct {
     pthread_cond_t wake;
     atomic_int evicted, timed_out, refused;
 } reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static int64_t conn_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* An IPv4 address as its IPv4-mapped IPv6 form, so both families share one key. */
 static void conn_addr_key(const struct sockaddr *sa, unsigned char key[16])
@@ -163,7 +157,7 @@ static int conn_evictable(struct conn_slot *s, int64_t now)
 
 static int conn_evict(const struct conn_client *client)
 {
-    int64_t now = conn_now_ms();
+    int64_t now = clock_coarse_ms();
     for (struct conn_slot *s = reg.head; s; s = s->next) {
         if (!conn_evictable(s, now))
             continue;
@@ -247,7 +241,7 @@ static void conn_linger_start(int fd)
         return;
     shutdown(dup, SHUT_WR);
     reg.lingering[reg.nlingering].fd = dup;
-    reg.lingering[reg.nlingering].until = conn_now_ms() + CONN_LINGER_MS;
+    reg.lingering[reg.nlingering].until = clock_coarse_ms() + CONN_LINGER_MS;
     reg.nlingering++;
 }
 
@@ -295,8 +289,8 @@ static struct conn_slot *conn_slot_new(int fd, const struct sockaddr *addr)
     s->fd = fd;
     conn_addr_key(addr, key);
     atomic_store(&s->phase, PHASE_HEAD);
-    atomic_store(&s->since_ms, conn_now_ms());
-    atomic_store(&s->deadline_ms, conn_now_ms() + reg.limits.head_timeout_ms);
+    atomic_store(&s->since_ms, clock_coarse_ms());
+    atomic_store(&s->deadline_ms, clock_coarse_ms() + reg.limits.head_timeout_ms);
     pthread_mutex_lock(&reg.lock);
     if (reserved && memcmp(reserved->addr, key, 16) == 0) {
         s->client = reserved; /* counted when accepted */
@@ -374,7 +368,7 @@ static void conn_phase(struct conn_slot *s, int phase, int64_t deadline_ms)
         return;
     atomic_store(&s->handed, 0);
     atomic_store(&s->deadline_ms, deadline_ms);
-    atomic_store(&s->since_ms, conn_now_ms());
+    atomic_store(&s->since_ms, clock_coarse_ms());
     atomic_store(&s->phase, phase);
 }
 
@@ -385,7 +379,7 @@ void conn_working(struct conn_slot *s)
 
 void conn_body_started(struct conn_slot *s)
 {
-    conn_phase(s, PHASE_BODY, conn_now_ms() + reg.limits.head_timeout_ms);
+    conn_phase(s, PHASE_BODY, clock_coarse_ms() + reg.limits.head_timeout_ms);
 }
 
 /* The body must keep up min_rate after the grace: the deadline moves with what has come, so a
@@ -403,7 +397,7 @@ void conn_body_progress(struct conn_slot *s, int64_t received)
 void conn_sending(struct conn_slot *s, int64_t bytes)
 {
     int64_t rate = reg.limits.min_rate > 0 ? reg.limits.min_rate : 1;
-    conn_phase(s, PHASE_SEND, conn_now_ms() + reg.limits.head_timeout_ms + bytes * 1000 / rate);
+    conn_phase(s, PHASE_SEND, clock_coarse_ms() + reg.limits.head_timeout_ms + bytes * 1000 / rate);
 }
 
 void conn_send_progress(struct conn_slot *s, int64_t sent)
@@ -433,7 +427,7 @@ void conn_request_done(struct conn_slot *s)
         conn_unstream(s);
         pthread_mutex_unlock(&reg.lock);
     }
-    conn_phase(s, PHASE_HEAD, conn_now_ms() + reg.limits.head_timeout_ms);
+    conn_phase(s, PHASE_HEAD, clock_coarse_ms() + reg.limits.head_timeout_ms);
 }
 
 /* Streams take at most half of the server's places and half of their client's, so that however
@@ -462,12 +456,12 @@ int conn_streaming(struct conn_slot *s)
 void conn_stream_drop(struct conn_slot *s)
 {
     if (s)
-        atomic_store(&s->deadline_ms, conn_now_ms());
+        atomic_store(&s->deadline_ms, clock_coarse_ms());
 }
 
 void conn_drain(void)
 {
-    int64_t until = conn_now_ms() + CONN_STREAM_DRAIN_MS;
+    int64_t until = clock_coarse_ms() + CONN_STREAM_DRAIN_MS;
     pthread_mutex_lock(&reg.lock);
     reg.limits.draining = 1;
     /* the streams end by themselves (event_hub_drain); one whose client does not read cannot
@@ -483,7 +477,7 @@ static void *conn_sweep(void *arg)
     (void)arg;
     pthread_mutex_lock(&reg.lock);
     while (reg.running) {
-        int64_t now = conn_now_ms();
+        int64_t now = clock_coarse_ms();
         for (struct conn_slot *s = reg.head; s; s = s->next) {
             int64_t d = atomic_load(&s->deadline_ms);
             if (s->closing || atomic_load(&s->phase) == PHASE_WORK)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/clock.h"
 #include "../src/db_pipe.h"
 #include "../src/log.h"
 #include "answer.h"
@@ -80,13 +81,6 @@ const char *front_header(const struct front_conn *fc, const char *name)
     return front_head_field(&fc->head, name);
 }
 
-static int64_t front_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void front_unlink(struct front_conn *fc)
 {
     struct front *fr = fc->fr;
@@ -116,7 +110,7 @@ static void front_append(struct front_conn *fc)
 /* It was active now: last in the list. */
 static void front_touch(struct front_conn *fc)
 {
-    fc->active_ms = front_now_ms();
+    fc->active_ms = clock_coarse_ms();
     if (fc->fr->last != fc) {
         front_unlink(fc);
         front_append(fc);
@@ -402,7 +396,7 @@ int front_add(struct front *fr, int fd, const struct sockaddr *addr, socklen_t l
     /* head and body go in one sendmsg; a second piece of a large answer must not wait for
      * the client's delayed ACK */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fc->active_ms = front_now_ms();
+    fc->active_ms = clock_coarse_ms();
     front_append(fc);
     if (db_pipe_watch(fr->pipe, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &fc->w) != 0) {
         log_warn("cannot watch a connection: %s", strerror(errno));
@@ -473,7 +467,7 @@ int front_expire(struct front *fr)
 {
     if (!fr)
         return -1;
-    int64_t now = front_now_ms(), idle_ms = (int64_t)fr->app->cfg.connection_timeout_s * 1000;
+    int64_t now = clock_coarse_ms(), idle_ms = (int64_t)fr->app->cfg.connection_timeout_s * 1000;
     for (struct front_conn *fc = fr->all, *next; fc; fc = next) {
         next = fc->next;
         int64_t left = fc->active_ms + idle_ms - now;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "principal_cache.h"
 
 /* Direct-mapped by the hash (uniform: nobody can aim keys at one slot without the secrets);
@@ -28,13 +29,6 @@ static struct {
 #define TOUCH_EVERY_MS 60000
 
 static _Thread_local uint64_t miss_epoch;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct slot *slot_of(const char *hash, pthread_mutex_t **lock)
 {
@@ -61,7 +55,7 @@ int api_key_cache_get(const char *hash_hex, struct api_key_record *out, int *tou
     if (!kc.ttl_ms || !principal_cache_listening())
         return 0;
     pthread_mutex_lock(lock);
-    int64_t now = now_ms();
+    int64_t now = clock_coarse_ms();
     if (s->hash[0] && strcmp(s->hash, hash_hex) == 0 && s->expires_ms > now) {
         *out = s->rec;
         hit = 1;
@@ -84,8 +78,8 @@ void api_key_cache_put(const char *hash_hex, const struct api_key_record *rec)
     if (atomic_load(&kc.epoch) == miss_epoch) {
         memcpy(s->hash, hash_hex, APIKEY_HASH_HEX);
         s->rec = *rec;
-        s->expires_ms = now_ms() + kc.ttl_ms;
-        s->touched_ms = now_ms();
+        s->expires_ms = clock_coarse_ms() + kc.ttl_ms;
+        s->touched_ms = clock_coarse_ms();
     }
     pthread_mutex_unlock(lock);
 }

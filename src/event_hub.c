@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "db.h"
 #include "event_store.h"
 #include "log.h"
@@ -53,13 +54,6 @@ static struct {
     atomic_int listening;
     atomic_uint_fast64_t delivered, dropped, reads;
 } hub = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake_fd = -1};
-
-static int64_t hub_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static struct event_hub_stream **hub_bucket(int64_t account)
 {
@@ -326,7 +320,7 @@ static int hub_listen_step(PGconn **c, int64_t *heard, int64_t *asked, int ready
         return -1;
     }
     if (ready > 0)
-        *heard = hub_now_ms();
+        *heard = clock_coarse_ms();
     while (*asked && !PQisBusy(*c)) {
         PGresult *r = PQgetResult(*c);
         if (!r) {
@@ -335,7 +329,7 @@ static int hub_listen_step(PGconn **c, int64_t *heard, int64_t *asked, int ready
         }
         PQclear(r);
     }
-    int64_t now = hub_now_ms();
+    int64_t now = clock_coarse_ms();
     if (*asked && now - *asked > HUB_LISTEN_HEARTBEAT_MS) {
         hub_listen_lost(c, "got no answer to its heartbeat");
         return -1;
@@ -367,7 +361,7 @@ static void *hub_loop(void *unused)
 {
     PGconn *listener = NULL;
     struct db_conn *db = NULL;
-    int64_t heard = 0, asked = 0, tick = hub_now_ms();
+    int64_t heard = 0, asked = 0, tick = clock_coarse_ms();
     (void)unused;
     while (hub_running()) {
         if (!listener && (listener = hub_listen_connect()) != NULL) {
@@ -375,7 +369,7 @@ static void *hub_loop(void *unused)
              * stream's own position */
             hub_reread_all();
             atomic_store(&hub.listening, 1);
-            heard = hub_now_ms();
+            heard = clock_coarse_ms();
             asked = 0;
         }
         /* without a listener the streams wait (their heartbeats go on) and it is tried again */
@@ -396,8 +390,8 @@ static void *hub_loop(void *unused)
             if (db)
                 hub_read_accounts(db);
         }
-        if (hub_now_ms() - tick >= (int64_t)hub.cfg.heartbeat_s * 1000) {
-            tick = hub_now_ms();
+        if (clock_coarse_ms() - tick >= (int64_t)hub.cfg.heartbeat_s * 1000) {
+            tick = clock_coarse_ms();
             hub_heartbeat();
         }
     }

@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "api_key_cache.h"
+#include "clock.h"
 #include "event_hub.h"
 #include "log.h"
 
@@ -41,13 +42,6 @@ static struct {
     int connect_timeout_s;
 } pc;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct slot *slot_of(int64_t id, pthread_rwlock_t **lock)
 {
     size_t i = (size_t)((uint64_t)id % SLOTS);
@@ -76,7 +70,7 @@ int principal_cache_get(int64_t user_id, auth_role *role, json_t **user)
         return 0;
     miss_epoch = atomic_load(&pc.epoch);
     pthread_rwlock_rdlock(lock);
-    if (s->user_id == user_id && s->user && s->expires_ms > now_ms()) {
+    if (s->user_id == user_id && s->user && s->expires_ms > clock_coarse_ms()) {
         *role = s->role;
         *user = json_incref(s->user);
         hit = 1;
@@ -103,7 +97,7 @@ void principal_cache_put(int64_t user_id, auth_role role, json_t *user)
         s->user_id = user_id;
         s->role = role;
         s->user = json_incref(user);
-        s->expires_ms = now_ms() + pc.ttl_ms;
+        s->expires_ms = clock_coarse_ms() + pc.ttl_ms;
     }
     pthread_rwlock_unlock(lock);
     miss_id = 0;
@@ -212,7 +206,7 @@ static void *listen_loop(void *unused)
             /* whatever changed while nobody listened is forgotten with everything else */
             forget_all();
             atomic_store(&pc.on, 1);
-            heard = now_ms();
+            heard = clock_coarse_ms();
             asked = 0;
         }
         struct pollfd p = {PQsocket(c), POLLIN, 0};
@@ -222,7 +216,7 @@ static void *listen_loop(void *unused)
             continue;
         }
         if (ready > 0)
-            heard = now_ms();
+            heard = clock_coarse_ms();
         /* the heartbeat's answer, when it came */
         while (asked && !PQisBusy(c)) {
             PGresult *r = PQgetResult(c);
@@ -232,7 +226,7 @@ static void *listen_loop(void *unused)
             }
             PQclear(r);
         }
-        int64_t now = now_ms();
+        int64_t now = clock_coarse_ms();
         if (asked && now - asked > HEARTBEAT_MS) {
             listen_lost(&c, "got no answer to its heartbeat");
             continue;

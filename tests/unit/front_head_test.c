@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../api/front_head.h"
+#include "../../src/clock.h"
 #include "../../src/db.h"
 #include "../../src/text_out.h"
 #include "unit.h"
@@ -170,6 +171,30 @@ START_TEST(test_db_i64)
 }
 END_TEST
 
+/* the deadlines' clock (src/clock.h): the monotonic clock read at its tick, never going back */
+static int64_t precise_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+START_TEST(test_clock_coarse)
+{
+    struct timespec res;
+    ck_assert_int_eq(clock_getres(CLOCK_MONOTONIC_COARSE, &res), 0);
+    /* (two ticks: a tick may come late on a busy machine) */
+    int64_t slack = 2 * (res.tv_sec * 1000 + res.tv_nsec / 1000000) + 1, last = clock_coarse_ms();
+    for (int i = 0; i < 1000; i++) {
+        int64_t before = precise_ms(), c = clock_coarse_ms(), after = precise_ms();
+        ck_assert_int_ge(c, last);
+        ck_assert_int_le(c, after);
+        ck_assert_int_ge(c, before - slack);
+        last = c;
+    }
+}
+END_TEST
+
 Suite *front_head_suite(void)
 {
     Suite *s = suite_create("front_head");
@@ -180,6 +205,7 @@ Suite *front_head_suite(void)
     tcase_add_loop_test(tc, test_front_other, 0, (int)(sizeof others / sizeof others[0]));
     tcase_add_test(tc, test_text_out);
     tcase_add_test(tc, test_db_i64);
+    tcase_add_test(tc, test_clock_coarse);
     suite_add_tcase(s, tc);
     return s;
 }
