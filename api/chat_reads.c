@@ -15,6 +15,18 @@
 #define MESSAGES_DEFAULT 50
 #define MESSAGES_MAX     100
 
+/* The page with its total_unread. */
+static int chats_list_page(struct http_ctx *ctx, char *items, int has_more, int64_t last,
+                           int64_t total)
+{
+    char members[40];
+    struct text_out t = text_out_of(members, sizeof members - 1);
+    text_lit(&t, ",\"total_unread\":");
+    text_uint(&t, total > 0 ? (unsigned long long)total : 0, 1); /* (a count) */
+    members[text_len(&t, members)] = '\0';
+    return http_page_text(ctx, items, has_more, last, ctx->read.scope, members);
+}
+
 /* An empty page's total, read alone after it (a second statement on the same pipe). */
 static int chats_list_total_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
 {
@@ -25,8 +37,7 @@ static int chats_list_total_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
         free(items);
         return http_store_error(ctx, e);
     }
-    return http_page_with(ctx, items, ctx->read.has_more, ctx->read.last, ctx->read.scope,
-                          json_pack("{s:I}", "total_unread", (json_int_t)total));
+    return chats_list_page(ctx, items, ctx->read.has_more, ctx->read.last, total);
 }
 
 static int chats_list_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
@@ -48,8 +59,7 @@ static int chats_list_answer(struct http_ctx *ctx, PGresult *r, sd_err e)
         http_read_keep(ctx, items, has_more, last);
         return http_read(ctx, &rd, chats_list_total_answer);
     }
-    return http_page_with(ctx, items, has_more, last, ctx->read.scope,
-                          json_pack("{s:I}", "total_unread", (json_int_t)total));
+    return chats_list_page(ctx, items, has_more, last, total);
 }
 
 HANDLER(chats_list)

@@ -216,6 +216,10 @@ int http_page(struct http_ctx *ctx, char *items, int has_more, int64_t last_id, 
  * cursor is not the last id passes has_more 0 and its own next_cursor among them. */
 int http_page_with(struct http_ctx *ctx, char *items, int has_more, int64_t last_id,
                    const char *scope, json_t *members);
+/* Same, with members written as JSON text, each with its comma before it
+ * (",\"total_unread\":3"): without jansson, for the hot lists. */
+int http_page_text(struct http_ctx *ctx, char *items, int has_more, int64_t last_id,
+                   const char *scope, const char *members);
 
 /* A creating POST: runs create in a transaction on the request's connection and answers
  * 201 with what it returned. With an Idempotency-Key header the first answer is stored in

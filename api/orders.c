@@ -146,8 +146,8 @@ HANDLER(orders_list)
         return http_store_error(ctx, e);
     /* "list" tells the two pages apart (the contract's discriminator): a seller's postings,
      * or the orders a buyer (or support) sees */
-    return http_page_with(ctx, items, has_more, last, scope,
-                          json_pack("{s:s}", "list", seller ? "postings" : "orders"));
+    return http_page_text(ctx, items, has_more, last, scope,
+                          seller ? ",\"list\":\"postings\"" : ",\"list\":\"orders\"");
 }
 
 static const char *posting_number_param(struct http_ctx *ctx)
