@@ -26,7 +26,8 @@
 # (bench/hotreads.sh's chats and participants; tokens minted afresh). PAGES="chat-list
 # question-list question-counts" adds those reads, each on the server (server-chat-list, ...,
 # with the account bench/hotreads.sh reads them as) and on the floor (floor-chat-list, ...: the
-# same statement for the same account, named in the target).
+# same statement for the same account, named in the target), and with BEFORE_BIN on that server
+# too (server-before-chat-list, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -131,13 +132,16 @@ order=(server:$sp:$server floor:$fp:$floor server-me:$sp:$server http-alone:$hp:
 [ -n "$BEFORE_BIN" ] && order+=(server-before:$bp:$before server-before-me:$bp:$before)
 [ "$HISTORY" = 1 ] && order+=(server-history:$sp:$server floor-history:$fp:$floor)
 [ "$HISTORY" = 1 ] && [ -n "$BEFORE_BIN" ] && order+=(server-before-history:$bp:$before)
-for pg in $PAGES; do order+=(server-$pg:$sp:$server floor-$pg:$fp:$floor); done
+for pg in $PAGES; do
+    order+=(server-$pg:$sp:$server floor-$pg:$fp:$floor)
+    [ -n "$BEFORE_BIN" ] && order+=(server-before-$pg:$bp:$before)
+done
 n=${#order[@]}
 for r in $(seq "$ROUNDS"); do
     for c in $CONNS; do
         for k in $(seq 0 $((n - 1))); do
             IFS=: read -r name port pid <<<"${order[$(((k + r - 1) % n))]}"
-            pg=${name#*-}
+            pg=${name#floor-} && pg=${pg#server-} && pg=${pg#before-}
             if [ -f "$H/target-floor-$pg.txt" ] && [[ " $PAGES " == *" $pg "* ]]; then
                 target=$(page_path "$pg")
                 [ "${name%%-*}" = floor ] && target=$(cat "$H/target-floor-$pg.txt")
