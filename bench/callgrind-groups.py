@@ -10,9 +10,8 @@ server left alone for as long) is subtracted from the total first. See bench/REA
 request path, a profile (issue 15, fourth step)".
 
 A function's inclusive cost is its own instructions plus the inclusive cost callgrind recorded
-for each call it made (calls to itself left out). Groups are inclusive costs of entry points of
-the request path; "libmicrohttpd's own" is the total less every callback of ours it makes, so
-the groups add up to the total.
+for each call it made (calls to itself left out). --table partitions the instructions into
+groups that add up to the total (see groups_of).
 """
 import re
 import sys
@@ -80,6 +79,16 @@ def parse(path):
     return selfc, calls, total
 
 
+def our_object(selfc):
+    """The server's binary, whatever it is called: the object that is not a shared library with
+    the most instructions of its own."""
+    own = defaultdict(int)
+    for (ob, fn), v in selfc.items():
+        if ob and ".so" not in ob.rsplit("/", 1)[-1] and not ob.startswith("???"):
+            own[ob] += v
+    return max(own, key=own.get) if own else None
+
+
 def short_ob(o):
     o = (o or "?").rsplit("/", 1)[-1]
     return re.sub(r"\.so[.\d]*$", "", o)
@@ -106,62 +115,21 @@ def main():
     for k, v in ncalls.items():
         callsbyname[k[1]] += v
 
-    def I(*fns):
-        return sum(byname.get(f, 0) for f in fns)
-
-    def edges(src_pred, dst_pred):
-        return sum(cost for (a, b), (cnt, cost) in calls.items() if src_pred(a) and dst_pred(b))
-
     req = total - idle_total
     per = lambda x: x / n
     print(f"dump {dump}: total Ir {total:,}, idle {idle_total:,}, requests {n}")
     print(f"Ir per request (total less idle): {per(req):,.0f}")
 
-    # --- groups (inclusive, per request) ---------------------------------------------------
-    ours = lambda k: short_ob(k[0]) == "sellerdesk"
-    mhd = lambda k: short_ob(k[0]).startswith("libmicrohttpd")
-    callbacks = I("dispatch_started", "dispatch_access", "dispatch_done", "conn_notify",
-                  "conn_accept", "server_no_unescape", "server_mhd_log")
-    auth = I("auth_authenticate")
-    tok = I("token_cache_verify")
-    princ = I("principal_cache_get")
-    route = I("routes_match") + I("uri_parse")
-    head = I("dispatch_check_head") + I("dispatch_request_id")
-    handler = I("routes_call")
-    log = I("log_request")
-    metrics = I("metrics_observe")
-    started = I("dispatch_started")
-    done = I("dispatch_done")
-    queue = I("dispatch_queue")
-    access = I("dispatch_access")
-    pq_from_ours = edges(ours, lambda b: short_ob(b[0]) == "libpq")
-    jansson_from_ours = edges(ours, lambda b: short_ob(b[0]) == "libjansson")
-    ulfius_from_ours = edges(ours, lambda b: short_ob(b[0]) in ("libulfius", "liborcania"))
-    mhd_from_ours = edges(ours, mhd)
-    conn_pool = I("http_conn") + I("http_conn_release")
-    mhd_own = req - callbacks
-    memset_mhd = edges(mhd, lambda b: b[1].startswith("memset") or "memset" in b[1])
-    rows = [
-        ("libmicrohttpd's own work (parse head, epoll, recv, send, pool reset)", mhd_own),
-        ("  of which memset of the connection pool (MHD -> memset)", memset_mhd),
-        ("dispatch_started (ctx calloc, ulfius_init_response, URI copy)", started),
-        ("dispatch_access (all of the request's work below)", access),
-        ("  head checks + request id (dispatch_check_head, dispatch_request_id)", head),
-        ("  URI parse + routing (uri_parse, routes_match)", route),
-        ("  auth_authenticate", auth),
-        ("    token_cache_verify (JWT, cached)", tok),
-        ("    principal_cache_get", princ),
-        ("  the handler (routes_call)", handler),
-        ("  db pool acquire/release (http_conn, http_conn_release)", conn_pool),
-        ("  dispatch_queue (MHD response + headers from Ulfius' map)", queue),
-        ("dispatch_done", done),
-        ("  log_request (the access-log line)", log),
-        ("  metrics_observe", metrics),
-        ("  ulfius_clean_response", I("ulfius_clean_response")),
-    ]
+    # --- groups: the partition of --table (groups_of), for this dump ---------------------
+    ours_ob = our_object(selfc)
+    ours = lambda k: k[0] == ours_ob
+    g, _ = partition(dump, n, sys.argv[3] if len(sys.argv) > 3 else None)
     print("\n| group | Ir/request | share |\n|---|---:|---:|")
-    for label, v in rows:
-        print(f"| {label} | {per(v):,.0f} | {100 * v / req:.1f} % |")
+    for label, v in sorted(g.items(), key=lambda x: (x[0].startswith("~"), -x[1] if not isinstance(x[1], str) else 0)):
+        if isinstance(v, str):
+            print(f"| {label.lstrip('~ ')} | {v} | |")
+        else:
+            print(f"| {label.lstrip('~ ')} | {v:,.0f} | {100 * v * n / max(req, 1):.1f} % |")
     print("\nCrossing from sellerdesk's code into a library (inclusive, per request):")
     xs = defaultdict(int)
     for (a, b), (cnt, cost) in calls.items():
@@ -214,13 +182,18 @@ def callees(dump, n, fns):
 
 
 # --- an exact partition of a request's instructions into the groups of bench/README.md ---------
-# total = libmicrohttpd's side (the total less our callbacks) + the self cost of each of our
-# functions + each call from our code into a library; a library never calls back into ours
-# except libmicrohttpd's callbacks. Our functions and our calls out are put in groups by the
-# calling function's name; calls to the allocator are a group of their own.
+# Every instruction is the self cost of one function. Ours (our_object: the binary, whatever it
+# is called) go to a group by the function's name. A library's go to the group of the
+# function of ours that called into it (the inclusive cost of each call from ours into a library;
+# a library calls back into ours only through libmicrohttpd, below). libmicrohttpd's own work is
+# its self cost and its calls into other libraries; its calls back into ours are counted as ours.
+# The loops and the front (since the eleventh step) are ours, run from our own threads: before
+# that, every request came through libmicrohttpd's callbacks and the total less those was its.
+# The same partition of the idle dump is subtracted group by group; what no group takes
+# (threads' starts, the dynamic loader) is the balance.
 ALLOC = ("malloc", "calloc", "realloc", "free", "strdup", "strndup", "posix_memalign")
-CALLBACKS = ("dispatch_started", "dispatch_access", "dispatch_done", "server_no_unescape",
-             "conn_notify", "conn_accept", "server_mhd_log")
+MHD = "HTTP: libmicrohttpd (own work, and libraries it calls)"
+MHD_MEMSET = "HTTP: libmicrohttpd's pool memset (rep stosb)"
 
 
 def group_of(fn):
@@ -228,15 +201,17 @@ def group_of(fn):
         ("logging", ("log_",)),
         ("metrics", ("metrics_",)),
         ("auth: JWT + principal cache", ("auth_", "token_cache", "principal_cache", "apikey_",
-                                         "http_client_address")),
-        ("libpq + pool (db.c, stores)", ("db_", "http_conn", "http_query_conn", "product_store",
-                                         "chat_store", "user_store")),
+                                         "api_key", "http_client_address")),
+        ("libpq, statement pipe, stores", ("db_", "http_conn", "http_query_conn", "http_read",
+                                           "product_store", "chat_store", "user_store",
+                                           "question_store", "notification_store")),
         ("JSON: join, page, cursor, jansson", ("json_page_of", "http_page", "cursor_", "me_get",
-                                               "http_json")),
+                                               "http_json", "chats_list", "questions_")),
+        ("HTTP: our loops, front and answers", ("loop_", "front_", "answer_", "text_")),
         ("dispatch, head checks, routing", ("dispatch_", "head_", "uri_", "routes_", "conn_",
                                             "http_header", "http_ctx_of", "server_",
                                             "event_hub_", "http_path", "http_query",
-                                            "http_check_query")),
+                                            "http_check_query", "http_set_header")),
     ]
     for g, prefixes in rules:
         if fn.startswith(prefixes):
@@ -244,36 +219,44 @@ def group_of(fn):
     return "handlers, other"
 
 
-def partition(dump, n, idle=None):
+def groups_of(dump):
     selfc, calls, total = parse(dump)
-    idle_total = parse(idle)[2] if idle else 0
-    ours = lambda k: short_ob(k[0]) == "sellerdesk"
+    ours_ob = our_object(selfc)
+    ours = lambda k: k[0] == ours_ob
     mhd = lambda k: short_ob(k[0]).startswith("libmicrohttpd")
     g = defaultdict(int)
-    cb = sum(cost for (a, b), (c, cost) in calls.items() if not ours(a) and b[1] in CALLBACKS)
-    memset = sum(cost for (a, b), (c, cost) in calls.items() if mhd(a) and "memset" in b[1])
-    g["HTTP: libmicrohttpd (own work, API calls from ours)"] += total - idle_total - cb - memset
-    g["HTTP: libmicrohttpd's pool memset (rep stosb)"] += memset
     for k, v in selfc.items():
         if ours(k):
             g[group_of(k[1])] += v
+        elif mhd(k):
+            g[MHD] += v
     for (a, b), (c, cost) in calls.items():
-        if not ours(a) or ours(b):
+        if a == b or ours(b) or mhd(b) or not (ours(a) or mhd(a)):
             continue
         ob = short_ob(b[0])
-        if b[1] in ALLOC:
+        if mhd(a):
+            g[MHD_MEMSET if "memset" in b[1] else MHD] += cost
+        elif b[1] in ALLOC:
             g["allocator (calls from our code)"] += cost
-        elif ob.startswith("libmicrohttpd"):
-            g["HTTP: libmicrohttpd (own work, API calls from ours)"] += cost
         elif ob in ("libulfius", "liborcania"):
             g["Ulfius objects and maps"] += cost
         elif ob == "libpq":
-            g["libpq + pool (db.c, stores)"] += cost
+            g["libpq, statement pipe, stores"] += cost
         elif ob == "libjansson":
             g["JSON: join, page, cursor, jansson"] += cost
         else:
             g[group_of(a[1])] += cost
-    g["background threads and idle baseline (balance)"] = (total - idle_total) - sum(g.values())
+    g["background threads and idle baseline (balance)"] = total - sum(g.values())
+    return g, selfc, calls, total
+
+
+def partition(dump, n, idle=None):
+    g, selfc, calls, total = groups_of(dump)
+    idle_total = 0
+    if idle:
+        gi, _, _, idle_total = groups_of(idle)
+        for k, v in gi.items():
+            g[k] -= v
     rep = sum(v for k, v in selfc.items() if "memset" in k[1] or "memcpy" in k[1] or "memmove" in k[1])
     g["~ of all: memset/memcpy/memmove (rep movs/stos, counted per byte)"] = rep
     allocs = defaultdict(int)
