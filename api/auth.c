@@ -408,7 +408,9 @@ HANDLER(auth_logout)
 HANDLER(me_get)
 {
     struct http_ctx *ctx = http_ctx_of(resp);
+    size_t len = 0;
     (void)req;
     (void)app;
-    return http_json(ctx, 200, json_incref(ctx->user));
+    char *text = principal_cache_text(ctx->user_id, ctx->user, &len);
+    return text ? http_json_owned(ctx, 200, text, len) : http_store_error(ctx, SD_ERR_INTERNAL);
 }

@@ -23,6 +23,8 @@ struct slot {
     int64_t user_id; /* 0: empty */
     auth_role role;
     json_t *user;
+    char *text; /* user as compact JSON, made on the first GET /v1/me (principal_cache_text) */
+    size_t text_len;
     int64_t expires_ms;
     uint64_t gen; /* bumped when the slot's account is forgotten: a late put is refused */
 };
@@ -52,7 +54,9 @@ static struct slot *slot_of(int64_t id, pthread_rwlock_t **lock)
 static void slot_empty(struct slot *s)
 {
     json_decref(s->user);
+    free(s->text);
     s->user = NULL;
+    s->text = NULL;
     s->user_id = 0;
 }
 
@@ -101,6 +105,49 @@ void principal_cache_put(int64_t user_id, auth_role role, json_t *user)
     }
     pthread_rwlock_unlock(lock);
     miss_id = 0;
+}
+
+/* (a malloc'd copy of n bytes and a NUL) */
+static char *text_copy(const char *text, size_t n)
+{
+    char *out = malloc(n + 1);
+    if (out)
+        memcpy(out, text, n + 1);
+    return out;
+}
+
+char *principal_cache_text(int64_t user_id, const json_t *user, size_t *len)
+{
+    pthread_rwlock_t *lock;
+    struct slot *s = slot_of(user_id, &lock);
+    char *out = NULL;
+    /* the slot's text is this object's only while the slot holds this very object: the caller
+     * holds a reference, so no other object can have its address meanwhile */
+    pthread_rwlock_rdlock(lock);
+    if (s->user == user && s->text) {
+        out = text_copy(s->text, s->text_len);
+        *len = s->text_len;
+    }
+    pthread_rwlock_unlock(lock);
+    if (out)
+        return out;
+    char *made = json_dumps(user, JSON_COMPACT);
+    if (!made)
+        return NULL;
+    *len = strlen(made);
+    if (!(out = text_copy(made, *len))) {
+        free(made);
+        return NULL;
+    }
+    pthread_rwlock_wrlock(lock);
+    if (s->user == user && !s->text) {
+        s->text = made;
+        s->text_len = *len;
+        made = NULL;
+    }
+    pthread_rwlock_unlock(lock);
+    free(made);
+    return out;
 }
 
 void principal_cache_forget(int64_t user_id)
