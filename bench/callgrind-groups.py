@@ -185,7 +185,9 @@ def callees(dump, n, fns):
 # Every instruction is the self cost of one function. Ours (our_object: the binary, whatever it
 # is called) go to a group by the function's name. A library's go to the group of the
 # function of ours that called into it (the inclusive cost of each call from ours into a library;
-# a library calls back into ours only through libmicrohttpd, below). libmicrohttpd's own work is
+# a library calls back into ours through libmicrohttpd, below, and otherwise only once a process
+# (pthread_once, qsort in the lexicon's build): counted twice then, and the balance goes negative
+# by as much, divided by N; profile-reads.sh's warm call runs them before the counters start). libmicrohttpd's own work is
 # its self cost and its calls into other libraries; its calls back into ours are counted as ours.
 # The loops and the front (since the eleventh step) are ours, run from our own threads: before
 # that, every request came through libmicrohttpd's callbacks and the total less those was its.
