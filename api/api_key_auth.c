@@ -15,6 +15,7 @@
 #include "../src/principal_cache.h"
 #include "../src/ratelimit_store.h"
 #include "../src/user_store.h"
+#include "principal.h"
 #include "routes.h"
 
 #define APIKEY_RATE_WINDOW_S 60
@@ -147,15 +148,9 @@ static int apikey_lookup(struct http_ctx *ctx, const char *secret, struct api_ke
 /* The key's seller, as a token's account is found (auth.c); -1 after answering. */
 static int apikey_principal(struct http_ctx *ctx, int64_t seller_id)
 {
-    struct db_conn *conn;
     sd_err e;
-    if (principal_cache_get(seller_id, &ctx->role, &ctx->user)) {
-        e = SD_OK;
-    } else if (!(conn = http_conn(ctx))) {
+    if (!principal_load(ctx, seller_id, &e))
         return -1;
-    } else if ((e = user_store_get(conn, seller_id, &ctx->role, &ctx->user)) == SD_OK) {
-        principal_cache_put(seller_id, ctx->role, ctx->user);
-    }
     if (e == SD_ERR_NOT_FOUND || (e == SD_OK && ctx->role != ROLE_SELLER)) {
         apikey_refuse(ctx, "invalid_api_key", "The API key is not valid.");
         return -1;

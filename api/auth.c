@@ -15,6 +15,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "moderation.h"
+#include "principal.h"
 #include "routes.h"
 
 #define PASSWORD_MIN 10
@@ -85,7 +86,6 @@ HANDLER(auth_authenticate)
     struct sd_app *a = app;
     struct auth_claims claims;
     const char *h = http_header(ctx, "Authorization");
-    struct db_conn *conn;
     sd_err e;
 
     (void)req;
@@ -98,7 +98,9 @@ HANDLER(auth_authenticate)
                            "Send an access token: Authorization: Bearer <token>.");
     }
     /* the same token again (every request of a session) is not checked in full again */
-    auth_token_status st = token_cache_verify(&a->cfg, h + 7, time(NULL), &claims);
+    auth_token_status st =
+        token_cache_verify(&a->cfg, h + 7, time(NULL), &claims, !ctx->token_counted);
+    ctx->token_counted = 1; /* (its run again on a worker, or after its body, is not counted) */
     if (st != AUTH_TOKEN_OK) {
         log_security(auth_client(ctx).ip, "invalid_token", "Invalid access token: %s",
                      auth_token_status_text(st));
@@ -108,13 +110,8 @@ HANDLER(auth_authenticate)
     }
     /* the account from the process's cache (kept in step with the database by NOTIFY), else
      * one round trip; a request's own statement is then its only one */
-    if (principal_cache_get(claims.user_id, &ctx->role, &ctx->user)) {
-        e = SD_OK;
-    } else if (!(conn = http_conn(ctx))) {
+    if (!principal_load(ctx, claims.user_id, &e))
         return U_CALLBACK_COMPLETE;
-    } else if ((e = user_store_get(conn, claims.user_id, &ctx->role, &ctx->user)) == SD_OK) {
-        principal_cache_put(claims.user_id, ctx->role, ctx->user);
-    }
     if (e == SD_ERR_NOT_FOUND || (e == SD_OK && ctx->role != claims.role)) {
         log_security(auth_client(ctx).ip, "invalid_token",
                      "Access token for a missing or changed account %lld",

@@ -70,6 +70,8 @@ struct http_ctx {
     unsigned api_key_scopes;
     time_t credential_expires_at; /* the access token's exp or the key's expiry, 0: never */
     int api_key_counted; /* the request was counted against the key's rate (once per request) */
+    /* its token and its account were counted in the caches' figures (once per request) */
+    int token_counted, principal_counted;
     char api_key_limit[16], api_key_remaining[16], api_key_reset[16];
     /* GET /v1/events/stream: the open stream, answered by events_stream_response */
     struct event_hub_stream *stream;

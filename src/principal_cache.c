@@ -83,8 +83,12 @@ int principal_cache_get(int64_t user_id, auth_role *role, json_t **user)
         miss_id = user_id;
     }
     pthread_rwlock_unlock(lock);
-    atomic_fetch_add(hit ? &pc.hits : &pc.misses, 1);
     return hit;
+}
+
+void principal_cache_count(int hit)
+{
+    atomic_fetch_add(hit ? &pc.hits : &pc.misses, 1);
 }
 
 void principal_cache_put(int64_t user_id, auth_role role, json_t *user)

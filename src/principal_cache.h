@@ -25,6 +25,9 @@ void principal_cache_stop(void);
  * read keeps it only if no notice about it came in between. */
 int principal_cache_get(int64_t user_id, auth_role *role, json_t **user);
 void principal_cache_put(int64_t user_id, auth_role role, json_t *user);
+/* Counts a request's lookup for the metrics: a hit, or a miss (its account read from the
+ * database). The caller counts once a request (api/principal.c). */
+void principal_cache_count(int hit);
 void principal_cache_forget(int64_t user_id);
 /* user (an account principal_cache_get or the database gave) as compact JSON, malloc'd, *len its
  * length; NULL when out of memory. While the cache holds this very object its text is made once

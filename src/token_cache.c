@@ -41,7 +41,7 @@ static size_t token_slot(const char *token, size_t len)
 }
 
 auth_token_status token_cache_verify(const struct sd_config *cfg, const char *token, time_t now,
-                                     struct auth_claims *out)
+                                     struct auth_claims *out, int count)
 {
     size_t len = token ? strlen(token) : 0, i;
     int found = 0;
@@ -56,10 +56,12 @@ auth_token_status token_cache_verify(const struct sd_config *cfg, const char *to
     }
     pthread_rwlock_unlock(&locks[i % TOKEN_CACHE_LOCKS]);
     if (found) {
-        atomic_fetch_add(&hits, 1);
+        if (count)
+            atomic_fetch_add(&hits, 1);
         return auth_claims_timely(out, now);
     }
-    atomic_fetch_add(&misses, 1);
+    if (count)
+        atomic_fetch_add(&misses, 1);
     auth_token_status st = auth_jwt_verify(cfg, token, now, out);
     char *copy;
     if (st != AUTH_TOKEN_OK || !(copy = malloc(len)))

@@ -18,9 +18,10 @@
  * one slot): a new token evicts the one in its slot. Thread-safe. */
 #define TOKEN_CACHE_SLOTS 1024
 
-/* auth_jwt_verify, remembered: the same answers for the same (token, now). */
+/* auth_jwt_verify, remembered: the same answers for the same (token, now). count: 1 to count
+ * the lookup in the figures (a request's first; its run again is not counted). */
 auth_token_status token_cache_verify(const struct sd_config *cfg, const char *token, time_t now,
-                                     struct auth_claims *out);
+                                     struct auth_claims *out, int count);
 /* Frees every entry (at shutdown, so a leak check sees nothing). */
 void token_cache_clear(void);
 /* hits and misses since start, for /metrics */

@@ -759,6 +759,49 @@ START_TEST(test_me_seller)
 }
 END_TEST
 
+/* A figure of /metrics, 0 when the line is missing. */
+static long long metric_value(const char *line_prefix)
+{
+    struct api_resp *r = api_get("/metrics", NULL);
+    ck_assert_status(r, 200);
+    const char *at = strstr(r->body, line_prefix);
+    long long v = at ? strtoll(at + strlen(line_prefix), NULL, 10) : 0;
+    api_free(r);
+    return v;
+}
+
+#define PRINCIPAL_MISS "sellerdesk_principal_cache_total{result=\"miss\"} "
+#define PRINCIPAL_HIT  "sellerdesk_principal_cache_total{result=\"hit\"} "
+#define TOKEN_MISS     "sellerdesk_token_cache_total{result=\"miss\"} "
+#define TOKEN_HIT      "sellerdesk_token_cache_total{result=\"hit\"} "
+
+/* A request with a body is authenticated before its body, and runs again on a worker when its
+ * account must be read: the caches' figures still count it once (one account read, one full
+ * check of its token). The suite's requests run one at a time, so the differences are exact. */
+START_TEST(test_cache_figures_count_a_request_once)
+{
+    struct api_user u;
+    api_new_user(&u, "seller");
+    long long pm = metric_value(PRINCIPAL_MISS), ph = metric_value(PRINCIPAL_HIT);
+    long long tm = metric_value(TOKEN_MISS), th = metric_value(TOKEN_HIT);
+    api_make_product(&u, 1000, 1); /* the account's first request, with a body */
+    ck_assert_int_eq(metric_value(PRINCIPAL_MISS) - pm, 1);
+    ck_assert_int_eq(metric_value(PRINCIPAL_HIT) - ph, 0);
+    ck_assert_int_eq(metric_value(TOKEN_MISS) - tm, 1);
+    ck_assert_int_eq(metric_value(TOKEN_HIT) - th, 0);
+    api_make_product(&u, 1000, 1); /* its account cached now: a hit, counted once */
+    ck_assert_int_eq(metric_value(PRINCIPAL_MISS) - pm, 1);
+    ck_assert_int_eq(metric_value(PRINCIPAL_HIT) - ph, 1);
+    ck_assert_int_eq(metric_value(TOKEN_MISS) - tm, 1);
+    ck_assert_int_eq(metric_value(TOKEN_HIT) - th, 1);
+    struct api_resp *r = api_get(ME_PATH, u.token); /* on the loop, no worker */
+    ck_assert_status(r, 200);
+    api_free(r);
+    ck_assert_int_eq(metric_value(PRINCIPAL_HIT) - ph, 2);
+    ck_assert_int_eq(metric_value(TOKEN_HIT) - th, 2);
+}
+END_TEST
+
 START_TEST(test_me_support)
 {
     struct api_user u;
@@ -1166,6 +1209,7 @@ static TCase *me_case(void)
     tcase_add_test(tc, test_me_buyer);
     tcase_add_test(tc, test_me_seller);
     tcase_add_test(tc, test_me_support);
+    tcase_add_test(tc, test_cache_figures_count_a_request_once);
     return tc;
 }
 

@@ -320,7 +320,7 @@ START_TEST(token_cache_answers_as_the_full_check)
             const char *toks[] = {tok, early, forged};
             for (size_t k = 0; k < 3; k++) {
                 auth_token_status full = auth_jwt_verify(&cfg, toks[k], times[i], &a);
-                auth_token_status cached = token_cache_verify(&cfg, toks[k], times[i], &b);
+                auth_token_status cached = token_cache_verify(&cfg, toks[k], times[i], &b, 1);
                 ck_assert_msg(full == cached, "token %zu at +%ld: full %s, cached %s", k,
                               (long)(times[i] - NOW), auth_token_status_text(full),
                               auth_token_status_text(cached));
@@ -332,7 +332,7 @@ START_TEST(token_cache_answers_as_the_full_check)
         }
     /* one byte changed in the signature: not the cached token, refused */
     tok[strlen(tok) - 2] = tok[strlen(tok) - 2] == 'A' ? 'B' : 'A';
-    ck_assert_int_ne(token_cache_verify(&cfg, tok, NOW, &b), AUTH_TOKEN_OK);
+    ck_assert_int_ne(token_cache_verify(&cfg, tok, NOW, &b, 1), AUTH_TOKEN_OK);
     token_cache_stats(&hits1, &misses1);
     ck_assert_msg(hits1 > hits0 && misses1 > misses0, "hits %llu -> %llu, misses %llu -> %llu",
                   (unsigned long long)hits0, (unsigned long long)hits1, (unsigned long long)misses0,

@@ -1,0 +1,19 @@
+#include "principal.h"
+
+#include "../src/principal_cache.h"
+#include "../src/user_store.h"
+
+int principal_load(struct http_ctx *ctx, int64_t user_id, sd_err *e)
+{
+    struct db_conn *conn = NULL;
+    int hit = principal_cache_get(user_id, &ctx->role, &ctx->user);
+    if (!hit && !(conn = http_conn(ctx)))
+        return 0;
+    if (!ctx->principal_counted)
+        principal_cache_count(hit);
+    ctx->principal_counted = 1;
+    *e = SD_OK;
+    if (!hit && (*e = user_store_get(conn, user_id, &ctx->role, &ctx->user)) == SD_OK)
+        principal_cache_put(user_id, ctx->role, ctx->user);
+    return 1;
+}
