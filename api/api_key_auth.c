@@ -12,9 +12,7 @@
 #include "../src/api_key_cache.h"
 #include "../src/api_key_store.h"
 #include "../src/log.h"
-#include "../src/principal_cache.h"
 #include "../src/ratelimit_store.h"
-#include "../src/user_store.h"
 #include "principal.h"
 #include "routes.h"
 

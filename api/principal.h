@@ -10,7 +10,9 @@
  *
  * The cache's hit or miss is counted once a request, by the run that settles it: a loop's run
  * that hands the read to a worker is not, nor the second run of a request with a body, whose
- * head was authenticated before the body (api/dispatch.c). */
+ * head was authenticated before the body (api/dispatch.c). So an account forgotten while the
+ * body arrived, read again on the second run, stays counted as the first run's hit; and a
+ * request no worker took in time (503) is not counted. */
 int principal_load(struct http_ctx *ctx, int64_t user_id, sd_err *e);
 
 #endif

@@ -2,7 +2,9 @@
 # bench/hotreads.sh — the eight hot reads of issue 15 (me, product, chat list, chat history,
 # notification feed, counters, question list, question counts) over HTTP with wrk, each beside
 # pgbench running the server's own statement, at 16 and 64 connections; server CPU per request
-# from /proc. See bench/README.md, "The request path, third step (issue 15)".
+# from /proc, and a second table of where the two CPUs went on each side (the server,
+# PostgreSQL, wrk; PostgreSQL, pgbench's client). See bench/README.md, "The request path, third
+# step (issue 15)" and "fourteenth step".
 #
 #   bench/hotreads.sh                         everything: data (first time), wrk and pgbench
 #   PGBENCH=0 READS="product chat-history" SELLERDESK_BIN=/tmp/old bench/hotreads.sh
@@ -201,6 +203,7 @@ done
 
 declare -A LOAD_WRK LOAD_PGB CPU_SRV CPU_PG_WRK CPU_WRK OTHER_WRK WRK_REQS WRK_RPS WRK_P50 WRK_P99 WRK_BAD
 declare -A PGB_TPS PGB_TXS PGB_FAIL PGB_P50 PGB_P99 CPU_PG_PGB CPU_PGB OTHER_PGB
+SPLIT_LINES=()
 {
     echo "commit $commit, binary $SELLERDESK_BIN, $(date -u +%Y-%m-%dT%H:%M:%SZ), wrk -t$THREADS -d${DURATION}s after ${WARMUP}s"
     echo
@@ -231,6 +234,22 @@ for r in $READS; do
         line="| $r | $c | ${WRK_RPS[$key]} | ${WRK_P50[$key]} | ${WRK_P99[$key]} | $(per_req "${CPU_SRV[$key]}" "${WRK_REQS[$key]}") | ${PGB_TPS[$key]} | ${PGB_P50[$key]} | ${PGB_P99[$key]} | $ratio | ${OTHER_WRK[$key]}/${OTHER_PGB[$key]} |"
         echo "$line" >>"$OUT/results.md"
         log "$line"
+        # where the two CPUs went on each side, per request (per transaction for pgbench)
+        split="| $r | $c | $(per_req "${CPU_SRV[$key]}" "${WRK_REQS[$key]}") | $(per_req "${CPU_PG_WRK[$key]}" "${WRK_REQS[$key]}") | $(per_req "${CPU_WRK[$key]}" "${WRK_REQS[$key]}")"
+        if [ "$PGBENCH" = 1 ]; then
+            split="$split | $(per_req "${CPU_PG_PGB[$key]}" "${PGB_TXS[$key]}") | $(per_req "${CPU_PGB[$key]}" "${PGB_TXS[$key]}") |"
+        else
+            split="$split | - | - |"
+        fi
+        SPLIT_LINES+=("$split")
     done
 done
+{
+    echo
+    echo "CPU µs per request by process: the server, PostgreSQL and wrk in the server's run; PostgreSQL and pgbench's client per transaction in pgbench's"
+    echo
+    echo "| read | conns | server | PostgreSQL | wrk | PostgreSQL (pgbench) | pgbench |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    printf '%s\n' "${SPLIT_LINES[@]}"
+} >>"$OUT/results.md"
 cat "$OUT/results.md"

@@ -88,6 +88,8 @@ int principal_cache_get(int64_t user_id, auth_role *role, json_t **user)
 
 void principal_cache_count(int hit)
 {
+    if (!atomic_load(&pc.on))
+        return; /* (off: nothing is looked up, every account is read) */
     atomic_fetch_add(hit ? &pc.hits : &pc.misses, 1);
 }
 

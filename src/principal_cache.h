@@ -26,7 +26,8 @@ void principal_cache_stop(void);
 int principal_cache_get(int64_t user_id, auth_role *role, json_t **user);
 void principal_cache_put(int64_t user_id, auth_role role, json_t *user);
 /* Counts a request's lookup for the metrics: a hit, or a miss (its account read from the
- * database). The caller counts once a request (api/principal.c). */
+ * database); nothing while the cache is off. The caller counts once a request
+ * (api/principal.c). */
 void principal_cache_count(int hit);
 void principal_cache_forget(int64_t user_id);
 /* user (an account principal_cache_get or the database gave) as compact JSON, malloc'd, *len its
