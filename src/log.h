@@ -32,6 +32,14 @@ void log_request(const struct log_access *a);
 void log_batch_begin(void);
 void log_batch_flush(void);
 void log_batch_end(void);
+/* While the server runs, a thread of its own writes the access lines: requests' threads copy
+ * them into its buffer, and it writes them 10 ms after the first, or sooner when 128 KiB wait,
+ * so a request's thread makes no write(2) for them (it does, waiting, when 256 KiB wait). Other
+ * lines are written at once, after the access lines before them. log_writer_stop writes what is
+ * left; a crash loses at most the last 10 ms of access lines. Without the writer (the commands,
+ * the tests) every line is written at once. */
+int log_writer_start(void);
+void log_writer_stop(void);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)

@@ -131,7 +131,10 @@ static int cmd_serve(struct sd_config *cfg)
         cfg->max_streams,  cfg->max_streams_per_account, cfg->stream_buffer_bytes};
     if (event_hub_start(&hub) != 0)
         log_warn("event hub: not started; GET /v1/events/stream answers 503");
+    if (log_writer_start() != 0)
+        log_warn("access log: no writer thread; each request's thread writes its line");
     int rc = server_run(&app);
+    log_writer_stop();
     event_hub_stop();
     principal_cache_stop();
     token_cache_clear();

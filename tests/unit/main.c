@@ -26,6 +26,7 @@ int main(void)
     srunner_add_suite(sr, webhook_url_suite());
     srunner_add_suite(sr, work_suite());
     srunner_add_suite(sr, front_head_suite());
+    srunner_add_suite(sr, log_suite());
     /* (scripts/test.sh starts PostgreSQL first; run alone, the suite says what it needs) */
     if (getenv("DATABASE_URL"))
         srunner_add_suite(sr, db_pipe_suite());

@@ -20,6 +20,7 @@ Suite *api_key_suite(void);
 Suite *webhook_url_suite(void);
 Suite *work_suite(void);
 Suite *front_head_suite(void);
+Suite *log_suite(void);
 Suite *db_pipe_suite(void); /* needs DATABASE_URL */
 
 #endif

@@ -1,0 +1,148 @@
+/* The access lines' writer (src/log.c): lines from several threads, some gathered a turn at a
+ * time as the loops do, come out whole, each once, each thread's in its order, and a line of
+ * another kind after the access lines its thread wrote before it; into a pipe (pieces of at
+ * most PIPE_BUF) and into a file. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/log.h"
+#include "unit.h"
+
+#define THREADS 4
+#define LINES   4000
+
+struct sink {
+    int fd;
+    char *buf;
+    size_t n, cap;
+};
+
+static void *drain(void *arg)
+{
+    struct sink *s = arg;
+    for (;;) {
+        if (s->cap - s->n < 65536) {
+            s->cap = s->cap * 2 + 65536;
+            s->buf = realloc(s->buf, s->cap);
+        }
+        ssize_t r = read(s->fd, s->buf + s->n, s->cap - s->n);
+        if (r <= 0)
+            return NULL;
+        s->n += (size_t)r;
+    }
+}
+
+static void *logger(void *arg)
+{
+    long k = (long)arg;
+    char id[32];
+    if (k % 2)
+        log_batch_begin(); /* (as an HTTP loop: a turn's lines handed on together) */
+    for (int i = 0; i < LINES; i++) {
+        snprintf(id, sizeof id, "t%ld-%d", k, i);
+        struct log_access a = {id, "GET", "/v1/me", NULL, 200, 0.25, 7};
+        log_request(&a);
+        if (k % 2 && i % 7 == 6)
+            log_batch_flush();
+        if (k == 0 && i == LINES / 2)
+            log_warn("half-way t0");
+    }
+    if (k % 2)
+        log_batch_end();
+    return NULL;
+}
+
+/* The text every thread wrote to fd 2 while the writer ran, malloc'd and NUL-terminated. */
+static char *run_loggers(int use_pipe)
+{
+    int saved = dup(2), p[2] = {-1, -1};
+    FILE *f = NULL;
+    struct sink s = {0};
+    pthread_t reader, t[THREADS];
+    if (use_pipe) {
+        ck_assert_int_eq(pipe(p), 0);
+        dup2(p[1], 2);
+        close(p[1]);
+        s.fd = p[0];
+        pthread_create(&reader, NULL, drain, &s);
+    } else {
+        f = tmpfile();
+        ck_assert_ptr_nonnull(f);
+        dup2(fileno(f), 2);
+    }
+    ck_assert_int_eq(log_writer_start(), 0);
+    for (long k = 0; k < THREADS; k++)
+        pthread_create(&t[k], NULL, logger, (void *)k);
+    for (int k = 0; k < THREADS; k++)
+        pthread_join(t[k], NULL);
+    log_writer_stop();
+    dup2(saved, 2); /* (closes the pipe's last writer) */
+    close(saved);
+    if (use_pipe) {
+        pthread_join(reader, NULL);
+        close(p[0]);
+    } else {
+        long len = ftell(f);
+        s.buf = malloc((size_t)len + 1);
+        rewind(f);
+        s.n = fread(s.buf, 1, (size_t)len, f);
+        fclose(f);
+    }
+    s.buf = realloc(s.buf, s.n + 1);
+    s.buf[s.n] = '\0';
+    return s.buf;
+}
+
+static void check_lines(char *text)
+{
+    int next[THREADS] = {0}, warned = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        size_t n = strlen(line);
+        ck_assert_msg(n > 2 && line[0] == '{' && line[n - 1] == '}', "a broken line: %.80s", line);
+        if (strstr(line, "\"msg\":\"half-way t0\"")) {
+            ck_assert_int_eq(next[0], LINES / 2 + 1); /* after t0's lines before it, only */
+            warned++;
+            continue;
+        }
+        const char *id = strstr(line, "\"request_id\":\"t");
+        ck_assert_msg(id != NULL, "a line without its id: %.80s", line);
+        int k = -1, i = -1;
+        ck_assert_int_eq(sscanf(id, "\"request_id\":\"t%d-%d\"", &k, &i), 2);
+        ck_assert(k >= 0 && k < THREADS);
+        ck_assert_msg(i == next[k], "thread %d: line %d where %d was due", k, i, next[k]);
+        next[k]++;
+    }
+    for (int k = 0; k < THREADS; k++)
+        ck_assert_int_eq(next[k], LINES);
+    ck_assert_int_eq(warned, 1);
+}
+
+START_TEST(test_writer_into_a_pipe)
+{
+    char *text = run_loggers(1);
+    check_lines(text);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_writer_into_a_file)
+{
+    char *text = run_loggers(0);
+    check_lines(text);
+    free(text);
+}
+END_TEST
+
+Suite *log_suite(void)
+{
+    Suite *s = suite_create("log");
+    TCase *tc = tcase_create("writer");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_writer_into_a_pipe);
+    tcase_add_test(tc, test_writer_into_a_file);
+    suite_add_tcase(s, tc);
+    return s;
+}
