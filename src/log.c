@@ -78,19 +78,25 @@ static void log_write_all(const char *p, size_t n)
 }
 
 /* The access lines' writer (log_writer_start): requests' threads copy their lines into buf and
- * the writer's thread writes them LOG_WRITER_MS after the first of them, or when buf is half
- * full. One write(2) was made per loop turn, about one for every two cheap reads at 16
- * connections: 5.7 % of the server's CPU (bench/README.md, "fourteenth step"). Lock order: mu,
- * then wmu; wmu is held by whoever writes, so lines go out in the order they came in. */
+ * the writer's thread writes them LOG_WRITER_MS after the first, or when buf is half full. One
+ * write(2) was made per loop turn, about one for every two cheap reads at 16 connections: 5.7 %
+ * of the server's CPU (bench/README.md, "fourteenth step").
+ *
+ * Whoever writes holds wmu and writes spare, the buffer it swapped out of buf: taking wmu before
+ * the swap waits for the write before it, so lines go out in the order they came in, and no
+ * write is made holding mu, which the requests' threads take to append. Lock order: mu, then
+ * wmu. */
 #define LOG_WRITER_MS  10
 #define LOG_WRITER_CAP (256 * 1024)
 static struct {
     pthread_mutex_t mu, wmu;
     pthread_cond_t cv; /* (mu) lines came to an empty buf, buf is half full, or the stop */
-    char *buf, *spare; /* (mu) buf: the lines waiting; spare: the one being written */
+    int cv_ready;      /* (initialised once a process: a signal may follow the stop) */
+    char *buf;         /* (mu) the lines waiting */
+    char *spare;       /* (wmu) the lines being written */
     size_t n;          /* (mu) */
     int on, stop;      /* (mu) */
-    int whole;         /* stderr is a regular file: any write keeps lines whole */
+    int whole;         /* (mu at the start, then read-only) stderr is a regular file */
     pthread_t thread;
 } lw = {.mu = PTHREAD_MUTEX_INITIALIZER, .wmu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -113,6 +119,22 @@ static void lw_write(const char *p, size_t n)
     }
 }
 
+/* (mu, released here) Writes the waiting lines, then extra (a line of another kind) after them. */
+static void lw_write_waiting(const char *extra, size_t extra_n)
+{
+    pthread_mutex_lock(&lw.wmu);
+    char *out = lw.buf;
+    size_t n = lw.n;
+    lw.buf = lw.spare;
+    lw.spare = out;
+    lw.n = 0;
+    pthread_mutex_unlock(&lw.mu);
+    lw_write(out, n);
+    if (extra)
+        log_write_all(extra, extra_n);
+    pthread_mutex_unlock(&lw.wmu);
+}
+
 static void *lw_main(void *arg)
 {
     (void)arg;
@@ -133,15 +155,7 @@ static void *lw_main(void *arg)
         while (!lw.stop && lw.n < LOG_WRITER_CAP / 2 &&
                pthread_cond_timedwait(&lw.cv, &lw.mu, &due) != ETIMEDOUT) {
         }
-        char *out = lw.buf;
-        size_t n = lw.n;
-        lw.buf = lw.spare;
-        lw.spare = out;
-        lw.n = 0;
-        pthread_mutex_lock(&lw.wmu);
-        pthread_mutex_unlock(&lw.mu);
-        lw_write(out, n);
-        pthread_mutex_unlock(&lw.wmu);
+        lw_write_waiting(NULL, 0);
         pthread_mutex_lock(&lw.mu);
     }
     lw.on = 0;
@@ -152,24 +166,34 @@ static void *lw_main(void *arg)
 int log_writer_start(void)
 {
     struct stat st;
-    pthread_condattr_t ca;
+    int ok = 1;
+    pthread_mutex_lock(&lw.mu);
+    if (lw.on) { /* (started already) */
+        pthread_mutex_unlock(&lw.mu);
+        return -1;
+    }
+    if (!lw.cv_ready) {
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        lw.cv_ready = pthread_cond_init(&lw.cv, &ca) == 0;
+        pthread_condattr_destroy(&ca);
+    }
     lw.whole = fstat(STDERR_FILENO, &st) == 0 && S_ISREG(st.st_mode);
     lw.buf = malloc(LOG_WRITER_CAP);
     lw.spare = malloc(LOG_WRITER_CAP);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int ok = lw.buf && lw.spare && pthread_cond_init(&lw.cv, &ca) == 0;
-    pthread_condattr_destroy(&ca);
     lw.n = 0;
     lw.stop = 0;
-    lw.on = ok && pthread_create(&lw.thread, NULL, lw_main, NULL) == 0;
-    if (!lw.on) {
+    ok = lw.cv_ready && lw.buf && lw.spare && pthread_create(&lw.thread, NULL, lw_main, NULL) == 0;
+    if (ok) {
+        lw.on = 1; /* (the writer waits for mu: it sees it set) */
+    } else {
         free(lw.buf);
         free(lw.spare);
         lw.buf = lw.spare = NULL;
-        return -1;
     }
-    return 0;
+    pthread_mutex_unlock(&lw.mu);
+    return ok ? 0 : -1;
 }
 
 void log_writer_stop(void)
@@ -183,26 +207,27 @@ void log_writer_stop(void)
     if (!on)
         return;
     pthread_join(lw.thread, NULL); /* (it writes what is left first) */
-    pthread_cond_destroy(&lw.cv);
+    pthread_mutex_lock(&lw.mu);
     free(lw.buf);
     free(lw.spare);
     lw.buf = lw.spare = NULL;
+    pthread_mutex_unlock(&lw.mu);
 }
 
 /* Access lines out: to the writer while it runs, else written at once. */
 static void log_access_out(const char *p, size_t n)
 {
     pthread_mutex_lock(&lw.mu);
+    while (lw.on && lw.n + n > LOG_WRITER_CAP) {
+        /* the writer is behind (a slow reader of stderr): this thread writes, as it would have
+         * without the writer */
+        lw_write_waiting(NULL, 0);
+        pthread_mutex_lock(&lw.mu);
+    }
     if (!lw.on) {
         pthread_mutex_unlock(&lw.mu);
         log_write_all(p, n);
         return;
-    }
-    if (lw.n + n > LOG_WRITER_CAP) { /* (the writer is behind: this thread waits, writing) */
-        pthread_mutex_lock(&lw.wmu);
-        lw_write(lw.buf, lw.n);
-        pthread_mutex_unlock(&lw.wmu);
-        lw.n = 0;
     }
     size_t before = lw.n;
     memcpy(lw.buf + lw.n, p, n); /* (n is at most PIPE_BUF, far below the buffer) */
@@ -210,24 +235,20 @@ static void log_access_out(const char *p, size_t n)
     int wake = before == 0 || (before < LOG_WRITER_CAP / 2 && lw.n >= LOG_WRITER_CAP / 2);
     pthread_mutex_unlock(&lw.mu);
     if (wake)
-        pthread_cond_signal(&lw.cv);
+        pthread_cond_signal(&lw.cv); /* (cv lives as long as the process: cv_ready) */
 }
 
-/* A line of another kind goes after the access lines before it: those the writer holds are
- * written first, and this one under the same lock. */
+/* A line of another kind goes after the access lines before it: those waiting are written
+ * first, and this one with them. */
 static void log_line_out(const char *p, size_t n)
 {
     pthread_mutex_lock(&lw.mu);
     if (lw.on) {
-        pthread_mutex_lock(&lw.wmu);
-        lw_write(lw.buf, lw.n);
-        lw.n = 0;
-        log_write_all(p, n);
-        pthread_mutex_unlock(&lw.wmu);
-    } else {
-        log_write_all(p, n);
+        lw_write_waiting(p, n);
+        return;
     }
     pthread_mutex_unlock(&lw.mu);
+    log_write_all(p, n);
 }
 
 /* A loop's access lines, gathered over a turn (log_batch_begin) and handed on together: one

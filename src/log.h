@@ -25,19 +25,20 @@ struct log_access {
     int64_t user_id;
 };
 void log_request(const struct log_access *a);
-/* On a thread that calls them (an HTTP loop), access lines are kept and written together by
- * log_batch_flush, which the thread calls before it waits: one write(2) a turn instead of one a
- * request, and no line held past the turn that made it. Other lines flush the kept ones first.
- * log_batch_end flushes and writes each line at once again. */
+/* On a thread that calls them (an HTTP loop), access lines are kept and handed on together by
+ * log_batch_flush, which the thread calls before it waits (one lock of the writer's a turn,
+ * below). Other lines flush the kept ones first. log_batch_end flushes and hands each line on at
+ * once again. */
 void log_batch_begin(void);
 void log_batch_flush(void);
 void log_batch_end(void);
 /* While the server runs, a thread of its own writes the access lines: requests' threads copy
  * them into its buffer, and it writes them 10 ms after the first, or sooner when 128 KiB wait,
- * so a request's thread makes no write(2) for them (it does, waiting, when 256 KiB wait). Other
- * lines are written at once, after the access lines before them. log_writer_stop writes what is
- * left; a crash loses at most the last 10 ms of access lines. Without the writer (the commands,
- * the tests) every line is written at once. */
+ * so a request's thread makes no write(2) for them; it does, waiting for the writer, when 256
+ * KiB wait (a slow reader of stderr). Other lines are written at once, after the access lines
+ * waiting. log_writer_stop writes what is left. A crash loses the access lines not yet written:
+ * those of the last 10 ms, more while the writer is behind (up to 512 KiB). Without the writer
+ * (the commands) every line is written at once. */
 int log_writer_start(void);
 void log_writer_stop(void);
 
