@@ -82,23 +82,23 @@ static void log_write_all(const char *p, size_t n)
  * write(2) was made per loop turn, about one for every two cheap reads at 16 connections: 5.7 %
  * of the server's CPU (bench/README.md, "fourteenth step").
  *
- * Whoever writes holds wmu and writes spare, the buffer it swapped out of buf: taking wmu before
- * the swap waits for the write before it, so lines go out in the order they came in, and no
- * write is made holding mu, which the requests' threads take to append. Lock order: mu, then
- * wmu. */
+ * Whoever writes holds wmu and writes spare, the buffer it swapped out of buf under mu: the swap
+ * waits for the write before it, so lines go out in the order they came in. Lock order: wmu, then
+ * mu; mu is held for a swap or an append only, never across a write or a wait for wmu, so the
+ * requests' threads that append never wait for a write (but when the buffer is full). */
 #define LOG_WRITER_MS  10
 #define LOG_WRITER_CAP (256 * 1024)
 static struct {
-    pthread_mutex_t mu, wmu;
+    pthread_mutex_t wmu, mu;
     pthread_cond_t cv; /* (mu) lines came to an empty buf, buf is half full, or the stop */
     int cv_ready;      /* (initialised once a process: a signal may follow the stop) */
     char *buf;         /* (mu) the lines waiting */
     char *spare;       /* (wmu) the lines being written */
     size_t n;          /* (mu) */
-    int on, stop;      /* (mu) */
-    int whole;         /* (mu at the start, then read-only) stderr is a regular file */
+    int on, stop;      /* (mu; on changes under wmu too) */
+    int whole;         /* (wmu and mu at the start, then read-only) stderr is a regular file */
     pthread_t thread;
-} lw = {.mu = PTHREAD_MUTEX_INITIALIZER, .wmu = PTHREAD_MUTEX_INITIALIZER};
+} lw = {.wmu = PTHREAD_MUTEX_INITIALIZER, .mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* (wmu) To a pipe or a socket in pieces of at most PIPE_BUF cut after a line: a write of that
  * size is never interleaved with another's, so lines stay whole under a log collector. */
@@ -119,10 +119,15 @@ static void lw_write(const char *p, size_t n)
     }
 }
 
-/* (mu, released here) Writes the waiting lines, then extra (a line of another kind) after them. */
-static void lw_write_waiting(const char *extra, size_t extra_n)
+/* (wmu, not mu) Writes the lines waiting, then extra (a line of another kind) after them. 0 when
+ * the writer is off: nothing written. */
+static int lw_write_waiting(const char *extra, size_t extra_n)
 {
-    pthread_mutex_lock(&lw.wmu);
+    pthread_mutex_lock(&lw.mu);
+    if (!lw.on) {
+        pthread_mutex_unlock(&lw.mu);
+        return 0;
+    }
     char *out = lw.buf;
     size_t n = lw.n;
     lw.buf = lw.spare;
@@ -132,7 +137,7 @@ static void lw_write_waiting(const char *extra, size_t extra_n)
     lw_write(out, n);
     if (extra)
         log_write_all(extra, extra_n);
-    pthread_mutex_unlock(&lw.wmu);
+    return 1;
 }
 
 static void *lw_main(void *arg)
@@ -142,7 +147,7 @@ static void *lw_main(void *arg)
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     pthread_mutex_lock(&lw.mu);
-    while (!lw.stop || lw.n > 0) {
+    while (!lw.stop) {
         while (!lw.stop && lw.n == 0)
             pthread_cond_wait(&lw.cv, &lw.mu);
         struct timespec due;
@@ -155,21 +160,36 @@ static void *lw_main(void *arg)
         while (!lw.stop && lw.n < LOG_WRITER_CAP / 2 &&
                pthread_cond_timedwait(&lw.cv, &lw.mu, &due) != ETIMEDOUT) {
         }
+        if (lw.stop)
+            break;
+        pthread_mutex_unlock(&lw.mu);
+        pthread_mutex_lock(&lw.wmu);
         lw_write_waiting(NULL, 0);
+        pthread_mutex_unlock(&lw.wmu);
         pthread_mutex_lock(&lw.mu);
     }
+    pthread_mutex_unlock(&lw.mu);
+    /* what is left, and off: with wmu held no other thread is writing from the buffers, and once
+     * on is 0 none will (lw_write_waiting), so log_writer_stop may free them */
+    pthread_mutex_lock(&lw.wmu);
+    pthread_mutex_lock(&lw.mu);
+    lw_write(lw.buf, lw.n);
+    lw.n = 0;
     lw.on = 0;
     pthread_mutex_unlock(&lw.mu);
+    pthread_mutex_unlock(&lw.wmu);
     return NULL;
 }
 
 int log_writer_start(void)
 {
     struct stat st;
-    int ok = 1;
+    int ok;
+    pthread_mutex_lock(&lw.wmu);
     pthread_mutex_lock(&lw.mu);
     if (lw.on) { /* (started already) */
         pthread_mutex_unlock(&lw.mu);
+        pthread_mutex_unlock(&lw.wmu);
         return -1;
     }
     if (!lw.cv_ready) {
@@ -193,6 +213,7 @@ int log_writer_start(void)
         lw.buf = lw.spare = NULL;
     }
     pthread_mutex_unlock(&lw.mu);
+    pthread_mutex_unlock(&lw.wmu);
     return ok ? 0 : -1;
 }
 
@@ -206,12 +227,14 @@ void log_writer_stop(void)
     pthread_mutex_unlock(&lw.mu);
     if (!on)
         return;
-    pthread_join(lw.thread, NULL); /* (it writes what is left first) */
+    pthread_join(lw.thread, NULL); /* (it writes what is left and turns the writer off first) */
+    pthread_mutex_lock(&lw.wmu);
     pthread_mutex_lock(&lw.mu);
     free(lw.buf);
     free(lw.spare);
     lw.buf = lw.spare = NULL;
     pthread_mutex_unlock(&lw.mu);
+    pthread_mutex_unlock(&lw.wmu);
 }
 
 /* Access lines out: to the writer while it runs, else written at once. */
@@ -219,9 +242,12 @@ static void log_access_out(const char *p, size_t n)
 {
     pthread_mutex_lock(&lw.mu);
     while (lw.on && lw.n + n > LOG_WRITER_CAP) {
-        /* the writer is behind (a slow reader of stderr): this thread writes, as it would have
-         * without the writer */
+        /* the writer is behind (a slow reader of stderr): this thread writes, waiting for the
+         * write in progress, as its own write(2) would wait without the writer */
+        pthread_mutex_unlock(&lw.mu);
+        pthread_mutex_lock(&lw.wmu);
         lw_write_waiting(NULL, 0);
+        pthread_mutex_unlock(&lw.wmu);
         pthread_mutex_lock(&lw.mu);
     }
     if (!lw.on) {
@@ -242,13 +268,11 @@ static void log_access_out(const char *p, size_t n)
  * first, and this one with them. */
 static void log_line_out(const char *p, size_t n)
 {
-    pthread_mutex_lock(&lw.mu);
-    if (lw.on) {
-        lw_write_waiting(p, n);
-        return;
-    }
-    pthread_mutex_unlock(&lw.mu);
-    log_write_all(p, n);
+    pthread_mutex_lock(&lw.wmu);
+    int written = lw_write_waiting(p, n);
+    pthread_mutex_unlock(&lw.wmu);
+    if (!written)
+        log_write_all(p, n);
 }
 
 /* A loop's access lines, gathered over a turn (log_batch_begin) and handed on together: one

@@ -3,8 +3,10 @@
  * another kind after the access lines its thread wrote before it; into a pipe (pieces of at
  * most PIPE_BUF, while another thread writes short lines of its own to the same pipe: a longer
  * piece could be split around them) and into a file. The pipe is not read for its first 200 ms,
- * so the writer falls behind and the requests' threads write themselves. */
+ * so the writer falls behind and the requests' threads write themselves. A thread goes on
+ * logging warnings across the writer's stop (as the server's background threads may). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,17 @@ static void *logger(void *arg)
     return NULL;
 }
 
+static atomic_int late_done;
+
+/* Warnings across the writer's stop, until told. */
+static void *late(void *arg)
+{
+    (void)arg;
+    for (int i = 0; !atomic_load(&late_done) || i < 50; i++)
+        log_warn("late %d", i);
+    return NULL;
+}
+
 /* Short lines written straight to fd 2, as another library might. */
 static void *direct(void *arg)
 {
@@ -79,7 +92,7 @@ static char *run_loggers(int use_pipe)
     int saved = dup(2), p[2] = {-1, -1};
     FILE *f = NULL;
     struct sink s = {0};
-    pthread_t reader, t[THREADS], d;
+    pthread_t reader, t[THREADS], d, l;
     if (use_pipe) {
         ck_assert_int_eq(pipe(p), 0);
         s.fd = p[0];
@@ -100,7 +113,11 @@ static char *run_loggers(int use_pipe)
         pthread_join(t[k], NULL);
     if (use_pipe)
         pthread_join(d, NULL);
+    atomic_store(&late_done, 0);
+    pthread_create(&l, NULL, late, NULL);
     log_writer_stop();
+    atomic_store(&late_done, 1);
+    pthread_join(l, NULL);
     dup2(saved, 2); /* (closes the pipe's last writer) */
     close(saved);
     ck_assert_int_eq(started, 0);
@@ -121,13 +138,19 @@ static char *run_loggers(int use_pipe)
 
 static void check_lines(char *text, int direct_lines)
 {
-    int next[THREADS] = {0}, warned = 0, directs = 0, d;
+    int next[THREADS] = {0}, warned = 0, directs = 0, lates = 0, d;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         size_t n = strlen(line);
         ck_assert_msg(n > 2 && line[0] == '{' && line[n - 1] == '}', "a broken line: %.80s", line);
         if (sscanf(line, "{\"direct\":%d}", &d) == 1) {
             ck_assert_int_eq(d, directs);
             directs++;
+            continue;
+        }
+        const char *lt = strstr(line, "\"msg\":\"late ");
+        if (lt) {
+            ck_assert_int_eq(atoi(lt + strlen("\"msg\":\"late ")), lates);
+            lates++;
             continue;
         }
         if (strstr(line, "\"msg\":\"half-way t0\"")) {
@@ -147,6 +170,7 @@ static void check_lines(char *text, int direct_lines)
         ck_assert_int_eq(next[k], LINES);
     ck_assert_int_eq(warned, 1);
     ck_assert_int_eq(directs, direct_lines);
+    ck_assert_int_ge(lates, 50);
 }
 
 START_TEST(test_writer_into_a_pipe)
