@@ -169,14 +169,20 @@ static void *lw_main(void *arg)
         pthread_mutex_lock(&lw.mu);
     }
     pthread_mutex_unlock(&lw.mu);
-    /* what is left, and off: with wmu held no other thread is writing from the buffers, and once
-     * on is 0 none will (lw_write_waiting), so log_writer_stop may free them */
+    /* what is left, then off: with wmu held no other thread is writing from the buffers, and once
+     * on is 0 none will (lw_write_waiting), so log_writer_stop may free them. (Lines may still
+     * come from the background threads: written until none wait, without holding mu.) */
     pthread_mutex_lock(&lw.wmu);
-    pthread_mutex_lock(&lw.mu);
-    lw_write(lw.buf, lw.n);
-    lw.n = 0;
-    lw.on = 0;
-    pthread_mutex_unlock(&lw.mu);
+    for (;;) {
+        pthread_mutex_lock(&lw.mu);
+        if (lw.n == 0) {
+            lw.on = 0;
+            pthread_mutex_unlock(&lw.mu);
+            break;
+        }
+        pthread_mutex_unlock(&lw.mu);
+        lw_write_waiting(NULL, 0);
+    }
     pthread_mutex_unlock(&lw.wmu);
     return NULL;
 }
