@@ -82,56 +82,23 @@ static int64_t stream_last_event_id(struct http_ctx *ctx, json_t *errors)
     return v;
 }
 
-/* The position the stream starts after: Last-Event-ID, else after=, else the account's last
- * one (only what happens from now on). -1 when an answer has been given. */
-static int64_t stream_start(struct http_ctx *ctx, json_t *errors)
-{
-    int64_t last_id = stream_last_event_id(ctx, errors);
-    int64_t after = http_query_int(ctx, "after", -1, 0, INT64_MAX, errors);
-    struct db_conn *conn;
-    if (json_array_size(errors) > 0) {
-        http_query_conn(ctx, errors); /* answers 400 with them */
-        return -1;
-    }
-    json_decref(errors);
-    if (last_id >= 0)
-        return last_id;
-    if (after >= 0)
-        return after;
-    if (!(conn = http_conn(ctx))) /* 503 sent */
-        return -1;
-    sd_err e = event_store_last(conn, ctx->user_id, &after);
-    http_conn_release(ctx); /* a stream holds no database connection */
-    if (e != SD_OK) {
-        http_store_error(ctx, e);
-        return -1;
-    }
-    return after;
-}
-
 static int stream_refuse(struct http_ctx *ctx, const char *detail)
 {
     return http_problem(ctx, SD_ERR_UNAVAILABLE, "too_many_streams", "%s", detail);
 }
 
-HANDLER(events_stream)
+/* Opens the caller's stream after a position and answers with it. The types filter is taken
+ * from the query again: checked already, and this may run after the start's read. */
+static int stream_open(struct http_ctx *ctx, int64_t after)
 {
-    static const char *const allowed[] = {"after", "types", NULL};
-    struct http_ctx *ctx = http_ctx_of(resp);
-    json_t *errors = json_array();
     char types[1024];
-    (void)req;
-    (void)app;
-    http_check_query(ctx, allowed, errors);
-    /* "{a,b}" from the registry's names; the hub takes "a,b" */
+    json_t *errors = json_array();
     const char *literal = events_types_filter(ctx, types, sizeof types, errors);
-    if (literal) {
+    json_decref(errors);
+    if (literal) { /* "{a,b}" from the registry's names; the hub takes "a,b" */
         types[strlen(types) - 1] = '\0';
         literal = types + 1;
     }
-    int64_t after = stream_start(ctx, errors);
-    if (after < 0)
-        return U_CALLBACK_COMPLETE;
     struct event_hub_client client = {stream_suspend, stream_resume, stream_drop, ctx->connection};
     struct event_hub_who who = {ctx->user_id, ctx->api_key_id, ctx->credential_expires_at};
     switch (event_hub_open(&who, after, literal, STREAM_RETRY_MS, &client, &ctx->stream)) {
@@ -159,4 +126,44 @@ HANDLER(events_stream)
     ctx->resp->status = 200;
     ctx->answered = 1;
     return U_CALLBACK_COMPLETE;
+}
+
+/* The account's last position has come: the stream starts after it (what happens from now). */
+static int stream_from_last(struct http_ctx *ctx, PGresult *r, sd_err e)
+{
+    int64_t last = 0;
+    int found = 0;
+    if (r)
+        e = db_i64_of(r, &last, &found);
+    if (e != SD_OK)
+        return http_store_error(ctx, e);
+    return stream_open(ctx, last);
+}
+
+/* The stream starts after Last-Event-ID, else after=, else the account's last position. That
+ * last is a read on the thread's pipe, as the pages' are: the thread serving the connection
+ * never waits for the pool (once it did, and every connection of the thread waited with it
+ * while the pool was busy). */
+HANDLER(events_stream)
+{
+    static const char *const allowed[] = {"after", "types", NULL};
+    struct http_ctx *ctx = http_ctx_of(resp);
+    json_t *errors = json_array();
+    char types[1024];
+    (void)req;
+    (void)app;
+    http_check_query(ctx, allowed, errors);
+    events_types_filter(ctx, types, sizeof types, errors);
+    int64_t last_id = stream_last_event_id(ctx, errors);
+    int64_t after = http_query_int(ctx, "after", -1, 0, INT64_MAX, errors);
+    if (json_array_size(errors) > 0) {
+        http_query_conn(ctx, errors); /* answers 400 with them */
+        return U_CALLBACK_COMPLETE;
+    }
+    json_decref(errors);
+    if (last_id >= 0 || after >= 0)
+        return stream_open(ctx, last_id >= 0 ? last_id : after);
+    struct db_read rd;
+    event_store_last_read(&rd, ctx->user_id);
+    return http_read(ctx, &rd, stream_from_last);
 }

@@ -88,14 +88,9 @@ sd_err event_store_since(struct db_conn *conn, int64_t account, int64_t after, i
     return *rows ? SD_OK : e;
 }
 
-sd_err event_store_last(struct db_conn *conn, int64_t account, int64_t *last)
+void event_store_last_read(struct db_read *rd, int64_t account)
 {
-    char a[24];
-    sd_err e = SD_OK;
-    const char *params[] = {db_i64(a, account)};
-    PGresult *r = db_exec(conn, &event_q_last, 1, params, &e);
-    if (r)
-        *last = db_get_i64(r, 0, 0);
-    PQclear(r);
-    return r ? SD_OK : e;
+    rd->st = &event_q_last;
+    rd->n = 1;
+    db_read_i64(rd, 0, account);
 }

@@ -34,7 +34,9 @@ sd_err event_store_feed(struct db_conn *conn, const struct event_query *q, char 
  * (position, type, the feed item's JSON text on one line); the caller PQclear()s them. */
 sd_err event_store_since(struct db_conn *conn, int64_t account, int64_t after, int limit,
                          PGresult **rows);
-/* The account's last committed position (0 when it has no events). */
-sd_err event_store_last(struct db_conn *conn, int64_t account, int64_t *last);
+/* The read of the account's last committed position: one row, one column (0 when it has no
+ * events); db_i64_of takes it. A read, so that an event stream's start can run it on its loop's
+ * pipe (api/events_stream.c). */
+void event_store_last_read(struct db_read *rd, int64_t account);
 
 #endif

@@ -190,7 +190,7 @@ wait_waiting() { # N: until N requests wait for the worker (2 s at most)
         sleep 0.05
     done
 }
-hold_lock 4
+hold_lock 5
 curl -s -o /dev/null -w '%{http_code}' -X PATCH "$one/v1/products/$created" "${auth[@]}" \
     -H 'Content-Type: application/json' -d '{"stock":2}' >/tmp/res-w.$$ &
 held=$!
@@ -228,6 +228,18 @@ timed_status "$one/v1/chats/$chat/messages?after=9000000000000" "${outsider[@]}"
 check "the same page of another's chat is 404 at once ($code in $ms ms)" within 404 1000
 read -r waiting running _ <<<"$(workers)"
 check "neither waited for the worker (waiting $waiting)" [ "$waiting" = 1 ]
+# (an event stream from now on: where it starts, the account's last position, is a read on the
+# thread's pipe as well. Taken from the pool on the thread, it held every connection of the
+# thread until the worker gave the pool's only connection back)
+curl -sN -D /tmp/res-sh.$$ -o /dev/null --max-time 3 "$one/v1/events/stream" "${auth[@]}" &
+sse=$!
+sleep 0.5
+timed_status "$one/healthz"
+check "a stream from now on starts at once ($(head -1 /tmp/res-sh.$$ | tr -d '\r'))" \
+    grep -q '^HTTP/1.1 200' /tmp/res-sh.$$
+check "meanwhile the thread answers /healthz at once ($code in $ms ms)" within 200 1000
+kill $sse 2>/dev/null
+wait $sse 2>/dev/null
 status_of "$one/v1/notification-settings" "${auth[@]}" >/tmp/res-q.$$ &
 queued=$!
 wait_waiting 2
@@ -244,7 +256,7 @@ wait $one_pid
 rc=$?
 check "that server exits 0 (exit $rc)" [ $rc = 0 ]
 wait $lock_pid
-rm -f /tmp/res-w.$$ /tmp/res-q.$$ /tmp/res-f.$$ /tmp/res-one.$$
+rm -f /tmp/res-w.$$ /tmp/res-q.$$ /tmp/res-f.$$ /tmp/res-one.$$ /tmp/res-sh.$$
 
 echo "# the statement pipe: connections ended under it, a client that leaves while its read waits"
 # (a product read goes by the pipe; PostgreSQL ends the pipe's connections as an operator would,
