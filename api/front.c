@@ -473,7 +473,9 @@ int front_expire(struct front *fr)
         int64_t left = fc->active_ms + idle_ms - now;
         if (left > 0)
             return left > INT_MAX ? INT_MAX : (int)left;
-        if (!fc->ctx) /* (one with a request in hand is touched when it ends) */
+        if (fc->ctx) /* a request in hand: touched again when it ends; not walked each turn */
+            front_touch(fc);
+        else
             front_close(fc);
     }
     return -1;

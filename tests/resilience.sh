@@ -170,6 +170,18 @@ wait $slow
 check "the request that held the connection completes with 200" [ "$(cat /tmp/res-a.$$)" = 200 ]
 wait $lock_pid
 
+echo "# a read waiting longer than the idle timeout keeps its connection"
+# (a product read by the pipe waits on the lock 3 s, past this server's 2 s idle timeout: its
+# connection is not idle, and is kept alive for the next request)
+hold_lock 3
+t0=$(date +%s%N)
+got=$(curl -s -o /dev/null -o /dev/null -w '%{http_code}:%{num_connects} ' "${auth[@]}" \
+    "$small/v1/products/$created" "$small/v1/products/$created")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kept() { [ "$got" = "200:1 200:0 " ] && [ "$ms" -ge 2000 ]; }
+check "answered 200 after $ms ms, then the next request on the same connection ($got)" kept
+wait $lock_pid
+
 echo "# a request waiting in PostgreSQL holds no other connection of its HTTP thread"
 # (a server with one HTTP thread and one worker: a product update waits on a lock, on the
 # worker; the thread's other connections are still served at once. Run on the thread, the update
