@@ -185,15 +185,16 @@ static int dispatch_route(struct http_ctx *ctx)
 #define DISPATCH_DRAIN_MAX 65536
 
 /* Whether code run here for this request may not wait for a pool connection but hand the
- * request to a worker instead (http_to_worker): on a loop's thread with workers, but for a
- * stream, whose connection stays with its thread. A loop's thread waiting for the pool holds
- * every other connection it serves (an account its cache lacks, an API key's rate count, a
- * question search). */
+ * request to a worker instead (http_to_worker): on a loop's thread with workers. A loop's
+ * thread waiting for the pool holds every other connection it serves (an account its cache
+ * lacks, an API key's rate count, a question search). An event stream's start goes too: the
+ * worker opens the stream and answers, and the stream is read where its connection is served,
+ * on its loop, from the answer on (the hub's first suspend and every resume come from there). */
 static int dispatch_may_defer(const struct http_ctx *ctx)
 {
     /* (not twice: a read sent back to its loop's pipe by a worker whose answer wanted the pool
      * would go round for ever) */
-    return ctx->app->work && !routes_streams(ctx->route_index) && !ctx->home_pipe;
+    return ctx->app->work && !ctx->home_pipe;
 }
 
 /* Stage 2 begins: the head is complete and no body byte has been read. */

@@ -142,8 +142,9 @@ static int stream_from_last(struct http_ctx *ctx, PGresult *r, sd_err e)
 
 /* The stream starts after Last-Event-ID, else after=, else the account's last position. That
  * last is a read on the thread's pipe, as the pages' are, so it never makes the thread wait for
- * the pool (it did, and every connection of the thread waited with it while the pool was busy);
- * authentication still may (an account the cache lacks, an API key's rate count: README). */
+ * the pool (it did, and every connection of the thread waited with it while the pool was busy).
+ * A start whose authentication needs the pool (an account the cache lacks, an API key's rate
+ * count) runs on a worker, as other reads' do; its position read goes back to the loop's pipe. */
 HANDLER(events_stream)
 {
     static const char *const allowed[] = {"after", "types", NULL};

@@ -13,8 +13,8 @@
  * a public route), a file (UPLOAD: SELLERDESK_MAX_UPLOAD_BYTES), or none (at most "{}"); whether
  * it runs on the HTTP thread that took it (LOOP: it asks PostgreSQL nothing, or only through
  * the statement pipe, or holds its connection open as a stream), not on a worker (api/work.h);
- * a LOOP route's request that would wait for a pool connection goes to a worker then, but a
- * STREAM's stays on its thread (its stream belongs to that thread's loop) */
+ * a LOOP route's request that would wait for a pool connection goes to a worker then; a
+ * STREAM's connection is handed from the loop's own HTTP to libmicrohttpd (api/front.c) */
 enum { PUBLIC = 0, AUTHENTICATED = 1, UPLOAD = 2, QUERY = 4, BODY = 8, LOOP = 16, STREAM = 32 };
 
 /* An unauthenticated body (the largest, register, is under 2 KiB) or one where none is taken. */

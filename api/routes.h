@@ -28,8 +28,8 @@ int routes_authenticated(int index);
 /* It runs on the HTTP thread that took it, not on a worker (api/work.h); so does a request
  * that matched no route (it is answered at once). */
 int routes_on_loop(int index);
-/* It holds its connection open as a stream of its HTTP thread: the rare pool use of its start
- * waits there, where other LOOP routes' go to a worker (http_to_worker). */
+/* It holds its connection open as a stream: served by libmicrohttpd on its loop, never by the
+ * loop's own HTTP (api/front.c). */
 int routes_streams(int index);
 /* It reads a body (JSON or a file); another takes none, or "{}". */
 int routes_takes_body(int index);

@@ -194,6 +194,7 @@ serve_another /tmp/res-one.$$ SELLERDESK_HTTP_THREADS=1 SELLERDESK_DB_POOL_SIZE=
 one_pid=$served_pid one=$served_url
 status_of "$one/v1/me" "${auth[@]}" >/dev/null # (the account now in this process's cache)
 fresh=$(account fresh) # (an account this process has not read yet)
+streamer=(-H "Authorization: Bearer $(account streamer)") # (another)
 outsider=(-H "Authorization: Bearer $(account outsider)") # (in no chat; read once here)
 status_of "$one/v1/me" "${outsider[@]}" >/dev/null
 workers() { curl -s "$one/metrics" | awk '/^sellerdesk_http_workers/ {printf "%s ", $2}'; }
@@ -257,10 +258,22 @@ check "a stream from now on starts at once ($(head -1 /tmp/res-sh.$$ | tr -d '\r
 check "meanwhile the thread answers /healthz at once ($code in $ms ms)" within 200 1000
 kill $sse 2>/dev/null
 wait $sse 2>/dev/null
+# (a stream of an account the process lacks: its authentication needs the pool, so its start
+# waits for the worker as the other reads' do, not the thread for the pool; the client then
+# leaves, and the start stays queued)
+curl -sN -o /dev/null --max-time 3 "$one/v1/events/stream" "${streamer[@]}" &
+sse=$!
+wait_waiting 2
+check "a stream of an account the process lacks waits for the worker (waiting $waiting)" \
+    [ "$waiting" = 2 ]
+timed_status "$one/healthz"
+check "meanwhile the thread answers /healthz at once ($code in $ms ms)" within 200 1000
+kill $sse 2>/dev/null
+wait $sse 2>/dev/null
 status_of "$one/v1/notification-settings" "${auth[@]}" >/tmp/res-q.$$ &
 queued=$!
-wait_waiting 2
-check "another request waits for the busy worker too (waiting $waiting)" [ "$waiting" = 2 ]
+wait_waiting 3
+check "another request waits for the busy worker too (waiting $waiting)" [ "$waiting" = 3 ]
 kill -TERM $one_pid
 wait $queued $fresh_pid
 check "told to stop, the server still serves the read that waited for the worker ($(cat /tmp/res-f.$$))" \

@@ -309,6 +309,42 @@ START_TEST(test_bare_ids_keep_the_position)
 }
 END_TEST
 
+/* A key's stream is opened on a worker (its rate count needs the pool; api/dispatch.c) and then
+ * served on its connection's thread: from now on (its start read on the loop's pipe), and
+ * after a Last-Event-ID (opened on the worker itself), each with what follows. */
+START_TEST(test_key_streams_from_now_and_from_an_id)
+{
+    struct party p;
+    int64_t ids[MAX_EV];
+    char types[MAX_EV][48], secret[256];
+    party_new(&p);
+    say(&p, NULL); /* position 1: before the stream from now on */
+    struct api_resp *r = api_post("/v1/api-keys", p.seller.token,
+                                  "{\"name\":\"feed\",\"scopes\":[\"events:read\"]}");
+    ck_assert_status(r, 201);
+    snprintf(secret, sizeof secret, "%s", api_str(r, "secret"));
+    api_free(r);
+    struct sse *now = open_ok(NULL, STREAM, secret, NULL);
+    ck_assert_msg(sse_wait(now, "id: 1\n\n", 3000), "the start is not after position 1");
+    struct sse *from = open_ok(NULL, STREAM, secret, "Last-Event-ID: 0");
+    say(&p, NULL); /* position 2 */
+    ck_assert(sse_wait(now, "id: 2\n", 3000));
+    ck_assert(sse_wait(from, "id: 2\n", 3000));
+    int n = events_of(now, ids, types, p.seller.id);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(ids[0], 2);
+    n = events_of(from, ids, types, p.seller.id);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(ids[0], 1);
+    ck_assert_int_eq(ids[1], 2);
+    char *limit = sse_header(now, "X-RateLimit-Limit");
+    ck_assert_msg(limit != NULL, "a key's stream carries its rate headers");
+    free(limit);
+    sse_close(now);
+    sse_close(from);
+}
+END_TEST
+
 /* A stream ends when the key it was opened with is revoked, and the key cannot open another:
  * a leaked key stops reading the account's events within about a second. */
 START_TEST(test_stream_ends_when_its_key_is_revoked)
@@ -348,6 +384,7 @@ Suite *events_stream_suite(void)
     tcase_add_test(tc, test_other_accounts_events_never_appear);
     tcase_add_test(tc, test_refusals);
     tcase_add_test(tc, test_bare_ids_keep_the_position);
+    tcase_add_test(tc, test_key_streams_from_now_and_from_an_id);
     tcase_add_test(tc, test_stream_ends_when_its_key_is_revoked);
     suite_add_tcase(s, tc);
     return s;
