@@ -188,8 +188,9 @@ static int dispatch_route(struct http_ctx *ctx)
  * request to a worker instead (http_to_worker): on a loop's thread with workers. A loop's
  * thread waiting for the pool holds every other connection it serves (an account its cache
  * lacks, an API key's rate count, a question search). An event stream's start goes too: the
- * worker opens the stream and answers, and the stream is read where its connection is served,
- * on its loop, from the answer on (the hub's first suspend and every resume come from there). */
+ * worker authenticates it and opens the stream (or sends its position read back to the loop's
+ * pipe, whose answer opens it there); either way libmicrohttpd reads the stream on its
+ * connection's loop, where the hub suspends it, and the hub's resumes wake that loop. */
 static int dispatch_may_defer(const struct http_ctx *ctx)
 {
     /* (not twice: a read sent back to its loop's pipe by a worker whose answer wanted the pool
@@ -399,7 +400,11 @@ static void dispatch_read_done(struct http_ctx *ctx)
  * worker): 1 when its answer is ready to go, 0 when it waits again (it is resumed). */
 int dispatch_step(struct http_ctx *ctx)
 {
-    conn_working(ctx->slot);
+    /* (not a stream its worker opened: conn_streaming gave it its phase there, and a drop or
+     * the drain may have given it a deadline while it was suspended; as working it would be
+     * neither swept nor cut at the drain) */
+    if (!(ctx->answered && ctx->stream))
+        conn_working(ctx->slot);
     if (ctx->read.suspended) {
         /* called again once the pipe has resumed the connection: the statement's outcome is
          * in (http_read.c). Its answer may read once more (an empty chat page's second

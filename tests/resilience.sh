@@ -189,8 +189,10 @@ echo "# a request waiting in PostgreSQL holds no other connection of its HTTP th
 # worker; the thread's other connections are still served at once. Run on the thread, the update
 # held them all until the lock went. Then a request waits for the busy worker; told to stop, the
 # server still serves both, as it does every request that came before the signal.)
+# (the lock below is held 5 s: the update waits on it inside its 15 s statement timeout, and
+# the requests queued behind it wait for the worker inside their 10 s)
 serve_another /tmp/res-one.$$ SELLERDESK_HTTP_THREADS=1 SELLERDESK_DB_POOL_SIZE=1 \
-    SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=6000
+    SELLERDESK_DB_ACQUIRE_TIMEOUT_MS=10000 SELLERDESK_DB_STATEMENT_TIMEOUT_MS=15000
 one_pid=$served_pid one=$served_url
 status_of "$one/v1/me" "${auth[@]}" >/dev/null # (the account now in this process's cache)
 fresh=$(account fresh) # (an account this process has not read yet)
@@ -205,7 +207,7 @@ wait_waiting() { # N: until N requests wait for the worker (2 s at most)
         sleep 0.05
     done
 }
-hold_lock 4
+hold_lock 5
 curl -s -o /dev/null -w '%{http_code}' -X PATCH "$one/v1/products/$created" "${auth[@]}" \
     -H 'Content-Type: application/json' -d '{"stock":2}' >/tmp/res-w.$$ &
 held=$!
