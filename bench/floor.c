@@ -13,10 +13,12 @@
  *                                       but the pages of floor_pages, each PATH?viewer=USER&
  *                                       role=ROLE: a chat's first history page (50 messages,
  *                                       GET /v1/chats/ID/messages?...), the chat list, the
- *                                       question list (20 each) and the question counts, read
- *                                       as that viewer with the server's own statements
- *                                       (chat_store_messages_read, chat_store_list_read,
- *                                       question_store_list_read, question_store_counts_read)
+ *                                       question list (20 each), the question counts and the
+ *                                       notification feed (20; its database is bench/hotreads.sh's
+ *                                       "notif"), read as that viewer with the server's own
+ *                                       statements (chat_store_messages_read, chat_store_list_read,
+ *                                       question_store_list_read, question_store_counts_read,
+ *                                       notification_store_feed_read)
  *                                       and the handlers' defaults; the viewer comes from the
  *                                       target, where the server takes it from the token
  *   floor PORT THREADS                  every GET answered {"ok":true}: HTTP alone
@@ -41,6 +43,7 @@
 
 #include "../src/chat_store.h"
 #include "../src/db_pipe.h"
+#include "../src/notification_store.h"
 #include "../src/product_store.h"
 #include "../src/question_store.h"
 
@@ -227,6 +230,15 @@ static void floor_question_counts_read(struct db_read *rd, int64_t id, int64_t v
     question_store_counts_read(rd, floor_question_scope(role), viewer);
 }
 
+/* (the handler's first page: every tab, read or not, 20 items) */
+static void floor_feed_read(struct db_read *rd, int64_t id, int64_t viewer, auth_role role)
+{
+    struct feed_query q = {.user_id = viewer, .limit = 20};
+    (void)id;
+    (void)role;
+    notification_store_feed_read(rd, &q);
+}
+
 /* The pages: PATH?viewer=USER&role=ROLE, '#' in the path standing for an id. A page's body is
  * its items (a DB_PAGE's second column: without the cursor and envelope the server adds, so the
  * floor is a conservative one); a one-row read's is its text. */
@@ -235,6 +247,7 @@ static const struct floor_page floor_pages[] = {
     {"/v1/chats", 1, floor_chat_list_read},
     {"/v1/questions", 1, floor_question_list_read},
     {"/v1/questions/counts", 0, floor_question_counts_read},
+    {"/v1/notifications", 1, floor_feed_read},
 };
 
 /* The path at *p against pattern ('#': an id, into *id), up to the '?'; *p moved past it. */

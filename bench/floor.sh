@@ -27,7 +27,9 @@
 # question-list question-counts" adds those reads, each on the server (server-chat-list, ...,
 # with the account bench/hotreads.sh reads them as) and on the floor (floor-chat-list, ...: the
 # same statement for the same account, named in the target), and with BEFORE_BIN on that server
-# too (server-before-chat-list, ...).
+# too (server-before-chat-list, ...). FEED=1 adds the first page of the notification feed of
+# bench/hotreads.sh's heavy buyer, on its database "notif": a second server and a second floor
+# on it (server-feed, floor-feed), and pgbench of the feed's statement after the product's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -43,6 +45,7 @@ MHD_TOO=${MHD_TOO:-1}
 BEFORE_BIN=${BEFORE_BIN:-}
 HISTORY=${HISTORY:-0}
 PAGES=${PAGES:-}
+FEED=${FEED:-0}
 die() { echo "floor.sh: $*" >&2; exit 1; }
 [ -f "$PG_DIR/postmaster.pid" ] || die "no cluster in $PG_DIR: run bench/hotreads.sh first"
 [ -s "$H/pgb-product.sql" ] || die "no pgbench script in $H: run bench/hotreads.sh first"
@@ -80,6 +83,14 @@ for pg in $PAGES; do
     urole=$(psql "$DATABASE_URL" -qAtX -c "select role from users where id = $uid")
     echo "$(page_path "$pg")?viewer=$uid&role=$urole" >"$H/target-floor-$pg.txt"
 done
+if [ "$FEED" = 1 ]; then
+    NOTIF_URL=${DATABASE_URL%/*}/notif
+    fuid=$(psql "$NOTIF_URL" -qAtX -c "select id from users where email = 'buyer1@bench.sellerdesk.dev'") || true
+    [ -n "$fuid" ] || die "no heavy buyer in $NOTIF_URL (bench/hotreads.sh makes it)"
+    frole=$(psql "$NOTIF_URL" -qAtX -c "select role from users where id = $fuid")
+    DATABASE_URL=$NOTIF_URL mint_tokens "$fuid" | cut -f2 >"$H/tokens-floor-feed.txt"
+    [ -s "$H/pgb-feed.sql" ] || die "no pgbench script for the feed in $H: run bench/hotreads.sh first"
+fi
 pids=()
 cleanup() {
     local p
@@ -123,6 +134,27 @@ if [ -n "$BEFORE_BIN" ]; then
     pids+=($!) && before=$!
     up "$bp" "$before"
 fi
+if [ "$FEED" = 1 ]; then
+    nsp=$(free_port)
+    DATABASE_URL=$NOTIF_URL SELLERDESK_PORT=$nsp SELLERDESK_BIND_ADDRESS=127.0.0.1 SELLERDESK_LOG_LEVEL=warn \
+        SELLERDESK_HTTP_THREADS=$THREADS SELLERDESK_DB_PIPE_CONNS=1 "$BIN" serve >"$H/floor-server-notif.log" 2>&1 &
+    pids+=($!) && nserver=$!
+    nfp=$(free_port)
+    "$FLOOR" "$nfp" "$THREADS" "$NOTIF_URL" >/dev/null &
+    pids+=($!) && nfloor=$!
+    feed_up() { # port pid path: the feed answered 200
+        local i
+        for i in $(seq 100); do
+            curl -fsS -o /dev/null -H "Authorization: Bearer $(cat "$H/tokens-floor-feed.txt")" \
+                "http://127.0.0.1:$1$3" 2>/dev/null && return 0
+            kill -0 "$2" 2>/dev/null || die "the process on port $1 exited"
+            sleep 0.1
+        done
+        die "no 200 for the feed on port $1 within 10 s"
+    }
+    feed_up "$nsp" "$nserver" /v1/notifications
+    feed_up "$nfp" "$nfloor" "/v1/notifications?viewer=$fuid&role=$frole"
+fi
 tree=$(git rev-parse --short HEAD)$(git status --porcelain -- src api bench/floor.c | grep -q . && echo +changes || true)
 echo "# $(date -u +%FT%TZ) server $BIN, floor $FLOOR (tree $tree), $THREADS threads each${BEFORE_BIN:+, before $BEFORE_BIN}"
 # the server's /v1/me is its answer at once (the account from its cache, no statement): beside
@@ -132,6 +164,7 @@ order=(server:$sp:$server floor:$fp:$floor server-me:$sp:$server http-alone:$hp:
 [ -n "$BEFORE_BIN" ] && order+=(server-before:$bp:$before server-before-me:$bp:$before)
 [ "$HISTORY" = 1 ] && order+=(server-history:$sp:$server floor-history:$fp:$floor)
 [ "$HISTORY" = 1 ] && [ -n "$BEFORE_BIN" ] && order+=(server-before-history:$bp:$before)
+[ "$FEED" = 1 ] && order+=(server-feed:$nsp:$nserver floor-feed:$nfp:$nfloor)
 for pg in $PAGES; do
     order+=(server-$pg:$sp:$server floor-$pg:$fp:$floor)
     [ -n "$BEFORE_BIN" ] && order+=(server-before-$pg:$bp:$before)
@@ -146,6 +179,11 @@ for r in $(seq "$ROUNDS"); do
                 target=$(page_path "$pg")
                 [ "${name%%-*}" = floor ] && target=$(cat "$H/target-floor-$pg.txt")
                 run=(bench/wrk/notifications.lua "$H/tokens-floor-$pg.txt" "$target")
+            elif [ "$name" = server-feed ]; then
+                run=(bench/wrk/notifications.lua "$H/tokens-floor-feed.txt" /v1/notifications)
+            elif [ "$name" = floor-feed ]; then
+                run=(bench/wrk/notifications.lua "$H/tokens-floor-feed.txt"
+                    "/v1/notifications?viewer=$fuid&role=$frole")
             elif [ "$name" = floor-history ]; then
                 run=(bench/wrk/chat_messages.lua "$H/pairs-floor-viewer.txt" floor)
             elif [ "${name%-history}" != "$name" ]; then
@@ -166,3 +204,11 @@ for c in $CONNS; do
     pgbench -n -M prepared -c "$c" -j 2 -T "$SECS" -f "$H/pgb-product.sql" "$DATABASE_URL" 2>&1 |
         awk '/^latency average/ { lat = $4 } /^tps/ { tps = $3 } END { printf "tps=%.0f latency_avg_ms=%s\n", tps, lat }'
 done
+if [ "$FEED" = 1 ]; then
+    for c in $CONNS; do
+        printf 'pgbench feed c=%s ' "$c"
+        pgbench -n -M prepared -c "$c" -j 2 -T "$SECS" -f "$H/pgb-feed.sql" \
+            -D p1="$fuid" -D p2=0 -D p3=false -D p4=21 "$NOTIF_URL" 2>&1 |
+            awk '/^latency average/ { lat = $4 } /^tps/ { tps = $3 } END { printf "tps=%.0f latency_avg_ms=%s\n", tps, lat }'
+    done
+fi
